@@ -1,4 +1,4 @@
-import type { SearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { withTemporalExecutable } from '../../workers/temporal-binaries.ts';
 
@@ -11,7 +11,7 @@ export function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
 
 /** The Temporal CLI dev server (the same binary `sluice dev` runs), for integration tests. */
 export function startDevServer(
-  searchAttributes: SearchAttributeKey<SearchAttributeType>[] = [],
+  searchAttributes: ReturnType<typeof defineSearchAttributeKey<SearchAttributeType>>[] = [],
 ): Promise<TestWorkflowEnvironment> {
   return withTemporalExecutable('temporal', (executable) =>
     TestWorkflowEnvironment.createLocal({
