@@ -62,8 +62,13 @@ export interface Model {
   /** IANA time zone the cron is read in; `UTC` by default. */
   cronTz: string;
   intervalUnit: IntervalUnit;
-  /** start as written (`'2020-01-01'`, `'1 week ago'`, epoch ms) and resolved at load time. */
+  /**
+   * start as written (`'2020-01-01'`, `'1 week ago'`, epoch ms) and resolved at load time. `raw` is
+   * `''` when no start is written anywhere: the start is then inferred as SQLMesh does (the parents'
+   * earliest start, else the cron tick before the latest one at load time).
+   */
   start: { raw: string; ms: number };
+  /** end as written; `ms` is exclusive: a date-only end (`'2024-12-31'`) covers that whole day. */
   end?: { raw: string; ms: number };
   /** every model this one reads from: references found in the query plus explicit `depends_on`. */
   dependsOn: string[];
@@ -110,6 +115,9 @@ export interface ModelDefaults {
   start?: string;
   interval_unit?: IntervalUnit;
   owner?: string;
+  enabled?: boolean;
+  /** gateway for models that name none (lower-cased). */
+  gateway?: string;
 }
 
 export interface ProjectConfig {

@@ -1,0 +1,122 @@
+/**
+ * Snapshot fingerprints. A model's `fingerprint` names the version of its data: it covers
+ * everything that changes what the model's table holds (name, kind and its parameters, dialect,
+ * the query, columns, interval unit, seed content, explicit dependencies, gateway) and the
+ * fingerprints of its parents, so a change upstream gives every downstream model a new version too.
+ * Formatting does not count: the query and column types are compared as tokens, without
+ * whitespace or comments, with unquoted identifiers and keywords lower-cased (string literals and
+ * quoted identifiers are kept exactly). `metadataHash` covers what changes how and when the model
+ * runs but not its data (cron, time zone, owner, description, tags, grains, audits, enabled,
+ * start, end). Pure code, so workflows can compute fingerprints too.
+ */
+
+import { sha256Hex } from './hash.ts';
+import type { Model } from './project/types.ts';
+import { significant, tokenize } from './sql/tokenize.ts';
+
+export interface ModelFingerprint {
+  /** 10 lowercase hex characters. */
+  fingerprint: string;
+  /** 10 lowercase hex characters. */
+  metadataHash: string;
+}
+
+const HASH_LENGTH = 10;
+
+/** SQL as a canonical token string: no comments, single spaces, unquoted words and macros lower-cased. */
+export function normalizeSql(sql: string): string {
+  return significant(tokenize(sql))
+    .map((t) => (t.type === 'word' || t.type === 'macro' ? t.text.toLowerCase() : t.text))
+    .join(' ');
+}
+
+/** The parts of a model that define its data, in a fixed shape. */
+function dataDefinition(model: Model, parentFingerprints: string[]): unknown {
+  return {
+    name: model.name,
+    kind: canonicalKind(model),
+    dialect: model.dialect,
+    query: normalizeSql(model.query),
+    columns: model.columns.map((c) => [c.name, normalizeSql(c.type)]),
+    intervalUnit: model.intervalUnit,
+    seed: model.seed ? model.seed.content.replace(/\r\n/g, '\n') : null,
+    dependsOn: [...model.explicitDependsOn].sort(),
+    gateway: model.gateway ?? null,
+    parents: parentFingerprints,
+  };
+}
+
+function canonicalKind(model: Model): unknown {
+  const kind = model.kind;
+  switch (kind.name) {
+    case 'VIEW':
+      return [kind.name, kind.materialized];
+    case 'INCREMENTAL_BY_TIME_RANGE':
+      return [
+        kind.name,
+        kind.timeColumn,
+        kind.timeColumnFormat ?? null,
+        kind.batchSize ?? null,
+        kind.lookback,
+      ];
+    case 'INCREMENTAL_BY_UNIQUE_KEY':
+      return [kind.name, kind.uniqueKey, kind.batchSize ?? null, kind.lookback];
+    case 'SEED':
+      return [kind.name, kind.path, kind.batchSize ?? null];
+    default:
+      return [kind.name];
+  }
+}
+
+function metadataDefinition(model: Model): unknown {
+  return {
+    cron: model.cron,
+    cronTz: model.cronTz,
+    owner: model.owner ?? null,
+    description: model.description ?? null,
+    tags: model.tags,
+    grains: model.grains,
+    audits: model.audits.map((a) => [
+      a.name,
+      Object.entries(a.args)
+        .map(([k, v]) => [k, normalizeSql(v)])
+        .sort(([x], [y]) => (x! < y! ? -1 : x! > y! ? 1 : 0)),
+    ]),
+    enabled: model.enabled,
+    start: model.start.raw,
+    end: model.end?.raw ?? null,
+  };
+}
+
+function hash(value: unknown): string {
+  return sha256Hex(JSON.stringify(value)).slice(0, HASH_LENGTH);
+}
+
+/**
+ * Fingerprints of every model, keyed by name. Parents that are not among `models` are ignored;
+ * throws when the models depend on each other in a cycle (a loaded project never does).
+ */
+export function fingerprintProject(models: readonly Model[]): Record<string, ModelFingerprint> {
+  const byName = new Map(models.map((m) => [m.name, m]));
+  const result: Record<string, ModelFingerprint> = {};
+  const visiting = new Set<string>();
+  const visit = (model: Model): string => {
+    const done = result[model.name];
+    if (done) return done.fingerprint;
+    if (visiting.has(model.name)) throw new Error(`dependency cycle through model ${model.name}`);
+    visiting.add(model.name);
+    const parents = model.dependsOn
+      .map((name) => byName.get(name))
+      .filter((parent): parent is Model => parent !== undefined)
+      .map(visit)
+      .sort();
+    visiting.delete(model.name);
+    result[model.name] = {
+      fingerprint: hash(dataDefinition(model, parents)),
+      metadataHash: hash(metadataDefinition(model)),
+    };
+    return result[model.name]!.fingerprint;
+  };
+  for (const model of models) visit(model);
+  return result;
+}
