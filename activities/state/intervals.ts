@@ -1,0 +1,144 @@
+/**
+ * Completed intervals per snapshot. A range is recorded only after the SQL that filled it
+ * committed; recording it again (an activity retry) changes nothing. Ranges are stored as recorded
+ * and merged on read. Restatement clears a range, clipping or splitting the stored ones around it.
+ */
+import { and, asc, gt, inArray, lt } from 'drizzle-orm';
+import type { StateDb } from '../../db/client.ts';
+import { intervals, snapshots } from '../../db/schema.ts';
+import { type Interval, optionalText, requireInterval, requireText, requireTextList } from './validate.ts';
+
+export type { Interval } from './validate.ts';
+
+/** What produced a range, kept for provenance. */
+export interface IntervalSource {
+  runId?: string | null;
+  executionId?: string | null;
+}
+
+/** Rows per insert statement, well under the driver's parameter limit. */
+const INSERT_CHUNK = 2000;
+
+/** Sorts ranges and joins the ones that overlap or touch. */
+export function mergeIntervals(ranges: readonly Interval[]): Interval[] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const merged: Interval[] = [];
+  for (const [start, end] of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
+export async function recordIntervals(
+  db: StateDb,
+  snapshotId: string,
+  ranges: readonly Interval[],
+  source: IntervalSource = {},
+): Promise<{ recorded: number }> {
+  requireText('snapshotId', snapshotId);
+  if (!Array.isArray(ranges))
+    throw new Error(`intervals must be a list of [start, end] pairs for ${snapshotId}`);
+  const checked = ranges.map((range, index) =>
+    requireInterval(`intervals[${index}] of ${snapshotId}`, range),
+  );
+  const runId = optionalText('source.runId', source.runId);
+  const executionId = optionalText('source.executionId', source.executionId);
+  if (checked.length === 0) return { recorded: 0 };
+  await requireSnapshots(db, [snapshotId]);
+
+  const unique = [...new Map(checked.map((range) => [`${range[0]}:${range[1]}`, range])).values()];
+  const recordedAt = new Date();
+  let recorded = 0;
+  for (let offset = 0; offset < unique.length; offset += INSERT_CHUNK) {
+    const inserted = await db
+      .insert(intervals)
+      .values(
+        unique.slice(offset, offset + INSERT_CHUNK).map(([startMs, endMs]) => ({
+          snapshotId,
+          startMs,
+          endMs,
+          recordedAt,
+          runId,
+          executionId,
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ startMs: intervals.startMs });
+    recorded += inserted.length;
+  }
+  return { recorded };
+}
+
+/** Merged completed ranges for each requested snapshot (an empty list when it has none). */
+export async function completedIntervals(
+  db: StateDb,
+  snapshotIds: readonly string[],
+): Promise<Record<string, Interval[]>> {
+  const ids = [...new Set(requireTextList('snapshotIds', snapshotIds))];
+  const result: Record<string, Interval[]> = Object.fromEntries(ids.map((id) => [id, []]));
+  if (ids.length === 0) return result;
+  const rows = await db
+    .select({ snapshotId: intervals.snapshotId, startMs: intervals.startMs, endMs: intervals.endMs })
+    .from(intervals)
+    .where(inArray(intervals.snapshotId, ids))
+    .orderBy(asc(intervals.snapshotId), asc(intervals.startMs));
+  const stored = new Map<string, Interval[]>();
+  for (const row of rows) {
+    const list = stored.get(row.snapshotId) ?? [];
+    list.push([row.startMs, row.endMs]);
+    stored.set(row.snapshotId, list);
+  }
+  for (const [id, list] of stored) result[id] = mergeIntervals(list);
+  return result;
+}
+
+/**
+ * Removes `range` from the completed intervals of each snapshot (restatement): stored ranges
+ * inside it are deleted, ranges that straddle it keep the parts outside it. Returns, per snapshot,
+ * the merged ranges that were completed and are not any more.
+ */
+export async function clearIntervals(
+  db: StateDb,
+  snapshotIds: readonly string[],
+  range: Interval,
+): Promise<Record<string, Interval[]>> {
+  const ids = [...new Set(requireTextList('snapshotIds', snapshotIds))];
+  const [clearStart, clearEnd] = requireInterval('range', range);
+  const result: Record<string, Interval[]> = Object.fromEntries(ids.map((id) => [id, []]));
+  if (ids.length === 0) return result;
+
+  return db.transaction(async (tx) => {
+    const overlapping = and(
+      inArray(intervals.snapshotId, ids),
+      lt(intervals.startMs, clearEnd),
+      gt(intervals.endMs, clearStart),
+    );
+    const removed = await tx.delete(intervals).where(overlapping).returning();
+    const remnants: (typeof intervals.$inferInsert)[] = [];
+    const cleared = new Map<string, Interval[]>();
+    for (const row of removed) {
+      if (row.startMs < clearStart) remnants.push({ ...row, endMs: clearStart });
+      if (row.endMs > clearEnd) remnants.push({ ...row, startMs: clearEnd });
+      const list = cleared.get(row.snapshotId) ?? [];
+      list.push([Math.max(row.startMs, clearStart), Math.min(row.endMs, clearEnd)]);
+      cleared.set(row.snapshotId, list);
+    }
+    for (let offset = 0; offset < remnants.length; offset += INSERT_CHUNK) {
+      await tx
+        .insert(intervals)
+        .values(remnants.slice(offset, offset + INSERT_CHUNK))
+        .onConflictDoNothing();
+    }
+    for (const [id, list] of cleared) result[id] = mergeIntervals(list);
+    return result;
+  });
+}
+
+async function requireSnapshots(db: StateDb, ids: string[]): Promise<void> {
+  const found = await db.select({ id: snapshots.id }).from(snapshots).where(inArray(snapshots.id, ids));
+  const known = new Set(found.map((row) => row.id));
+  const missing = ids.filter((id) => !known.has(id));
+  if (missing.length > 0) throw new Error(`unknown snapshot ${missing.map((id) => `"${id}"`).join(', ')}`);
+}

@@ -1,0 +1,186 @@
+/**
+ * Plans: what applying a project to an environment changes, and how far their application got.
+ * Plans to one environment apply one at a time in submission order; this file records that order
+ * (`submittedAt`, then id) and each plan's status, progress and error.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import type { StateDb } from '../../db/client.ts';
+import { PLAN_STATUSES, type PlanStatus, plans } from '../../db/schema.ts';
+import { afterCursor, decodeCursor, newestFirst, type Page, pageSize, toPage } from './pagination.ts';
+import { checkTransition, type TransitionTable } from './transitions.ts';
+import {
+  type Instant,
+  iso,
+  optionalChoices,
+  optionalDate,
+  optionalMessage,
+  requireJson,
+  requireOneOf,
+  requireText,
+  toDate,
+} from './validate.ts';
+
+export type { PlanStatus } from '../../db/schema.ts';
+
+export interface PlanInput {
+  /** generated when omitted; a stable id makes retries idempotent. */
+  id?: string;
+  environment: string;
+  /** added, removed and modified models, intervals to backfill: the plan as computed. */
+  diff: unknown;
+  submittedBy: string;
+  /** `pending` (the default) or `queued`. */
+  status?: 'pending' | 'queued';
+  submittedAt?: Instant;
+}
+
+export interface PlanUpdate {
+  status?: PlanStatus;
+  /** replaces the stored progress. */
+  progress?: unknown;
+  error?: string | null;
+  /** when the change happened; now by default. */
+  at?: Instant;
+}
+
+export interface PlanRecord {
+  id: string;
+  environment: string;
+  status: PlanStatus;
+  diff: unknown;
+  submittedBy: string;
+  submittedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  progress: unknown;
+}
+
+export interface PlanFilter {
+  environment?: string;
+  status?: PlanStatus | readonly PlanStatus[];
+  /** plans submitted at or after this time. */
+  since?: Instant;
+  /** plans submitted before this time. */
+  until?: Instant;
+  limit?: number;
+  cursor?: string;
+}
+
+const FINAL: readonly PlanStatus[] = ['applied', 'failed', 'cancelled'];
+
+export const PLAN_TRANSITIONS: TransitionTable<PlanStatus> = {
+  pending: ['queued', 'applying', 'failed', 'cancelled'],
+  queued: ['applying', 'failed', 'cancelled'],
+  applying: ['applied', 'failed', 'cancelled'],
+  applied: [],
+  failed: [],
+  cancelled: [],
+};
+
+type PlanRow = typeof plans.$inferSelect;
+
+export async function createPlan(db: StateDb, input: PlanInput): Promise<PlanRecord> {
+  const id = input.id === undefined ? randomUUID() : requireText('plan id', input.id);
+  const environment = requireText('environment', input.environment);
+  const diff = requireJson('diff', input.diff);
+  const submittedBy = requireText('submittedBy', input.submittedBy);
+  const status = requireOneOf('status', input.status ?? 'pending', ['pending', 'queued'] as const);
+  const submittedAt = input.submittedAt === undefined ? new Date() : toDate('submittedAt', input.submittedAt);
+
+  const inserted = await db
+    .insert(plans)
+    .values({ id, environment, status, diff, submittedBy, submittedAt })
+    .onConflictDoNothing()
+    .returning();
+  const row = inserted[0] ?? (await db.select().from(plans).where(eq(plans.id, id)))[0];
+  if (!row) throw new Error(`plan "${id}" was neither created nor found`);
+  if (!inserted[0] && row.environment !== environment) {
+    throw new Error(`plan "${id}" already exists for environment "${row.environment}", not "${environment}"`);
+  }
+  return toRecord(row);
+}
+
+export async function getPlan(db: StateDb, id: string): Promise<PlanRecord | null> {
+  requireText('plan id', id);
+  const rows = await db.select().from(plans).where(eq(plans.id, id));
+  return rows[0] ? toRecord(rows[0]) : null;
+}
+
+/**
+ * Changes a plan's status and/or progress: `applying` stamps the start, a final status the finish.
+ * Reporting the status the plan already has is a no-op; a final plan changes no more.
+ */
+export async function updatePlan(db: StateDb, id: string, update: PlanUpdate): Promise<PlanRecord> {
+  requireText('plan id', id);
+  const status =
+    update.status === undefined ? undefined : requireOneOf('status', update.status, PLAN_STATUSES);
+  const progress = update.progress === undefined ? undefined : requireJson('progress', update.progress);
+  const error = optionalMessage('error', update.error);
+  const at = update.at === undefined ? new Date() : toDate('at', update.at);
+  if (status === undefined && progress === undefined && error === null) {
+    throw new Error(`plan "${id}" update must change status, progress or error`);
+  }
+
+  return db.transaction(async (tx) => {
+    const current = (await tx.select().from(plans).where(eq(plans.id, id)).for('update'))[0];
+    if (!current) throw new Error(`unknown plan "${id}"`);
+    const moves =
+      status !== undefined && checkTransition('plan', id, current.status, status, PLAN_TRANSITIONS);
+    if (!moves && FINAL.includes(current.status)) {
+      if (status === current.status) return toRecord(current);
+      throw new Error(`plan "${id}" is ${current.status}; it changes no more`);
+    }
+    const changes: Partial<typeof plans.$inferInsert> = {
+      ...(moves && status !== undefined ? { status } : {}),
+      ...(moves && status === 'applying' ? { startedAt: current.startedAt ?? at } : {}),
+      ...(moves && status !== undefined && FINAL.includes(status) ? { finishedAt: at } : {}),
+      ...(progress !== undefined ? { progress } : {}),
+      ...(error !== null ? { error } : {}),
+    };
+    if (Object.keys(changes).length === 0) return toRecord(current);
+    const updated = await tx.update(plans).set(changes).where(eq(plans.id, id)).returning();
+    return toRecord(updated[0]!);
+  });
+}
+
+/** Plans newest first (by submission time, then id), one page at a time. */
+export async function listPlans(db: StateDb, filter: PlanFilter = {}): Promise<Page<PlanRecord>> {
+  const limit = pageSize(filter.limit);
+  const conditions: SQL[] = [];
+  if (filter.environment !== undefined) {
+    conditions.push(eq(plans.environment, requireText('environment', filter.environment)));
+  }
+  const statuses = optionalChoices('status', filter.status, PLAN_STATUSES);
+  if (statuses) conditions.push(inArray(plans.status, statuses));
+  const since = optionalDate('since', filter.since);
+  if (since) conditions.push(gte(plans.submittedAt, since));
+  const until = optionalDate('until', filter.until);
+  if (until) conditions.push(lt(plans.submittedAt, until));
+  if (filter.cursor !== undefined) {
+    conditions.push(afterCursor(plans.submittedAt, plans.id, decodeCursor<string>(filter.cursor, 'string')));
+  }
+  const rows = await db
+    .select()
+    .from(plans)
+    .where(and(...conditions))
+    .orderBy(...newestFirst(plans.submittedAt, plans.id))
+    .limit(limit + 1);
+  return toPage(rows, limit, (row) => ({ at: row.submittedAt, id: row.id }), toRecord);
+}
+
+function toRecord(row: PlanRow): PlanRecord {
+  return {
+    id: row.id,
+    environment: row.environment,
+    status: row.status,
+    diff: row.diff,
+    submittedBy: row.submittedBy,
+    submittedAt: iso(row.submittedAt),
+    startedAt: iso(row.startedAt),
+    finishedAt: iso(row.finishedAt),
+    error: row.error,
+    progress: row.progress ?? null,
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * Runs: one scheduled or triggered execution of due model intervals in one environment. The id is
+ * the run workflow's id, so creating the same run twice (a retried activity, a replayed workflow)
+ * returns the stored run instead of adding a second one.
+ */
+import { and, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import type { StateDb } from '../../db/client.ts';
+import { RUN_STATUSES, RUN_TRIGGERS, type RunStatus, type RunTrigger, runs } from '../../db/schema.ts';
+import { afterCursor, decodeCursor, newestFirst, type Page, pageSize, toPage } from './pagination.ts';
+import { checkTransition, type TransitionTable } from './transitions.ts';
+import {
+  type Instant,
+  iso,
+  optionalChoices,
+  optionalDate,
+  optionalMessage,
+  optionalText,
+  requireOneOf,
+  requireText,
+  requireTextList,
+  toDate,
+} from './validate.ts';
+
+export type { RunStatus, RunTrigger } from '../../db/schema.ts';
+
+export interface RunInput {
+  /** the run workflow's id. */
+  id: string;
+  environment: string;
+  trigger: RunTrigger;
+  /** the cron tick the run is for; the request time for manual runs. */
+  scheduledAt: Instant;
+  /** names of the models the run covers. */
+  models?: string[];
+  /** the plan a `plan` run backfills for. */
+  planId?: string | null;
+  /** who asked for a manual or restatement run. */
+  triggeredBy?: string | null;
+  /** defaults to `queued`. */
+  status?: RunStatus;
+}
+
+export interface RunRecord {
+  id: string;
+  environment: string;
+  trigger: RunTrigger;
+  status: RunStatus;
+  scheduledAt: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  models: string[];
+  planId: string | null;
+  triggeredBy: string | null;
+  error: string | null;
+  skipReason: string | null;
+}
+
+export interface RunStatusDetails {
+  /** when the change happened; now by default. */
+  at?: Instant;
+  error?: string | null;
+  skipReason?: string | null;
+  /** replaces the list of models the run covers. */
+  models?: string[];
+}
+
+export interface RunFilter {
+  environment?: string;
+  status?: RunStatus | readonly RunStatus[];
+  trigger?: RunTrigger | readonly RunTrigger[];
+  /** runs scheduled at or after this time. */
+  since?: Instant;
+  /** runs scheduled before this time. */
+  until?: Instant;
+  limit?: number;
+  cursor?: string;
+}
+
+const FINAL: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'skipped'];
+
+export const RUN_TRANSITIONS: TransitionTable<RunStatus> = {
+  queued: ['running', 'succeeded', 'failed', 'cancelled', 'skipped'],
+  running: ['succeeded', 'failed', 'cancelled'],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+  skipped: [],
+};
+
+type RunRow = typeof runs.$inferSelect;
+
+export async function createRun(db: StateDb, input: RunInput): Promise<RunRecord> {
+  const id = requireText('run id', input.id);
+  const environment = requireText('environment', input.environment);
+  const trigger = requireOneOf('trigger', input.trigger, RUN_TRIGGERS);
+  const status = requireOneOf('status', input.status ?? 'queued', RUN_STATUSES);
+  const scheduledAt = toDate('scheduledAt', input.scheduledAt);
+  const models = requireTextList('models', input.models ?? []);
+  const planId = optionalText('planId', input.planId);
+  const triggeredBy = optionalText('triggeredBy', input.triggeredBy);
+  const now = new Date();
+  const final = FINAL.includes(status);
+
+  const inserted = await db
+    .insert(runs)
+    .values({
+      id,
+      environment,
+      trigger,
+      status,
+      scheduledAt,
+      createdAt: now,
+      startedAt: status === 'running' ? now : null,
+      finishedAt: final ? now : null,
+      models,
+      planId,
+      triggeredBy,
+    })
+    .onConflictDoNothing()
+    .returning();
+  const row = inserted[0] ?? (await db.select().from(runs).where(eq(runs.id, id)))[0];
+  if (!row) throw new Error(`run "${id}" was neither created nor found`);
+  if (!inserted[0]) {
+    const clashes = [
+      row.environment !== environment && `environment ${row.environment}`,
+      row.trigger !== trigger && `trigger ${row.trigger}`,
+      row.scheduledAt.getTime() !== scheduledAt.getTime() && `scheduledAt ${row.scheduledAt.toISOString()}`,
+      row.planId !== planId && `planId ${row.planId ?? 'none'}`,
+    ].filter((clash): clash is string => typeof clash === 'string');
+    if (clashes.length > 0) throw new Error(`run "${id}" already exists with ${clashes.join(', ')}`);
+  }
+  return toRecord(row);
+}
+
+export async function getRun(db: StateDb, id: string): Promise<RunRecord | null> {
+  requireText('run id', id);
+  const rows = await db.select().from(runs).where(eq(runs.id, id));
+  return rows[0] ? toRecord(rows[0]) : null;
+}
+
+/**
+ * Moves a run to `status`: `running` stamps the start, a final status stamps the finish. Reporting
+ * the status the run already has changes nothing.
+ */
+export async function updateRunStatus(
+  db: StateDb,
+  id: string,
+  status: RunStatus,
+  details: RunStatusDetails = {},
+): Promise<RunRecord> {
+  requireText('run id', id);
+  requireOneOf('status', status, RUN_STATUSES);
+  const at = details.at === undefined ? new Date() : toDate('at', details.at);
+  const error = optionalMessage('error', details.error);
+  const skipReason = optionalMessage('skipReason', details.skipReason);
+  const models = details.models === undefined ? undefined : requireTextList('models', details.models);
+
+  return db.transaction(async (tx) => {
+    const current = (await tx.select().from(runs).where(eq(runs.id, id)).for('update'))[0];
+    if (!current) throw new Error(`unknown run "${id}"`);
+    if (!checkTransition('run', id, current.status, status, RUN_TRANSITIONS)) return toRecord(current);
+    const updated = await tx
+      .update(runs)
+      .set({
+        status,
+        ...(status === 'running' ? { startedAt: current.startedAt ?? at } : {}),
+        ...(FINAL.includes(status) ? { finishedAt: at } : {}),
+        ...(error !== null ? { error } : {}),
+        ...(skipReason !== null ? { skipReason } : {}),
+        ...(models !== undefined ? { models } : {}),
+      })
+      .where(eq(runs.id, id))
+      .returning();
+    return toRecord(updated[0]!);
+  });
+}
+
+/** Runs newest first (by scheduled time, then id), one page at a time. */
+export async function listRuns(db: StateDb, filter: RunFilter = {}): Promise<Page<RunRecord>> {
+  const limit = pageSize(filter.limit);
+  const conditions: SQL[] = [];
+  if (filter.environment !== undefined) {
+    conditions.push(eq(runs.environment, requireText('environment', filter.environment)));
+  }
+  const statuses = optionalChoices('status', filter.status, RUN_STATUSES);
+  if (statuses) conditions.push(inArray(runs.status, statuses));
+  const triggers = optionalChoices('trigger', filter.trigger, RUN_TRIGGERS);
+  if (triggers) conditions.push(inArray(runs.trigger, triggers));
+  const since = optionalDate('since', filter.since);
+  if (since) conditions.push(gte(runs.scheduledAt, since));
+  const until = optionalDate('until', filter.until);
+  if (until) conditions.push(lt(runs.scheduledAt, until));
+  if (filter.cursor !== undefined) {
+    conditions.push(afterCursor(runs.scheduledAt, runs.id, decodeCursor<string>(filter.cursor, 'string')));
+  }
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(and(...conditions))
+    .orderBy(...newestFirst(runs.scheduledAt, runs.id))
+    .limit(limit + 1);
+  return toPage(rows, limit, (row) => ({ at: row.scheduledAt, id: row.id }), toRecord);
+}
+
+function toRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    environment: row.environment,
+    trigger: row.trigger,
+    status: row.status,
+    scheduledAt: iso(row.scheduledAt),
+    createdAt: iso(row.createdAt),
+    startedAt: iso(row.startedAt),
+    finishedAt: iso(row.finishedAt),
+    models: row.models,
+    planId: row.planId,
+    triggeredBy: row.triggeredBy,
+    error: row.error,
+    skipReason: row.skipReason,
+  };
+}

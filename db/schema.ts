@@ -1,0 +1,301 @@
+/**
+ * The state database: what happened (snapshots, intervals, runs, model executions, plans, pauses,
+ * audit log). Temporal knows what is running; this schema records the outcome. It never holds a
+ * warehouse credential.
+ *
+ * Every table lives in the `sluice` Postgres schema so the state can share a database with other
+ * applications. Timestamps are `timestamptz(3)`: millisecond precision, the precision of a
+ * JavaScript `Date`, so a value read back compares equal to the value written (keyset cursors rely
+ * on it). Interval bounds, waits and durations are epoch milliseconds in `bigint` columns.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+export const sluiceSchema = pgSchema('sluice');
+
+export const PLAN_STATUSES = ['pending', 'queued', 'applying', 'applied', 'failed', 'cancelled'] as const;
+export type PlanStatus = (typeof PLAN_STATUSES)[number];
+
+export const RUN_TRIGGERS = ['schedule', 'manual', 'restatement', 'plan'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'skipped'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const EXECUTION_STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+
+/** One SQL statement an executor ran for a model execution. */
+export interface StatementLog {
+  sql: string;
+  durationMs: number;
+  rowsAffected?: number | null;
+}
+
+/** What an executor reports about the SQL behind one model execution. */
+export interface ExecutionLog {
+  /** the model's query rendered for the interval. */
+  renderedSql?: string;
+  statements?: StatementLog[];
+  /** notices and warnings the warehouse sent back. */
+  notices?: string[];
+}
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+const epochMs = (name: string) => bigint(name, { mode: 'number' });
+const quotedList = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(', '));
+
+export const plans = sluiceSchema.table(
+  'plans',
+  {
+    id: text('id').primaryKey(),
+    environment: text('environment').notNull(),
+    status: text('status').$type<PlanStatus>().notNull(),
+    diff: jsonb('diff').$type<unknown>().notNull(),
+    submittedBy: text('submitted_by').notNull(),
+    submittedAt: instant('submitted_at').notNull().defaultNow(),
+    startedAt: instant('started_at'),
+    finishedAt: instant('finished_at'),
+    error: text('error'),
+    progress: jsonb('progress').$type<unknown>(),
+  },
+  (t) => [
+    check('plans_status_check', sql`${t.status} in (${quotedList(PLAN_STATUSES)})`),
+    index('plans_environment_submitted_idx').on(t.environment, t.submittedAt.desc(), t.id.desc()),
+    index('plans_submitted_idx').on(t.submittedAt.desc(), t.id.desc()),
+    index('plans_status_idx').on(t.status),
+  ],
+);
+
+export const environments = sluiceSchema.table(
+  'environments',
+  {
+    name: text('name').primaryKey(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+    /** the plan whose application last replaced the environment's snapshot map. */
+    planId: text('plan_id'),
+    /** when the snapshot map was last replaced (the views now point at it). */
+    finalizedAt: instant('finalized_at'),
+    /** after this time the janitor may remove the environment (development environments). */
+    expiresAt: instant('expires_at'),
+  },
+  (t) => [
+    foreignKey({ name: 'environments_plan_fk', columns: [t.planId], foreignColumns: [plans.id] }).onDelete(
+      'set null',
+    ),
+    index('environments_expires_idx').on(t.expiresAt),
+  ],
+);
+
+export const snapshots = sluiceSchema.table(
+  'snapshots',
+  {
+    /** `<model name>@<fingerprint>`. */
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    metadataHash: text('metadata_hash').notNull(),
+    kind: text('kind').notNull(),
+    /** the model as loaded. */
+    definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
+    /** the rendered, normalised query text the fingerprint was computed from. */
+    query: text('query').notNull(),
+    /** ids of the snapshots this one reads from. */
+    parents: jsonb('parents').$type<string[]>().notNull(),
+    physicalSchema: text('physical_schema').notNull(),
+    physicalTable: text('physical_table').notNull(),
+    gateway: text('gateway').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('snapshots_name_fingerprint_key').on(t.name, t.fingerprint),
+    index('snapshots_created_idx').on(t.createdAt),
+  ],
+);
+
+export const environmentSnapshots = sluiceSchema.table(
+  'environment_snapshots',
+  {
+    environment: text('environment').notNull(),
+    modelName: text('model_name').notNull(),
+    snapshotId: text('snapshot_id').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'environment_snapshots_pk', columns: [t.environment, t.modelName] }),
+    foreignKey({
+      name: 'environment_snapshots_environment_fk',
+      columns: [t.environment],
+      foreignColumns: [environments.name],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'environment_snapshots_snapshot_fk',
+      columns: [t.snapshotId],
+      foreignColumns: [snapshots.id],
+    }).onDelete('restrict'),
+    index('environment_snapshots_snapshot_idx').on(t.snapshotId),
+  ],
+);
+
+/**
+ * Completed ranges `[start_ms, end_ms)` per snapshot. The primary key makes recording a range twice
+ * a no-op and doubles as the (snapshot, start) index; overlapping or adjacent ranges are kept as
+ * recorded and merged on read.
+ */
+export const intervals = sluiceSchema.table(
+  'intervals',
+  {
+    snapshotId: text('snapshot_id').notNull(),
+    startMs: epochMs('start_ms').notNull(),
+    endMs: epochMs('end_ms').notNull(),
+    recordedAt: instant('recorded_at').notNull().defaultNow(),
+    /** the run that produced the range (provenance only: runs may be pruned). */
+    runId: text('run_id'),
+    /** the model execution that produced the range (provenance only). */
+    executionId: text('execution_id'),
+  },
+  (t) => [
+    primaryKey({ name: 'intervals_pk', columns: [t.snapshotId, t.startMs, t.endMs] }),
+    foreignKey({
+      name: 'intervals_snapshot_fk',
+      columns: [t.snapshotId],
+      foreignColumns: [snapshots.id],
+    }).onDelete('cascade'),
+    check('intervals_range_check', sql`${t.endMs} > ${t.startMs}`),
+  ],
+);
+
+export const runs = sluiceSchema.table(
+  'runs',
+  {
+    /** readable id, the Temporal workflow id of the run. */
+    id: text('id').primaryKey(),
+    environment: text('environment').notNull(),
+    trigger: text('trigger').$type<RunTrigger>().notNull(),
+    status: text('status').$type<RunStatus>().notNull(),
+    /** the cron tick the run is for (the request time for manual runs). */
+    scheduledAt: instant('scheduled_at').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    startedAt: instant('started_at'),
+    finishedAt: instant('finished_at'),
+    /** names of the models the run covers. */
+    models: jsonb('models').$type<string[]>().notNull(),
+    planId: text('plan_id'),
+    triggeredBy: text('triggered_by'),
+    error: text('error'),
+    skipReason: text('skip_reason'),
+  },
+  (t) => [
+    check('runs_trigger_check', sql`${t.trigger} in (${quotedList(RUN_TRIGGERS)})`),
+    check('runs_status_check', sql`${t.status} in (${quotedList(RUN_STATUSES)})`),
+    index('runs_environment_scheduled_idx').on(t.environment, t.scheduledAt.desc(), t.id.desc()),
+    index('runs_scheduled_idx').on(t.scheduledAt.desc(), t.id.desc()),
+    index('runs_status_idx').on(t.status),
+    index('runs_trigger_idx').on(t.trigger),
+  ],
+);
+
+export const modelExecutions = sluiceSchema.table(
+  'model_executions',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id').notNull(),
+    environment: text('environment').notNull(),
+    model: text('model').notNull(),
+    snapshotId: text('snapshot_id').notNull(),
+    intervalStartMs: epochMs('interval_start_ms'),
+    intervalEndMs: epochMs('interval_end_ms'),
+    status: text('status').$type<ExecutionStatus>().notNull(),
+    /** 1 for the first attempt, raised by each retry. */
+    attempt: integer('attempt').notNull().default(0),
+    /** identity of the executor that ran the latest attempt. */
+    executor: text('executor'),
+    queuedAt: instant('queued_at').notNull(),
+    /** start of the latest attempt. */
+    startedAt: instant('started_at'),
+    finishedAt: instant('finished_at'),
+    /** from queued to the first start: how long the execution waited for an executor. */
+    waitMs: epochMs('wait_ms'),
+    /** from the latest start to the finish. */
+    durationMs: epochMs('duration_ms'),
+    rowsAffected: bigint('rows_affected', { mode: 'number' }),
+    error: text('error'),
+    skipReason: text('skip_reason'),
+    log: jsonb('log').$type<ExecutionLog>(),
+  },
+  (t) => [
+    foreignKey({ name: 'model_executions_run_fk', columns: [t.runId], foreignColumns: [runs.id] }).onDelete(
+      'cascade',
+    ),
+    check('model_executions_status_check', sql`${t.status} in (${quotedList(EXECUTION_STATUSES)})`),
+    check(
+      'model_executions_interval_check',
+      sql`(${t.intervalStartMs} is null and ${t.intervalEndMs} is null) or ${t.intervalEndMs} > ${t.intervalStartMs}`,
+    ),
+    index('model_executions_model_started_idx').on(t.model, t.environment, t.startedAt.desc()),
+    index('model_executions_run_idx').on(t.runId),
+    index('model_executions_status_finished_idx').on(t.status, t.finishedAt),
+    index('model_executions_environment_finished_idx').on(t.environment, t.finishedAt.desc()),
+    index('model_executions_environment_queued_idx').on(t.environment, t.queuedAt.desc(), t.id.desc()),
+    index('model_executions_queued_idx').on(t.queuedAt.desc(), t.id.desc()),
+  ],
+);
+
+/** A pause of a whole environment (`model` null) or of one model in it. */
+export const pauses = sluiceSchema.table(
+  'pauses',
+  {
+    id: text('id').primaryKey(),
+    environment: text('environment').notNull(),
+    model: text('model'),
+    reason: text('reason'),
+    pausedBy: text('paused_by').notNull(),
+    pausedAt: instant('paused_at').notNull(),
+    resumedBy: text('resumed_by'),
+    resumedAt: instant('resumed_at'),
+  },
+  (t) => [
+    uniqueIndex('pauses_active_idx')
+      .on(t.environment, sql`coalesce(${t.model}, '')`)
+      .where(sql`${t.resumedAt} is null`),
+    index('pauses_environment_paused_idx').on(t.environment, t.pausedAt.desc()),
+  ],
+);
+
+export const auditLog = sluiceSchema.table(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: instant('at').notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    environment: text('environment'),
+    reason: text('reason'),
+    details: jsonb('details').$type<unknown>(),
+  },
+  (t) => [
+    index('audit_log_at_idx').on(t.at.desc(), t.id.desc()),
+    index('audit_log_environment_at_idx').on(t.environment, t.at.desc(), t.id.desc()),
+  ],
+);
