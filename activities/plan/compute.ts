@@ -1,0 +1,94 @@
+/**
+ * Computes a plan from the state database: the project's models and fingerprints against the
+ * environment's snapshot map, with the completed intervals of every snapshot the project would map
+ * to. An environment that does not exist yet is compared with the one it is created from (prod by
+ * default, as `sqlmesh plan dev` does), so a new environment over an unchanged project is a
+ * virtual update.
+ */
+import { fingerprintProject } from '../../core/fingerprint.ts';
+import { PROD_ENVIRONMENT, validateEnvironmentName } from '../../core/naming.ts';
+import { diffProject, snapshotIdOf } from '../../core/plan/diff.ts';
+import type { CurrentSnapshots, PlanDiff } from '../../core/plan/types.ts';
+import type { Project } from '../../core/project/types.ts';
+import type { StateDb } from '../../db/client.ts';
+import { environmentSnapshotMap, getEnvironment } from '../state/environments.ts';
+import { completedIntervals } from '../state/intervals.ts';
+import { getSnapshots } from '../state/snapshots.ts';
+
+export interface ComputePlanInput {
+  db: StateDb;
+  project: Project;
+  environment: string;
+  /** the plan's execution time, epoch ms. */
+  now: number;
+  /** development plans only: backfill from here (epoch ms, inclusive). */
+  start?: number;
+  /** development plans only: backfill up to here (epoch ms, exclusive). */
+  end?: number;
+  /**
+   * The environment a new environment starts from; `prod` by default (and then an empty start
+   * when prod does not exist yet); null to start empty.
+   */
+  createFrom?: string | null;
+}
+
+export async function computePlan(input: ComputePlanInput): Promise<PlanDiff> {
+  const { db, project, environment } = input;
+  validateEnvironmentName(environment);
+  const base = await baseEnvironment(db, environment, input.createFrom);
+  const current = base === null ? {} : await currentSnapshots(db, base);
+
+  const fingerprints = fingerprintProject(project.models);
+  const candidates = project.models.map((model) =>
+    snapshotIdOf(model.name, fingerprints[model.name]!.fingerprint),
+  );
+  const completed = await completedIntervals(db, candidates);
+
+  return diffProject({
+    environment,
+    models: project.models,
+    fingerprints,
+    current,
+    base,
+    completed,
+    now: input.now,
+    ...(input.start === undefined ? {} : { start: input.start }),
+    ...(input.end === undefined ? {} : { end: input.end }),
+  });
+}
+
+async function baseEnvironment(
+  db: StateDb,
+  environment: string,
+  createFrom: string | null | undefined,
+): Promise<string | null> {
+  if (await getEnvironment(db, environment)) return environment;
+  if (createFrom === null || environment === PROD_ENVIRONMENT) return null;
+  if (createFrom === undefined) return (await getEnvironment(db, PROD_ENVIRONMENT)) ? PROD_ENVIRONMENT : null;
+  validateEnvironmentName(createFrom);
+  if (!(await getEnvironment(db, createFrom))) {
+    throw new Error(
+      `environment "${environment}" cannot be created from "${createFrom}": no such environment`,
+    );
+  }
+  return createFrom;
+}
+
+/** The environment's snapshot map with each snapshot's fingerprints and stored definition. */
+async function currentSnapshots(db: StateDb, environment: string): Promise<CurrentSnapshots> {
+  const map = await environmentSnapshotMap(db, environment);
+  const records = await getSnapshots(db, Object.values(map));
+  const byId = new Map(records.map((record) => [record.id, record]));
+  const current: CurrentSnapshots = {};
+  for (const [model, id] of Object.entries(map)) {
+    const record = byId.get(id);
+    if (!record) throw new Error(`environment "${environment}" maps ${model} to unknown snapshot "${id}"`);
+    current[model] = {
+      snapshotId: id,
+      fingerprint: record.fingerprint,
+      metadataHash: record.metadataHash,
+      definition: record.definition,
+    };
+  }
+  return current;
+}

@@ -1,0 +1,350 @@
+import { describe, expect, it } from 'vitest';
+import { fingerprintProject } from '../../../core/fingerprint.ts';
+import type { Interval } from '../../../core/intervals.ts';
+import { diffProject, snapshotIdOf } from '../../../core/plan/diff.ts';
+import type { CurrentSnapshots } from '../../../core/plan/types.ts';
+import type { Model } from '../../../core/project/types.ts';
+import { DAY, incremental, model, t } from './models.ts';
+
+const NOW = t('2024-01-10T06:00:00Z');
+
+function project(): Model[] {
+  return [
+    model('raw.events', { kind: { name: 'SEED', path: 'seeds/events.csv' } }),
+    model('stage.events', {
+      kind: incremental(3),
+      query: 'SELECT * FROM raw.events WHERE ds BETWEEN @start_ds AND @end_ds',
+      dependsOn: ['raw.events'],
+    }),
+    model('mart.daily', {
+      query: 'SELECT ds, count(*) AS n FROM stage.events GROUP BY ds',
+      dependsOn: ['stage.events'],
+    }),
+    model('mart.latest', {
+      kind: { name: 'VIEW', materialized: false },
+      query: 'SELECT * FROM mart.daily',
+      dependsOn: ['mart.daily'],
+    }),
+  ];
+}
+
+/** The snapshot map an environment has after applying `models`. */
+function mapOf(models: readonly Model[], withDefinitions = true): CurrentSnapshots {
+  const fingerprints = fingerprintProject(models);
+  return Object.fromEntries(
+    models.map((m) => {
+      const { fingerprint, metadataHash } = fingerprints[m.name]!;
+      return [
+        m.name,
+        {
+          snapshotId: snapshotIdOf(m.name, fingerprint),
+          fingerprint,
+          metadataHash,
+          ...(withDefinitions ? { definition: m } : {}),
+        },
+      ];
+    }),
+  );
+}
+
+function diff(
+  models: Model[],
+  current: CurrentSnapshots = {},
+  extra: {
+    environment?: string;
+    completed?: Record<string, Interval[]>;
+    start?: number;
+    end?: number;
+    now?: number;
+    base?: string | null;
+  } = {},
+) {
+  return diffProject({
+    environment: extra.environment ?? 'prod',
+    models,
+    fingerprints: fingerprintProject(models),
+    current,
+    completed: extra.completed ?? {},
+    now: extra.now ?? NOW,
+    ...(extra.start === undefined ? {} : { start: extra.start }),
+    ...(extra.end === undefined ? {} : { end: extra.end }),
+    ...(extra.base === undefined ? {} : { base: extra.base }),
+  });
+}
+
+function replace(models: Model[], name: string, change: Partial<Model>): Model[] {
+  return models.map((m) => (m.name === name ? { ...m, ...change } : m));
+}
+
+describe('diffProject', () => {
+  it('adds every model of a new environment and backfills each from its start to the last ready interval', () => {
+    const models = project();
+    const result = diff(models, {}, { base: null });
+    const ids = mapOf(models);
+    expect(result.base).toBeNull();
+    expect(result.added).toEqual(['raw.events', 'stage.events', 'mart.daily', 'mart.latest']);
+    expect(result.removed).toEqual([]);
+    expect(result.directlyModified).toEqual([]);
+    expect(result.newSnapshots.map((s) => s.snapshotId)).toEqual(models.map((m) => ids[m.name]!.snapshotId));
+    expect(result.snapshotMap).toEqual(
+      Object.fromEntries(models.map((m) => [m.name, ids[m.name]!.snapshotId])),
+    );
+    expect(result.backfill).toEqual([
+      {
+        model: 'raw.events',
+        snapshotId: ids['raw.events']!.snapshotId,
+        kind: 'SEED',
+        execution: 'single',
+        intervals: [[t('2024-01-01'), t('2024-01-10')]],
+      },
+      {
+        model: 'stage.events',
+        snapshotId: ids['stage.events']!.snapshotId,
+        kind: 'INCREMENTAL_BY_TIME_RANGE',
+        execution: 'batched',
+        intervals: [
+          [t('2024-01-01'), t('2024-01-04')],
+          [t('2024-01-04'), t('2024-01-07')],
+          [t('2024-01-07'), t('2024-01-10')],
+        ],
+      },
+      {
+        model: 'mart.daily',
+        snapshotId: ids['mart.daily']!.snapshotId,
+        kind: 'FULL',
+        execution: 'single',
+        intervals: [[t('2024-01-01'), t('2024-01-10')]],
+      },
+      {
+        model: 'mart.latest',
+        snapshotId: ids['mart.latest']!.snapshotId,
+        kind: 'VIEW',
+        execution: 'single',
+        intervals: [[t('2024-01-01'), t('2024-01-10')]],
+      },
+    ]);
+    expect(result.virtualUpdateOnly).toBe(false);
+  });
+
+  it('puts every model after the models it reads, whatever order the definitions come in', () => {
+    const models = project();
+    const result = diff([models[0]!, models[1]!, models[2]!, models[3]!]);
+    expect(result.backfill.map((b) => b.model)).toEqual([
+      'raw.events',
+      'stage.events',
+      'mart.daily',
+      'mart.latest',
+    ]);
+  });
+
+  it('an unchanged project is a virtual update with no new snapshot', () => {
+    const models = project();
+    const result = diff(models, mapOf(models));
+    expect(result.unchanged).toEqual(models.map((m) => m.name));
+    expect(result.newSnapshots).toEqual([]);
+    expect(result.backfill).toEqual([]);
+    expect(result.virtualUpdateOnly).toBe(true);
+    expect(result.snapshotMap).toEqual(result.previousSnapshotMap);
+  });
+
+  it('a changed query is a direct change and gives every downstream model a new snapshot', () => {
+    const before = project();
+    const after = replace(before, 'stage.events', {
+      query: 'SELECT * FROM raw.events WHERE ds BETWEEN @start_ds AND @end_ds AND kind = 1',
+    });
+    const result = diff(after, mapOf(before));
+    expect(result.directlyModified).toEqual(['stage.events']);
+    expect(result.indirectlyModified).toEqual(['mart.daily', 'mart.latest']);
+    expect(result.unchanged).toEqual(['raw.events']);
+    expect(result.newSnapshots.map((s) => s.model)).toEqual(['stage.events', 'mart.daily', 'mart.latest']);
+    expect(result.backfill.map((b) => b.model)).toEqual(['stage.events', 'mart.daily', 'mart.latest']);
+    expect(result.snapshotMap['raw.events']).toBe(result.previousSnapshotMap['raw.events']);
+    expect(result.snapshotMap['mart.daily']).not.toBe(result.previousSnapshotMap['mart.daily']);
+  });
+
+  it('tells a downstream model changed by itself from one changed only through its upstream', () => {
+    const before = project();
+    let after = replace(before, 'stage.events', {
+      query: 'SELECT * FROM raw.events WHERE ds >= @start_ds AND ds < @end_ds',
+    });
+    after = replace(after, 'mart.daily', {
+      query: 'SELECT ds, count(*) AS events FROM stage.events GROUP BY ds',
+    });
+    const result = diff(after, mapOf(before));
+    expect(result.directlyModified).toEqual(['stage.events', 'mart.daily']);
+    expect(result.indirectlyModified).toEqual(['mart.latest']);
+  });
+
+  it('without the current definitions, a model with a changed upstream counts as indirectly modified', () => {
+    const before = project();
+    let after = replace(before, 'stage.events', {
+      query: 'SELECT * FROM raw.events WHERE ds >= @start_ds AND ds < @end_ds',
+    });
+    after = replace(after, 'mart.daily', {
+      query: 'SELECT ds, count(*) AS events FROM stage.events GROUP BY ds',
+    });
+    const result = diff(after, mapOf(before, false));
+    expect(result.directlyModified).toEqual(['stage.events']);
+    expect(result.indirectlyModified).toEqual(['mart.daily', 'mart.latest']);
+  });
+
+  it('a metadata change keeps the snapshot and changes no data', () => {
+    const before = project();
+    const after = replace(before, 'mart.daily', { owner: 'analytics', cron: '0 6 * * *' });
+    const result = diff(after, mapOf(before));
+    expect(result.metadataOnly).toEqual(['mart.daily']);
+    expect(result.directlyModified).toEqual([]);
+    expect(result.newSnapshots).toEqual([]);
+    expect(result.virtualUpdateOnly).toBe(true);
+  });
+
+  it('a removed model leaves the snapshot map and changes no data', () => {
+    const before = project();
+    const after = before.filter((m) => m.name !== 'mart.latest');
+    const result = diff(after, mapOf(before));
+    expect(result.removed).toEqual(['mart.latest']);
+    expect(result.snapshotMap).not.toHaveProperty('mart.latest');
+    expect(result.previousSnapshotMap).toHaveProperty('mart.latest');
+    expect(result.virtualUpdateOnly).toBe(true);
+  });
+
+  it('a new model downstream of unchanged ones is added and backfilled alone', () => {
+    const before = project();
+    const after = [
+      ...before,
+      model('mart.weekly', { query: 'SELECT 1 FROM mart.daily', dependsOn: ['mart.daily'] }),
+    ];
+    const result = diff(after, mapOf(before));
+    expect(result.added).toEqual(['mart.weekly']);
+    expect(result.unchanged).toHaveLength(4);
+    expect(result.backfill.map((b) => b.model)).toEqual(['mart.weekly']);
+  });
+
+  it('backfills only what a shared snapshot has not completed yet', () => {
+    const models = project();
+    const ids = mapOf(models);
+    const stage = ids['stage.events']!.snapshotId;
+    const full = ids['mart.daily']!.snapshotId;
+    const seed = ids['raw.events']!.snapshotId;
+    const view = ids['mart.latest']!.snapshotId;
+    const result = diff(
+      models,
+      {},
+      {
+        environment: 'dev',
+        base: null,
+        completed: {
+          [seed]: [[t('2024-01-01'), t('2024-01-10')]],
+          [stage]: [
+            [t('2024-01-01'), t('2024-01-05')],
+            [t('2024-01-06'), t('2024-01-08')],
+          ],
+          [full]: [[t('2024-01-01'), t('2024-01-10')]],
+          [view]: [[t('2024-01-01'), t('2024-01-10')]],
+        },
+      },
+    );
+    expect(result.backfill).toEqual([
+      {
+        model: 'stage.events',
+        snapshotId: stage,
+        kind: 'INCREMENTAL_BY_TIME_RANGE',
+        execution: 'batched',
+        intervals: [
+          [t('2024-01-05'), t('2024-01-06')],
+          [t('2024-01-08'), t('2024-01-10')],
+        ],
+      },
+    ]);
+  });
+
+  it('creates a new environment from another with nothing to backfill when the project matches it', () => {
+    const models = project();
+    const result = diff(models, mapOf(models), { environment: 'dev', base: 'prod' });
+    expect(result.base).toBe('prod');
+    expect(result.unchanged).toHaveLength(4);
+    expect(result.virtualUpdateOnly).toBe(true);
+  });
+
+  it('waits for the cron: a daily model on 0 10 * * * has not processed yesterday before 10:00', () => {
+    const models = [model('mart.late', { cron: '0 10 * * *' })];
+    expect(diff(models, {}, { now: t('2024-01-10T09:59:00Z') }).backfill[0]!.intervals).toEqual([
+      [t('2024-01-01'), t('2024-01-09')],
+    ]);
+    expect(diff(models, {}, { now: t('2024-01-10T10:00:00Z') }).backfill[0]!.intervals).toEqual([
+      [t('2024-01-01'), t('2024-01-10')],
+    ]);
+  });
+
+  it("stops at a model's end and has nothing to do before its start", () => {
+    const ended = [model('a.ended', { kind: incremental(), end: '2024-01-03' })];
+    expect(diff(ended).backfill[0]!.intervals).toEqual([[t('2024-01-01'), t('2024-01-03')]]);
+    const future = [model('a.future', { kind: incremental(), start: '2024-02-01' })];
+    expect(diff(future).backfill).toEqual([]);
+    expect(diff(future).newSnapshots).toHaveLength(1);
+  });
+
+  it('builds a view or seed whose range has not started yet, once', () => {
+    const models = [
+      model('a.v', { kind: { name: 'VIEW', materialized: false }, start: '2024-02-01' }),
+      model('a.s', { kind: { name: 'SEED', path: 's.csv' }, start: '2024-02-01' }),
+    ];
+    const first = diff(models);
+    expect(first.backfill.map((b) => [b.model, b.execution, b.intervals])).toEqual([
+      ['a.v', 'single', []],
+      ['a.s', 'single', []],
+    ]);
+  });
+
+  it('has nothing to execute for an embedded model', () => {
+    const models = [model('a.e', { kind: { name: 'EMBEDDED' } })];
+    const result = diff(models);
+    expect(result.newSnapshots).toHaveLength(1);
+    expect(result.backfill).toEqual([]);
+  });
+
+  it('narrows a development plan to its start and end', () => {
+    const models = project();
+    const result = diff(models, {}, { environment: 'dev', start: t('2024-01-05'), end: t('2024-01-08') });
+    const stage = result.backfill.find((b) => b.model === 'stage.events')!;
+    expect(stage.intervals).toEqual([[t('2024-01-05'), t('2024-01-08')]]);
+    expect(result.backfill.find((b) => b.model === 'mart.daily')!.intervals).toEqual([
+      [t('2024-01-05'), t('2024-01-08')],
+    ]);
+    expect(result.start).toBe(t('2024-01-05'));
+    expect(result.end).toBe(t('2024-01-08'));
+  });
+
+  it('refuses to narrow a prod plan', () => {
+    expect(() => diff(project(), {}, { start: t('2024-01-05') })).toThrow(
+      /plan for prod covers every interval/,
+    );
+    expect(() => diff(project(), {}, { end: t('2024-01-05') })).toThrow(/development environment/);
+  });
+
+  it('refuses a range that ends before it starts, a bad environment name and a model without fingerprint', () => {
+    expect(() =>
+      diff(project(), {}, { environment: 'dev', start: t('2024-01-05'), end: t('2024-01-05') }),
+    ).toThrow('plan end (2024-01-05 00:00:00) must be after its start (2024-01-05 00:00:00)');
+    expect(() => diff(project(), {}, { environment: 'Dev' })).toThrow(/invalid environment name "Dev"/);
+    expect(() =>
+      diffProject({
+        environment: 'prod',
+        models: project(),
+        fingerprints: {},
+        current: {},
+        completed: {},
+        now: NOW,
+      }),
+    ).toThrow('model raw.events has no fingerprint');
+    expect(() => diff(project(), {}, { now: Number.NaN })).toThrow(/execution time/);
+  });
+
+  it('survives a JSON round trip unchanged', () => {
+    const before = project();
+    const after = replace(before, 'stage.events', { kind: incremental(2, 1) });
+    const result = diff(after, mapOf(before), { environment: 'dev', start: t('2024-01-03') });
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+    expect(result.backfill[0]!.intervals.every((i) => (i[1] - i[0]) / DAY <= 2)).toBe(true);
+  });
+});
