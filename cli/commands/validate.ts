@@ -1,0 +1,80 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { nextTick } from '../../core/cron.ts';
+import { loadProject } from '../../core/project/load.ts';
+import { formatIssue, type Project, ProjectError } from '../../core/project/types.ts';
+import { formatUtc } from '../../core/time.ts';
+import { CliError, EXIT } from '../errors.ts';
+import { formatTable } from '../table.ts';
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('load a project, check every model, and print models, crons, DAG edges and next runs')
+    .option('-p, --project <dir>', 'project folder', '.')
+    .option('--json', 'print the result as JSON')
+    .action((options: { project: string; json?: boolean }) => {
+      const now = Date.now();
+      let project: Project;
+      try {
+        project = loadProject(resolve(options.project), { env: process.env, now });
+      } catch (err) {
+        if (err instanceof ProjectError) {
+          for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+          const n = err.issues.length;
+          throw new CliError(
+            `${n} error${n === 1 ? '' : 's'} in ${options.project}; fix them and run validate again`,
+            EXIT.invalid,
+          );
+        }
+        throw err;
+      }
+      process.stdout.write(
+        `${options.json ? JSON.stringify(describeProject(project, now), null, 2) : renderProject(project, now)}\n`,
+      );
+    });
+}
+
+export function describeProject(project: Project, now: number) {
+  return {
+    root: project.root,
+    defaultGateway: project.config.defaultGateway,
+    models: project.models.map((m) => ({
+      name: m.name,
+      kind: m.kind.name,
+      cron: m.cron,
+      cronTz: m.cronTz,
+      intervalUnit: m.intervalUnit,
+      start: new Date(m.start.ms).toISOString(),
+      dependsOn: m.dependsOn,
+      enabled: m.enabled,
+      nextRun: m.kind.name === 'EMBEDDED' ? null : new Date(nextTick(m.cron, m.cronTz, now)).toISOString(),
+      file: m.location.file,
+    })),
+    edges: project.models.flatMap((m) => m.dependsOn.map((d) => [d, m.name] as const)),
+    notices: project.notices,
+  };
+}
+
+function renderProject(project: Project, now: number): string {
+  const d = describeProject(project, now);
+  const rows = project.models.map((m) => [
+    m.name,
+    m.kind.name,
+    m.cron,
+    m.cronTz,
+    m.intervalUnit,
+    m.kind.name === 'EMBEDDED' ? '-' : formatUtc(nextTick(m.cron, m.cronTz, now)),
+  ]);
+  const out = [
+    `Project ${d.root}: ${d.models.length} model${d.models.length === 1 ? '' : 's'}, default gateway ${d.defaultGateway}`,
+    '',
+    formatTable(['MODEL', 'KIND', 'CRON', 'TIMEZONE', 'UNIT', 'NEXT RUN (UTC)'], rows),
+    '',
+    'DAG edges:',
+    ...(d.edges.length ? d.edges.map(([from, to]) => `  ${from} -> ${to}`) : ['  (none)']),
+  ];
+  if (d.notices.length) out.push('', 'Notices:', ...d.notices.map((n) => `  ${n}`));
+  out.push('', 'Project is valid.');
+  return out.join('\n');
+}
