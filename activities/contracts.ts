@@ -1,0 +1,204 @@
+/**
+ * The contract between sluice's workflows and its activities: the types every activity takes and
+ * returns. Workflows import only these types (never activity code); the scheduler worker implements
+ * `SchedulerActivities` (state DB, no warehouse credentials) and the executors implement
+ * `ExecutorActivities` (warehouse credentials, no state DB).
+ *
+ * Inputs carry SQL text and metadata; results carry counts, timings and errors: never rows of data,
+ * never credentials.
+ */
+import type { Interval } from '../core/intervals.ts';
+import type { ScheduledModel } from '../core/schedule.ts';
+
+export const TASK_QUEUES = {
+  scheduler: 'sluice-scheduler',
+  run: 'sluice-run',
+  apply: 'sluice-apply',
+} as const;
+
+export type RunTrigger = 'schedule' | 'manual' | 'restatement' | 'plan';
+
+/** One model's part of a run: its batches in order, each an interval or null for a whole rebuild. */
+export interface ModelWork {
+  model: string;
+  snapshotId: string;
+  gateway: string;
+  /** models of the same run this one waits for. */
+  dependsOn: string[];
+  batches: Array<Interval | null>;
+}
+
+export interface RunRequest {
+  runId: string;
+  environment: string;
+  trigger: RunTrigger;
+  /** the cron tick (scheduled runs) or the moment the run was asked for. */
+  scheduledAt: number;
+  work: ModelWork[];
+  /** executions at once per gateway. */
+  threads: number;
+  /** `sluice-run` for scheduled and triggered runs, `sluice-apply` for plan backfills. */
+  executorQueue: string;
+  /** the environment workflow to report to when the run ends. */
+  parentWorkflowId?: string;
+  /** set when the run is a plan's backfill: names resolve to the plan's snapshots. */
+  planId?: string;
+}
+
+export interface BatchRef {
+  runId: string;
+  environment: string;
+  model: string;
+  snapshotId: string;
+  interval: Interval | null;
+  scheduledAt: number;
+  planId?: string;
+}
+
+/** A batch ready for an executor: rendered statements and the gateway to run them on. */
+export interface PreparedBatch {
+  executionId: string;
+  gateway: string;
+  model: string;
+  /** rendered statements, audits and the physical table (see core/execution). */
+  request: unknown;
+  /** set when another run completed this interval in the meantime: nothing to execute. */
+  alreadyComplete?: boolean;
+}
+
+export interface StatementTiming {
+  label?: string;
+  durationMs: number;
+  rowsAffected: number | null;
+}
+
+export interface ExecutorReport {
+  executor: string;
+  startedAt: number;
+  finishedAt: number;
+  rowsAffected: number | null;
+  statements: StatementTiming[];
+  notices: string[];
+  audits: Array<{ name: string; blocking: boolean; failingRows: number }>;
+}
+
+export type ExecutionOutcomeStatus = 'succeeded' | 'failed' | 'cancelled';
+
+export interface BatchCompletion {
+  executionId: string;
+  runId: string;
+  environment: string;
+  model: string;
+  snapshotId: string;
+  interval: Interval | null;
+  status: ExecutionOutcomeStatus;
+  report?: ExecutorReport;
+  error?: string;
+  attempt: number;
+}
+
+export type ModelStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+export interface ModelOutcome {
+  status: ModelStatus;
+  error?: string;
+  /** why a model was skipped. */
+  reason?: string;
+  batches: number;
+  rowsAffected: number;
+  finishedAt: number;
+}
+
+export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
+
+export interface RunReport {
+  runId: string;
+  environment: string;
+  trigger: RunTrigger;
+  status: RunStatus;
+  scheduledAt: number;
+  startedAt: number;
+  finishedAt: number;
+  models: Record<string, ModelOutcome>;
+}
+
+export interface SkipRecord {
+  environment: string;
+  model: string;
+  reason: string;
+  scheduledAt: number;
+  runId?: string;
+}
+
+export interface PauseChange {
+  environment: string;
+  /** undefined = the whole environment. */
+  model?: string;
+  action: 'pause' | 'resume';
+  reason?: string;
+  actor: string;
+}
+
+/** What an apply needs, prepared by the scheduler side from the stored plan. */
+export interface PlanWork {
+  planId: string;
+  environment: string;
+  /** physical tables to create, grouped by gateway (prepared statements, see core/execution). */
+  tables: Array<{ gateway: string; requests: unknown[] }>;
+  backfill: ModelWork[];
+  /** environment views to point at the new snapshots, per gateway. */
+  views: Array<{ gateway: string; entries: Array<{ model: string; physical: string }> }>;
+  /** models whose views the plan removes, per gateway. */
+  removed: Array<{ gateway: string; models: string[] }>;
+}
+
+export interface SchedulerActivities {
+  /** the environment's models as its current snapshot map says. */
+  loadSchedule(environment: string): Promise<ScheduledModel[]>;
+  /** ready missing intervals of `models`, batched by each model's batch_size. */
+  findDueWork(args: {
+    environment: string;
+    models: string[];
+    now: number;
+    restrict?: { start: number; end: number };
+  }): Promise<ModelWork[]>;
+  /** clears completed intervals in the range for `models` (restatement). */
+  clearIntervals(args: { environment: string; models: string[]; start: number; end: number }): Promise<void>;
+  recordRunStarted(args: {
+    runId: string;
+    environment: string;
+    trigger: RunTrigger;
+    scheduledAt: number;
+    models: string[];
+    planId?: string;
+  }): Promise<void>;
+  recordRunFinished(report: RunReport): Promise<void>;
+  /** renders the batch, records it queued, and claims its snapshot interval against other environments. */
+  prepareBatch(ref: BatchRef): Promise<PreparedBatch>;
+  /** records the outcome; a success records the interval complete (the SQL has committed). */
+  completeBatch(completion: BatchCompletion): Promise<void>;
+  recordSkips(skips: SkipRecord[]): Promise<void>;
+  recordPauseChange(change: PauseChange): Promise<void>;
+  /** of `runIds`, those whose workflows are no longer running. */
+  closedRuns(runIds: string[]): Promise<string[]>;
+  /** marks the plan applying and prepares its work. */
+  beginPlan(args: { planId: string; environment: string }): Promise<PlanWork>;
+  /** on success promotes the environment's snapshot map; returns the environment's new schedule. */
+  finishPlan(args: {
+    planId: string;
+    environment: string;
+    status: 'applied' | 'failed';
+    error?: string;
+  }): Promise<ScheduledModel[]>;
+}
+
+export interface ExecutorActivities {
+  executeBatch(batch: PreparedBatch): Promise<ExecutorReport>;
+  createPhysicalTables(args: { gateway: string; requests: unknown[] }): Promise<void>;
+  promoteViews(args: {
+    gateway: string;
+    environment: string;
+    entries: Array<{ model: string; physical: string }>;
+  }): Promise<void>;
+  dropViews(args: { gateway: string; environment: string; models: string[] }): Promise<void>;
+}
