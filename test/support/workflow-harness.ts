@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ExecutorActivities, SchedulerActivities } from '../../activities/contracts.ts';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
 
@@ -14,6 +14,7 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
     ignoreModules: ['fs', 'fs/promises'],
+    logger: new DefaultLogger('WARN'),
   });
   return bundle;
 }
