@@ -52,13 +52,24 @@ export interface StatementLog {
   rowsAffected?: number | null;
 }
 
+/** An audit an executor ran after a model execution's statements committed. */
+export interface ExecutionAuditLog {
+  name: string;
+  blocking: boolean;
+  /** rows the audit found; 0 means it passed. */
+  failingRows: number;
+}
+
 /** What an executor reports about the SQL behind one model execution. */
 export interface ExecutionLog {
   /** the model's query rendered for the interval. */
   renderedSql?: string;
+  /** the statements the execution was prepared with, in order, until it reports how they ran. */
+  plannedStatements?: string[];
   statements?: StatementLog[];
   /** notices and warnings the warehouse sent back. */
   notices?: string[];
+  audits?: ExecutionAuditLog[];
 }
 
 const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
@@ -78,6 +89,8 @@ export const plans = sluiceSchema.table(
     finishedAt: instant('finished_at'),
     error: text('error'),
     progress: jsonb('progress').$type<unknown>(),
+    /** the project the plan was computed from, without warehouse credentials (what its application renders). */
+    project: jsonb('project').$type<unknown>(),
   },
   (t) => [
     check('plans_status_check', sql`${t.status} in (${quotedList(PLAN_STATUSES)})`),
@@ -297,5 +310,37 @@ export const auditLog = sluiceSchema.table(
   (t) => [
     index('audit_log_at_idx').on(t.at.desc(), t.id.desc()),
     index('audit_log_environment_at_idx').on(t.environment, t.at.desc(), t.id.desc()),
+  ],
+);
+
+export const API_ROLES = ['viewer', 'operator', 'deployer', 'admin'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+
+/**
+ * API tokens. The token itself is shown once when created and never stored: only its SHA-256 hash
+ * is, so a leaked state database does not leak working tokens. A token acts with its role on the
+ * environments its patterns match (`prod`, `dev_*`, `*`).
+ */
+export const apiTokens = sluiceSchema.table(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** hex SHA-256 of the token. */
+    tokenHash: text('token_hash').notNull(),
+    role: text('role').$type<ApiRole>().notNull(),
+    /** environment name patterns (`*` matches any run of characters). */
+    environments: jsonb('environments').$type<string[]>().notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    expiresAt: instant('expires_at'),
+    lastUsedAt: instant('last_used_at'),
+    revokedBy: text('revoked_by'),
+    revokedAt: instant('revoked_at'),
+  },
+  (t) => [
+    check('api_tokens_role_check', sql`${t.role} in (${quotedList(API_ROLES)})`),
+    uniqueIndex('api_tokens_hash_idx').on(t.tokenHash),
+    index('api_tokens_created_idx').on(t.createdAt.desc(), t.id.desc()),
   ],
 );

@@ -33,7 +33,7 @@ import {
   toDate,
 } from './validate.ts';
 
-export type { ExecutionLog, ExecutionStatus, StatementLog } from '../../db/schema.ts';
+export type { ExecutionAuditLog, ExecutionLog, ExecutionStatus, StatementLog } from '../../db/schema.ts';
 
 export interface ExecutionInput {
   /** a stable id (e.g. derived from the run, model and interval) makes retries idempotent. */
@@ -44,6 +44,8 @@ export interface ExecutionInput {
   /** the interval batch `[start, end)`; null for models without time intervals (views). */
   interval?: Interval | null;
   queuedAt?: Instant;
+  /** what is known before the execution runs (the rendered query, the planned statements). */
+  log?: ExecutionLog | null;
 }
 
 export interface ExecutionStart {
@@ -120,6 +122,7 @@ export async function recordExecutionQueued(db: StateDb, input: ExecutionInput):
   const snapshotId = requireText('snapshotId', input.snapshotId);
   const interval = input.interval == null ? null : requireInterval('interval', input.interval);
   const queuedAt = input.queuedAt === undefined ? new Date() : toDate('queuedAt', input.queuedAt);
+  const log = checkLog(input.log);
 
   const run = (await db.select({ environment: runs.environment }).from(runs).where(eq(runs.id, runId)))[0];
   if (!run) throw new Error(`execution "${id}" names unknown run "${runId}"`);
@@ -136,6 +139,7 @@ export async function recordExecutionQueued(db: StateDb, input: ExecutionInput):
       status: 'queued',
       attempt: 0,
       queuedAt,
+      log,
     })
     .onConflictDoNothing()
     .returning();
@@ -214,10 +218,7 @@ export async function recordExecutionFinished(
   const rowsAffected = optionalInteger('rowsAffected', finish.rowsAffected, 0);
   const error = optionalMessage('error', finish.error);
   const skipReason = optionalMessage('skipReason', finish.skipReason);
-  const log = finish.log == null ? null : (requireJson('log', finish.log) as ExecutionLog);
-  if (log !== null && (typeof log !== 'object' || Array.isArray(log))) {
-    throw invalid('log', finish.log, 'must be an object with renderedSql, statements and notices');
-  }
+  const log = checkLog(finish.log);
 
   return db.transaction(async (tx) => {
     const current = (
@@ -288,6 +289,14 @@ export async function listExecutions(
     .orderBy(...newestFirst(modelExecutions.queuedAt, modelExecutions.id))
     .limit(limit + 1);
   return toPage(rows, limit, (row) => ({ at: row.queuedAt, id: row.id }), toRecord);
+}
+
+function checkLog(value: ExecutionLog | null | undefined): ExecutionLog | null {
+  const log = value == null ? null : (requireJson('log', value) as ExecutionLog);
+  if (log !== null && (typeof log !== 'object' || Array.isArray(log))) {
+    throw invalid('log', value, 'must be an object with renderedSql, statements and notices');
+  }
+  return log;
 }
 
 function elapsed(from: Date, to: Date): number {

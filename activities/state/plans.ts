@@ -33,6 +33,8 @@ export interface PlanInput {
   /** `pending` (the default) or `queued`. */
   status?: 'pending' | 'queued';
   submittedAt?: Instant;
+  /** the project the plan was computed from (without warehouse credentials); see getPlanProject. */
+  project?: unknown;
 }
 
 export interface PlanUpdate {
@@ -88,10 +90,11 @@ export async function createPlan(db: StateDb, input: PlanInput): Promise<PlanRec
   const submittedBy = requireText('submittedBy', input.submittedBy);
   const status = requireOneOf('status', input.status ?? 'pending', ['pending', 'queued'] as const);
   const submittedAt = input.submittedAt === undefined ? new Date() : toDate('submittedAt', input.submittedAt);
+  const project = input.project === undefined ? null : requireJson('project', input.project);
 
   const inserted = await db
     .insert(plans)
-    .values({ id, environment, status, diff, submittedBy, submittedAt })
+    .values({ id, environment, status, diff, submittedBy, submittedAt, project })
     .onConflictDoNothing()
     .returning();
   const row = inserted[0] ?? (await db.select().from(plans).where(eq(plans.id, id)))[0];
@@ -106,6 +109,17 @@ export async function getPlan(db: StateDb, id: string): Promise<PlanRecord | nul
   requireText('plan id', id);
   const rows = await db.select().from(plans).where(eq(plans.id, id));
   return rows[0] ? toRecord(rows[0]) : null;
+}
+
+/**
+ * The project stored with the plan (kept out of PlanRecord, which lists stay small without); null
+ * when the plan was stored without one.
+ */
+export async function getPlanProject(db: StateDb, id: string): Promise<unknown> {
+  requireText('plan id', id);
+  const rows = await db.select({ project: plans.project }).from(plans).where(eq(plans.id, id));
+  if (!rows[0]) throw new Error(`unknown plan "${id}"`);
+  return rows[0].project ?? null;
 }
 
 /**

@@ -11,6 +11,7 @@ import * as schema from '../../../db/schema.ts';
 import { createScratchDatabase, DRIVERS, type ScratchDatabase } from './harness.ts';
 
 const STATE_TABLES = [
+  'api_tokens',
   'audit_log',
   'environment_snapshots',
   'environments',

@@ -1,0 +1,1 @@
+ALTER TABLE "sluice"."plans" ADD COLUMN "project" jsonb;
