@@ -74,6 +74,8 @@ export interface StatementTiming {
 
 export interface ExecutorReport {
   executor: string;
+  /** the activity attempt that ran the batch (1 on the first try, more after a retry). */
+  attempt: number;
   startedAt: number;
   finishedAt: number;
   rowsAffected: number | null;

@@ -178,6 +178,7 @@ export class FakeExecutor {
         if (failure) throw ApplicationFailure.nonRetryable(failure, 'SQL_ERROR');
         return {
           executor: 'fake',
+          attempt: Context.current().info.attempt,
           startedAt,
           finishedAt: now(),
           rowsAffected: 1,

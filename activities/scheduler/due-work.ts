@@ -1,0 +1,133 @@
+/**
+ * `findDueWork`: the batches a run executes for the models it was started for, as SQLMesh's
+ * `run` finds them. For each model: the intervals of its snapshot that are ready at `now` (ended,
+ * and past the model's cron tick) and not completed, in batches of the model's `batch_size`. A FULL
+ * model (or a materialized VIEW) rebuilds its whole table once, so its missing intervals make one
+ * batch spanning them all, which records them all complete.
+ *
+ * A model never runs ahead of the models it reads: an interval is due only once each upstream
+ * model that runs on a cron has completed it, or executes it in the same run (the run then starts
+ * the model after those upstream models, see `dependsOn`). Upstream views, embedded models and
+ * seeds have no intervals of their own to wait for: a view or an embedded model passes on the
+ * readiness of the models it reads, a seed is loaded when its plan applies.
+ */
+import { z } from 'zod';
+import { ceilToUnit, floorToUnit } from '../../core/interval-unit.ts';
+import {
+  type Interval,
+  intersectIntervals,
+  missingIntervals,
+  normalizeIntervals,
+  unionIntervals,
+} from '../../core/intervals.ts';
+import type { IntervalUnit, Model } from '../../core/project/types.ts';
+import { runsOnSchedule } from '../../core/schedule.ts';
+import type { ModelWork } from '../contracts.ts';
+import { completedIntervals } from '../state/intervals.ts';
+import type { SchedulerContext } from './context.ts';
+import { loadEnvironmentModels, parentsInEnvironment, requireModels } from './environment-models.ts';
+import { epochMs, parseInput, text, textList } from './input.ts';
+import { nearestUpstream } from './lineage.ts';
+
+const DUE_WORK_ARGS = z.object({
+  environment: text,
+  models: textList,
+  now: epochMs,
+  restrict: z
+    .object({ start: epochMs, end: epochMs })
+    .refine(({ start, end }) => end > start, 'must have its end after its start')
+    .optional(),
+});
+
+export type DueWorkArgs = z.infer<typeof DUE_WORK_ARGS>;
+
+export async function findDueWork(ctx: SchedulerContext, args: DueWorkArgs): Promise<ModelWork[]> {
+  const input = parseInput('findDueWork', DUE_WORK_ARGS, args);
+  const env = await loadEnvironmentModels(ctx.db, ctx.plans, input.environment);
+  requireModels('findDueWork', env, input.models);
+  const requested = new Set(input.models);
+  const scheduled = new Set(
+    env.models.filter((entry) => runsOnSchedule(kindOf(entry.model))).map((entry) => entry.name),
+  );
+  const parentsOf = (name: string) => parentsInEnvironment(env, env.byName.get(name)!);
+  const candidates = env.models.filter((entry) => requested.has(entry.name) && scheduled.has(entry.name));
+  const upstream = new Map(
+    candidates.map((entry) => [entry.name, nearestUpstream(entry.name, parentsOf, scheduled)]),
+  );
+  const snapshotOf = (name: string) => env.byName.get(name)!.snapshotId;
+  const completed = await completedIntervals(ctx.db, [
+    ...new Set([
+      ...candidates.map((entry) => entry.snapshotId),
+      ...[...upstream.values()].flat().map(snapshotOf),
+    ]),
+  ]);
+
+  const planned = new Map<string, Interval[]>();
+  const work: ModelWork[] = [];
+  for (const entry of candidates) {
+    const parents = upstream.get(entry.name)!;
+    const ready = parents
+      .map((parent) => unionIntervals(completed[snapshotOf(parent)] ?? [], planned.get(parent) ?? []))
+      .reduce<Interval[] | null>((all, one) => (all === null ? one : intersectIntervals(all, one)), null);
+    const batches = dueBatches(entry.model, completed[entry.snapshotId] ?? [], input, ready);
+    if (batches.length === 0) continue;
+    planned.set(entry.name, batches);
+    work.push({
+      model: entry.name,
+      snapshotId: entry.snapshotId,
+      gateway: entry.gateway,
+      dependsOn: parents.filter((parent) => planned.has(parent)),
+      batches,
+    });
+  }
+  return work;
+}
+
+function kindOf(model: Model): { kind: Model['kind']['name']; materialized?: boolean } {
+  return model.kind.name === 'VIEW'
+    ? { kind: 'VIEW', materialized: model.kind.materialized }
+    : { kind: model.kind.name };
+}
+
+/** The model's due batches; `ready` (when it has upstream to wait for) bounds them. */
+function dueBatches(
+  model: Model,
+  completed: readonly Interval[],
+  input: DueWorkArgs,
+  ready: readonly Interval[] | null,
+): Interval[] {
+  const common = {
+    cron: model.cron,
+    cronTz: model.cronTz,
+    intervalUnit: model.intervalUnit,
+    now: input.now,
+    start: model.start.ms,
+    ...(model.end ? { end: model.end.ms } : {}),
+    completed,
+    ...(input.restrict ? { restrictTo: input.restrict } : {}),
+  };
+  const kind = model.kind;
+  if (kind.name === 'INCREMENTAL_BY_TIME_RANGE' || kind.name === 'INCREMENTAL_BY_UNIQUE_KEY') {
+    const batches = missingIntervals({
+      ...common,
+      lookback: kind.lookback,
+      ...(kind.batchSize === undefined ? {} : { batchSize: kind.batchSize }),
+    });
+    if (ready === null) return batches;
+    return batches.flatMap((batch) => wholeUnits(intersectIntervals([batch], ready), model.intervalUnit));
+  }
+  let missing = normalizeIntervals(missingIntervals(common));
+  if (ready !== null) missing = wholeUnits(intersectIntervals(missing, ready), model.intervalUnit);
+  const first = missing[0];
+  const last = missing[missing.length - 1];
+  return first && last ? [[first[0], last[1]]] : [];
+}
+
+/** The whole intervals of `unit` inside each range. */
+function wholeUnits(ranges: readonly Interval[], unit: IntervalUnit): Interval[] {
+  return ranges.flatMap(([start, end]): Interval[] => {
+    const from = ceilToUnit(start, unit);
+    const to = floorToUnit(end, unit);
+    return from < to ? [[from, to]] : [];
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * The scheduler activities (`SchedulerActivities` in activities/contracts.ts), run by the scheduler
+ * worker on the `sluice-scheduler` task queue. They hold the state database and never a warehouse
+ * credential: they decide what is due, render batches for the executors and record what happened.
+ * Each one may be retried by Temporal and records its effect once.
+ */
+import type { Client } from '@temporalio/client';
+import type { StateDb } from '../../db/client.ts';
+import type { SchedulerActivities } from '../contracts.ts';
+import { completeBatch, prepareBatch } from './batches.ts';
+import { closedRuns } from './closed-runs.ts';
+import type { SchedulerContext } from './context.ts';
+import { findDueWork } from './due-work.ts';
+import { recordPauseChange } from './pauses.ts';
+import { PlanCache } from './plan-cache.ts';
+import { beginPlan, finishPlan } from './plans.ts';
+import { clearIntervals } from './restatement.ts';
+import { recordRunFinished, recordRunStarted } from './runs.ts';
+import { loadSchedule } from './schedule.ts';
+import { recordSkips } from './skips.ts';
+
+export { FAILURE_TYPES } from './failures.ts';
+export { createPlanRecord, type PlanRecordInput } from './plan-record.ts';
+export { storableProject } from './stored-project.ts';
+
+export interface SchedulerActivitiesOptions {
+  db: StateDb;
+  /** lets a batch claim a snapshot interval from a run that ended without finishing it, and closedRuns answer. */
+  temporal?: Client;
+  /** epoch ms; Date.now by default. */
+  now?: () => number;
+}
+
+export function createSchedulerActivities(options: SchedulerActivitiesOptions): SchedulerActivities {
+  const ctx: SchedulerContext = {
+    db: options.db,
+    now: options.now ?? Date.now,
+    plans: new PlanCache(options.db),
+    ...(options.temporal ? { temporal: options.temporal } : {}),
+  };
+  return {
+    loadSchedule: (environment) => loadSchedule(ctx, environment),
+    findDueWork: (args) => findDueWork(ctx, args),
+    clearIntervals: (args) => clearIntervals(ctx, args),
+    recordRunStarted: (args) => recordRunStarted(ctx, args),
+    recordRunFinished: (report) => recordRunFinished(ctx, report),
+    prepareBatch: (ref) => prepareBatch(ctx, ref),
+    completeBatch: (completion) => completeBatch(ctx, completion),
+    recordSkips: (skips) => recordSkips(ctx, skips),
+    recordPauseChange: (change) => recordPauseChange(ctx, change),
+    closedRuns: (runIds) => closedRuns(ctx.temporal, runIds),
+    beginPlan: (args) => beginPlan(ctx, args),
+    finishPlan: (args) => finishPlan(ctx, args),
+  };
+}

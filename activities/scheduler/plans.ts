@@ -1,0 +1,199 @@
+/**
+ * `beginPlan` and `finishPlan`: the first and last steps of a plan's application by the apply
+ * workflow. Beginning checks the plan still applies (activities/plan/check.ts), marks it applying,
+ * stores its new snapshots and prepares its work: the physical tables to create and the backfill,
+ * rendered against the plan's new snapshot map, and the views to swap, each grouped by gateway.
+ * Finishing promotes the environment's snapshot map (applied) or records the error (failed), and
+ * closes the runs that recorded the plan's backfill.
+ *
+ * A plan that cannot be applied is marked failed before the failure is raised: the apply workflow
+ * does not get as far as reporting it.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import { validateEnvironmentName } from '../../core/naming.ts';
+import { creationRequests, executionIntervals, gatewayOf } from '../../core/plan/requests.ts';
+import type { Project } from '../../core/project/types.ts';
+import type { ScheduledModel } from '../../core/schedule.ts';
+import { runs } from '../../db/schema.ts';
+import type { ModelWork, PlanWork } from '../contracts.ts';
+import { checkPlanApplicable } from '../plan/check.ts';
+import { finalizePlan } from '../plan/finalize.ts';
+import { storePlanSnapshots } from '../plan/store-snapshots.ts';
+import { planViewChanges } from '../plan/swap-views.ts';
+import { getPlan, updatePlan } from '../state/plans.ts';
+import { updateRunStatus } from '../state/runs.ts';
+import type { SchedulerContext } from './context.ts';
+import { FAILURE_TYPES, isCheckFailure, rejected } from './failures.ts';
+import { parseInput, text } from './input.ts';
+import { nearestUpstream } from './lineage.ts';
+import type { StoredPlan } from './plan-cache.ts';
+import { loadSchedule } from './schedule.ts';
+
+export { createPlanRecord, type PlanRecordInput } from './plan-record.ts';
+
+const BEGIN_ARGS = z.object({ planId: text, environment: text });
+const FINISH_ARGS = z.object({
+  planId: text,
+  environment: text,
+  status: z.enum(['applied', 'failed']),
+  error: z.string().optional(),
+});
+
+export async function beginPlan(
+  ctx: SchedulerContext,
+  args: { planId: string; environment: string },
+): Promise<PlanWork> {
+  const input = parseInput('beginPlan', BEGIN_ARGS, args);
+  const plan = await storedPlan(ctx, 'beginPlan', input);
+  try {
+    const project = plan.project;
+    if (!project) {
+      throw rejected(
+        'beginPlan',
+        FAILURE_TYPES.planNotApplicable,
+        `plan "${plan.id}" was stored without its project`,
+      );
+    }
+    const { diff } = plan;
+    await checkPlanApplicable({ db: ctx.db, project, diff, planId: plan.id });
+    await updatePlan(ctx.db, plan.id, { status: 'applying', at: ctx.now() });
+    const stored = await storePlanSnapshots({ db: ctx.db, project, diff });
+    await updatePlan(ctx.db, plan.id, { progress: { step: 'snapshots', stored: stored.inserted.length } });
+    const changes = await planViewChanges(ctx.db, project, diff);
+    return {
+      planId: plan.id,
+      environment: plan.environment,
+      tables: creationsByGateway(project, plan),
+      backfill: backfillWork(project, plan),
+      views: Object.entries(changes.promote).map(([gateway, entries]) => ({ gateway, entries })),
+      removed: Object.entries(changes.drop).map(([gateway, models]) => ({ gateway, models })),
+    };
+  } catch (error) {
+    // A failed check (stale plan, changed project, a query that does not render) fails the same way
+    // on every attempt; anything else (the database away) is retried.
+    const final = error instanceof ApplicationFailure ? error.nonRetryable : isCheckFailure(error);
+    if (!final) throw error;
+    const message = (error as Error).message;
+    await markFailed(ctx, plan.id, message);
+    throw error instanceof ApplicationFailure
+      ? error
+      : rejected('beginPlan', FAILURE_TYPES.planNotApplicable, message);
+  }
+}
+
+export async function finishPlan(
+  ctx: SchedulerContext,
+  args: { planId: string; environment: string; status: 'applied' | 'failed'; error?: string },
+): Promise<ScheduledModel[]> {
+  const input = parseInput('finishPlan', FINISH_ARGS, args);
+  const plan = await storedPlan(ctx, 'finishPlan', input);
+  const current = (await getPlan(ctx.db, plan.id))!;
+  if (input.status === 'applied') {
+    if (current.status !== 'applied') {
+      if (current.status !== 'applying') {
+        throw rejected(
+          'finishPlan',
+          FAILURE_TYPES.planNotApplicable,
+          `plan "${plan.id}" is ${current.status}; only a plan being applied can be finished as applied`,
+        );
+      }
+      await finalizePlan({ db: ctx.db, diff: plan.diff, planId: plan.id });
+    }
+    await finishBackfillRuns(ctx, plan.id, 'succeeded', null);
+  } else {
+    if (current.status === 'applied') {
+      throw rejected(
+        'finishPlan',
+        FAILURE_TYPES.planNotApplicable,
+        `plan "${plan.id}" is applied; it cannot fail`,
+      );
+    }
+    const error = input.error ?? 'the application failed';
+    await markFailed(ctx, plan.id, error);
+    await finishBackfillRuns(ctx, plan.id, 'failed', error);
+  }
+  return loadSchedule(ctx, input.environment);
+}
+
+async function storedPlan(
+  ctx: SchedulerContext,
+  activity: string,
+  input: { planId: string; environment: string },
+): Promise<StoredPlan> {
+  try {
+    validateEnvironmentName(input.environment);
+  } catch (error) {
+    throw rejected(activity, FAILURE_TYPES.invalidInput, (error as Error).message);
+  }
+  const plan = await ctx.plans.get(input.planId);
+  if (!plan) throw rejected(activity, FAILURE_TYPES.unknownPlan, `unknown plan "${input.planId}"`);
+  if (plan.environment !== input.environment) {
+    throw rejected(
+      activity,
+      FAILURE_TYPES.invalidInput,
+      `plan "${plan.id}" is for environment "${plan.environment}", not "${input.environment}"`,
+    );
+  }
+  return plan;
+}
+
+/** Marks the plan failed while it is still open; a finished plan keeps its outcome. */
+async function markFailed(ctx: SchedulerContext, planId: string, error: string): Promise<void> {
+  const current = await getPlan(ctx.db, planId);
+  if (
+    !current ||
+    current.status === 'applied' ||
+    current.status === 'failed' ||
+    current.status === 'cancelled'
+  ) {
+    return;
+  }
+  await updatePlan(ctx.db, planId, { status: 'failed', error, at: ctx.now() });
+}
+
+/** The runs that recorded the plan's backfill (one per application attempt) and are still open. */
+async function finishBackfillRuns(
+  ctx: SchedulerContext,
+  planId: string,
+  status: 'succeeded' | 'failed',
+  error: string | null,
+): Promise<void> {
+  const open = await ctx.db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(
+      and(eq(runs.planId, planId), eq(runs.trigger, 'plan'), inArray(runs.status, ['queued', 'running'])),
+    );
+  for (const run of open) await updateRunStatus(ctx.db, run.id, status, { at: ctx.now(), error });
+}
+
+/** The creation requests of the plan's new snapshots, per gateway, in dependency order. */
+function creationsByGateway(project: Project, plan: StoredPlan): PlanWork['tables'] {
+  const groups = new Map<string, unknown[]>();
+  for (const prepared of creationRequests(project, plan.diff)) {
+    groups.set(prepared.gateway, [...(groups.get(prepared.gateway) ?? []), prepared.request]);
+  }
+  return [...groups].map(([gateway, requests]) => ({ gateway, requests }));
+}
+
+/** One ModelWork per backfill entry; each waits for the nearest entries upstream of it. */
+function backfillWork(project: Project, plan: StoredPlan): ModelWork[] {
+  const models = new Map(project.models.map((model) => [model.name, model]));
+  const inBackfill = new Set(plan.diff.backfill.map((entry) => entry.model));
+  const parentsOf = (name: string) =>
+    (models.get(name)?.dependsOn ?? []).filter((parent) => models.has(parent));
+  return plan.diff.backfill.map((entry) => {
+    const model = models.get(entry.model);
+    if (!model)
+      throw new Error(`plan "${plan.id}" backfills model ${entry.model}, which its project does not define`);
+    return {
+      model: entry.model,
+      snapshotId: entry.snapshotId,
+      gateway: gatewayOf(project, model),
+      dependsOn: nearestUpstream(entry.model, parentsOf, inBackfill),
+      batches: executionIntervals(entry),
+    };
+  });
+}

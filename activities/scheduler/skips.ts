@@ -1,0 +1,85 @@
+/**
+ * `recordSkips`: models an environment did not run at a tick, and why (paused, downstream of a
+ * paused model, still running from an earlier run). Each skip becomes a skipped execution with its
+ * reason, so a model's history shows the ticks it missed.
+ *
+ * Executions belong to a run, and the run a skip names may never start (nothing else was due) or
+ * start later; so the skips of a tick are recorded under a run of their own, `<run id>-skipped`,
+ * with status `skipped`. Its trigger follows the run id's naming (workflows/ids.ts): manual and
+ * restatement runs say so in their ids, every other run is the schedule's.
+ */
+import { z } from 'zod';
+import type { RunTrigger, SkipRecord } from '../contracts.ts';
+import { recordExecutionFinished, recordExecutionQueued } from '../state/executions.ts';
+import { createRun, updateRunStatus } from '../state/runs.ts';
+import type { SchedulerContext } from './context.ts';
+import { type EnvironmentModels, loadEnvironmentModels, requireModels } from './environment-models.ts';
+import { FAILURE_TYPES, rejectCheckFailures } from './failures.ts';
+import { epochMs, parseInput, text } from './input.ts';
+
+const SKIPS = z.array(
+  z.object({
+    environment: text,
+    model: text,
+    reason: text,
+    scheduledAt: epochMs,
+    runId: text.optional(),
+  }),
+);
+
+/** The run that records the skips of `skip`'s tick. */
+export function skipRunId(skip: Pick<SkipRecord, 'environment' | 'scheduledAt' | 'runId'>): string {
+  return `${skip.runId ?? `sluice-run-${skip.environment}-${skip.scheduledAt}`}-skipped`;
+}
+
+function triggerOf(runId: string | undefined): RunTrigger {
+  if (runId?.includes('-manual-')) return 'manual';
+  if (runId?.includes('-restatement-')) return 'restatement';
+  return 'schedule';
+}
+
+export async function recordSkips(ctx: SchedulerContext, skips: SkipRecord[]): Promise<void> {
+  const input = parseInput('recordSkips', SKIPS, skips);
+  const environments = new Map<string, EnvironmentModels>();
+  const byRun = new Map<string, typeof input>();
+  for (const skip of input) {
+    if (!environments.has(skip.environment)) {
+      environments.set(skip.environment, await loadEnvironmentModels(ctx.db, ctx.plans, skip.environment));
+    }
+    requireModels('recordSkips', environments.get(skip.environment)!, [skip.model]);
+    const id = skipRunId(skip);
+    byRun.set(id, [...(byRun.get(id) ?? []), skip]);
+  }
+  const at = ctx.now();
+  for (const [runId, group] of byRun) {
+    const first = group[0]!;
+    const env = environments.get(first.environment)!;
+    await rejectCheckFailures('recordSkips', FAILURE_TYPES.invalidInput, async () => {
+      const run = await createRun(ctx.db, {
+        id: runId,
+        environment: first.environment,
+        trigger: triggerOf(first.runId),
+        scheduledAt: first.scheduledAt,
+        models: [...new Set(group.map((skip) => skip.model))],
+      });
+      if (run.status === 'queued') {
+        await updateRunStatus(ctx.db, runId, 'skipped', {
+          at,
+          skipReason: group.map((skip) => `${skip.model}: ${skip.reason}`).join('; '),
+        });
+      }
+      for (const skip of group) {
+        const id = `${runId}:${skip.model}`;
+        await recordExecutionQueued(ctx.db, {
+          id,
+          runId,
+          model: skip.model,
+          snapshotId: env.byName.get(skip.model)!.snapshotId,
+          interval: null,
+          queuedAt: skip.scheduledAt,
+        });
+        await recordExecutionFinished(ctx.db, id, { status: 'skipped', at, skipReason: skip.reason });
+      }
+    });
+  }
+}

@@ -1,0 +1,159 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SchedulerActivities } from '../../../activities/contracts.ts';
+import type { EnginePool } from '../../../activities/engines/pool.ts';
+import {
+  createPlanRecord,
+  createSchedulerActivities,
+  FAILURE_TYPES,
+} from '../../../activities/scheduler/index.ts';
+import { environmentSnapshotMap } from '../../../activities/state/environments.ts';
+import { getPlan } from '../../../activities/state/plans.ts';
+import { getRun } from '../../../activities/state/runs.ts';
+import { enginesFor } from '../plan/support.ts';
+import { DRIVERS, useStateDb } from '../state/harness.ts';
+import { createSchedulerProject, day, EVENTS, NOW, type SchedulerProject } from './project.ts';
+import { applyPlanWork, failureOf, overTheWire, rows, runWork } from './support.ts';
+
+describe.each(DRIVERS)('plans through the scheduler activities (state on %s)', (driver) => {
+  const state = useStateDb(driver, 'scheduler_plans');
+  let project: SchedulerProject;
+  let engines: EnginePool;
+  let activities: SchedulerActivities;
+
+  beforeEach(() => {
+    project = createSchedulerProject();
+    engines = enginesFor(project.load());
+    activities = createSchedulerActivities({ db: state.db });
+  });
+
+  afterEach(async () => {
+    await engines.closeAll();
+    project.dispose();
+  });
+
+  const plan = (environment = 'prod') =>
+    createPlanRecord({ db: state.db, project: project.load(), environment, submittedBy: 'ana', now: NOW });
+
+  async function apply(environment = 'prod') {
+    const created = await plan(environment);
+    await applyPlanWork(
+      activities,
+      engines,
+      await activities.beginPlan({ planId: created.planId, environment }),
+    );
+    const schedule = await activities.finishPlan({ planId: created.planId, environment, status: 'applied' });
+    return { ...created, schedule };
+  }
+
+  it('leaves the environment as it was when an application fails, and says why', async () => {
+    const first = await apply();
+    project.write('models/events.sql', EVENTS.replace("strftime(d, '%d')", "strftime(d, '%d') || 'x'"));
+    const second = await plan();
+    expect(second.diff.directlyModified).toEqual(['src.events']);
+    const work = overTheWire(await activities.beginPlan({ planId: second.planId, environment: 'prod' }));
+    expect(await activities.beginPlan({ planId: second.planId, environment: 'prod' })).toEqual(work);
+    const backfillRun = `sluice-plan-${second.planId}`;
+    const events = work.backfill.find((w) => w.model === 'src.events')!;
+    await runWork({
+      activities,
+      engines,
+      runId: backfillRun,
+      environment: 'prod',
+      scheduledAt: NOW,
+      work: [{ ...events, batches: events.batches.slice(0, 1) }],
+      planId: second.planId,
+    }).then(
+      () => expect.unreachable('the changed query cannot run'),
+      (error: Error) => expect(error.message).toContain('Could not convert string'),
+    );
+
+    const error = 'backfill failed; src.events: SQL_ERROR: Conversion Error';
+    const schedule = await activities.finishPlan({
+      planId: second.planId,
+      environment: 'prod',
+      status: 'failed',
+      error,
+    });
+    expect(
+      await activities.finishPlan({ planId: second.planId, environment: 'prod', status: 'failed', error }),
+    ).toEqual(schedule);
+    expect(schedule).toEqual(first.schedule);
+    expect(await getPlan(state.db, second.planId)).toMatchObject({ status: 'failed', error });
+    expect(await getRun(state.db, backfillRun)).toMatchObject({
+      status: 'failed',
+      error,
+      planId: second.planId,
+    });
+    expect(await environmentSnapshotMap(state.db, 'prod')).toEqual(first.diff.snapshotMap);
+    expect(await rows(engines, 'mart', 'totals')).toEqual([['5', '150']]);
+
+    const late = await failureOf(
+      activities.finishPlan({ planId: second.planId, environment: 'prod', status: 'applied' }),
+    );
+    expect([late.type, late.nonRetryable]).toEqual([FAILURE_TYPES.planNotApplicable, true]);
+    expect(late.message).toBe(
+      `finishPlan: plan "${second.planId}" is failed; only a plan being applied can be finished as applied`,
+    );
+  });
+
+  it('marks a plan failed when the environment changed since it was computed', async () => {
+    const stale = await plan();
+    await apply();
+    const failure = await failureOf(activities.beginPlan({ planId: stale.planId, environment: 'prod' }));
+    expect([failure.type, failure.nonRetryable]).toEqual([FAILURE_TYPES.planNotApplicable, true]);
+    expect(failure.message).toBe(
+      `beginPlan: plan "${stale.planId}" creates environment "prod", which exists now: compute the plan again`,
+    );
+    expect(await getPlan(state.db, stale.planId)).toMatchObject({
+      status: 'failed',
+      error: `plan "${stale.planId}" creates environment "prod", which exists now: compute the plan again`,
+    });
+  });
+
+  it('rejects unknown plans and plans named for another environment', async () => {
+    const created = await plan();
+    const unknown = await failureOf(activities.beginPlan({ planId: 'no-such-plan', environment: 'prod' }));
+    expect([unknown.type, unknown.nonRetryable, unknown.message]).toEqual([
+      FAILURE_TYPES.unknownPlan,
+      true,
+      'beginPlan: unknown plan "no-such-plan"',
+    ]);
+    const elsewhere = await failureOf(
+      activities.finishPlan({ planId: created.planId, environment: 'dev', status: 'applied' }),
+    );
+    expect([elsewhere.type, elsewhere.message]).toEqual([
+      FAILURE_TYPES.invalidInput,
+      `finishPlan: plan "${created.planId}" is for environment "prod", not "dev"`,
+    ]);
+    const badName = await failureOf(activities.beginPlan({ planId: created.planId, environment: 'Prod!' }));
+    expect(badName.type).toBe(FAILURE_TYPES.invalidInput);
+    expect((await getPlan(state.db, created.planId))?.status).toBe('pending');
+  });
+
+  it('schedules with the cron of the latest plan when only metadata changed', async () => {
+    const first = await apply();
+    project.write(
+      'models/events.sql',
+      EVENTS.replace('    batch_size 2\n  )', "    batch_size 2\n  ),\n  cron '0 6 * * *'"),
+    );
+    const second = await plan();
+    expect(second.diff.metadataOnly).toEqual(['src.events']);
+    const work = await activities.beginPlan({ planId: second.planId, environment: 'prod' });
+    expect(work.backfill).toEqual([]);
+    await applyPlanWork(activities, engines, work);
+    const schedule = await activities.finishPlan({
+      planId: second.planId,
+      environment: 'prod',
+      status: 'applied',
+    });
+    const events = schedule.find((m) => m.name === 'src.events')!;
+    expect(events).toMatchObject({ cron: '0 6 * * *', snapshotId: first.diff.snapshotMap['src.events'] });
+    const at = (iso: string) =>
+      activities.findDueWork({ environment: 'prod', models: ['src.events'], now: Date.parse(iso) });
+    expect((await at('2024-01-09T05:59:00Z'))[0]?.batches).toEqual([[day(6), day(8)]]);
+    expect((await at('2024-01-09T06:00:00Z'))[0]?.batches).toEqual([
+      [day(6), day(8)],
+      [day(8), day(9)],
+    ]);
+  });
+});

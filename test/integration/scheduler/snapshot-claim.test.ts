@@ -1,0 +1,231 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SchedulerActivities } from '../../../activities/contracts.ts';
+import type { EnginePool } from '../../../activities/engines/pool.ts';
+import {
+  createPlanRecord,
+  createSchedulerActivities,
+  FAILURE_TYPES,
+} from '../../../activities/scheduler/index.ts';
+import { getExecution } from '../../../activities/state/executions.ts';
+import { completedIntervals } from '../../../activities/state/intervals.ts';
+import type { PlanDiff } from '../../../core/plan/types.ts';
+import type { StateDb } from '../../../db/client.ts';
+import { startDevServer } from '../../support/temporal.ts';
+import { enginesFor } from '../plan/support.ts';
+import { DRIVERS, useStateDb } from '../state/harness.ts';
+import { createSchedulerProject, day, NOW, type SchedulerProject } from './project.ts';
+import { applyPlanWork, execute, failureOf, rows } from './support.ts';
+
+const TICK = day(9);
+const PROD_RUN = 'sluice-run-prod-20240109T0000Z';
+const DEV_RUN = 'sluice-run-dev-20240109T0000Z';
+
+let temporal: TestWorkflowEnvironment;
+beforeAll(async () => {
+  temporal = await startDevServer();
+});
+afterAll(async () => {
+  await temporal?.teardown();
+});
+
+/** Applies the project to prod, then creates dev from prod: both map every model to the same snapshot. */
+async function prodAndDev(
+  db: StateDb,
+  project: SchedulerProject,
+  engines: EnginePool,
+  activities: SchedulerActivities,
+): Promise<PlanDiff> {
+  let diff: PlanDiff | undefined;
+  for (const environment of ['prod', 'dev']) {
+    const created = await createPlanRecord({
+      db,
+      project: project.load(),
+      environment,
+      submittedBy: 'ana',
+      now: NOW,
+    });
+    diff ??= created.diff;
+    await applyPlanWork(
+      activities,
+      engines,
+      await activities.beginPlan({ planId: created.planId, environment }),
+    );
+    await activities.finishPlan({ planId: created.planId, environment, status: 'applied' });
+  }
+  return diff!;
+}
+
+describe.each(DRIVERS)('claims on snapshot intervals shared by environments (state on %s)', (driver) => {
+  const state = useStateDb(driver, 'scheduler_claim');
+  let project: SchedulerProject;
+  let engines: EnginePool;
+
+  beforeEach(() => {
+    project = createSchedulerProject();
+    engines = enginesFor(project.load());
+  });
+
+  afterEach(async () => {
+    await engines.closeAll();
+    project.dispose();
+  });
+
+  const batch = (
+    runId: string,
+    environment: string,
+    snapshotId: string,
+    interval: readonly [number, number],
+  ) => ({
+    runId,
+    environment,
+    model: 'src.events',
+    snapshotId,
+    interval,
+    scheduledAt: TICK,
+  });
+
+  it('keeps a second environment off an interval in flight, then skips it once it is complete', async () => {
+    const activities = createSchedulerActivities({ db: state.db });
+    const diff = await prodAndDev(state.db, project, engines, activities);
+    const snapshot = diff.snapshotMap['src.events']!;
+    expect((await activities.loadSchedule('dev')).find((m) => m.name === 'src.events')?.snapshotId).toBe(
+      snapshot,
+    );
+
+    for (const [runId, environment] of [
+      [PROD_RUN, 'prod'],
+      [DEV_RUN, 'dev'],
+    ] as const) {
+      await activities.recordRunStarted({
+        runId,
+        environment,
+        trigger: 'schedule',
+        scheduledAt: TICK,
+        models: ['src.events'],
+      });
+    }
+    const prodRef = batch(PROD_RUN, 'prod', snapshot, [day(6), day(8)]);
+    const prodBatch = await activities.prepareBatch(prodRef);
+
+    for (const interval of [
+      [day(6), day(8)],
+      [day(7), day(9)],
+    ] as const) {
+      const busy = await failureOf(activities.prepareBatch(batch(DEV_RUN, 'dev', snapshot, interval)));
+      expect(busy.type).toBe(FAILURE_TYPES.snapshotBusy);
+      expect(busy.nonRetryable).toBe(false);
+      expect(busy.message).toContain(
+        `is being executed by run ${PROD_RUN} (environment prod, execution ${prodBatch.executionId}, queued)`,
+      );
+    }
+    const beside = await activities.prepareBatch(batch(DEV_RUN, 'dev', snapshot, [day(8), day(9)]));
+    expect(beside.alreadyComplete).toBeUndefined();
+
+    await activities.completeBatch({
+      ...prodRef,
+      executionId: prodBatch.executionId,
+      status: 'succeeded',
+      report: await execute(engines, prodBatch),
+      attempt: 1,
+    });
+    const devRef = batch(DEV_RUN, 'dev', snapshot, [day(6), day(8)]);
+    const devBatch = await activities.prepareBatch(devRef);
+    expect(devBatch.alreadyComplete).toBe(true);
+    expect(await activities.prepareBatch(devRef)).toEqual(devBatch);
+    expect(await getExecution(state.db, devBatch.executionId)).toMatchObject({
+      status: 'skipped',
+      skipReason: `[2024-01-06 00:00, 2024-01-08 00:00) was completed meanwhile by run ${PROD_RUN}`,
+    });
+    expect((await rows(engines, 'src__dev', 'events')).map((row) => row[0])).toEqual([
+      '2024-01-01',
+      '2024-01-02',
+      '2024-01-03',
+      '2024-01-04',
+      '2024-01-05',
+      '2024-01-06',
+      '2024-01-07',
+    ]);
+  });
+
+  it('lets exactly one of two runs claim an interval they prepare at the same moment', async () => {
+    const activities = createSchedulerActivities({ db: state.db });
+    const diff = await prodAndDev(state.db, project, engines, activities);
+    const snapshot = diff.snapshotMap['src.events']!;
+    for (const [runId, environment] of [
+      [PROD_RUN, 'prod'],
+      [DEV_RUN, 'dev'],
+    ] as const) {
+      await activities.recordRunStarted({
+        runId,
+        environment,
+        trigger: 'schedule',
+        scheduledAt: TICK,
+        models: ['src.events'],
+      });
+    }
+    for (let n = 6; n < 16; n++) {
+      const interval = [day(n), day(n + 1)] as const;
+      const outcomes = await Promise.allSettled([
+        activities.prepareBatch(batch(PROD_RUN, 'prod', snapshot, interval)),
+        activities.prepareBatch(batch(DEV_RUN, 'dev', snapshot, interval)),
+      ]);
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+      const refused = outcomes.find((outcome) => outcome.status === 'rejected');
+      expect((refused as PromiseRejectedResult).reason).toMatchObject({ type: FAILURE_TYPES.snapshotBusy });
+    }
+  });
+
+  it('takes over an interval whose run ended without finishing it, as Temporal tells', async () => {
+    const activities = createSchedulerActivities({ db: state.db, temporal: temporal.client });
+    const diff = await prodAndDev(state.db, project, engines, activities);
+    const snapshot = diff.snapshotMap['src.events']!;
+    const prodRun = `${PROD_RUN}-${driver}`;
+    const devRun = `${DEV_RUN}-${driver}`;
+    // A workflow no worker picks up stays running: it stands for a run executing its batch.
+    const handle = await temporal.client.workflow.start('runWorkflow', {
+      taskQueue: `sluice-claim-test-${driver}-${process.pid}`,
+      workflowId: prodRun,
+      args: [],
+    });
+    await activities.recordRunStarted({
+      runId: prodRun,
+      environment: 'prod',
+      trigger: 'schedule',
+      scheduledAt: TICK,
+      models: ['src.events'],
+    });
+    await activities.recordRunStarted({
+      runId: devRun,
+      environment: 'dev',
+      trigger: 'schedule',
+      scheduledAt: TICK,
+      models: ['src.events'],
+    });
+    const prodBatch = await activities.prepareBatch(batch(prodRun, 'prod', snapshot, [day(6), day(8)]));
+
+    const devRef = batch(devRun, 'dev', snapshot, [day(6), day(8)]);
+    expect((await failureOf(activities.prepareBatch(devRef))).type).toBe(FAILURE_TYPES.snapshotBusy);
+    expect(await activities.closedRuns([prodRun, devRun, 'sluice-run-prod-never-started'])).toEqual([
+      devRun,
+      'sluice-run-prod-never-started',
+    ]);
+
+    await handle.terminate('the run executor vanished');
+    expect(await activities.closedRuns([prodRun])).toEqual([prodRun]);
+    const devBatch = await activities.prepareBatch(devRef);
+    expect(devBatch.alreadyComplete).toBeUndefined();
+    expect(await getExecution(state.db, prodBatch.executionId)).toMatchObject({
+      status: 'cancelled',
+      error: `abandoned: run ${prodRun} ended without finishing it (claimed again by run ${devRun})`,
+    });
+    await activities.completeBatch({
+      ...devRef,
+      executionId: devBatch.executionId,
+      status: 'succeeded',
+      report: await execute(engines, devBatch),
+      attempt: 1,
+    });
+    expect((await completedIntervals(state.db, [snapshot]))[snapshot]).toEqual([[day(1), day(8)]]);
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * Drives the scheduler activities the way the workflows do, without Temporal: a plan's work is
+ * applied step by step and each batch goes prepare → execute → complete, with the executor side
+ * played by the real execution functions on a DuckDB engine. Everything an activity returns goes
+ * through JSON first, as it would through a Temporal payload.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { expect } from 'vitest';
+import type {
+  ExecutorReport,
+  ModelWork,
+  PlanWork,
+  PreparedBatch,
+  SchedulerActivities,
+} from '../../../activities/contracts.ts';
+import type { EnginePool } from '../../../activities/engines/pool.ts';
+import { createPhysicalTables } from '../../../activities/execution/create-physical-tables.ts';
+import { executeBatch } from '../../../activities/execution/execute-batch.ts';
+import { dropViews, promoteViews } from '../../../activities/virtual-environment.ts';
+import type { ExecutionRequest } from '../../../core/execution/request.ts';
+import { readRelation } from '../plan/support.ts';
+
+export const EXECUTOR = 'executor-test@warehouse';
+
+/** A value as it arrives on the other side of a Temporal payload. */
+export function overTheWire<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** What the executor activity does with a prepared batch. */
+export async function execute(engines: EnginePool, batch: PreparedBatch): Promise<ExecutorReport> {
+  const prepared = overTheWire(batch);
+  const startedAt = Date.now();
+  const result = await executeBatch(engines.get(prepared.gateway), prepared.request as ExecutionRequest);
+  return {
+    executor: EXECUTOR,
+    attempt: 1,
+    startedAt,
+    finishedAt: Date.now(),
+    rowsAffected: result.rowsAffected,
+    statements: result.statements,
+    notices: result.notices,
+    audits: result.audits,
+  };
+}
+
+export interface RunWorkArgs {
+  activities: SchedulerActivities;
+  engines: EnginePool;
+  runId: string;
+  environment: string;
+  scheduledAt: number;
+  work: ModelWork[];
+  planId?: string;
+}
+
+export interface WorkOutcome {
+  executed: Array<[model: string, interval: readonly [number, number] | null]>;
+  alreadyComplete: Array<[model: string, interval: readonly [number, number] | null]>;
+}
+
+/** Runs every batch of `work` in order, each model after the models it waits for. */
+export async function runWork(args: RunWorkArgs): Promise<WorkOutcome> {
+  const outcome: WorkOutcome = { executed: [], alreadyComplete: [] };
+  const done = new Set<string>();
+  for (const work of overTheWire(args.work)) {
+    for (const upstream of work.dependsOn) {
+      expect(done.has(upstream), `${work.model} comes after ${upstream}`).toBe(true);
+    }
+    for (const interval of work.batches) {
+      const ref = {
+        runId: args.runId,
+        environment: args.environment,
+        model: work.model,
+        snapshotId: work.snapshotId,
+        interval,
+        scheduledAt: args.scheduledAt,
+        ...(args.planId ? { planId: args.planId } : {}),
+      };
+      const prepared = overTheWire(await args.activities.prepareBatch(ref));
+      if (prepared.alreadyComplete) {
+        outcome.alreadyComplete.push([work.model, interval]);
+        continue;
+      }
+      const report = await execute(args.engines, prepared);
+      await args.activities.completeBatch({
+        ...ref,
+        executionId: prepared.executionId,
+        status: 'succeeded',
+        report,
+        attempt: 1,
+      });
+      outcome.executed.push([work.model, interval]);
+    }
+    done.add(work.model);
+  }
+  return outcome;
+}
+
+/** The apply workflow's steps for a plan's work: tables, backfill, views. */
+export async function applyPlanWork(
+  activities: SchedulerActivities,
+  engines: EnginePool,
+  planWork: PlanWork,
+): Promise<WorkOutcome> {
+  const work = overTheWire(planWork);
+  for (const { gateway, requests } of work.tables) {
+    await createPhysicalTables(engines.get(gateway), requests as ExecutionRequest[]);
+  }
+  const outcome = await runWork({
+    activities,
+    engines,
+    runId: `sluice-plan-${work.planId}`,
+    environment: work.environment,
+    scheduledAt: Date.now(),
+    work: work.backfill,
+    planId: work.planId,
+  });
+  for (const { gateway, entries } of work.views)
+    await promoteViews(engines.get(gateway), work.environment, entries);
+  for (const { gateway, models } of work.removed)
+    await dropViews(engines.get(gateway), work.environment, models);
+  return outcome;
+}
+
+/** The ApplicationFailure `promise` rejects with. */
+export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(
+    () => undefined,
+    (rejection: unknown) => rejection,
+  );
+  if (!(error instanceof ApplicationFailure)) {
+    throw new Error(
+      `expected an ApplicationFailure, got ${error instanceof Error ? error.stack : String(error)}`,
+    );
+  }
+  return error;
+}
+
+/** The rows of an environment's view (or any relation) as text, in canonical order. */
+export async function rows(
+  engines: EnginePool,
+  schema: string,
+  name: string,
+): Promise<Array<Array<string | null>>> {
+  return (await readRelation(engines.get('local'), schema, name)).rows;
+}
