@@ -1,0 +1,50 @@
+/**
+ * How executor errors reach a workflow: every engine, audit and request error becomes an
+ * ApplicationFailure whose `type` is the error's stable `code` and which is non-retryable when the
+ * error is, so the workflow's retry policy never repeats work that cannot succeed. A cancelled
+ * activity reports Temporal's CancelledFailure, so the run sees a cancellation and not an error.
+ */
+
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { NamingError } from '../../core/naming.ts';
+
+/** The type of failures that are not one of the known errors (a bug, an unexpected driver error). */
+export const EXECUTOR_FAILURE = 'EXECUTOR_FAILURE';
+
+interface CodedError extends Error {
+  code: string;
+  retryable: boolean;
+  details?: () => Record<string, string | number | boolean | null>;
+}
+
+function isCoded(error: unknown): error is CodedError {
+  return (
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    typeof (error as { retryable?: unknown }).retryable === 'boolean'
+  );
+}
+
+/**
+ * The failure to throw from an activity for `error`. `signal` is the activity's cancellation
+ * signal: once it has fired, whatever the engine raised is reported as the cancellation.
+ */
+export function toActivityFailure(error: unknown, signal?: AbortSignal): Error {
+  if (signal?.aborted) {
+    return signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('cancelled');
+  }
+  if (error instanceof ApplicationFailure || error instanceof CancelledFailure) return error;
+  if (isCoded(error)) {
+    return ApplicationFailure.create({
+      message: error.message,
+      type: error.code,
+      nonRetryable: !error.retryable,
+      details: typeof error.details === 'function' ? [error.details()] : [],
+    });
+  }
+  if (error instanceof NamingError) {
+    return ApplicationFailure.create({ message: error.message, type: 'INVALID_REQUEST', nonRetryable: true });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return ApplicationFailure.create({ message, type: EXECUTOR_FAILURE, nonRetryable: false });
+}

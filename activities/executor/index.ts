@@ -1,0 +1,147 @@
+/**
+ * The executor activities (`ExecutorActivities` in activities/contracts.ts): what a run or apply
+ * executor does on the warehouse side. Each activity takes SQL text and metadata, runs it on the
+ * engine of the gateway it names, and returns counts, timings and messages, never rows and never
+ * credentials.
+ *
+ * Every activity heartbeats while it works (so a dead executor is noticed within the heartbeat
+ * timeout) and passes Temporal's cancellation signal to the engine (so cancelling a run stops its
+ * statement on the warehouse and rolls the transaction back). Errors leave as ApplicationFailures
+ * typed by their stable code (see failure.ts).
+ */
+
+import { Context } from '@temporalio/activity';
+import type { ExecutorActivities, ExecutorReport, PreparedBatch } from '../contracts.ts';
+import { TASK_QUEUES } from '../contracts.ts';
+import type { Engine } from '../engines/engine.ts';
+import type { EnginePool } from '../engines/pool.ts';
+import { createPhysicalTables } from '../execution/create-physical-tables.ts';
+import { executeBatch } from '../execution/execute-batch.ts';
+import { dropViews, promoteViews } from '../virtual-environment.ts';
+import { toActivityFailure } from './failure.ts';
+import { GatewayNotConfiguredError } from './gateway-not-configured-error.ts';
+import { type HeartbeatPulse, withHeartbeat } from './heartbeat.ts';
+import { readExecutionRequest, readNames, readText, readViewEntries } from './inputs.ts';
+import { InvalidRequestError } from './invalid-request-error.ts';
+
+export type ExecutorRole = 'run' | 'apply';
+
+export interface ExecutorActivitiesOptions {
+  /** the engines of the gateways this executor serves. */
+  pool: EnginePool;
+  /** how this executor names itself in reports, heartbeats and errors. */
+  identity: string;
+  role: ExecutorRole;
+  /** heartbeat period while a statement runs; by default a third of the heartbeat timeout, at most 5s. */
+  heartbeatIntervalMs?: number;
+}
+
+export function createExecutorActivities(options: ExecutorActivitiesOptions): ExecutorActivities {
+  const { pool, identity, role } = options;
+
+  const engineFor = (gateway: string): Engine => {
+    if (!pool.has(gateway)) {
+      throw new GatewayNotConfiguredError(gateway, identity, pool.gateways, TASK_QUEUES[role]);
+    }
+    return pool.get(gateway);
+  };
+
+  /** Runs one activity body with heartbeats, the cancellation signal and the error mapping. */
+  async function activity<T>(
+    first: Record<string, unknown>,
+    body: (signal: AbortSignal, pulse: HeartbeatPulse) => Promise<T>,
+  ): Promise<T> {
+    const context = Context.current();
+    const signal = context.cancellationSignal;
+    try {
+      return await withHeartbeat(
+        context,
+        { executor: identity, ...first },
+        options.heartbeatIntervalMs,
+        (pulse) => body(signal, pulse),
+      );
+    } catch (error) {
+      throw toActivityFailure(error, signal);
+    }
+  }
+
+  return {
+    executeBatch(batch: PreparedBatch): Promise<ExecutorReport> {
+      return activity({ model: batch?.model, phase: 'starting' }, async (signal, pulse) => {
+        const startedAt = Date.now();
+        const gateway = readText(batch?.gateway, 'batch.gateway');
+        const model = readText(batch?.model, 'batch.model');
+        const attempt = Context.current().info.attempt;
+        if (batch.alreadyComplete) {
+          return {
+            executor: identity,
+            attempt,
+            startedAt,
+            finishedAt: Date.now(),
+            rowsAffected: null,
+            statements: [],
+            notices: [],
+            audits: [],
+          };
+        }
+        const request = readExecutionRequest(batch.request, `batch ${batch.executionId} request`);
+        if (request.model !== model) {
+          throw new InvalidRequestError(
+            `batch ${batch.executionId} is for model "${model}" but its request is for "${request.model}"`,
+          );
+        }
+        const engine = engineFor(gateway);
+        const result = await executeBatch(engine, request, {
+          signal,
+          heartbeat: (progress) => pulse.beat({ executor: identity, ...progress }),
+        });
+        return {
+          executor: identity,
+          attempt,
+          startedAt,
+          finishedAt: Date.now(),
+          rowsAffected: result.rowsAffected,
+          statements: result.statements,
+          notices: result.notices,
+          audits: result.audits,
+        };
+      });
+    },
+
+    createPhysicalTables(args): Promise<void> {
+      const count = Array.isArray(args?.requests) ? args.requests.length : 0;
+      return activity({ gateway: args?.gateway, phase: 'create tables', tables: count }, async (signal) => {
+        const gateway = readText(args?.gateway, 'gateway');
+        if (!Array.isArray(args.requests)) throw new InvalidRequestError('requests: expected a list');
+        const requests = args.requests.map((request, index) =>
+          readExecutionRequest(request, `requests[${index}]`),
+        );
+        await createPhysicalTables(engineFor(gateway), requests, { signal });
+      });
+    },
+
+    promoteViews(args): Promise<void> {
+      return activity(
+        { gateway: args?.gateway, environment: args?.environment, phase: 'promote views' },
+        async () => {
+          const gateway = readText(args?.gateway, 'gateway');
+          const environment = readText(args.environment, 'environment');
+          const entries = readViewEntries(args.entries, 'entries');
+          await promoteViews(engineFor(gateway), environment, entries);
+        },
+      );
+    },
+
+    dropViews(args): Promise<void> {
+      return activity(
+        { gateway: args?.gateway, environment: args?.environment, phase: 'drop views' },
+        async () => {
+          const gateway = readText(args?.gateway, 'gateway');
+          const environment = readText(args.environment, 'environment');
+          const models = readNames(args.models, 'models');
+          await dropViews(engineFor(gateway), environment, models);
+        },
+      );
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { formatIssue, ProjectError } from '../../core/project/types.ts';
+import { DEFAULT_SHUTDOWN_GRACE_MS, readDuration, WorkerConfigError } from '../../workers/config.ts';
+import type { DevStack } from '../../workers/dev-stack.ts';
+import { CliError, EXIT } from '../errors.ts';
+
+export function registerDev(program: Command): void {
+  program
+    .command('dev')
+    .description(
+      'run sluice locally in one process: a Temporal dev server with its Web UI, the state database, the ' +
+        'scheduler and one run and one apply executor; applies the project to prod and keeps it fresh',
+    )
+    .option('-p, --project <dir>', 'project folder', '.')
+    .action(async (options: { project: string }) => {
+      const log = (line: string) => process.stdout.write(`${line}\n`);
+      let graceMs: number;
+      try {
+        graceMs = readDuration(process.env, 'SLUICE_SHUTDOWN_GRACE', DEFAULT_SHUTDOWN_GRACE_MS);
+      } catch (error) {
+        if (error instanceof WorkerConfigError) throw new CliError(error.message, EXIT.invalid);
+        throw error;
+      }
+      // loaded here so that other commands do not pay for Temporal's native worker runtime
+      const { startDevStack } = await import('../../workers/dev-stack.ts');
+      const { installWorkerRuntime } = await import('../../workers/runtime.ts');
+      const { watchShutdownSignals } = await import('../../workers/shutdown.ts');
+      installWorkerRuntime('WARN');
+      const signals = watchShutdownSignals({ graceMs, log });
+      let stack: DevStack;
+      try {
+        stack = await startDevStack({ project: resolve(options.project), env: process.env, log });
+      } catch (error) {
+        signals.dispose();
+        if (error instanceof WorkerConfigError) throw new CliError(error.message, EXIT.invalid);
+        if (error instanceof ProjectError) {
+          for (const issue of error.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+          const n = error.issues.length;
+          throw new CliError(
+            `${n} error${n === 1 ? '' : 's'} in ${options.project}; fix them and start again`,
+            EXIT.invalid,
+          );
+        }
+        throw error;
+      }
+      process.exit(await signals.serve([{ name: 'sluice dev', done: stack.done, stop: stack.stop }]));
+    });
+}

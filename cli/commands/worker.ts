@@ -1,0 +1,38 @@
+import { type Command, Option } from 'commander';
+import {
+  readWorkerConfig,
+  WORKER_ROLES,
+  type WorkerConfig,
+  WorkerConfigError,
+  type WorkerRole,
+} from '../../workers/config.ts';
+import { CliError, EXIT } from '../errors.ts';
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'run one sluice worker process, configured from environment variables: the scheduler (workflows and ' +
+        'state database) or a run or apply executor (warehouse credentials)',
+    )
+    .addOption(
+      new Option('--role <role>', 'what the process serves').choices(WORKER_ROLES).makeOptionMandatory(),
+    )
+    .action(async (options: { role: WorkerRole }) => {
+      let config: WorkerConfig;
+      try {
+        config = readWorkerConfig(options.role, process.env);
+      } catch (error) {
+        if (error instanceof WorkerConfigError) throw new CliError(error.message, EXIT.invalid);
+        throw error;
+      }
+      // loaded here so that other commands do not pay for Temporal's native worker runtime
+      const { runWorkerProcess } = await import('../../workers/worker-process.ts');
+      const code = await runWorkerProcess(
+        config,
+        (line) => process.stdout.write(`${line}\n`),
+        (line) => process.stderr.write(`sluice worker: ${line}\n`),
+      );
+      process.exit(code);
+    });
+}

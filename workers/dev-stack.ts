@@ -1,0 +1,346 @@
+/**
+ * Everything sluice needs, in one process, for `sluice dev`: a Temporal dev server with its Web UI
+ * (unless TEMPORAL_ADDRESS names a running server), the state database, the scheduler worker, one
+ * run and one apply executor with the project's gateways, and the project applied to `prod`.
+ *
+ * State lives under `<SLUICE_HOME or <project>/.sluice>`: the dev server's `temporal.db` and, without
+ * SLUICE_DATABASE_URL, the PGlite state database in `state/`. Stopping and starting again resumes
+ * the same environment workflow and its schedules; a plan is submitted only when the project's
+ * models differ from what prod runs and no earlier plan is still queued or applying.
+ */
+
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import { TASK_QUEUES } from '../activities/contracts.ts';
+import { computePlan } from '../activities/plan/compute.ts';
+import { createPlanRecord } from '../activities/scheduler/index.ts';
+import { PROD_ENVIRONMENT } from '../core/naming.ts';
+import { formatPlanDiff } from '../core/plan/format.ts';
+import type { PlanDiff } from '../core/plan/types.ts';
+import type { Env } from '../core/project/env-overrides.ts';
+import { loadProject } from '../core/project/load.ts';
+import { createStateDb, type StateConnection } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
+import {
+  type EnvironmentState,
+  environmentWorkflow,
+  stateQuery,
+  submitPlanUpdate,
+} from '../workflows/environment.ts';
+import { environmentWorkflowId } from '../workflows/ids.ts';
+import { SLUICE_SEARCH_ATTRIBUTES, SluiceEnvironment } from '../workflows/search-attributes.ts';
+import {
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  readDuration,
+  readTemporalConfig,
+  type TemporalConfig,
+  WorkerConfigError,
+} from './config.ts';
+import { connectTemporal } from './connection.ts';
+import { type DevServer, startDevServer } from './dev-server.ts';
+import { startExecutorWorker } from './executor-worker.ts';
+import type { RunningWorker } from './running-worker.ts';
+import { bundleWorkflows, startSchedulerWorker, type WorkflowBundle } from './scheduler-worker.ts';
+
+export const DEFAULT_DEV_PORT = 7233;
+export const DEFAULT_DEV_UI_PORT = 8233;
+export const DEV_SUBMITTER = 'sluice dev';
+
+export interface DevStackOptions {
+  /** the project folder. */
+  project: string;
+  /** configuration variables (see the module comment); the process environment by default. */
+  env?: Env;
+  /** one line per step, for the person watching. */
+  log?: (line: string) => void;
+  /** a bundle from `bundleWorkflows()`, for callers that start the stack more than once. */
+  workflowBundle?: WorkflowBundle;
+}
+
+export interface DevStack {
+  client: Client;
+  namespace: string;
+  urls: { temporal: string; ui: string | null };
+  /** where the dev server and the embedded state database keep their files. */
+  home: string;
+  environmentWorkflowId: string;
+  /** true when the environment workflow was already running (a restart), false when this start created it. */
+  resumed: boolean;
+  /** the plan this start submitted; null when prod already matched the project or a plan was in progress. */
+  plan: { planId: string; position: number } | null;
+  workers: RunningWorker[];
+  graceMs: number;
+  /** settles when a worker or the dev server stops on its own. */
+  done: Promise<void>;
+  /** drains the workers, closes the state database and connections, then stops the dev server. */
+  stop(): Promise<void>;
+}
+
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const root = resolve(options.project);
+  const project = loadProject(root, { env });
+  const home = resolve(env.SLUICE_HOME?.trim() || join(root, '.sluice'));
+  const graceMs = readDuration(env, 'SLUICE_SHUTDOWN_GRACE', DEFAULT_SHUTDOWN_GRACE_MS);
+  // every setting is checked before anything is created
+  const external = env.TEMPORAL_ADDRESS?.trim() ? readTemporalConfig(env) : undefined;
+  const local =
+    external === undefined
+      ? {
+          port: readPort(env, 'SLUICE_TEMPORAL_PORT', DEFAULT_DEV_PORT),
+          uiPort: readPort(env, 'SLUICE_TEMPORAL_UI_PORT', DEFAULT_DEV_UI_PORT),
+          namespace: readTemporalConfig({ TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE }).namespace,
+        }
+      : undefined;
+  mkdirSync(home, { recursive: true });
+
+  // everything opened so far, closed in reverse order on failure or stop
+  const opened: Array<{ name: string; close: () => Promise<void> }> = [];
+  const closeAll = async () => {
+    const errors: string[] = [];
+    for (const { name, close } of opened.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (errors.length > 0) throw new Error(`sluice dev did not stop cleanly: ${errors.join('; ')}`);
+  };
+
+  try {
+    let temporal: TemporalConfig;
+    let server: DevServer | undefined;
+    let ui: string | null = null;
+    if (local === undefined) {
+      temporal = external!;
+      log(`Using the Temporal server at ${temporal.address} (TEMPORAL_ADDRESS)`);
+    } else {
+      const { port, uiPort, namespace } = local;
+      log(`Starting the Temporal dev server on 127.0.0.1:${port} (state in ${join(home, 'temporal.db')})`);
+      server = await startDevServer({
+        namespace,
+        port,
+        uiPort,
+        dbFile: join(home, 'temporal.db'),
+        logFile: join(home, 'temporal.log'),
+        env,
+      });
+      opened.push({ name: 'Temporal dev server', close: () => server!.stop() });
+      temporal = { address: server.address, namespace };
+      ui = server.uiUrl;
+    }
+    const { namespace } = temporal;
+
+    const workerConnection: NativeConnection = await connectTemporal(temporal, 'worker');
+    opened.push({ name: 'Temporal worker connection', close: () => workerConnection.close() });
+    const { connection, client } = await connectTemporal(temporal, 'client');
+    opened.push({ name: 'Temporal client connection', close: () => connection.close() });
+    await checkNamespace(client, namespace);
+
+    // an empty URL selects PGlite: the state database follows `env`, not the process environment
+    const state: StateConnection = createStateDb({
+      url: env.SLUICE_DATABASE_URL?.trim() ?? '',
+      dataDir: join(home, 'state'),
+    });
+    opened.push({ name: 'state database', close: () => state.close() });
+    await migrate(state.db);
+    log(
+      state.driver === 'pglite'
+        ? `State database: PGlite in ${join(home, 'state')}`
+        : 'State database: PostgreSQL (SLUICE_DATABASE_URL)',
+    );
+
+    if (options.workflowBundle === undefined) log('Bundling the workflows');
+    const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
+    const host = `${hostname()}:${process.pid}`;
+    const workers: RunningWorker[] = [];
+    const keep = (worker: RunningWorker) => {
+      workers.push(worker);
+      opened.push({ name: `${worker.taskQueue} worker`, close: () => worker.stop() });
+      return worker;
+    };
+    keep(
+      await startSchedulerWorker({
+        connection: workerConnection,
+        namespace,
+        db: state.db,
+        client,
+        identity: `scheduler@${host}`,
+        workflowBundle,
+        shutdownGraceMs: graceMs,
+      }),
+    );
+    const gatewayNames = Object.keys(project.config.gateways).sort();
+    for (const role of ['run', 'apply'] as const) {
+      keep(
+        await startExecutorWorker({
+          connection: workerConnection,
+          namespace,
+          role,
+          gateways: project.config.gateways,
+          baseDir: project.root,
+          identity: `${role}@${host}`,
+          shutdownGraceMs: graceMs,
+        }),
+      );
+    }
+    log(
+      `Workers: ${TASK_QUEUES.scheduler} (workflows, state), ${TASK_QUEUES.run} and ${TASK_QUEUES.apply} ` +
+        `(gateways: ${gatewayNames.join(', ')})`,
+    );
+
+    const environment = PROD_ENVIRONMENT;
+    const workflowId = environmentWorkflowId(environment);
+    const searchAttributes = server !== undefined || (await searchAttributesRegistered(client, namespace));
+    const resumed = await isRunning(client, workflowId);
+    const handle = await client.workflow.start(environmentWorkflow, {
+      workflowId,
+      taskQueue: TASK_QUEUES.scheduler,
+      args: [{ environment, searchAttributes }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `environment ${environment}: keeps its models fresh on their crons`,
+      ...(searchAttributes
+        ? { typedSearchAttributes: [{ key: SluiceEnvironment, value: environment }] }
+        : {}),
+    });
+    log(
+      resumed
+        ? `Environment ${environment}: workflow ${workflowId} is already running; its schedules carry on`
+        : `Environment ${environment}: started workflow ${workflowId}`,
+    );
+
+    let plan: DevStack['plan'] = null;
+    const current = await queryState(client, workflowId);
+    const inProgress = current.applyingPlan ?? current.plansQueued[0]?.planId;
+    if (inProgress !== undefined) {
+      log(`Plan ${inProgress} is still being applied to ${environment}; not submitting another`);
+    } else {
+      // the diff decides first, so a start without changes leaves no plan behind in the state database
+      const now = Date.now();
+      const preview = await computePlan({ db: state.db, project, environment, now });
+      if (!changesModels(preview)) {
+        log(`No changes: the project matches what ${environment} runs`);
+      } else {
+        const { planId, diff } = await createPlanRecord({
+          db: state.db,
+          project,
+          environment,
+          submittedBy: DEV_SUBMITTER,
+          now,
+        });
+        for (const line of formatPlanDiff(diff).trimEnd().split('\n')) log(`  ${line}`);
+        const accepted = await handle.executeUpdate(submitPlanUpdate, {
+          args: [{ planId, submittedBy: DEV_SUBMITTER }],
+        });
+        plan = { planId, position: accepted.position };
+        log(`Submitted plan ${planId} to ${environment} (position ${accepted.position} in its queue)`);
+      }
+    }
+
+    const urls = { temporal: temporal.address, ui };
+    log(
+      ui === null
+        ? `Temporal: ${temporal.address}, namespace ${namespace}`
+        : `Temporal Web UI: ${ui}/namespaces/${namespace}/workflows (namespace ${namespace})`,
+    );
+    log('sluice dev is running; press Ctrl-C to stop');
+
+    const done = Promise.race([
+      ...workers.map((worker) => worker.done),
+      ...(server === undefined ? [] : [server.exited.then(() => {})]),
+    ]);
+    done.catch(() => {});
+    let stopping: Promise<void> | undefined;
+    return {
+      client,
+      namespace,
+      urls,
+      home,
+      environmentWorkflowId: workflowId,
+      resumed,
+      plan,
+      workers,
+      graceMs,
+      done,
+      stop: () => {
+        stopping ??= stopStack(workers, closeAll);
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await closeAll().catch(() => {});
+    throw error;
+  }
+}
+
+/** Workers drain together first, then the rest closes in reverse order of opening. */
+async function stopStack(workers: RunningWorker[], closeAll: () => Promise<void>): Promise<void> {
+  await Promise.allSettled(workers.map((worker) => worker.stop()));
+  await closeAll();
+}
+
+/** True when the plan adds, removes or changes models, or creates the environment. */
+export function changesModels(diff: PlanDiff): boolean {
+  const changed =
+    diff.added.length +
+    diff.removed.length +
+    diff.directlyModified.length +
+    diff.indirectlyModified.length +
+    diff.metadataOnly.length;
+  const creates = diff.base !== diff.environment && Object.keys(diff.snapshotMap).length > 0;
+  return changed > 0 || creates;
+}
+
+function readPort(env: Env, variable: string, fallback: number): number {
+  const value = env[variable]?.trim();
+  if (value === undefined || value === '') return fallback;
+  const port = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(port >= 1 && port <= 65_535)) {
+    throw new WorkerConfigError(`${variable}=${value}: expected a port number between 1 and 65535`);
+  }
+  return port;
+}
+
+async function checkNamespace(client: Client, namespace: string): Promise<void> {
+  try {
+    await client.workflowService.describeNamespace({ namespace });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Temporal namespace ${namespace} is not available (TEMPORAL_NAMESPACE): ${reason}`);
+  }
+}
+
+async function searchAttributesRegistered(client: Client, namespace: string): Promise<boolean> {
+  const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
+  const custom = Object.keys(customAttributes ?? {});
+  return SLUICE_SEARCH_ATTRIBUTES.every((key) => custom.includes(key.name));
+}
+
+async function isRunning(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    return description.status.name === 'RUNNING';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+/** The environment's state; retried while its first workflow task has not completed yet. */
+async function queryState(client: Client, workflowId: string): Promise<EnvironmentState> {
+  const handle = client.workflow.getHandle(workflowId);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await handle.query(stateQuery);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

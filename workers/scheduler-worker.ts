@@ -1,0 +1,67 @@
+/**
+ * The scheduler worker: runs every sluice workflow (workflows/index.ts) and the scheduler
+ * activities (state database, Temporal client) on `sluice-scheduler`. It holds no warehouse
+ * credentials: SQL runs on the executors.
+ *
+ * Workflow code is bundled for Temporal's sandbox when the worker starts; processes that start
+ * several scheduler workers (tests, `sluice dev` restarts) bundle once with `bundleWorkflows()` and
+ * pass the bundle in.
+ */
+
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import {
+  bundleWorkflowCode,
+  type NativeConnection,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { TASK_QUEUES } from '../activities/contracts.ts';
+import { createSchedulerActivities } from '../activities/scheduler/index.ts';
+import type { StateDb } from '../db/client.ts';
+import { type RunningWorker, runWorker, shutdownTimes } from './running-worker.ts';
+import { bundlerLogger } from './runtime.ts';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Node modules the workflow bundle must leave out (they are only reached from activity code). */
+const IGNORED_MODULES = ['fs', 'fs/promises'];
+
+export type WorkflowBundle = WorkflowBundleWithSourceMap;
+
+/** Bundles the workflows once, for workers that should not each bundle them again. */
+export function bundleWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    ignoreModules: IGNORED_MODULES,
+    logger: bundlerLogger(),
+  });
+}
+
+export interface SchedulerWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  db: StateDb;
+  /** the Temporal client the scheduler activities use (to look up runs). */
+  client: Client;
+  identity: string;
+  /** a bundle made by `bundleWorkflows()`; the worker bundles the workflows itself when absent. */
+  workflowBundle?: WorkflowBundle;
+  shutdownGraceMs?: number;
+}
+
+/** Starts the scheduler worker; stopping it leaves the state database open (its owner closes it). */
+export async function startSchedulerWorker(options: SchedulerWorkerOptions): Promise<RunningWorker> {
+  const worker = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: TASK_QUEUES.scheduler,
+    identity: options.identity,
+    ...(options.workflowBundle === undefined
+      ? { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ignoreModules: IGNORED_MODULES } }
+      : { workflowBundle: options.workflowBundle }),
+    activities: createSchedulerActivities({ db: options.db, temporal: options.client }),
+    ...shutdownTimes(options.shutdownGraceMs),
+  });
+  return runWorker(worker, options.identity);
+}
