@@ -282,7 +282,8 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
   setHandler(
     triggerRunUpdate,
     async (request) => {
-      await condition(() => loaded);
+      // A plan being applied may be adding the model: judge the request against its result.
+      await condition(() => loaded && applying === null);
       for (const model of request.models ?? []) {
         if (!known(model)) {
           throw ApplicationFailure.nonRetryable(`environment ${env} has no model ${model}`, 'UNKNOWN_MODEL');

@@ -15,10 +15,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type {
+  BatchRef,
   ExecutorActivities,
   ExecutorReport,
   ModelOutcome,
   ModelWork,
+  PreparedBatch,
   RunRequest,
   SchedulerActivities,
 } from '../activities/contracts.ts';
@@ -31,6 +33,8 @@ export const NON_RETRYABLE_ERRORS = [
   'GATEWAY_NOT_CONFIGURED',
   'INVALID_REQUEST',
   'MEMORY_LIMIT',
+  'CONNECTION_REJECTED',
+  'INVALID_GATEWAY_CONFIG',
 ];
 
 const scheduler = proxyActivities<SchedulerActivities>({
@@ -61,25 +65,39 @@ export function failureMessage(err: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+function batchRef(req: RunRequest, work: ModelWork, interval: Interval | null): BatchRef {
+  return {
+    runId: req.runId,
+    environment: req.environment,
+    model: work.model,
+    snapshotId: work.snapshotId,
+    interval,
+    scheduledAt: req.scheduledAt,
+    planId: req.planId,
+  };
+}
+
 function batchLabel(model: string, interval: Interval | null): string {
   return interval ? `${model} ${formatInterval(interval)}` : `${model} (full rebuild)`;
 }
 
-async function executeModel(req: RunRequest, work: ModelWork): Promise<ModelOutcome> {
+/**
+ * Executes one model's batches in order. A success is recorded in the background (`recordings`):
+ * the next batch, and the downstream models, start as soon as the executor reports the commit, while
+ * the scheduler records it; the run waits for every recording before it ends.
+ */
+async function executeModel(
+  req: RunRequest,
+  work: ModelWork,
+  recordings: Promise<unknown>[],
+  firstPrepared?: Promise<PreparedBatch>,
+): Promise<ModelOutcome> {
   const executor = executorFor(req.executorQueue);
   let rowsAffected = 0;
   let batches = 0;
-  for (const interval of work.batches) {
-    const ref = {
-      runId: req.runId,
-      environment: req.environment,
-      model: work.model,
-      snapshotId: work.snapshotId,
-      interval,
-      scheduledAt: req.scheduledAt,
-      planId: req.planId,
-    };
-    const prepared = await scheduler.prepareBatch(ref);
+  for (const [index, interval] of work.batches.entries()) {
+    const ref = batchRef(req, work, interval);
+    const prepared = await (index === 0 && firstPrepared ? firstPrepared : scheduler.prepareBatch(ref));
     if (prepared.alreadyComplete) continue;
     let report: ExecutorReport;
     try {
@@ -107,13 +125,15 @@ async function executeModel(req: RunRequest, work: ModelWork): Promise<ModelOutc
         finishedAt: Date.now(),
       };
     }
-    await scheduler.completeBatch({
-      ...ref,
-      executionId: prepared.executionId,
-      status: 'succeeded',
-      report,
-      attempt: workflowInfo().attempt,
-    });
+    recordings.push(
+      scheduler.completeBatch({
+        ...ref,
+        executionId: prepared.executionId,
+        status: 'succeeded',
+        report,
+        attempt: report.attempt,
+      }),
+    );
     batches++;
     rowsAffected += report.rowsAffected ?? 0;
   }
@@ -134,12 +154,46 @@ export async function executeModels(
   const waiting = new Set(req.work.map((w) => w.model));
   const active = new Map<string, number>();
   const running = new Set<Promise<void>>();
+  const recordings: Promise<unknown>[] = [];
   let changed = false;
   let cancelledWith: unknown;
 
+  // A model's first batch is prepared (rendered, recorded queued, claimed) while its upstream still
+  // runs, so the hop from one model to the next is only the executor's.
+  const prefetched = new Map<string, Promise<PreparedBatch>>();
+  const started = new Set<string>();
+  const prefetch = (w: ModelWork) => {
+    if (prefetched.has(w.model) || w.batches.length === 0) return;
+    const prepared = scheduler.prepareBatch(batchRef(req, w, w.batches[0]!));
+    prepared.catch(() => undefined);
+    prefetched.set(w.model, prepared);
+  };
+  /** closes the execution prepared ahead for a model that will not run. */
+  const release = (model: string, why: string) => {
+    const prepared = prefetched.get(model);
+    const w = byName.get(model);
+    if (!prepared || !w) return;
+    const ref = batchRef(req, w, w.batches[0]!);
+    recordings.push(
+      prepared.then(
+        (p) =>
+          p.alreadyComplete
+            ? undefined
+            : scheduler.completeBatch({
+                ...ref,
+                executionId: p.executionId,
+                status: 'cancelled',
+                error: why,
+                attempt: 1,
+              }),
+        () => undefined,
+      ),
+    );
+  };
   const skip = (model: string, reason: string) => {
     outcomes[model] = { status: 'skipped', reason, batches: 0, rowsAffected: 0, finishedAt: Date.now() };
     waiting.delete(model);
+    release(model, `skipped: ${reason}`);
   };
 
   while (waiting.size > 0 || running.size > 0) {
@@ -152,12 +206,14 @@ export async function executeModels(
           skip(w.model, `upstream ${broken} ${outcomes[broken]!.status}`);
           continue;
         }
+        if (upstream.every((d) => outcomes[d]?.status === 'succeeded' || started.has(d))) prefetch(w);
         if (!upstream.every((d) => outcomes[d]?.status === 'succeeded')) continue;
         const inUse = active.get(w.gateway) ?? 0;
         if (inUse >= req.threads) continue;
         active.set(w.gateway, inUse + 1);
         waiting.delete(w.model);
-        const p: Promise<void> = executeModel(req, w)
+        started.add(w.model);
+        const p: Promise<void> = executeModel(req, w, recordings, prefetched.get(w.model))
           .then(
             (outcome) => {
               outcomes[w.model] = outcome;
@@ -173,11 +229,11 @@ export async function executeModels(
               };
             },
           )
-          .then(() => onModelDone?.(w.model, outcomes[w.model]!))
           .finally(() => {
             active.set(w.gateway, (active.get(w.gateway) ?? 1) - 1);
             running.delete(p);
             changed = true;
+            if (onModelDone) recordings.push(onModelDone(w.model, outcomes[w.model]!));
           });
         running.add(p);
       }
@@ -190,6 +246,7 @@ export async function executeModels(
           rowsAffected: 0,
           finishedAt: Date.now(),
         };
+        release(model, 'run cancelled');
       }
       waiting.clear();
     }
@@ -201,5 +258,6 @@ export async function executeModels(
     changed = false;
     await CancellationScope.nonCancellable(() => condition(() => changed));
   }
+  await CancellationScope.nonCancellable(() => Promise.all(recordings));
   return { outcomes, cancelled: cancelledWith !== undefined };
 }

@@ -4,7 +4,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { ExecutorActivities, SchedulerActivities } from '../../activities/contracts.ts';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
 
