@@ -1,5 +1,18 @@
 import { Command } from 'commander';
+import { registerApi } from './commands/api.ts';
+import { registerApply } from './commands/apply.ts';
+import { registerDev } from './commands/dev.ts';
+import { registerLogs } from './commands/logs.ts';
+import { registerPause } from './commands/pause.ts';
+import { registerPauses } from './commands/pauses.ts';
+import { registerPlan } from './commands/plan.ts';
+import { registerRestate, registerRun } from './commands/run.ts';
+import { registerRuns } from './commands/runs.ts';
+import { registerSchedules } from './commands/schedules.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerToken } from './commands/token.ts';
 import { registerValidate } from './commands/validate.ts';
+import { registerWorker } from './commands/worker.ts';
 import { reportAndExit } from './errors.ts';
 
 const program = new Command()
@@ -9,5 +22,19 @@ const program = new Command()
   .showHelpAfterError();
 
 registerValidate(program);
+registerWorker(program);
+registerDev(program);
+registerPlan(program);
+registerApply(program);
+registerRun(program);
+registerRestate(program);
+registerPause(program);
+registerPauses(program);
+registerStatus(program);
+registerSchedules(program);
+registerRuns(program);
+registerLogs(program);
+registerToken(program);
+registerApi(program);
 
 program.parseAsync(process.argv).catch(reportAndExit);

@@ -1,0 +1,143 @@
+/**
+ * The sluice HTTP API as a Hono app: route modules per resource under `/api`, validated at the edge
+ * by the same zod schemas the OpenAPI document (`/api/openapi.json`, browsable at `/api/docs`) is
+ * built from, authenticated by bearer token, and answering every failure in one error shape.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { routePath } from 'hono/route';
+import type { StateDb } from '../db/client.ts';
+import { authenticate } from './auth/authenticate.ts';
+import type { AppDeps, AppEnv, AuthMode } from './context.ts';
+import type { EnvironmentOptions } from './environment-commands.ts';
+import { ApiError, errorResponse, payloadTooLarge, toApiError, validationError } from './errors.ts';
+import { createMetrics } from './metrics/registry.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { docsRoutes, OPENAPI_INFO } from './routes/docs.ts';
+import { environmentRoutes } from './routes/environments.ts';
+import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { modelRoutes } from './routes/models.ts';
+import { pauseRoutes } from './routes/pauses.ts';
+import { planRoutes } from './routes/plans.ts';
+import { runEventRoutes } from './routes/run-events.ts';
+import { runRoutes } from './routes/runs.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+
+export interface AppOptions {
+  db: StateDb;
+  client: Client;
+  /** `tokens` (every request needs a bearer token) or `off` (loopback servers only; see server.ts). */
+  auth: AuthMode;
+  now?: () => number;
+  /** how long one query, signal or update to an environment workflow may take (10 s). */
+  temporalTimeoutMs?: number;
+  /** how often the run event stream polls the state DB (1 s). */
+  eventPollMs?: number;
+  environmentOptions?: EnvironmentOptions;
+  /** largest accepted request body (1 MiB), except for plans. */
+  maxBodyBytes?: number;
+  /** largest accepted plan request, which carries the whole project (32 MiB). */
+  maxPlanBodyBytes?: number;
+  /** where unexpected (500) errors are reported; stderr by default. */
+  logError?: (message: string) => void;
+}
+
+/** Routes anyone may call, token or not. */
+const PUBLIC_PATHS = new Set(['/api/health', '/api/openapi.json', '/api/docs', '/metrics']);
+
+export type SluiceApp = OpenAPIHono<AppEnv>;
+
+export function createApp(options: AppOptions): SluiceApp {
+  const deps: AppDeps = {
+    db: options.db,
+    client: options.client,
+    auth: options.auth,
+    now: options.now ?? Date.now,
+    temporalTimeoutMs: options.temporalTimeoutMs ?? 10_000,
+    eventPollMs: options.eventPollMs ?? 1_000,
+    environmentOptions: options.environmentOptions ?? {},
+  };
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const maxPlanBody = options.maxPlanBodyBytes ?? 32 * 1024 * 1024;
+  const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const metrics = createMetrics(options.db);
+
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.target, result.error);
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+    const route = c.res.status === 404 && c.get('principal') === undefined ? 'unmatched' : routePath(c, -1);
+    metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
+  });
+  const auth = authenticate();
+  app.use('/api/*', async (c, next) => (PUBLIC_PATHS.has(c.req.path) ? next() : auth(c, next)));
+  const limits = new Map([
+    [maxBody, bodyLimit({ maxSize: maxBody, onError: (c) => errorResponse(c, payloadTooLarge(maxBody)) })],
+    [
+      maxPlanBody,
+      bodyLimit({ maxSize: maxPlanBody, onError: (c) => errorResponse(c, payloadTooLarge(maxPlanBody)) }),
+    ],
+  ]);
+  app.use('/api/*', async (c, next) => {
+    const limit = c.req.path === '/api/plans' ? maxPlanBody : maxBody;
+    return limits.get(limit)!(c, next);
+  });
+
+  app.route('/api', healthRoutes());
+  app.route('/api', environmentRoutes());
+  app.route('/api', pauseRoutes());
+  app.route('/api', runRoutes());
+  app.route('/api', runEventRoutes());
+  app.route('/api', modelRoutes());
+  app.route('/api', planRoutes());
+  app.route('/api', scheduleRoutes());
+  app.route('/api', auditRoutes());
+  app.route('/api', tokenRoutes());
+  app.route('/', metricsRoutes(metrics));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'an API token (`sluice token create`)',
+  });
+  let document: unknown;
+  app.route(
+    '/',
+    docsRoutes(() => {
+      document ??= app.getOpenAPI31Document(OPENAPI_INFO);
+      return document;
+    }),
+  );
+
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new ApiError(
+        404,
+        'not_found',
+        `no route ${c.req.method} ${c.req.path}; the API reference is at /api/docs`,
+      ),
+    ),
+  );
+  app.onError((err, c: Context<AppEnv>) => {
+    const error = toApiError(err);
+    if (error.status >= 500 && error.code === 'internal') {
+      logError(
+        `sluice api: ${c.req.method} ${c.req.path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
+    }
+    const response = errorResponse(c, error);
+    if (error.status === 401) response.headers.set('WWW-Authenticate', 'Bearer realm="sluice"');
+    return response;
+  });
+  return app;
+}

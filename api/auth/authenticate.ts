@@ -1,0 +1,58 @@
+/**
+ * Who is making the request. With authentication on, every request carries
+ * `Authorization: Bearer <token>` naming an active API token; with it off (a server bound only to
+ * loopback), the caller acts as a local admin.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv, Principal } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { findActiveToken, touchApiToken } from './tokens.ts';
+
+export const LOCAL_PRINCIPAL: Principal = {
+  actor: 'local',
+  role: 'admin',
+  environments: ['*'],
+  tokenId: null,
+};
+
+const BEARER = /^Bearer[ ]+([^\s]+)\s*$/i;
+
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const deps = c.get('deps');
+    if (deps.auth === 'off') {
+      c.set('principal', LOCAL_PRINCIPAL);
+      await next();
+      return;
+    }
+    const header = c.req.header('authorization');
+    if (!header) {
+      throw unauthorized(
+        'missing Authorization header: send "Authorization: Bearer <token>" (set SLUICE_TOKEN for the CLI)',
+      );
+    }
+    const token = BEARER.exec(header)?.[1];
+    if (!token) throw unauthorized('Authorization header must be "Bearer <token>"');
+    const now = new Date(deps.now());
+    const record = await findActiveToken(deps.db, token, now);
+    if (!record) {
+      throw unauthorized(
+        'API token is not valid: it is unknown, revoked or expired; ask an admin for a new one',
+      );
+    }
+    c.set('principal', {
+      actor: `${record.name} (${record.id})`,
+      role: record.role,
+      environments: record.environments,
+      tokenId: record.id,
+    });
+    await next();
+    if (c.res.status < 400) {
+      await touchApiToken(deps.db, record.id, now).catch(() => {});
+    }
+  };
+}
+
+function unauthorized(message: string): ApiError {
+  return new ApiError(401, 'unauthorized', message);
+}

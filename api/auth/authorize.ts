@@ -1,0 +1,43 @@
+/**
+ * Whether the principal may do what it asks: its role must allow the action, and an action on an
+ * environment must name one its patterns match. Reading needs only a role; patterns scope what a
+ * token may change.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv, Principal } from '../context.ts';
+import { forbidden } from '../errors.ts';
+import { anyPatternMatches } from './patterns.ts';
+import { describePermission, neededRole, type Permission, roleAllows } from './roles.ts';
+
+export function checkRole(principal: Principal, permission: Permission): void {
+  if (!roleAllows(principal.role, permission)) {
+    throw forbidden(
+      `${principal.actor} has role ${principal.role}; to ${describePermission(permission)} it needs role ` +
+        `${neededRole(permission)} or higher`,
+      { role: principal.role, needed: neededRole(permission) },
+    );
+  }
+}
+
+export function checkEnvironment(principal: Principal, environment: string): void {
+  if (!anyPatternMatches(principal.environments, environment)) {
+    throw forbidden(
+      `${principal.actor} may act on environments ${principal.environments.join(', ')}, not "${environment}"`,
+      { environment, allowed: principal.environments },
+    );
+  }
+}
+
+/**
+ * Route guard: the role must allow `permission`; when the path names an environment (`{env}`) and
+ * the permission changes something, the token's patterns must match it.
+ */
+export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const principal = c.get('principal');
+    checkRole(principal, permission);
+    const environment = c.req.param('env');
+    if (permission !== 'read' && environment !== undefined) checkEnvironment(principal, environment);
+    await next();
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * What each role may do. Roles are ordered: each one may do everything the one before it may.
+ * `viewer` reads; `operator` also pauses, resumes and triggers runs; `deployer` also submits and
+ * applies plans; `admin` also manages API tokens.
+ */
+import { API_ROLES, type ApiRole } from '../../db/schema.ts';
+
+export { API_ROLES, type ApiRole };
+
+export type Permission = 'read' | 'operate' | 'deploy' | 'manage_tokens';
+
+const NEEDED: Record<Permission, ApiRole> = {
+  read: 'viewer',
+  operate: 'operator',
+  deploy: 'deployer',
+  manage_tokens: 'admin',
+};
+
+const DESCRIPTIONS: Record<Permission, string> = {
+  read: 'read',
+  operate: 'pause, resume and trigger runs',
+  deploy: 'submit and apply plans',
+  manage_tokens: 'manage API tokens',
+};
+
+export function neededRole(permission: Permission): ApiRole {
+  return NEEDED[permission];
+}
+
+export function describePermission(permission: Permission): string {
+  return DESCRIPTIONS[permission];
+}
+
+export function roleAllows(role: ApiRole, permission: Permission): boolean {
+  return API_ROLES.indexOf(role) >= API_ROLES.indexOf(NEEDED[permission]);
+}

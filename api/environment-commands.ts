@@ -1,0 +1,210 @@
+/**
+ * What people and CI can ask of an environment, as plain functions over a Temporal client (and the
+ * state DB where a plan is computed): start its workflow, submit a plan, trigger or restate runs,
+ * pause and resume, read its state. The HTTP API and the CLI call these; nothing here touches a
+ * warehouse.
+ */
+import type { Client } from '@temporalio/client';
+import { TASK_QUEUES } from '../activities/contracts.ts';
+import { createPlanRecord } from '../activities/scheduler/plans.ts';
+import { getPlan, updatePlan } from '../activities/state/plans.ts';
+import type { PlanDiff } from '../core/plan/types.ts';
+import type { Project } from '../core/project/types.ts';
+import type { StateDb } from '../db/client.ts';
+import {
+  type EnvironmentInput,
+  type EnvironmentState,
+  environmentWorkflow,
+  pauseEnvironmentSignal,
+  pauseModelSignal,
+  resumeEnvironmentSignal,
+  resumeModelSignal,
+  stateQuery,
+  submitPlanUpdate,
+  type TriggerRequest,
+  triggerRunUpdate,
+} from '../workflows/environment.ts';
+import { environmentWorkflowId } from '../workflows/ids.ts';
+import { SluiceEnvironment } from '../workflows/search-attributes.ts';
+
+export interface EnvironmentOptions {
+  threads?: number;
+  /** set typed search attributes (the server must have them registered). */
+  searchAttributes?: boolean;
+}
+
+/** Starts the environment's workflow unless it is already running; returns its handle. */
+export async function ensureEnvironmentWorkflow(
+  client: Client,
+  environment: string,
+  options: EnvironmentOptions = {},
+) {
+  const input: EnvironmentInput = {
+    environment,
+    threads: options.threads,
+    searchAttributes: options.searchAttributes,
+  };
+  return client.workflow.start(environmentWorkflow, {
+    taskQueue: TASK_QUEUES.scheduler,
+    workflowId: environmentWorkflowId(environment),
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `environment ${environment}`,
+    ...(options.searchAttributes === false
+      ? {}
+      : { typedSearchAttributes: [{ key: SluiceEnvironment, value: environment }] }),
+  });
+}
+
+export interface SubmittedPlan {
+  planId: string;
+  diff: PlanDiff;
+  /** position in the environment's plan queue (1 = next); undefined when nothing changed. */
+  position?: number;
+}
+
+/**
+ * Computes a plan for `project` against `environment` and stores it as pending: nothing is queued,
+ * the plan waits for `queuePlan`.
+ */
+export async function createPendingPlan(args: {
+  db: StateDb;
+  project: Project;
+  environment: string;
+  submittedBy: string;
+  now?: number;
+  start?: number;
+  end?: number;
+}): Promise<{ planId: string; diff: PlanDiff }> {
+  return createPlanRecord({
+    db: args.db,
+    project: args.project,
+    environment: args.environment,
+    submittedBy: args.submittedBy,
+    now: args.now ?? Date.now(),
+    start: args.start,
+    end: args.end,
+  });
+}
+
+/**
+ * Queues a stored plan on its environment's workflow (starting the workflow when needed) and marks
+ * it queued; returns its position in the queue (1 = next).
+ */
+export async function queuePlan(args: {
+  db: StateDb;
+  client: Client;
+  planId: string;
+  environment: string;
+  submittedBy: string;
+  options?: EnvironmentOptions;
+}): Promise<{ position: number }> {
+  const handle = await ensureEnvironmentWorkflow(args.client, args.environment, args.options);
+  const { position } = await handle.executeUpdate(submitPlanUpdate, {
+    args: [{ planId: args.planId, submittedBy: args.submittedBy }],
+  });
+  await markQueued(args.db, args.planId);
+  return { position };
+}
+
+/** pending → queued; a plan the workflow has already taken further keeps its newer status. */
+async function markQueued(db: StateDb, planId: string): Promise<void> {
+  const plan = await getPlan(db, planId);
+  if (plan?.status !== 'pending') return;
+  try {
+    await updatePlan(db, planId, { status: 'queued' });
+  } catch (err) {
+    const now = await getPlan(db, planId);
+    if (now?.status === 'pending') throw err;
+  }
+}
+
+/**
+ * Computes a plan for `project` against `environment`, stores it, and queues it on the environment's
+ * workflow. A plan that changes nothing is stored but not queued.
+ */
+export async function submitPlan(args: {
+  db: StateDb;
+  client: Client;
+  project: Project;
+  environment: string;
+  submittedBy: string;
+  now?: number;
+  start?: number;
+  end?: number;
+  options?: EnvironmentOptions;
+}): Promise<SubmittedPlan> {
+  const { planId, diff } = await createPendingPlan(args);
+  if (!planChangesSomething(diff)) return { planId, diff };
+  const { position } = await queuePlan({
+    db: args.db,
+    client: args.client,
+    planId,
+    environment: args.environment,
+    submittedBy: args.submittedBy,
+    options: args.options,
+  });
+  return { planId, diff, position };
+}
+
+/** Whether applying the plan changes the environment at all (a new environment always does). */
+export function planChangesSomething(diff: PlanDiff): boolean {
+  if (diff.base !== diff.environment) return true;
+  const before = diff.previousSnapshotMap;
+  const after = diff.snapshotMap;
+  const models = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return diff.metadataOnly.length > 0 || [...models].some((m) => before[m] !== after[m]);
+}
+
+function handle(client: Client, environment: string) {
+  return client.workflow.getHandle(environmentWorkflowId(environment));
+}
+
+/** Runs now: the environment's models, or a selection (with their upstream when asked). */
+export async function triggerRun(
+  client: Client,
+  environment: string,
+  request: TriggerRequest,
+): Promise<string> {
+  const { runId } = await handle(client, environment).executeUpdate(triggerRunUpdate, { args: [request] });
+  return runId;
+}
+
+/** Clears the models' completed intervals in [start, end) and runs them again; downstream follows. */
+export function restate(
+  client: Client,
+  environment: string,
+  args: { models: string[]; start: number; end: number; requestedBy: string },
+): Promise<string> {
+  return triggerRun(client, environment, {
+    models: args.models,
+    restate: { start: args.start, end: args.end },
+    requestedBy: args.requestedBy,
+  });
+}
+
+export async function pauseEnvironment(client: Client, environment: string, reason: string, actor: string) {
+  await handle(client, environment).signal(pauseEnvironmentSignal, reason, actor);
+}
+
+export async function resumeEnvironment(client: Client, environment: string, actor: string) {
+  await handle(client, environment).signal(resumeEnvironmentSignal, actor);
+}
+
+export async function pauseModel(
+  client: Client,
+  environment: string,
+  model: string,
+  reason: string,
+  actor: string,
+) {
+  await handle(client, environment).signal(pauseModelSignal, model, reason, actor);
+}
+
+export async function resumeModel(client: Client, environment: string, model: string, actor: string) {
+  await handle(client, environment).signal(resumeModelSignal, model, actor);
+}
+
+export function environmentState(client: Client, environment: string): Promise<EnvironmentState> {
+  return handle(client, environment).query(stateQuery);
+}

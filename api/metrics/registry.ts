@@ -1,0 +1,79 @@
+/**
+ * The Prometheus metrics `GET /metrics` serves: runs and model executions by environment and status,
+ * histograms of how long executions waited for an executor and how long they ran (all from the
+ * state DB), and the API's own requests by route and status.
+ */
+import { sql } from 'drizzle-orm';
+import { Counter, Gauge, type Metric, Registry } from 'prom-client';
+import type { StateDb } from '../../db/client.ts';
+import { modelExecutions, runs } from '../../db/schema.ts';
+import { DbHistogram } from './db-histogram.ts';
+
+const WAIT_BUCKETS = [0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 3600];
+const DURATION_BUCKETS = [0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 3600, 10800];
+
+export interface ApiMetrics {
+  registry: Registry;
+  requests: Counter<'method' | 'route' | 'status'>;
+}
+
+export function createMetrics(db: StateDb): ApiMetrics {
+  const registry = new Registry();
+  new Gauge({
+    name: 'sluice_runs',
+    help: 'Runs recorded in the state database, by environment and status',
+    labelNames: ['environment', 'status'],
+    registers: [registry],
+    async collect() {
+      const rows = await db
+        .select({ environment: runs.environment, status: runs.status, n: sql<number>`count(*)::int` })
+        .from(runs)
+        .groupBy(runs.environment, runs.status);
+      this.reset();
+      for (const row of rows) this.set({ environment: row.environment, status: row.status }, Number(row.n));
+    },
+  });
+  new Gauge({
+    name: 'sluice_model_executions',
+    help: 'Model executions recorded in the state database, by environment and status',
+    labelNames: ['environment', 'status'],
+    registers: [registry],
+    async collect() {
+      const rows = await db
+        .select({
+          environment: modelExecutions.environment,
+          status: modelExecutions.status,
+          n: sql<number>`count(*)::int`,
+        })
+        .from(modelExecutions)
+        .groupBy(modelExecutions.environment, modelExecutions.status);
+      this.reset();
+      for (const row of rows) this.set({ environment: row.environment, status: row.status }, Number(row.n));
+    },
+  });
+  registry.registerMetric(
+    new DbHistogram(
+      'sluice_model_execution_wait_seconds',
+      'How long model executions waited from queued to their first start',
+      db,
+      modelExecutions.waitMs,
+      WAIT_BUCKETS,
+    ) as unknown as Metric,
+  );
+  registry.registerMetric(
+    new DbHistogram(
+      'sluice_model_execution_duration_seconds',
+      'How long model executions ran, from their latest start to their finish',
+      db,
+      modelExecutions.durationMs,
+      DURATION_BUCKETS,
+    ) as unknown as Metric,
+  );
+  const requests = new Counter({
+    name: 'sluice_api_requests_total',
+    help: 'API requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  return { registry, requests };
+}

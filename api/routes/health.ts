@@ -1,0 +1,83 @@
+/**
+ * `GET /api/health`: whether Temporal and the state database answer, execution success over the last
+ * 24 hours and the last 100 executions, and how many runs wait or run. 200 when both dependencies
+ * answer, 503 otherwise; it needs no token.
+ */
+import { createRoute } from '@hono/zod-openapi';
+import { sql } from 'drizzle-orm';
+import type { AppDeps } from '../context.ts';
+import { router } from '../router.ts';
+import { json } from '../schemas/common.ts';
+import { type Health, HealthSchema } from '../schemas/health.ts';
+import { executionSuccess, runCounts } from '../views/health-stats.ts';
+
+const HEALTH_TIMEOUT_MS = 3_000;
+
+const health = createRoute({
+  method: 'get',
+  path: '/health',
+  tags: ['health'],
+  summary: 'Reachability of Temporal and the state DB, success rates, runs queued and running',
+  security: [],
+  responses: {
+    200: json(HealthSchema, 'everything answers'),
+    503: json(HealthSchema, 'Temporal or the state database does not answer'),
+  },
+});
+
+/** Times `fn`; a call with no deadline of its own is given up on after HEALTH_TIMEOUT_MS. */
+async function probe(fn: () => Promise<unknown>, ownDeadline = false) {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await (ownDeadline
+      ? fn()
+      : Promise.race([
+          fn(),
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)),
+              HEALTH_TIMEOUT_MS,
+            );
+          }),
+        ]));
+    return { reachable: true, latencyMs: Math.round(performance.now() - started), error: null };
+  } catch (err) {
+    return { reachable: false, latencyMs: null, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function healthReport(deps: AppDeps): Promise<Health> {
+  const [temporal, database] = await Promise.all([
+    probe(
+      () =>
+        deps.client.connection.withDeadline(Date.now() + HEALTH_TIMEOUT_MS, () =>
+          deps.client.workflowService.getSystemInfo({}),
+        ),
+      true,
+    ),
+    probe(() => deps.db.execute(sql`select 1`)),
+  ]);
+  const now = deps.now();
+  const [executions, runs] = database.reachable
+    ? await Promise.all([executionSuccess(deps.db, now), runCounts(deps.db)])
+    : [null, null];
+  return {
+    status: temporal.reachable && database.reachable ? 'ok' : 'degraded',
+    time: new Date(now).toISOString(),
+    auth: deps.auth,
+    temporal,
+    database,
+    executions,
+    runs,
+  };
+}
+
+export function healthRoutes() {
+  return router().openapi(health, async (c) => {
+    const report = await healthReport(c.get('deps'));
+    return report.status === 'ok' ? c.json(report, 200) : c.json(report, 503);
+  });
+}

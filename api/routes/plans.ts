@@ -1,0 +1,282 @@
+/**
+ * Plans: `POST /plans` computes a project's plan against an environment and stores it, pending,
+ * without applying anything; `POST /plans/{id}/apply` queues it on the environment's workflow;
+ * `GET /plans/{id}` follows it (status, progress, queue position).
+ */
+import { createRoute, type z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { checkPlanApplicable } from '../../activities/plan/check.ts';
+import { storableProject } from '../../activities/scheduler/stored-project.ts';
+import { getPlan, getPlanProject, type PlanRecord } from '../../activities/state/plans.ts';
+import { NamingError, validateEnvironmentName } from '../../core/naming.ts';
+import { formatPlanDiff } from '../../core/plan/format.ts';
+import type { PlanDiff } from '../../core/plan/types.ts';
+import type { Project, ProjectIssue } from '../../core/project/types.ts';
+import { audit } from '../audit.ts';
+import { checkEnvironment, requirePermission } from '../auth/authorize.ts';
+import type { AppEnv } from '../context.ts';
+import { createPendingPlan, planChangesSomething, queuePlan } from '../environment-commands.ts';
+import { ApiError, badRequest, conflict, formatPath, notFound, validationError } from '../errors.ts';
+import { checkProject } from '../project-checks.ts';
+import { router } from '../router.ts';
+import { errors, json, jsonBody } from '../schemas/common.ts';
+import { AppliedPlanSchema, CreatePlanBody, PlanParams, PlanSchema } from '../schemas/plans.ts';
+import { callTemporal } from '../temporal-calls.ts';
+import { readEnd, readTime } from '../time-input.ts';
+import { readLiveState } from '../views/workflow-state.ts';
+
+const create = createRoute({
+  method: 'post',
+  path: '/plans',
+  tags: ['plans'],
+  summary: "Compute and store a project's plan against an environment, without applying it",
+  middleware: [requirePermission('deploy')],
+  request: { body: jsonBody(CreatePlanBody) },
+  responses: {
+    201: json(PlanSchema, 'the stored plan (pending) with its diff'),
+    ...errors(400, 401, 403, 413, 415, 422),
+  },
+});
+
+const apply = createRoute({
+  method: 'post',
+  path: '/plans/{id}/apply',
+  tags: ['plans'],
+  summary: "Queue a pending plan on its environment's workflow",
+  middleware: [requirePermission('deploy')],
+  request: { params: PlanParams },
+  responses: {
+    202: json(AppliedPlanSchema, 'the plan is queued; position 1 applies next'),
+    ...errors(400, 401, 403, 404, 409, 503),
+  },
+});
+
+const show = createRoute({
+  method: 'get',
+  path: '/plans/{id}',
+  tags: ['plans'],
+  summary: 'A plan with its status, progress and queue position',
+  middleware: [requirePermission('read')],
+  request: { params: PlanParams },
+  responses: { 200: json(PlanSchema, 'the plan'), ...errors(400, 401, 403, 404) },
+});
+
+export function planRoutes() {
+  return router()
+    .openapi(
+      create,
+      async (c) => {
+        const deps = c.get('deps');
+        const body = c.req.valid('json');
+        try {
+          validateEnvironmentName(body.environment);
+        } catch (err) {
+          throw badRequest(`environment: ${(err as Error).message}`, { field: 'environment' });
+        }
+        checkEnvironment(c.get('principal'), body.environment);
+        const issues = checkProject(body.project);
+        if (issues.length > 0) throw invalidProject(issues);
+        // connection settings stay with the executors: the scheduler side plans without them
+        const project = storableProject(body.project);
+        const now = deps.now();
+        const start = body.start === undefined ? undefined : readTime('start', body.start, now);
+        const end = body.end === undefined ? undefined : readEnd('end', body.end, now);
+        if (start !== undefined && end !== undefined && !(start < end)) {
+          throw badRequest(
+            `start (${new Date(start).toISOString()}) must be before end (${new Date(end).toISOString()})`,
+          );
+        }
+        let created: { planId: string; diff: PlanDiff };
+        try {
+          created = await createPendingPlan({
+            db: deps.db,
+            project,
+            environment: body.environment,
+            submittedBy: c.get('principal').actor,
+            now,
+            start,
+            end,
+          });
+        } catch (err) {
+          if (err instanceof NamingError)
+            throw invalidProject([{ file: 'project', line: 0, message: err.message }]);
+          throw err;
+        }
+        await audit(c, {
+          action: 'plan.create',
+          target: created.planId,
+          environment: body.environment,
+          details: { changes: planChangesSomething(created.diff), models: project.models.length },
+        });
+        const plan = await getPlan(deps.db, created.planId);
+        if (!plan) throw new Error(`plan "${created.planId}" vanished right after it was stored`);
+        return c.json(planView(plan, null), 201);
+      },
+      (result) => {
+        if (!result.success) {
+          throw projectShapeError(result.target, result.error, (result as { data?: unknown }).data);
+        }
+        return undefined;
+      },
+    )
+    .openapi(apply, async (c) => {
+      const deps = c.get('deps');
+      const principal = c.get('principal');
+      const { id } = c.req.valid('param');
+      const plan = await getPlan(deps.db, id);
+      if (!plan) throw notFound(`unknown plan "${id}"`, { plan: id });
+      checkEnvironment(principal, plan.environment);
+      const env = plan.environment;
+      if (plan.status !== 'pending') {
+        if (plan.status === 'queued' || plan.status === 'applying') {
+          const live = await readLiveState(deps, env);
+          const position = positionIn(live.state?.plansQueued ?? [], id);
+          throw conflict(
+            `plan ${id} is already ${plan.status}${position === null ? '' : ` (position ${position} in environment ${env}'s queue)`}`,
+            { plan: id, status: plan.status, position },
+          );
+        }
+        throw conflict(`plan ${id} is ${plan.status}; compute a new plan to change environment ${env}`, {
+          plan: id,
+          status: plan.status,
+        });
+      }
+      const diff = plan.diff as PlanDiff;
+      if (!planChangesSomething(diff)) {
+        throw conflict(`plan ${id} changes nothing in environment ${env}; there is nothing to apply`, {
+          plan: id,
+        });
+      }
+      await refuseStale(c, plan, diff);
+      const live = await readLiveState(deps, env);
+      if (live.failure) throw live.failure;
+      refuseBehindOtherPlans(plan, live.state?.plansQueued ?? []);
+      const { position } = await callTemporal(deps, `queueing plan ${id} on environment ${env}`, () =>
+        queuePlan({
+          db: deps.db,
+          client: deps.client,
+          planId: id,
+          environment: env,
+          submittedBy: principal.actor,
+          options: deps.environmentOptions,
+        }),
+      );
+      await audit(c, { action: 'plan.apply', target: id, environment: env, details: { position } });
+      const now = await getPlan(deps.db, id);
+      return c.json({ planId: id, environment: env, status: now?.status ?? 'queued', position }, 202);
+    })
+    .openapi(show, async (c) => {
+      const deps = c.get('deps');
+      const { id } = c.req.valid('param');
+      const plan = await getPlan(deps.db, id);
+      if (!plan) throw notFound(`unknown plan "${id}"`, { plan: id });
+      let position: number | null = null;
+      if (plan.status === 'queued' || plan.status === 'applying') {
+        const live = await readLiveState(deps, plan.environment);
+        position = positionIn(live.state?.plansQueued ?? [], id);
+      }
+      return c.json(planView(plan, position), 200);
+    });
+}
+
+function planView(plan: PlanRecord, queuePosition: number | null) {
+  const diff = plan.diff as PlanDiff;
+  return {
+    id: plan.id,
+    environment: plan.environment,
+    status: plan.status,
+    submittedBy: plan.submittedBy,
+    submittedAt: plan.submittedAt,
+    startedAt: plan.startedAt,
+    finishedAt: plan.finishedAt,
+    error: plan.error,
+    progress: plan.progress ?? null,
+    diff: {
+      ...diff,
+      backfill: diff.backfill.map((b) => ({
+        ...b,
+        intervals: b.intervals.map(([s, e]) => [s, e] as [number, number]),
+      })),
+    },
+    text: formatPlanDiff(diff),
+    changes: planChangesSomething(diff),
+    queuePosition,
+  };
+}
+
+function positionIn(queue: ReadonlyArray<{ planId: string }>, planId: string): number | null {
+  const index = queue.findIndex((p) => p.planId === planId);
+  return index < 0 ? null : index + 1;
+}
+
+/**
+ * A plan waiting or applying in the environment's queue will change the environment; a plan computed
+ * before it ran would undo its work, so it is refused with the waiting plan's position.
+ */
+function refuseBehindOtherPlans(plan: PlanRecord, queue: ReadonlyArray<{ planId: string }>): void {
+  const index = queue.findIndex((p) => p.planId !== plan.id);
+  const first = queue[index];
+  if (first === undefined) return;
+  throw conflict(
+    `plan ${first.planId} is already queued for environment ${plan.environment} at position ${index + 1}; ` +
+      'wait until it has been applied, then plan again',
+    { plan: first.planId, position: index + 1, environment: plan.environment },
+  );
+}
+
+/**
+ * The environment must still be what the plan was computed against: the same check the apply
+ * workflow makes when it begins, made here so a stale plan is refused before it is queued.
+ */
+async function refuseStale(c: Context<AppEnv>, plan: PlanRecord, diff: PlanDiff): Promise<void> {
+  const { db } = c.get('deps');
+  const project = await getPlanProject(db, plan.id);
+  if (project === null) {
+    throw conflict(`plan ${plan.id} was stored without its project; compute a new plan`, { plan: plan.id });
+  }
+  try {
+    await checkPlanApplicable({ db, project: project as Project, diff, planId: plan.id });
+  } catch (err) {
+    throw conflict(`plan ${plan.id} cannot be applied: ${(err as Error).message}`, { plan: plan.id });
+  }
+}
+
+export function invalidProject(issues: Array<ProjectIssue & { path?: string }>): ApiError {
+  const first = issues[0];
+  const where = first ? (first.line > 0 ? `${first.file}:${first.line}` : first.file) : '';
+  return new ApiError(
+    422,
+    'invalid_project',
+    `project is not valid: ${issues.length} problem${issues.length === 1 ? '' : 's'}${first ? `, first ${where}: ${first.message}` : ''}; fix them and plan again (sluice validate shows them all)`,
+    { issues },
+  );
+}
+
+/**
+ * A body whose only problems are in `project` is an invalid project (422), each problem placed at
+ * the model file it concerns when the body says which; anything else is a 400.
+ */
+function projectShapeError(target: string, error: z.ZodError, body: unknown): ApiError {
+  const issues = error.issues;
+  if (target !== 'json' || issues.some((issue) => issue.path[0] !== 'project')) {
+    return validationError(target, error);
+  }
+  return invalidProject(
+    issues.map((issue) => {
+      const path = formatPath('project', issue.path.slice(1));
+      const [, collection, index, ...rest] = issue.path;
+      const location =
+        collection === 'models' && typeof index === 'number' ? modelLocation(body, index) : null;
+      if (location)
+        return { ...location, message: `${formatPath('', rest) || 'model'}: ${issue.message}`, path };
+      return { file: 'project', line: 0, message: `${path}: ${issue.message}`, path };
+    }),
+  );
+}
+
+function modelLocation(body: unknown, index: number): { file: string; line: number } | null {
+  const model = (body as { project?: { models?: unknown[] } } | null)?.project?.models?.[index];
+  const location = (model as { location?: { file?: unknown; line?: unknown } } | undefined)?.location;
+  if (typeof location?.file !== 'string' || typeof location.line !== 'number') return null;
+  return { file: location.file, line: location.line };
+}

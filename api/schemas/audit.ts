@@ -1,0 +1,28 @@
+/** The audit log: who changed what, when and why. */
+import { z } from '@hono/zod-openapi';
+import { PageQuery, pageOf, Timestamp } from './common.ts';
+
+export const AuditEntrySchema = z
+  .object({
+    id: z.number().int(),
+    at: Timestamp,
+    actor: z.string(),
+    action: z.string(),
+    target: z.string().nullable(),
+    environment: z.string().nullable(),
+    reason: z.string().nullable(),
+    details: z.unknown().nullable(),
+  })
+  .openapi('AuditEntry');
+
+export const AuditPageSchema = pageOf(AuditEntrySchema, 'AuditPage');
+
+export const AuditQuery = z.object({
+  environment: z.string().min(1).optional(),
+  actor: z.string().min(1).optional(),
+  action: z.string().min(1).optional(),
+  target: z.string().min(1).optional(),
+  since: z.string().min(1).optional(),
+  until: z.string().min(1).optional(),
+  ...PageQuery,
+});

@@ -1,0 +1,97 @@
+/** Environments: the list, and one environment's models and schedule as the DB and its workflow see them. */
+import { z } from '@hono/zod-openapi';
+import { Timestamp } from './common.ts';
+
+export const PauseInfoSchema = z
+  .object({ reason: z.string().nullable(), actor: z.string(), at: Timestamp })
+  .openapi('PauseInfo');
+
+export const LastExecutionSchema = z
+  .object({
+    executionId: z.string(),
+    runId: z.string(),
+    status: z.string(),
+    queuedAt: Timestamp,
+    finishedAt: Timestamp.nullable(),
+    durationMs: z.number().nullable(),
+    error: z.string().nullable(),
+  })
+  .openapi('LastExecution');
+
+export const EnvironmentSummarySchema = z
+  .object({
+    name: z.string(),
+    planId: z.string().nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    finalizedAt: Timestamp.nullable(),
+    expiresAt: Timestamp.nullable(),
+    modelCount: z.number().int(),
+    paused: z.boolean(),
+    pausedModels: z.array(z.string()),
+  })
+  .openapi('EnvironmentSummary');
+
+export const EnvironmentListSchema = z
+  .object({ items: z.array(EnvironmentSummarySchema) })
+  .openapi('EnvironmentList');
+
+export const EnvironmentModelSchema = z
+  .object({
+    name: z.string(),
+    snapshotId: z.string(),
+    kind: z.string(),
+    cron: z.string(),
+    cronTz: z.string(),
+    intervalUnit: z.string(),
+    enabled: z.boolean(),
+    /** whether the model has work on its cron (views and seeds do not). */
+    scheduled: z.boolean(),
+    nextRun: Timestamp.nullable(),
+    paused: PauseInfoSchema.nullable(),
+    /** why a scheduled run leaves the model out now (it or an upstream model is paused). */
+    blockedReason: z.string().nullable(),
+    running: z.boolean(),
+    lastExecution: LastExecutionSchema.nullable(),
+  })
+  .openapi('EnvironmentModel');
+
+export const WorkflowStateSchema = z
+  .object({
+    running: z.boolean(),
+    /** why the state could not be read (Temporal unreachable, no scheduler worker); null otherwise. */
+    error: z.string().nullable(),
+    details: z.string().nullable(),
+    nextWake: z.object({ at: Timestamp, models: z.array(z.string()) }).nullable(),
+    runsInFlight: z.array(
+      z.object({
+        runId: z.string(),
+        trigger: z.string(),
+        models: z.array(z.string()),
+        done: z.array(z.string()),
+        scheduledAt: Timestamp,
+        startedAt: Timestamp,
+      }),
+    ),
+    plansQueued: z.array(
+      z.object({
+        planId: z.string(),
+        submittedBy: z.string(),
+        submittedAt: Timestamp,
+        position: z.number().int(),
+      }),
+    ),
+    applyingPlan: z.string().nullable(),
+  })
+  .openapi('WorkflowState');
+
+export const EnvironmentDetailSchema = EnvironmentSummarySchema.extend({
+  pause: PauseInfoSchema.nullable(),
+  workflow: WorkflowStateSchema,
+  models: z.array(EnvironmentModelSchema),
+}).openapi('EnvironmentDetail');
+
+export type EnvironmentDetail = z.infer<typeof EnvironmentDetailSchema>;
+export type EnvironmentModelView = z.infer<typeof EnvironmentModelSchema>;
+export type WorkflowStateView = z.infer<typeof WorkflowStateSchema>;
+export type PauseInfoView = z.infer<typeof PauseInfoSchema>;

@@ -1,0 +1,36 @@
+/** The health report: reachability of Temporal and the state DB, recent success rates, run counts. */
+import { z } from '@hono/zod-openapi';
+import { Timestamp } from './common.ts';
+
+const Dependency = z.object({
+  reachable: z.boolean(),
+  latencyMs: z.number().nullable(),
+  error: z.string().nullable(),
+});
+
+const SuccessRate = z.object({
+  finished: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  successRate: z
+    .number()
+    .nullable()
+    .openapi({ description: 'succeeded / (succeeded + failed); null with none' }),
+});
+
+export const HealthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    time: Timestamp,
+    auth: z.enum(['tokens', 'off']),
+    temporal: Dependency,
+    database: Dependency,
+    executions: z
+      .object({ last24h: SuccessRate, last100: SuccessRate })
+      .nullable()
+      .openapi({ description: 'null when the state database is unreachable' }),
+    runs: z.object({ queued: z.number().int(), running: z.number().int() }).nullable(),
+  })
+  .openapi('Health');
+
+export type Health = z.infer<typeof HealthSchema>;

@@ -1,0 +1,83 @@
+/** Plans: computing one from a project, applying it, and following its application. */
+import { z } from '@hono/zod-openapi';
+import { PLAN_STATUSES } from '../../db/schema.ts';
+import { TimeInput, Timestamp } from './common.ts';
+import { ProjectSchema } from './project.ts';
+
+const names = z.array(z.string());
+
+export const PlanDiffSchema = z
+  .object({
+    environment: z.string(),
+    base: z.string().nullable(),
+    now: z.number(),
+    start: z.number().nullable(),
+    end: z.number().nullable(),
+    added: names,
+    removed: names,
+    directlyModified: names,
+    indirectlyModified: names,
+    metadataOnly: names,
+    unchanged: names,
+    newSnapshots: z.array(z.object({ model: z.string(), fingerprint: z.string(), snapshotId: z.string() })),
+    snapshotMap: z.record(z.string(), z.string()),
+    previousSnapshotMap: z.record(z.string(), z.string()),
+    backfill: z.array(
+      z.object({
+        model: z.string(),
+        snapshotId: z.string(),
+        kind: z.string(),
+        execution: z.enum(['batched', 'single']),
+        intervals: z.array(z.tuple([z.number(), z.number()])),
+      }),
+    ),
+    virtualUpdateOnly: z.boolean(),
+  })
+  .openapi('PlanDiff');
+
+export const CreatePlanBody = z
+  .object({
+    environment: z.string().min(1),
+    project: ProjectSchema,
+    start: TimeInput.optional(),
+    end: TimeInput.optional(),
+  })
+  .openapi('CreatePlanRequest');
+
+export const PlanSchema = z
+  .object({
+    id: z.string(),
+    environment: z.string(),
+    status: z.enum(PLAN_STATUSES),
+    submittedBy: z.string(),
+    submittedAt: Timestamp,
+    startedAt: Timestamp.nullable(),
+    finishedAt: Timestamp.nullable(),
+    error: z.string().nullable(),
+    progress: z.unknown().nullable(),
+    diff: PlanDiffSchema,
+    text: z.string().openapi({ description: 'the diff as `sqlmesh plan` prints it' }),
+    changes: z.boolean().openapi({ description: 'false when applying the plan would change nothing' }),
+    queuePosition: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "position in the environment's plan queue (1 = applying or next)" }),
+  })
+  .openapi('Plan');
+
+export const AppliedPlanSchema = z
+  .object({
+    planId: z.string(),
+    environment: z.string(),
+    status: z.enum(PLAN_STATUSES),
+    position: z.number().int(),
+  })
+  .openapi('AppliedPlan');
+
+export const PlanParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});

@@ -1,0 +1,60 @@
+/** The options every command that talks to the API shares: where it is, the token, JSON output. */
+import type { Command } from 'commander';
+import { ApiClient, DEFAULT_API_URL } from './api-client.ts';
+import { CliError, EXIT } from './errors.ts';
+
+export interface ApiOptions {
+  url?: string;
+  token?: string;
+  json?: boolean;
+}
+
+export function withApiOptions(command: Command, options: { json?: boolean } = { json: true }): Command {
+  command
+    .option('--url <url>', `sluice API URL (SLUICE_API_URL, default ${DEFAULT_API_URL})`)
+    .option('--token <token>', 'API token (SLUICE_TOKEN)');
+  if (options.json) command.option('--json', 'print the result as JSON');
+  return rejectingUsageErrors(command);
+}
+
+/** Usage errors (a missing option, an unknown one) exit 2 with one line, like every rejected input. */
+export function rejectingUsageErrors(command: Command): Command {
+  return command
+    .showHelpAfterError(false)
+    .configureOutput({ outputError: () => {} })
+    .exitOverride((err) => {
+      if (err.exitCode === 0) process.exit(0);
+      throw new CliError(
+        `${err.message.replace(/^error: /, '')}; see sluice ${commandPath(command)} --help`,
+        EXIT.invalid,
+      );
+    });
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(' ');
+}
+
+export function apiClient(options: ApiOptions): ApiClient {
+  return new ApiClient({
+    url: options.url ?? process.env.SLUICE_API_URL ?? DEFAULT_API_URL,
+    token: options.token ?? process.env.SLUICE_TOKEN,
+  });
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Collects a repeatable option's values. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export const DEFAULT_ENVIRONMENT = 'prod';

@@ -1,0 +1,74 @@
+/**
+ * `sluice api`: the HTTP API server. It opens the state database (SLUICE_DATABASE_URL, or the
+ * embedded PGlite) and a Temporal client (TEMPORAL_ADDRESS ...), listens on SLUICE_API_HOST and
+ * SLUICE_API_PORT, and stops cleanly on SIGINT or SIGTERM.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type { Command } from 'commander';
+import { StartupRefused } from '../../api/auth/startup-policy.ts';
+import type { AuthMode } from '../../api/context.ts';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from '../../api/server.ts';
+import { createStateDb } from '../../db/client.ts';
+import { migrate } from '../../db/migrate.ts';
+import { readTemporalConfig } from '../../workers/config.ts';
+import { rejectingUsageErrors } from '../api-options.ts';
+import { CliError, EXIT } from '../errors.ts';
+
+interface ApiCommandOptions {
+  host?: string;
+  port?: string;
+  auth?: string;
+}
+
+export function registerApi(program: Command): void {
+  rejectingUsageErrors(program.command('api'))
+    .description('start the HTTP API (reference at /api/docs)')
+    .option('--host <host>', `address to listen on (SLUICE_API_HOST, default ${DEFAULT_API_HOST})`)
+    .option('--port <port>', `port (SLUICE_API_PORT, default ${DEFAULT_API_PORT})`)
+    .option(
+      '--auth <mode>',
+      'tokens or off (off only on loopback; decided from the stored tokens when omitted)',
+    )
+    .action(async (options: ApiCommandOptions) => {
+      if (options.auth !== undefined && options.auth !== 'tokens' && options.auth !== 'off') {
+        throw new CliError(`--auth must be tokens or off (got "${options.auth}")`, EXIT.invalid);
+      }
+      const port = options.port === undefined ? undefined : Number(options.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+        throw new CliError(`--port must be a port number (got "${options.port}")`, EXIT.invalid);
+      }
+      const temporal = readTemporalConfig(process.env);
+      const state = createStateDb();
+      await migrate(state.db);
+      const connection = Connection.lazy({
+        address: temporal.address,
+        ...(temporal.tls === undefined ? {} : { tls: temporal.tls }),
+        ...(temporal.apiKey === undefined ? {} : { apiKey: temporal.apiKey }),
+      });
+      const client = new Client({ connection, namespace: temporal.namespace });
+      let server: Awaited<ReturnType<typeof startApiServer>>;
+      try {
+        server = await startApiServer({
+          db: state.db,
+          client,
+          ...(options.host === undefined ? {} : { host: options.host }),
+          ...(port === undefined ? {} : { port }),
+          ...(options.auth === undefined ? {} : { auth: options.auth as AuthMode }),
+        });
+      } catch (err) {
+        await connection.close().catch(() => {});
+        await state.close().catch(() => {});
+        if (err instanceof StartupRefused) throw new CliError(err.message, EXIT.invalid);
+        throw err;
+      }
+      process.stdout.write(`sluice api: Temporal at ${temporal.address} (namespace ${temporal.namespace})\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      process.stdout.write('sluice api: stopping\n');
+      await server.close();
+      await connection.close();
+      await state.close();
+    });
+}

@@ -1,0 +1,104 @@
+/**
+ * `sluice status [env]`: without an environment, the API's health and every environment; with one,
+ * its workflow state and each model's schedule, pause and last execution.
+ */
+import type { Command } from 'commander';
+import type { EnvironmentDetail, Health } from '../api-client.ts';
+import { type ApiOptions, apiClient, print, printJson, withApiOptions } from '../api-options.ts';
+import { formatTable } from '../table.ts';
+
+export function registerStatus(program: Command): void {
+  withApiOptions(
+    program
+      .command('status')
+      .description('health and environments, or one environment in detail')
+      .argument('[env]', 'environment'),
+  ).action(async (env: string | undefined, options: ApiOptions) => {
+    const client = apiClient(options);
+    if (env === undefined) {
+      const [health, environments] = await Promise.all([client.health(), client.environments()]);
+      if (options.json) return printJson({ health, environments: environments.items });
+      print(renderHealth(health));
+      print('');
+      print(
+        environments.items.length === 0
+          ? 'No environments yet: plan a project with `sluice plan`'
+          : formatTable(
+              ['ENVIRONMENT', 'MODELS', 'PAUSED', 'LAST PLAN', 'UPDATED'],
+              environments.items.map((e) => [
+                e.name,
+                String(e.modelCount),
+                e.paused ? 'environment' : e.pausedModels.join(', ') || '-',
+                e.planId ?? '-',
+                e.updatedAt,
+              ]),
+            ),
+      );
+      return;
+    }
+    const detail = await client.environment(env);
+    if (options.json) return printJson(detail);
+    print(renderEnvironment(detail));
+  });
+}
+
+function renderHealth(health: Health): string {
+  const rate = (r: { successRate: number | null; finished: number }) =>
+    r.successRate === null ? 'n/a' : `${(r.successRate * 100).toFixed(1)}% of ${r.finished}`;
+  const lines = [
+    `API ${health.status} (auth ${health.auth})`,
+    `Temporal: ${health.temporal.reachable ? 'reachable' : `unreachable (${health.temporal.error})`}`,
+    `State DB: ${health.database.reachable ? 'reachable' : `unreachable (${health.database.error})`}`,
+  ];
+  if (health.executions) {
+    lines.push(
+      `Success: last 24 h ${rate(health.executions.last24h)}, last 100 ${rate(health.executions.last100)}`,
+    );
+  }
+  if (health.runs) lines.push(`Runs: ${health.runs.queued} queued, ${health.runs.running} running`);
+  return lines.join('\n');
+}
+
+function renderEnvironment(detail: EnvironmentDetail): string {
+  const wf = detail.workflow;
+  const lines = [
+    `Environment ${detail.name}: ${detail.modelCount} models, last plan ${detail.planId ?? '-'}`,
+  ];
+  if (detail.pause)
+    lines.push(`PAUSED by ${detail.pause.actor} at ${detail.pause.at}: ${detail.pause.reason ?? ''}`);
+  if (wf.running) {
+    lines.push(`Workflow: ${wf.details ?? ''}`);
+    if (wf.runsInFlight.length > 0)
+      lines.push(`Runs in flight: ${wf.runsInFlight.map((r) => r.runId).join(', ')}`);
+    if (wf.plansQueued.length > 0)
+      lines.push(`Plans queued: ${wf.plansQueued.map((p) => p.planId).join(', ')}`);
+  } else {
+    lines.push(`Workflow: not running${wf.error ? ` (${wf.error})` : ''}`);
+  }
+  lines.push(
+    '',
+    formatTable(
+      ['MODEL', 'KIND', 'CRON', 'TIMEZONE', 'NEXT RUN', 'STATE', 'LAST'],
+      detail.models.map((m) => [
+        m.name,
+        m.kind,
+        m.cron,
+        m.cronTz,
+        m.nextRun ?? '-',
+        m.running
+          ? 'running'
+          : m.paused
+            ? 'paused'
+            : m.blockedReason
+              ? 'blocked'
+              : m.scheduled
+                ? 'scheduled'
+                : '-',
+        m.lastExecution
+          ? `${m.lastExecution.status} ${m.lastExecution.finishedAt ?? m.lastExecution.queuedAt}`
+          : '-',
+      ]),
+    ),
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,258 @@
+/**
+ * Every role against every mutating route, on an environment its patterns match and on one they do
+ * not. A refused request is a 403 that says why and writes nothing; an allowed one gets past
+ * authorization (with Temporal down, routes that signal a workflow then answer 503). Requests
+ * without a valid token are 401s.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPlanRecord } from '../../activities/scheduler/plans.ts';
+import { environmentSnapshotMap, promoteEnvironment } from '../../activities/state/environments.ts';
+import type { SluiceApp } from '../../api/app.ts';
+import { createApiToken, revokeApiToken } from '../../api/auth/tokens.ts';
+import type { ApiRole } from '../../db/schema.ts';
+import { DRIVERS } from '../integration/state/harness.ts';
+import { testApp, unreachableTemporal } from './support/app.ts';
+import { Contract } from './support/contract.ts';
+import { NOW, seedShop, shopProject } from './support/seed.ts';
+import { openTestState, type TestState, tableCounts } from './support/state.ts';
+
+const ROLES: ApiRole[] = ['viewer', 'operator', 'deployer', 'admin'];
+const INSIDE = 'dev_team';
+const OUTSIDE = 'prod';
+
+interface MutatingRoute {
+  name: string;
+  needs: ApiRole;
+  /** the request against `env`; `ids` holds what the route needs (plans, tokens). */
+  request(env: string, ids: Ids): { method: string; path: string; body?: unknown };
+  /** the status of an allowed request (Temporal is down). */
+  allowed: number;
+}
+
+interface Ids {
+  plans: Record<string, string>;
+  tokens: Record<string, string>;
+}
+
+const ROUTES: MutatingRoute[] = [
+  {
+    name: 'pause environment',
+    needs: 'operator',
+    request: (env) => ({
+      method: 'POST',
+      path: `/api/environments/${env}/pause`,
+      body: { reason: 'maintenance' },
+    }),
+    allowed: 503,
+  },
+  {
+    name: 'resume environment',
+    needs: 'operator',
+    request: (env) => ({ method: 'POST', path: `/api/environments/${env}/resume` }),
+    allowed: 503,
+  },
+  {
+    name: 'pause model',
+    needs: 'operator',
+    request: (env) => ({
+      method: 'POST',
+      path: `/api/environments/${env}/pauses`,
+      body: { model: 'staging.stg_orders', reason: 'late source' },
+    }),
+    allowed: 503,
+  },
+  {
+    name: 'resume model',
+    needs: 'operator',
+    request: (env) => ({ method: 'DELETE', path: `/api/environments/${env}/pauses/staging.stg_orders` }),
+    allowed: 503,
+  },
+  {
+    name: 'trigger run',
+    needs: 'operator',
+    request: (env) => ({
+      method: 'POST',
+      path: `/api/environments/${env}/runs`,
+      body: { models: ['marts.customer_orders'] },
+    }),
+    allowed: 503,
+  },
+  {
+    name: 'create plan',
+    needs: 'deployer',
+    request: (env) => ({
+      method: 'POST',
+      path: '/api/plans',
+      body: { environment: env, project: changedProject() },
+    }),
+    allowed: 201,
+  },
+  {
+    name: 'apply plan',
+    needs: 'deployer',
+    request: (env, ids) => ({ method: 'POST', path: `/api/plans/${ids.plans[env]}/apply` }),
+    allowed: 503,
+  },
+  {
+    name: 'create token',
+    needs: 'admin',
+    request: (env) => ({
+      method: 'POST',
+      path: '/api/tokens',
+      body: { name: `for-${env}`, role: 'viewer', environments: [env] },
+    }),
+    allowed: 201,
+  },
+  {
+    name: 'revoke token',
+    needs: 'admin',
+    request: (env, ids) => ({ method: 'DELETE', path: `/api/tokens/${ids.tokens[env]}` }),
+    allowed: 200,
+  },
+];
+
+function changedProject() {
+  const project = shopProject();
+  const model = project.models.find((m) => m.name === 'marts.customer_orders')!;
+  model.query = `${model.query}\nWHERE 1 = 1`;
+  return project;
+}
+
+describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
+  let state: TestState;
+  let temporal: ReturnType<typeof unreachableTemporal>;
+  let app: SluiceApp;
+  let contract: Contract;
+  /** role → token whose only pattern matches INSIDE. */
+  const scoped: Record<string, string> = {};
+
+  beforeAll(async () => {
+    state = await openTestState(driver, 'api_matrix');
+    temporal = unreachableTemporal();
+    app = testApp({ db: state.db, client: temporal.client, now: () => NOW, temporalTimeoutMs: 300 });
+    contract = await Contract.of(app);
+    await seedShop(state.db);
+    await promoteEnvironment(state.db, INSIDE, await environmentSnapshotMap(state.db, 'prod'), null);
+    for (const role of ROLES) {
+      scoped[role] = (
+        await createApiToken(state.db, {
+          name: `${role}-dev`,
+          role,
+          environments: ['dev_*'],
+          createdBy: 'tests',
+        })
+      ).token;
+    }
+  });
+  afterAll(async () => {
+    await temporal.close();
+    await state.dispose();
+  });
+
+  /** A pending plan with changes for each environment, and a token per environment to revoke. */
+  async function targets(): Promise<Ids> {
+    const ids: Ids = { plans: {}, tokens: {} };
+    for (const env of [INSIDE, OUTSIDE]) {
+      ids.plans[env] = (
+        await createPlanRecord({
+          db: state.db,
+          project: changedProject(),
+          environment: env,
+          submittedBy: 'tests',
+          now: NOW,
+        })
+      ).planId;
+      ids.tokens[env] = (
+        await createApiToken(state.db, {
+          name: `target-${env}`,
+          role: 'viewer',
+          environments: [env],
+          createdBy: 'tests',
+        })
+      ).record.id;
+    }
+    return ids;
+  }
+
+  for (const route of ROUTES) {
+    it(`${route.name}: allowed from role ${route.needs} up, only inside the token's environments`, async () => {
+      const ids = await targets();
+      for (const role of ROLES) {
+        const enough = ROLES.indexOf(role) >= ROLES.indexOf(route.needs);
+        for (const env of [INSIDE, OUTSIDE]) {
+          const { method, path, body } = route.request(env, ids);
+          const before = await tableCounts(state.db);
+          const r = await contract.call(app, method, path, { token: scoped[role], body });
+          const label = `${role} ${method} ${path}`;
+          if (!enough) {
+            expect(r.status, label).toBe(403);
+            expect(r.body.error.message, label).toContain(`has role ${role}; to `);
+            expect(r.body.error.message, label).toContain(`it needs role ${route.needs} or higher`);
+          } else if (env === OUTSIDE) {
+            expect(r.status, label).toBe(403);
+            expect(r.body.error.code, label).toBe('forbidden');
+            expect(r.body.error.message, label).toMatch(/dev_\*/);
+          } else {
+            expect(r.status, `${label}: ${JSON.stringify(r.body)}`).toBe(route.allowed);
+            continue;
+          }
+          const after = await tableCounts(state.db);
+          // a refused request writes nothing
+          expect(after, label).toEqual(before);
+        }
+      }
+    });
+  }
+
+  it('answers 401 without a token, with a malformed header, and with unknown, revoked or expired tokens', async () => {
+    const revoked = await createApiToken(state.db, {
+      name: 'gone',
+      role: 'admin',
+      environments: ['*'],
+      createdBy: 'tests',
+    });
+    await revokeApiToken(state.db, revoked.record.id, 'tests');
+    const expired = await createApiToken(state.db, {
+      name: 'old',
+      role: 'admin',
+      environments: ['*'],
+      createdBy: 'tests',
+      expiresAt: new Date(NOW - 1_000),
+    });
+    const before = await tableCounts(state.db);
+    const cases: Array<[string, Record<string, string>]> = [
+      ['no header', {}],
+      ['basic auth', { authorization: 'Basic YWRtaW46YWRtaW4=' }],
+      ['unknown', { authorization: 'Bearer sluice_notatoken' }],
+      ['revoked', { authorization: `Bearer ${revoked.token}` }],
+      ['expired', { authorization: `Bearer ${expired.token}` }],
+    ];
+    for (const [label, headers] of cases) {
+      for (const route of ROUTES) {
+        const { method, path, body } = route.request(INSIDE, {
+          plans: { [INSIDE]: 'p' },
+          tokens: { [INSIDE]: 't' },
+        });
+        const r = await contract.call(app, method, path, { headers, body });
+        expect(r.status, `${label} ${method} ${path}`).toBe(401);
+        expect(r.headers.get('www-authenticate')).toBe('Bearer realm="sluice"');
+      }
+      expect((await contract.call(app, 'GET', '/api/runs', { headers })).status).toBe(401);
+    }
+    expect(await tableCounts(state.db)).toEqual(before);
+    // health, metrics and the reference need no token
+    expect((await contract.call(app, 'GET', '/api/health')).status).toBe(503);
+    expect((await contract.call(app, 'GET', '/metrics')).status).toBe(200);
+    expect((await contract.call(app, 'GET', '/api/openapi.json')).status).toBe(200);
+  });
+
+  it('lets every role read, whatever its environments', async () => {
+    for (const role of ROLES) {
+      expect((await contract.call(app, 'GET', '/api/runs', { token: scoped[role] })).status).toBe(200);
+      expect((await contract.call(app, 'GET', '/api/audit', { token: scoped[role] })).status).toBe(200);
+    }
+    const tokens = await contract.call(app, 'GET', '/api/tokens', { token: scoped.operator });
+    expect(tokens.status).toBe(403);
+    expect((await contract.call(app, 'GET', '/api/tokens', { token: scoped.admin })).status).toBe(200);
+  });
+});

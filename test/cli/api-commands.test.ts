@@ -1,0 +1,370 @@
+/**
+ * The CLI's API commands, run as `bin/sluice.js` processes against a listening API on a real stack
+ * (Temporal dev server, workers, prod planned from the quickstart example): what they print, their
+ * exit codes (0 done, 1 failed, 2 rejected), and one-line errors that say what to do.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiToken } from '../../api/auth/tokens.ts';
+import { type ApiServer, startApiServer } from '../../api/server.ts';
+import { eventually, startTestStack, type TestStack } from '../api/support/stack.ts';
+
+const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
+
+let t: TestStack;
+let server: ApiServer;
+let admin: string;
+let scratch: string;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function sluice(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        SLUICE_API_URL: server.url,
+        SLUICE_TOKEN: admin,
+        SLUICE_POLL_MS: '200',
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** A copy of the stack's project with `edit` applied to one model file. */
+function projectCopy(file: string, edit: (text: string) => string): string {
+  const dir = join(mkdtempSync(join(scratch, 'project-')), 'quickstart');
+  cpSync(t.project, dir, {
+    recursive: true,
+    filter: (source) => !source.includes('.sluice') && !source.includes('warehouse.duckdb'),
+  });
+  const path = join(dir, 'models', file);
+  writeFileSync(path, edit(readFileSync(path, 'utf8')));
+  return dir;
+}
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'sluice-cli-api-'));
+  t = await startTestStack('cli_api');
+  admin = (
+    await createApiToken(t.state.db, {
+      name: 'admin',
+      role: 'admin',
+      environments: ['*'],
+      createdBy: 'tests',
+    })
+  ).token;
+  server = await startApiServer({
+    db: t.state.db,
+    client: t.stack.client,
+    host: '127.0.0.1',
+    port: 0,
+    env: {},
+    eventPollMs: 100,
+    log: () => {},
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await server?.close();
+  await t?.dispose();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('sluice CLI against the API', () => {
+  it('status, schedules and runs print tables, and JSON with --json', async () => {
+    const status = await sluice(['status']);
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^API ok \(auth tokens\)\nTemporal: reachable\nState DB: reachable\n/);
+    expect(status.stdout).toMatch(/\nprod\s+5\s+-\s+\S+/);
+
+    const env = await sluice(['status', 'prod']);
+    expect(env.code).toBe(0);
+    expect(env.stdout).toContain('Environment prod: 5 models');
+    expect(env.stdout).toMatch(
+      /shop\.minute_heartbeat\s+INCREMENTAL_BY_TIME_RANGE\s+\* \* \* \* \*\s+UTC\s+\S+Z\s+(scheduled|running)/,
+    );
+
+    const json = JSON.parse((await sluice(['status', 'prod', '--json'])).stdout);
+    expect(json.name).toBe('prod');
+    expect(json.workflow.running).toBe(true);
+
+    const schedules = await sluice(['schedules', 'prod']);
+    expect(schedules.code).toBe(0);
+    expect(schedules.stdout).toMatch(
+      /prod\s+shop\.daily_orders\s+@daily\s+UTC\s+day\s+\S+T00:00:00\.000Z\s+yes\s+no/,
+    );
+    const runs = JSON.parse((await sluice(['runs', '--environment', 'prod', '--json'])).stdout);
+    expect(runs.items.length).toBeGreaterThan(0);
+  });
+
+  it('pause, pauses and resume a model; a repeated pause exits 2 with one line', async () => {
+    const paused = await sluice([
+      'pause',
+      'prod',
+      '--model',
+      'shop.customer_totals',
+      '--reason',
+      'late source',
+    ]);
+    expect(paused.stderr).toBe('');
+    expect(paused.stdout).toBe('shop.customer_totals in prod paused\n');
+    expect(paused.code).toBe(0);
+    const pauses = await sluice(['pauses']);
+    expect(pauses.stdout).toMatch(
+      /shop\.customer_totals\s+admin \(tok_\w+\)\s+\S+\s+late source\s+shop\.customer_totals, shop\.top_customers/,
+    );
+    const again = await sluice(['pause', 'prod', '--model', 'shop.customer_totals', '--reason', 'x']);
+    expect(again.code).toBe(2);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(
+      /^sluice: model shop\.customer_totals in environment prod is already paused .*; resume it first to change the reason\n$/,
+    );
+    const resumed = await sluice(['resume', '--model', 'shop.customer_totals']);
+    expect(resumed.stdout).toBe('shop.customer_totals in prod resumed\n');
+    expect((await sluice(['pauses', 'prod'])).stdout).toBe('Nothing is paused in prod\n');
+    const missing = await sluice(['pause', 'prod']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      "sluice: required option '--reason <text>' not specified; see sluice pause --help\n",
+    );
+  });
+
+  it('plan prints the diff and stores the plan; apply follows it until it is applied', async () => {
+    const dir = projectCopy('top_customers.sql', (text) => text.replace('LIMIT 5', 'LIMIT 2'));
+    const plan = await sluice(['plan', 'prod', '--project', dir]);
+    expect(plan.stderr).toBe('');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain(
+      'Summary of differences from `prod`:\nDirectly Modified:\n- shop.top_customers\n',
+    );
+    expect(plan.stdout).toMatch(
+      /MODEL\s+CHANGE\s+BACKFILL BATCHES\nshop\.top_customers\s+directly modified\s+1 \(single\)/,
+    );
+    const planId = /apply it with: sluice apply (\S+)/.exec(plan.stdout)?.[1];
+    expect(planId).toBeDefined();
+
+    const apply = await sluice(['apply', planId!]);
+    expect(apply.stderr).toBe('');
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain(`Plan ${planId} queued on prod at position 1`);
+    expect(apply.stdout).toMatch(new RegExp(`plan ${planId}: applying[^\\n]*\\n`));
+    expect(apply.stdout).toMatch(
+      new RegExp(`plan ${planId}: applied[^\\n]*\\nPlan ${planId} applied to prod\\n$`),
+    );
+
+    const again = await sluice(['apply', planId!]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(
+      `sluice: plan ${planId} is applied; compute a new plan to change environment prod\n`,
+    );
+  });
+
+  it('plan --auto-apply applies and prints progress; a broken project exits 2 with file:line', async () => {
+    const dir = projectCopy('top_customers.sql', (text) => text.replace('LIMIT 5', 'LIMIT 7'));
+    const auto = await sluice(['plan', '--project', dir, '--auto-apply']);
+    expect(auto.stderr).toBe('');
+    expect(auto.code).toBe(0);
+    expect(auto.stdout).toMatch(/Plan \S+ queued on prod at position 1\n/);
+    expect(auto.stdout).toMatch(/Plan \S+ applied to prod\n$/);
+
+    const same = await sluice(['plan', '--project', dir]);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('No changes to plan: project files match the `prod` environment');
+    expect(same.stdout).not.toContain('sluice apply');
+
+    const broken = projectCopy('daily_orders.sql', (text) => text.replace("cron '@daily'", "cron 'often'"));
+    const bad = await sluice(['plan', '--project', broken]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/models\/daily_orders\.sql:\d+: invalid cron "often"/);
+    expect(bad.stderr).toMatch(
+      /sluice: 1 error in .*; fix them and plan again \(sluice validate shows them\)\n$/,
+    );
+  });
+
+  it('restate starts a run; logs --follow streams it to the end and logs prints its executions', async () => {
+    const restate = await sluice([
+      'restate',
+      'prod',
+      '--select-model',
+      'shop.daily_orders',
+      '--start',
+      '2026-11-01',
+      '--end',
+      '2026-11-02',
+    ]);
+    expect(restate.stderr).toBe('');
+    expect(restate.code).toBe(0);
+    const runId =
+      /^Run (\S+) queued in prod for shop\.daily_orders restating 2026-11-01T00:00:00\.000Z - 2026-11-03T00:00:00\.000Z\n/.exec(
+        restate.stdout,
+      )?.[1];
+    expect(runId).toBeDefined();
+    await eventually(
+      () => sluice(['logs', runId!, '--json']),
+      (r) => r.code === 0,
+      'the run to be recorded',
+    );
+
+    const follow = await sluice(['logs', runId!, '--follow']);
+    expect(follow.stderr).toBe('');
+    expect(follow.code).toBe(0);
+    expect(follow.stdout).toMatch(/shop\.daily_orders \[2026-11-01T00:00:00\.000Z - \S+\): succeeded\n/);
+    expect(follow.stdout).toMatch(new RegExp(`run ${runId} ended: succeeded\\n$`));
+
+    const logs = await sluice(['logs', runId!]);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain(`Run ${runId} (restatement, prod): succeeded`);
+    expect(logs.stdout).toMatch(/shop\.daily_orders\s+\[2026-11-01T00:00:00\.000Z - \S+\)\s+succeeded\s+1/);
+
+    const noRestateModel = await sluice(['restate', '--start', '2026-11-01', '--end', '2026-11-02']);
+    expect(noRestateModel.code).toBe(2);
+    expect(noRestateModel.stderr).toBe('sluice: restate needs at least one --select-model <model>\n');
+    const unknown = await sluice(['run', 'prod', '--select-model', 'shop.nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('sluice: environment "prod" has no model "shop.nope"\n');
+  });
+
+  it('token create prints the token once; list and revoke manage it', async () => {
+    const created = await sluice([
+      'token',
+      'create',
+      '--name',
+      'dashboards',
+      '--role',
+      'viewer',
+      '--environment',
+      'dev_*',
+    ]);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    expect(token).toMatch(/^sluice_[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toMatch(
+      /^Token (tok_\w+) \(dashboards, viewer on dev_\*\) created\. It is shown only now/,
+    );
+    const id = /^Token (tok_\w+)/.exec(created.stderr)![1]!;
+
+    const viewer = await sluice(['runs', '--limit', '1'], { SLUICE_TOKEN: token });
+    expect(viewer.code).toBe(0);
+    const refused = await sluice(['pause', '--reason', 'x'], { SLUICE_TOKEN: token });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      `sluice: dashboards (${id}) has role viewer; to pause, resume and trigger runs it needs role operator or higher\n`,
+    );
+
+    const list = await sluice(['token', 'list']);
+    expect(list.stdout).toMatch(new RegExp(`${id}\\s+dashboards\\s+viewer\\s+dev_\\*`));
+    expect(list.stdout).not.toContain(token);
+    const revoke = await sluice(['token', 'revoke', id]);
+    expect(revoke.stdout).toBe(`Token ${id} (dashboards) revoked\n`);
+    const gone = await sluice(['runs'], { SLUICE_TOKEN: token });
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toMatch(
+      /^sluice: API token is not valid: .* \(set SLUICE_TOKEN or pass --token\)\n$/,
+    );
+  });
+
+  it('says what to do when the API cannot be reached or refuses the request', async () => {
+    const closed = await closedPort();
+    const down = await sluice(['status'], { SLUICE_API_URL: `http://127.0.0.1:${closed}` });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toBe(
+      `sluice: cannot reach the sluice API at http://127.0.0.1:${closed} (ECONNREFUSED); start it with \`sluice api\` or point SLUICE_API_URL (or --url) at it\n`,
+    );
+    const anonymous = await sluice(['runs'], { SLUICE_TOKEN: '' });
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toMatch(
+      /^sluice: missing Authorization header: .* \(set SLUICE_TOKEN or pass --token\)\n$/,
+    );
+    const unknownEnv = await sluice(['pauses', 'staging']);
+    expect(unknownEnv.code).toBe(2);
+    expect(unknownEnv.stderr).toBe(
+      'sluice: unknown environment "staging"; plan a project into it first (sluice plan staging)\n',
+    );
+  });
+});
+
+describe('sluice api', () => {
+  function startApi(
+    args: string[],
+    env: Record<string, string>,
+  ): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+    const child = spawn(process.execPath, [bin, 'api', ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr!.on('data', (chunk) => {
+      output += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { child, output: () => output, exited };
+  }
+
+  it('serves the API with tokens on, then stops on SIGTERM', async () => {
+    const api = startApi(['--port', '0'], {
+      SLUICE_DATABASE_URL: t.databaseUrl,
+      TEMPORAL_ADDRESS: t.stack.urls.temporal,
+    });
+    const line = await eventually(
+      async () => /listening on (http:\/\/\S+) /.exec(api.output())?.[1],
+      (url) => url !== undefined,
+      'the API to listen',
+    );
+    expect(api.output()).toContain('sluice api: authentication is on');
+    const health = await fetch(`${line}/api/health`);
+    expect(health.status).toBe(200);
+    const runs = await fetch(`${line}/api/runs`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(runs.status).toBe(200);
+    api.child.kill('SIGTERM');
+    expect(await api.exited).toBe(0);
+    expect(api.output()).toContain('sluice api: stopping');
+  });
+
+  it('refuses to listen beyond loopback when no token exists, with exit code 2', async () => {
+    const home = mkdtempSync(join(scratch, 'home-'));
+    const api = startApi(['--host', '0.0.0.0', '--port', '0'], {
+      SLUICE_HOME: home,
+      TEMPORAL_ADDRESS: '127.0.0.1:9',
+    });
+    expect(await api.exited).toBe(2);
+    expect(api.output()).toMatch(/^sluice: refusing to start on 0\.0\.0\.0:0: no API tokens exist/);
+  });
+});
