@@ -116,27 +116,23 @@ export function dueModels(
 /** `names` plus every model downstream of them. */
 export function withDownstream(models: readonly ScheduledModel[], names: Iterable<string>): Set<string> {
   const dag = scheduleDag(models);
-  const out = new Set<string>();
-  const stack = [...names].filter((n) => dag.has(n));
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (out.has(n)) continue;
-    out.add(n);
-    stack.push(...dag.children(n));
-  }
-  return out;
+  return reachable(dag, names, (n) => dag.children(n));
 }
 
 /** `names` plus every model upstream of them. */
 export function withUpstream(models: readonly ScheduledModel[], names: Iterable<string>): Set<string> {
   const dag = scheduleDag(models);
+  return reachable(dag, names, (n) => dag.parents(n));
+}
+
+function reachable(dag: Dag, names: Iterable<string>, next: (name: string) => string[]): Set<string> {
   const out = new Set<string>();
   const stack = [...names].filter((n) => dag.has(n));
   while (stack.length > 0) {
     const n = stack.pop()!;
     if (out.has(n)) continue;
     out.add(n);
-    stack.push(...dag.parents(n));
+    stack.push(...next(n));
   }
   return out;
 }

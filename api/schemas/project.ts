@@ -3,21 +3,13 @@
  * API refuses a body that does not have this shape before anything looks at it.
  */
 import { z } from '@hono/zod-openapi';
-import type { Project } from '../../core/project/types.ts';
+import { INTERVAL_UNITS } from '../../core/interval-unit.ts';
+import type { IntervalUnit, Project } from '../../core/project/types.ts';
 
 const text = z.string();
 const location = z.object({ file: text, line: z.number().int().min(0) });
 const timeValue = z.object({ raw: text, ms: z.number().int() });
-const intervalUnit = z.enum([
-  'year',
-  'month',
-  'day',
-  'hour',
-  'half_hour',
-  'quarter_hour',
-  'five_minute',
-  'minute',
-]);
+const intervalUnit = z.enum(INTERVAL_UNITS as [IntervalUnit, ...IntervalUnit[]]);
 const batchSize = z.number().int().min(1).optional();
 
 export const ModelKindSchema = z.discriminatedUnion('name', [
