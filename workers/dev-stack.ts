@@ -17,6 +17,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import { computePlan } from '../activities/plan/compute.ts';
 import { createPlanRecord } from '../activities/scheduler/index.ts';
+import { startApiServer } from '../api/server.ts';
 import { PROD_ENVIRONMENT } from '../core/naming.ts';
 import { formatPlanDiff } from '../core/plan/format.ts';
 import type { PlanDiff } from '../core/plan/types.ts';
@@ -58,12 +59,14 @@ export interface DevStackOptions {
   log?: (line: string) => void;
   /** a bundle from `bundleWorkflows()`, for callers that start the stack more than once. */
   workflowBundle?: WorkflowBundle;
+  /** also serve the HTTP API in this process (SLUICE_API_HOST / SLUICE_API_PORT); off unless given. */
+  api?: { port?: number };
 }
 
 export interface DevStack {
   client: Client;
   namespace: string;
-  urls: { temporal: string; ui: string | null };
+  urls: { temporal: string; ui: string | null; api: string | null };
   /** where the dev server and the embedded state database keep their files. */
   home: string;
   environmentWorkflowId: string;
@@ -242,7 +245,20 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       }
     }
 
-    const urls = { temporal: temporal.address, ui };
+    let api: string | null = null;
+    if (options.api) {
+      const server = await startApiServer({
+        db: state.db,
+        client,
+        env: env as NodeJS.ProcessEnv,
+        log,
+        ...(options.api.port === undefined ? {} : { port: options.api.port }),
+      });
+      opened.push({ name: 'API server', close: () => server.close() });
+      api = server.url;
+      log(`API: ${api}/api (docs at ${api}/api/docs)`);
+    }
+    const urls = { temporal: temporal.address, ui, api };
     log(
       ui === null
         ? `Temporal: ${temporal.address}, namespace ${namespace}`

@@ -30,7 +30,7 @@ export function registerDev(program: Command): void {
       const signals = watchShutdownSignals({ graceMs, log });
       let stack: DevStack;
       try {
-        stack = await startDevStack({ project: resolve(options.project), env: process.env, log });
+        stack = await startDevStack({ project: resolve(options.project), env: process.env, log, api: {} });
       } catch (error) {
         signals.dispose();
         if (error instanceof WorkerConfigError) throw new CliError(error.message, EXIT.invalid);

@@ -10,5 +10,6 @@ MODEL (
 );
 
 SELECT
-  CAST(@start_ts AS TIMESTAMP) AS minute,
+  range AS minute,
   (SELECT COUNT(*) FROM shop.raw_orders) AS known_orders
+FROM range(CAST(@start_ts AS TIMESTAMP), CAST(@end_ts AS TIMESTAMP), INTERVAL 1 MINUTE)
