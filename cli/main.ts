@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerApi } from './commands/api.ts';
 import { registerApply } from './commands/apply.ts';
 import { registerDev } from './commands/dev.ts';
+import { registerInit } from './commands/init.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerPause } from './commands/pause.ts';
 import { registerPauses } from './commands/pauses.ts';
@@ -21,6 +22,7 @@ const program = new Command()
   .version('0.1.0')
   .showHelpAfterError();
 
+registerInit(program);
 registerValidate(program);
 registerWorker(program);
 registerDev(program);
