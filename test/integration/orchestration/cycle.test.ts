@@ -174,7 +174,16 @@ describe('plan, scheduled runs and a killed executor on the real stack', () => {
     const [slowRows] = await wh`select count(*)::int as n from cycle.slow`;
     expect(slowRows!.n).toBeGreaterThanOrEqual(2);
 
-    const state1 = await environmentState(env.client, 'prod');
+    // The environment workflow takes the new schedule from the apply child a moment after the plan
+    // is recorded applied.
+    const state1 = await waitFor(
+      'the environment to schedule the plan',
+      async () => {
+        const current = await environmentState(env.client, 'prod');
+        return current.models.length === 3 && current.applyingPlan === null ? current : undefined;
+      },
+      30_000,
+    );
     expect(state1.models.map((m) => m.name).sort()).toEqual([
       'cycle.slow',
       'cycle.tick_count',

@@ -115,7 +115,11 @@ describe('sluice dev stack', () => {
     expect(first.plan).not.toBeNull();
     expect(first.namespace).toBe('default');
     expect(first.home).toBe(home);
-    expect(first.urls).toEqual({ temporal: `127.0.0.1:${port}`, ui: `http://127.0.0.1:${uiPort}` });
+    expect(first.urls).toEqual({
+      temporal: `127.0.0.1:${port}`,
+      ui: `http://127.0.0.1:${uiPort}`,
+      api: null,
+    });
     expect(first.workers.map((w) => w.taskQueue)).toEqual(['sluice-scheduler', 'sluice-run', 'sluice-apply']);
     expect(firstLines).toContain(
       `Temporal Web UI: http://127.0.0.1:${uiPort}/namespaces/default/workflows (namespace default)`,
@@ -195,7 +199,7 @@ describe('sluice dev stack', () => {
         log: (line) => lines.push(line),
         workflowBundle: bundle,
       });
-      expect(stack.urls).toEqual({ temporal: server.address, ui: null });
+      expect(stack.urls).toEqual({ temporal: server.address, ui: null, api: null });
       expect(lines).toContain(`Using the Temporal server at ${server.address} (TEMPORAL_ADDRESS)`);
       expect(lines).toContain('State database: PostgreSQL (SLUICE_DATABASE_URL)');
       expect(lines).toContain(`Temporal: ${server.address}, namespace default`);
