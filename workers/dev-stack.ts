@@ -17,22 +17,17 @@ import type { NativeConnection } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import { computePlan } from '../activities/plan/compute.ts';
 import { createPlanRecord } from '../activities/scheduler/index.ts';
+import { ensureEnvironmentWorkflow, planChangesSomething, queuePlan } from '../api/environment-commands.ts';
 import { startApiServer } from '../api/server.ts';
 import { PROD_ENVIRONMENT } from '../core/naming.ts';
 import { formatPlanDiff } from '../core/plan/format.ts';
-import type { PlanDiff } from '../core/plan/types.ts';
 import type { Env } from '../core/project/env-overrides.ts';
 import { loadProject } from '../core/project/load.ts';
 import { createStateDb, type StateConnection } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
-import {
-  type EnvironmentState,
-  environmentWorkflow,
-  stateQuery,
-  submitPlanUpdate,
-} from '../workflows/environment.ts';
+import { type EnvironmentState, stateQuery } from '../workflows/environment.ts';
 import { environmentWorkflowId } from '../workflows/ids.ts';
-import { SLUICE_SEARCH_ATTRIBUTES, SluiceEnvironment } from '../workflows/search-attributes.ts';
+import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
 import {
   DEFAULT_SHUTDOWN_GRACE_MS,
   readDuration,
@@ -201,16 +196,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const workflowId = environmentWorkflowId(environment);
     const searchAttributes = server !== undefined || (await searchAttributesRegistered(client, namespace));
     const resumed = await isRunning(client, workflowId);
-    const handle = await client.workflow.start(environmentWorkflow, {
-      workflowId,
-      taskQueue: TASK_QUEUES.scheduler,
-      args: [{ environment, searchAttributes }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `environment ${environment}: keeps its models fresh on their crons`,
-      ...(searchAttributes
-        ? { typedSearchAttributes: [{ key: SluiceEnvironment, value: environment }] }
-        : {}),
-    });
+    await ensureEnvironmentWorkflow(client, environment, { searchAttributes });
     log(
       resumed
         ? `Environment ${environment}: workflow ${workflowId} is already running; its schedules carry on`
@@ -226,7 +212,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       // the diff decides first, so a start without changes leaves no plan behind in the state database
       const now = Date.now();
       const preview = await computePlan({ db: state.db, project, environment, now });
-      if (!changesModels(preview)) {
+      if (!planChangesSomething(preview)) {
         log(`No changes: the project matches what ${environment} runs`);
       } else {
         const { planId, diff } = await createPlanRecord({
@@ -237,8 +223,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           now,
         });
         for (const line of formatPlanDiff(diff).trimEnd().split('\n')) log(`  ${line}`);
-        const accepted = await handle.executeUpdate(submitPlanUpdate, {
-          args: [{ planId, submittedBy: DEV_SUBMITTER }],
+        const accepted = await queuePlan({
+          db: state.db,
+          client,
+          planId,
+          environment,
+          submittedBy: DEV_SUBMITTER,
+          options: { searchAttributes },
         });
         plan = { planId, position: accepted.position };
         log(`Submitted plan ${planId} to ${environment} (position ${accepted.position} in its queue)`);
@@ -298,18 +289,6 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 async function stopStack(workers: RunningWorker[], closeAll: () => Promise<void>): Promise<void> {
   await Promise.allSettled(workers.map((worker) => worker.stop()));
   await closeAll();
-}
-
-/** True when the plan adds, removes or changes models, or creates the environment. */
-export function changesModels(diff: PlanDiff): boolean {
-  const changed =
-    diff.added.length +
-    diff.removed.length +
-    diff.directlyModified.length +
-    diff.indirectlyModified.length +
-    diff.metadataOnly.length;
-  const creates = diff.base !== diff.environment && Object.keys(diff.snapshotMap).length > 0;
-  return changed > 0 || creates;
 }
 
 function readPort(env: Env, variable: string, fallback: number): number {
