@@ -1,0 +1,7 @@
+AUDIT (
+  name assert_positive_amounts,
+);
+
+SELECT *
+FROM @this_model
+WHERE lifetime_spend <= 0
