@@ -5,10 +5,11 @@
  * `ExecutorActivities` (warehouse credentials, no state DB).
  *
  * Inputs carry SQL text and metadata; results carry counts, timings and errors: never rows of data,
- * never credentials.
+ * never credentials in plain text (a scheduler-managed connection travels sealed, see crypto/sealed.ts).
  */
 import type { Interval } from '../core/intervals.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
+import type { Sealed } from '../crypto/sealed.ts';
 
 export const TASK_QUEUES = {
   scheduler: 'sluice-scheduler',
@@ -64,6 +65,11 @@ export interface PreparedBatch {
   request: unknown;
   /** set when another run completed this interval in the meantime: nothing to execute. */
   alreadyComplete?: boolean;
+  /**
+   * the gateway's scheduler-managed connection, sealed (SLUICE_ENCRYPTION_KEY, aad = the gateway),
+   * when one is stored; an executor with the gateway in its own environment ignores it.
+   */
+  connection?: Sealed;
 }
 
 export interface StatementTiming {
@@ -145,13 +151,17 @@ export interface PauseChange {
 export interface PlanWork {
   planId: string;
   environment: string;
-  /** physical tables to create, grouped by gateway (prepared statements, see core/execution). */
-  tables: Array<{ gateway: string; requests: unknown[] }>;
+  /**
+   * physical tables to create, grouped by gateway (prepared statements, see core/execution). Each
+   * group, and each group below, carries the gateway's sealed scheduler-managed connection when
+   * one is stored (see PreparedBatch.connection).
+   */
+  tables: Array<{ gateway: string; requests: unknown[]; connection?: Sealed }>;
   backfill: ModelWork[];
   /** environment views to point at the new snapshots, per gateway. */
-  views: Array<{ gateway: string; entries: Array<{ model: string; physical: string }> }>;
+  views: Array<{ gateway: string; entries: Array<{ model: string; physical: string }>; connection?: Sealed }>;
   /** models whose views the plan removes, per gateway. */
-  removed: Array<{ gateway: string; models: string[] }>;
+  removed: Array<{ gateway: string; models: string[]; connection?: Sealed }>;
 }
 
 export interface SchedulerActivities {
@@ -194,13 +204,30 @@ export interface SchedulerActivities {
   }): Promise<ScheduledModel[]>;
 }
 
+/** What an executor reports after connecting with a connection it was asked to test. */
+export interface ConnectionTestResult {
+  executor: string;
+  /** the warehouse's own version string, when it gives one. */
+  serverVersion?: string;
+  /** from the start of the connection to the answer of the ping. */
+  latencyMs: number;
+}
+
 export interface ExecutorActivities {
   executeBatch(batch: PreparedBatch): Promise<ExecutorReport>;
-  createPhysicalTables(args: { gateway: string; requests: unknown[] }): Promise<void>;
+  createPhysicalTables(args: { gateway: string; requests: unknown[]; connection?: Sealed }): Promise<void>;
   promoteViews(args: {
     gateway: string;
     environment: string;
     entries: Array<{ model: string; physical: string }>;
+    connection?: Sealed;
   }): Promise<void>;
-  dropViews(args: { gateway: string; environment: string; models: string[] }): Promise<void>;
+  dropViews(args: {
+    gateway: string;
+    environment: string;
+    models: string[];
+    connection?: Sealed;
+  }): Promise<void>;
+  /** opens the sealed connection, connects, pings and closes: nothing is kept or run. */
+  testConnection(args: { gateway: string; connection: Sealed }): Promise<ConnectionTestResult>;
 }

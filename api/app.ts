@@ -8,15 +8,19 @@ import type { Client } from '@temporalio/client';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
+import type { Keyring } from '../crypto/keyring.ts';
 import type { StateDb } from '../db/client.ts';
 import { authenticate } from './auth/authenticate.ts';
+import { type CodecEndpointOptions, codecCors, codecRoutes } from './codec-server.ts';
 import type { AppDeps, AppEnv, AuthMode } from './context.ts';
 import type { EnvironmentOptions } from './environment-commands.ts';
 import { ApiError, errorResponse, payloadTooLarge, toApiError, validationError } from './errors.ts';
 import { createMetrics } from './metrics/registry.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { connectionRoutes } from './routes/connections.ts';
 import { docsRoutes, OPENAPI_INFO } from './routes/docs.ts';
 import { environmentRoutes } from './routes/environments.ts';
+import { executorRoutes } from './routes/executors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -44,6 +48,14 @@ export interface AppOptions {
   maxPlanBodyBytes?: number;
   /** where unexpected (500) errors are reported; stderr by default. */
   logError?: (message: string) => void;
+  /** SLUICE_ENCRYPTION_KEY: seals scheduler-managed connections; without it they cannot be added. */
+  encryption?: Keyring;
+  /** SLUICE_CONNECTION_TEST_TIMEOUT: how long a connection test waits for an apply executor (30 s). */
+  connectionTestTimeoutMs?: number;
+  /** how long an executor may go unheard before it is listed as gone (SLUICE_EXECUTOR_GONE_AFTER, 60 s). */
+  executorGoneAfterMs?: number;
+  /** with the payload key (SLUICE_PAYLOAD_KEY): serve the Web UI's codec endpoint at `/api/codec` (any role). */
+  payloadCodec?: CodecEndpointOptions;
 }
 
 /** Routes anyone may call, token or not. */
@@ -78,6 +90,8 @@ export function createApp(options: AppOptions): SluiceApp {
     const route = c.res.status === 404 && c.get('principal') === undefined ? 'unmatched' : routePath(c, -1);
     metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
   });
+  // the codec endpoint's CORS preflights come from the Web UI without a token
+  if (options.payloadCodec) app.use('/api/codec/*', codecCors(options.payloadCodec.corsOrigins));
   const auth = authenticate();
   app.use('/api/*', async (c, next) => (PUBLIC_PATHS.has(c.req.path) ? next() : auth(c, next)));
   const limits = new Map([
@@ -88,7 +102,7 @@ export function createApp(options: AppOptions): SluiceApp {
     ],
   ]);
   app.use('/api/*', async (c, next) => {
-    const limit = c.req.path === '/api/plans' ? maxPlanBody : maxBody;
+    const limit = c.req.path === '/api/plans' || c.req.path.startsWith('/api/codec/') ? maxPlanBody : maxBody;
     return limits.get(limit)!(c, next);
   });
 
@@ -102,6 +116,17 @@ export function createApp(options: AppOptions): SluiceApp {
   app.route('/api', scheduleRoutes());
   app.route('/api', auditRoutes());
   app.route('/api', tokenRoutes());
+  app.route(
+    '/api',
+    connectionRoutes({
+      ...(options.encryption === undefined ? {} : { encryption: options.encryption }),
+      ...(options.connectionTestTimeoutMs === undefined
+        ? {}
+        : { testTimeoutMs: options.connectionTestTimeoutMs }),
+    }),
+  );
+  app.route('/api', executorRoutes(options.executorGoneAfterMs));
+  if (options.payloadCodec) app.route('/api/codec', codecRoutes(options.payloadCodec.codec));
   app.route('/', metricsRoutes(metrics));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

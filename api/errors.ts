@@ -20,6 +20,10 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'invalid_project'
   | 'temporal_unavailable'
+  | 'invalid_connection'
+  | 'connection_test_failed'
+  | 'executor_unavailable'
+  | 'encryption_not_configured'
   | 'internal';
 
 export interface ErrorBody {

@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { registerApi } from './commands/api.ts';
 import { registerApply } from './commands/apply.ts';
+import { registerCodecServer } from './commands/codec-server.ts';
+import { registerConnections } from './commands/connections.ts';
 import { registerDev } from './commands/dev.ts';
+import { registerExecutors } from './commands/executors.ts';
 import { registerInit } from './commands/init.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerPause } from './commands/pause.ts';
@@ -36,7 +39,10 @@ registerStatus(program);
 registerSchedules(program);
 registerRuns(program);
 registerLogs(program);
+registerExecutors(program);
 registerToken(program);
+registerConnections(program);
 registerApi(program);
+registerCodecServer(program);
 
 program.parseAsync(process.argv).catch(reportAndExit);

@@ -1,7 +1,8 @@
 /**
  * The state database: what happened (snapshots, intervals, runs, model executions, plans, pauses,
  * audit log). Temporal knows what is running; this schema records the outcome. It never holds a
- * warehouse credential.
+ * warehouse credential in plain text: scheduler-managed connections are stored sealed (AES-256-GCM,
+ * crypto/sealed.ts) under a key only the API and the executors hold.
  *
  * Every table lives in the `sluice` Postgres schema so the state can share a database with other
  * applications. Timestamps are `timestamptz(3)`: millisecond precision, the precision of a
@@ -342,5 +343,51 @@ export const apiTokens = sluiceSchema.table(
     check('api_tokens_role_check', sql`${t.role} in (${quotedList(API_ROLES)})`),
     uniqueIndex('api_tokens_hash_idx').on(t.tokenHash),
     index('api_tokens_created_idx').on(t.createdAt.desc(), t.id.desc()),
+  ],
+);
+
+export const CONNECTION_TYPES = ['postgres', 'duckdb'] as const;
+export type ConnectionType = (typeof CONNECTION_TYPES)[number];
+
+/** A sealed value as crypto/sealed.ts makes it (kept here as a shape so the schema imports nothing). */
+export interface SealedValue {
+  v: 1;
+  keyId: string;
+  iv: string;
+  data: string;
+  tag: string;
+}
+
+/**
+ * Scheduler-managed warehouse connections, one per gateway: the gateway's `connection:` settings,
+ * sealed under `SLUICE_ENCRYPTION_KEY` with the gateway name as associated data, so a row copied
+ * to another gateway does not open. The scheduler hands the sealed value to executors with their
+ * work; only executors (and the API, while checking a new connection) ever hold the plain text.
+ * `type` and `host` are kept in the clear for listing.
+ */
+export const connections = sluiceSchema.table(
+  'connections',
+  {
+    /** the gateway name, lower-cased. */
+    gateway: text('gateway').primaryKey(),
+    type: text('type').$type<ConnectionType>().notNull(),
+    /** Postgres: the server's host name; DuckDB: the database file's name or `:memory:`. */
+    host: text('host'),
+    sealed: jsonb('sealed').$type<SealedValue>().notNull(),
+    /** the id of the key `sealed` was sealed with (repeated from `sealed` for rotation queries). */
+    keyId: text('key_id').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+    createdBy: text('created_by').notNull(),
+    updatedBy: text('updated_by').notNull(),
+    /** when an executor last connected with these settings, and how long that took. */
+    lastTestedAt: instant('last_tested_at'),
+    lastTestMs: integer('last_test_ms'),
+  },
+  (t) => [
+    check('connections_type_check', sql`${t.type} in (${quotedList(CONNECTION_TYPES)})`),
+    check('connections_gateway_check', sql`${t.gateway} = lower(${t.gateway})`),
+    check('connections_key_id_check', sql`${t.keyId} = ${t.sealed}->>'keyId'`),
+    index('connections_key_id_idx').on(t.keyId),
   ],
 );

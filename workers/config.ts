@@ -10,11 +10,21 @@
  * | `TEMPORAL_TLS_CA` | the server's root CA file | the system's roots |
  * | `TEMPORAL_TLS_SERVER_NAME` | the TLS server name, when it is not the address's host | |
  * | `TEMPORAL_API_KEY` | API key (Temporal Cloud); implies TLS | |
+ * | `SLUICE_PAYLOAD_KEY` | encrypts every Temporal payload (crypto/payload-codec.ts): a 32-byte key, base64 or hex, optionally `<id>:`; the same in every process | off |
+ * | `SLUICE_PAYLOAD_KEY_PREVIOUS` | older payload keys, comma-separated, to read histories written before a rotation | |
  * | `SLUICE_DATABASE_URL` | scheduler only: the state database | PGlite under `$SLUICE_HOME/.sluice/state` |
  * | `SLUICE__GATEWAYS__<NAME>__CONNECTION__<KEY>` | executors only: warehouse connections (`SQLMESH__...` too) | |
  * | `SLUICE__DEFAULT_GATEWAY` | executors only: the gateway named when a project names none | the first |
  * | `SLUICE_SHUTDOWN_GRACE` | how long a stopping worker lets in-flight work finish | `30s` |
  * | `SLUICE_EXECUTOR_IDENTITY` | how the worker names itself to Temporal and in reports | `<role>@<host>:<pid>` |
+ * | `SLUICE_HEALTH_PORT` | serve `/healthz` and `/readyz` on this port (workers/health-server.ts) | no health port |
+ * | `SLUICE_HEALTH_HOST` | the address the health port listens on | `0.0.0.0` |
+ * | `SLUICE_READY_TIMEOUT` | how long each readiness check (Temporal, each gateway, the state database) may take | `5s` |
+ * | `SLUICE_ENV_FILE` | executors only: a mounted `.env` file of gateway variables, merged over the environment and re-read when it changes (workers/env-file.ts) | |
+ * | `SLUICE_ENV_FILE_POLL` | executors only: how often the env file is checked for changes | `2s` |
+ * | `SLUICE_MAX_MEMORY_MB` | executors only: a batch that takes the process past this RSS is stopped with MEMORY_LIMIT; also DuckDB's `memory_limit` | no limit |
+ * | `SLUICE_ENCRYPTION_KEY` | executors only: opens the scheduler-managed connections that come with the work (`sluice connections add`); the API's key. With it an executor may start without gateways of its own | |
+ * | `SLUICE_ENCRYPTION_KEY_PREVIOUS` | executors only: older connection keys, comma-separated, kept until `sluice connections rotate-key` has re-sealed every connection | |
  *
  * Errors name the variable and its value, except for values that may be secret (API key,
  * database URL, gateway passwords), which are never shown.
@@ -23,10 +33,20 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import type { PayloadCodec } from '@temporalio/common';
 import { parseGatewayConnection } from '../activities/engines/config.ts';
 import { EngineConfigError } from '../activities/engines/errors.ts';
 import { type Env, gatewaysFromEnv } from '../core/project/env-overrides.ts';
 import { formatIssue, type GatewayConnection, ProjectError } from '../core/project/types.ts';
+import { type Keyring, KeyringError, readKeyring } from '../crypto/keyring.ts';
+import { payloadCodecFromEnv } from '../crypto/payload-codec.ts';
+import {
+  DEFAULT_ENV_FILE_POLL_MS,
+  EnvFileError,
+  isGatewayVariable,
+  mergeEnvFile,
+  readEnvFile,
+} from './env-file.ts';
 
 export type WorkerRole = 'scheduler' | 'run' | 'apply';
 
@@ -45,6 +65,8 @@ export interface TemporalConfig {
   /** undefined for a plain connection. */
   tls?: TemporalTls;
   apiKey?: string;
+  /** set when SLUICE_PAYLOAD_KEY is: every client and worker encrypts payloads with it. */
+  payloadCodec?: PayloadCodec;
 }
 
 export interface WorkerConfig {
@@ -60,6 +82,22 @@ export interface WorkerConfig {
   defaultGateway?: string;
   /** the folder relative DuckDB database paths resolve against (the working directory). */
   baseDir: string;
+  /** the health port (SLUICE_HEALTH_PORT); undefined: no health checks are served. */
+  healthPort?: number;
+  /** set with healthPort: the address it listens on. */
+  healthHost?: string;
+  /** set with healthPort: how long each readiness check may take. */
+  readyTimeoutMs?: number;
+  /** executors only: the absolute path of SLUICE_ENV_FILE. */
+  envFile?: string;
+  /** set with envFile: how often it is checked for changes. */
+  envFilePollMs?: number;
+  /** set with envFile: the process's own gateway variables, which each reload merges the file over. */
+  gatewayEnv?: Env;
+  /** executors only: SLUICE_MAX_MEMORY_MB. */
+  maxMemoryMb?: number;
+  /** executors only: SLUICE_ENCRYPTION_KEY (and _PREVIOUS), for scheduler-managed connections. */
+  encryption?: Keyring;
 }
 
 export class WorkerConfigError extends Error {
@@ -71,6 +109,8 @@ export class WorkerConfigError extends Error {
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+export const DEFAULT_HEALTH_HOST = '0.0.0.0';
+export const DEFAULT_READY_TIMEOUT_MS = 5_000;
 
 export interface ReadConfigOptions {
   hostname?: string;
@@ -92,15 +132,21 @@ export function readWorkerConfig(role: WorkerRole, env: Env, options: ReadConfig
     gateways: {},
     baseDir: resolve(options.cwd ?? process.cwd()),
   };
+  readHealthSettings(env, config);
   if (role === 'scheduler') {
     const url = readDatabaseUrl(env);
     if (url !== undefined) config.databaseUrl = url;
     return config;
   }
-  config.gateways = readGateways(env, config.baseDir);
+  const gatewayEnv = readEnvFileSettings(env, config);
+  const encryption = readEncryptionKeyring(env);
+  if (encryption !== undefined) config.encryption = encryption;
+  config.gateways = readGateways(gatewayEnv, config.baseDir, { allowNone: encryption !== undefined });
   const names = Object.keys(config.gateways).sort();
-  const defaultGateway = readDefaultGateway(env, names);
+  const defaultGateway = readDefaultGateway(gatewayEnv, names);
   if (defaultGateway !== undefined) config.defaultGateway = defaultGateway;
+  const maxMemoryMb = readMegabytes(env, 'SLUICE_MAX_MEMORY_MB');
+  if (maxMemoryMb !== undefined) config.maxMemoryMb = maxMemoryMb;
   return config;
 }
 
@@ -150,6 +196,13 @@ export function readTemporalConfig(env: Env): TemporalConfig {
     config.tls = tls;
   }
   if (apiKey !== undefined) config.apiKey = apiKey;
+  try {
+    const payloadCodec = payloadCodecFromEnv(env);
+    if (payloadCodec !== undefined) config.payloadCodec = payloadCodec;
+  } catch (error) {
+    if (error instanceof KeyringError) throw new WorkerConfigError(error.message);
+    throw error;
+  }
   return config;
 }
 
@@ -192,7 +245,12 @@ function readDatabaseUrl(env: Env): string | undefined {
   return url;
 }
 
-function readGateways(env: Env, baseDir: string): Record<string, { connection: GatewayConnection }> {
+/** An executor's gateways from its (merged) environment; errors name the variable, never a password. */
+export function readGateways(
+  env: Env,
+  baseDir: string,
+  options: { allowNone?: boolean } = {},
+): Record<string, { connection: GatewayConnection }> {
   let gateways: Record<string, { connection: GatewayConnection }>;
   try {
     gateways = gatewaysFromEnv(env);
@@ -204,10 +262,11 @@ function readGateways(env: Env, baseDir: string): Record<string, { connection: G
     }
     throw error;
   }
-  if (Object.keys(gateways).length === 0) {
+  if (Object.keys(gateways).length === 0 && options.allowNone !== true) {
     throw new WorkerConfigError(
       'no gateways configured: an executor needs at least one warehouse connection, e.g. ' +
-        'SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__TYPE=postgres with its HOST, DATABASE, USER and PASSWORD',
+        'SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__TYPE=postgres with its HOST, DATABASE, USER and PASSWORD, ' +
+        'or SLUICE_ENCRYPTION_KEY to use the connections stored with `sluice connections add`',
     );
   }
   for (const [name, { connection }] of Object.entries(gateways)) {
@@ -220,6 +279,16 @@ function readGateways(env: Env, baseDir: string): Record<string, { connection: G
     }
   }
   return gateways;
+}
+
+/** SLUICE_ENCRYPTION_KEY and SLUICE_ENCRYPTION_KEY_PREVIOUS; errors name the variable, never a key. */
+function readEncryptionKeyring(env: Env): Keyring | undefined {
+  try {
+    return readKeyring(env, 'SLUICE_ENCRYPTION_KEY');
+  } catch (error) {
+    if (error instanceof KeyringError) throw new WorkerConfigError(error.message);
+    throw error;
+  }
 }
 
 /** The variable that set a gateway's connection key (the `SLUICE__` one wins), or the one that would. */
@@ -246,6 +315,76 @@ function readDefaultGateway(env: Env, names: string[]): string | undefined {
     return name;
   }
   return names[0];
+}
+
+/** SLUICE_HEALTH_PORT, SLUICE_HEALTH_HOST and SLUICE_READY_TIMEOUT; kept only with a port. */
+function readHealthSettings(env: Env, config: WorkerConfig): void {
+  const host = readHost(env, 'SLUICE_HEALTH_HOST') ?? DEFAULT_HEALTH_HOST;
+  const readyTimeoutMs = readPositiveDuration(env, 'SLUICE_READY_TIMEOUT', DEFAULT_READY_TIMEOUT_MS);
+  const value = nonEmpty(env, 'SLUICE_HEALTH_PORT');
+  if (value === undefined) return;
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(port >= 1 && port <= 65_535)) {
+    throw new WorkerConfigError(
+      `SLUICE_HEALTH_PORT=${value}: expected a port from 1 to 65535 (leave it unset to serve no health checks)`,
+    );
+  }
+  config.healthPort = port;
+  config.healthHost = host;
+  config.readyTimeoutMs = readyTimeoutMs;
+}
+
+function readHost(env: Env, variable: string): string | undefined {
+  const value = nonEmpty(env, variable);
+  if (value === undefined) return undefined;
+  const host = /^\[(.*)\]$/.exec(value)?.[1] ?? value;
+  if (!/^[A-Za-z0-9._:-]+$/.test(host) || host.length > 253) {
+    throw new WorkerConfigError(
+      `${variable}=${value}: expected a host name or IP address to listen on, e.g. 0.0.0.0 or 127.0.0.1`,
+    );
+  }
+  return host;
+}
+
+function readPositiveDuration(env: Env, variable: string, fallback: number): number {
+  const ms = readDuration(env, variable, fallback);
+  if (ms <= 0) throw new WorkerConfigError(`${variable}=${env[variable]?.trim()}: must be longer than 0`);
+  return ms;
+}
+
+/**
+ * SLUICE_ENV_FILE: reads the file (start-up refuses a malformed one) and returns the environment
+ * gateways are read from, the file's variables over the process's.
+ */
+function readEnvFileSettings(env: Env, config: WorkerConfig): Env {
+  const pollMs = readPositiveDuration(env, 'SLUICE_ENV_FILE_POLL', DEFAULT_ENV_FILE_POLL_MS);
+  const value = nonEmpty(env, 'SLUICE_ENV_FILE');
+  if (value === undefined) return env;
+  const file = resolve(config.baseDir, value);
+  let variables: Record<string, string>;
+  try {
+    variables = readEnvFile(file);
+  } catch (error) {
+    if (error instanceof EnvFileError) throw new WorkerConfigError(`SLUICE_ENV_FILE: ${error.message}`);
+    throw error;
+  }
+  config.envFile = file;
+  config.envFilePollMs = pollMs;
+  config.gatewayEnv = Object.fromEntries(Object.entries(env).filter(([name]) => isGatewayVariable(name)));
+  return mergeEnvFile(env, variables);
+}
+
+/** A positive whole number of megabytes. */
+function readMegabytes(env: Env, variable: string): number | undefined {
+  const value = nonEmpty(env, variable);
+  if (value === undefined) return undefined;
+  const mb = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(mb >= 1)) {
+    throw new WorkerConfigError(
+      `${variable}=${value}: expected a positive whole number of megabytes, e.g. 2048`,
+    );
+  }
+  return mb;
 }
 
 function checkAddress(address: string): void {

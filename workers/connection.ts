@@ -1,11 +1,14 @@
 /**
  * Connections to Temporal from a worker configuration (workers/config.ts): the native connection
  * workers poll with, and the client connection that starts, signals and queries workflows. A server
- * that cannot be reached fails with a message naming the address and namespace.
+ * that cannot be reached fails with a message naming the address and namespace. The client encrypts
+ * payloads when the configuration has a payload codec (SLUICE_PAYLOAD_KEY); workers get the same
+ * codec through their own options (scheduler-worker.ts, executor-worker.ts).
  */
 
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { dataConverterOf } from '../crypto/payload-codec.ts';
 import type { TemporalConfig } from './config.ts';
 
 export type TemporalConnectionKind = 'worker' | 'client';
@@ -32,7 +35,15 @@ export async function connectTemporal(
   try {
     if (kind === 'worker') return await NativeConnection.connect(options);
     const connection = await Connection.connect({ ...options, connectTimeout: '10 seconds' });
-    return { connection, client: new Client({ connection, namespace: config.namespace }) };
+    const dataConverter = dataConverterOf(config.payloadCodec);
+    return {
+      connection,
+      client: new Client({
+        connection,
+        namespace: config.namespace,
+        ...(dataConverter === undefined ? {} : { dataConverter }),
+      }),
+    };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(

@@ -3,6 +3,9 @@
  * `temporal server start-dev` (found by workers/temporal-binaries.ts), keeping its state in a SQLite
  * file so workflows and schedules survive a restart, with sluice's search attributes registered.
  *
+ * With `uiCodecEndpoint`, the Web UI sends payloads to that codec endpoint to show them decoded
+ * (sluice dev points it at its API's `/api/codec` when SLUICE_PAYLOAD_KEY is set).
+ *
  * The server runs in its own process group, so the Ctrl-C meant for `sluice dev` does not stop it
  * before the workers have drained; `stop()` ends it afterwards.
  */
@@ -35,6 +38,8 @@ export interface DevServerOptions {
   env?: Record<string, string | undefined>;
   /** how long to wait for the server to answer. */
   startTimeoutMs?: number;
+  /** the Web UI's codec endpoint (`--ui-codec-endpoint`), for payloads encrypted with SLUICE_PAYLOAD_KEY. */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -86,6 +91,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       '--search-attribute',
       `${key}=${type}`,
     ]),
+    ...(options.uiCodecEndpoint === undefined ? [] : ['--ui-codec-endpoint', options.uiCodecEndpoint]),
   ];
   const child = spawn(executable.path, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(options.logFile, { flags: 'a' });

@@ -7,22 +7,31 @@
  * SLUICE_DATABASE_URL, the PGlite state database in `state/`. Stopping and starting again resumes
  * the same environment workflow and its schedules; a plan is submitted only when the project's
  * models differ from what prod runs and no earlier plan is still queued or applying.
+ *
+ * With SLUICE_PAYLOAD_KEY, the workers and clients encrypt every Temporal payload, and the dev
+ * server's Web UI is started with its codec endpoint at the API's `/api/codec`, so it shows them
+ * decoded (when the API runs with authentication off, as it does on loopback without tokens).
  */
 
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import { computePlan } from '../activities/plan/compute.ts';
 import { createPlanRecord } from '../activities/scheduler/index.ts';
+import { CodecConfigError, readCodecCorsOrigins } from '../api/codec-server.ts';
+import { connectionOptionsFromEnv } from '../api/connection-options.ts';
 import { ensureEnvironmentWorkflow, planChangesSomething, queuePlan } from '../api/environment-commands.ts';
-import { startApiServer } from '../api/server.ts';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from '../api/server.ts';
 import { PROD_ENVIRONMENT } from '../core/naming.ts';
 import { formatPlanDiff } from '../core/plan/format.ts';
 import type { Env } from '../core/project/env-overrides.ts';
 import { loadProject } from '../core/project/load.ts';
+import { dataConverterOf, EncryptionCodec } from '../crypto/payload-codec.ts';
 import { createStateDb, type StateConnection } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { type EnvironmentState, stateQuery } from '../workflows/environment.ts';
@@ -62,6 +71,8 @@ export interface DevStack {
   client: Client;
   namespace: string;
   urls: { temporal: string; ui: string | null; api: string | null };
+  /** the API's codec endpoint the Web UI was pointed at (SLUICE_PAYLOAD_KEY with the API); null otherwise. */
+  codecEndpoint: string | null;
   /** where the dev server and the embedded state database keep their files. */
   home: string;
   environmentWorkflowId: string;
@@ -94,6 +105,16 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           namespace: readTemporalConfig({ TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE }).namespace,
         }
       : undefined;
+  const codec = readCodecSettings(env, external, local?.uiPort);
+  // SLUICE_ENCRYPTION_KEY: the API seals scheduler-managed connections, the executors open them
+  const connectionOptions = connectionOptionsFromEnv(env);
+  // with the payload key, the dev server's Web UI decodes through the API, which must listen where the UI is told
+  const apiListen =
+    codec !== undefined && options.api && local !== undefined
+      ? await readApiListen(env, options.api.port)
+      : undefined;
+  const codecEndpoint =
+    apiListen === undefined ? null : `${browserUrl(apiListen.host, apiListen.port)}/api/codec`;
   mkdirSync(home, { recursive: true });
 
   // everything opened so far, closed in reverse order on failure or stop
@@ -127,12 +148,23 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         dbFile: join(home, 'temporal.db'),
         logFile: join(home, 'temporal.log'),
         env,
+        ...(codecEndpoint === null ? {} : { uiCodecEndpoint: codecEndpoint }),
       });
       opened.push({ name: 'Temporal dev server', close: () => server!.stop() });
-      temporal = { address: server.address, namespace };
+      temporal = {
+        address: server.address,
+        namespace,
+        ...(codec === undefined ? {} : { payloadCodec: codec.codec }),
+      };
       ui = server.uiUrl;
     }
     const { namespace } = temporal;
+    const dataConverter = dataConverterOf(temporal.payloadCodec);
+    if (codec !== undefined) {
+      log(
+        `Payloads: encrypted with SLUICE_PAYLOAD_KEY${codec.keyId === undefined ? '' : ` (key "${codec.keyId}")`}`,
+      );
+    }
 
     const workerConnection: NativeConnection = await connectTemporal(temporal, 'worker');
     opened.push({ name: 'Temporal worker connection', close: () => workerConnection.close() });
@@ -171,6 +203,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         identity: `scheduler@${host}`,
         workflowBundle,
         shutdownGraceMs: graceMs,
+        ...(dataConverter === undefined ? {} : { dataConverter }),
       }),
     );
     const gatewayNames = Object.keys(project.config.gateways).sort();
@@ -184,6 +217,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           baseDir: project.root,
           identity: `${role}@${host}`,
           shutdownGraceMs: graceMs,
+          ...(dataConverter === undefined ? {} : { dataConverter }),
+          ...(connectionOptions.encryption === undefined ? {} : { encryption: connectionOptions.encryption }),
         }),
       );
     }
@@ -244,10 +279,31 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         env: env as NodeJS.ProcessEnv,
         log,
         ...(options.api.port === undefined ? {} : { port: options.api.port }),
+        ...(apiListen === undefined ? {} : apiListen),
+        ...(codec === undefined
+          ? {}
+          : { payloadCodec: { codec: codec.codec, corsOrigins: codec.corsOrigins } }),
+        ...connectionOptions,
       });
       opened.push({ name: 'API server', close: () => server.close() });
       api = server.url;
       log(`API: ${api}/api (docs at ${api}/api/docs)`);
+      if (codec !== undefined) {
+        const endpoint = codecEndpoint ?? `${api}/api/codec`;
+        log(
+          server.auth === 'tokens'
+            ? `Codec endpoint: ${endpoint} needs an API token, which the Web UI cannot send; ` +
+                "run `sluice codec-server` and set the UI's codec endpoint to it to read payloads there"
+            : codecEndpoint !== null
+              ? `Codec endpoint: ${endpoint} (the Web UI decodes payloads through it)`
+              : `Codec endpoint: ${endpoint} (set it as the Web UI's codec endpoint to read payloads there)`,
+        );
+      }
+    }
+    if (codec !== undefined && api === null) {
+      log(
+        "Payloads are encrypted: run `sluice codec-server` and set the Web UI's codec endpoint to read them there",
+      );
     }
     const urls = { temporal: temporal.address, ui, api };
     log(
@@ -267,6 +323,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       client,
       namespace,
       urls,
+      codecEndpoint,
       home,
       environmentWorkflowId: workflowId,
       resumed,
@@ -289,6 +346,80 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 async function stopStack(workers: RunningWorker[], closeAll: () => Promise<void>): Promise<void> {
   await Promise.allSettled(workers.map((worker) => worker.stop()));
   await closeAll();
+}
+
+interface CodecSettings {
+  codec: PayloadCodec;
+  keyId: string | undefined;
+  /** SLUICE_CODEC_CORS_ORIGINS and this stack's own Web UI. */
+  corsOrigins: string[];
+}
+
+/** The payload codec SLUICE_PAYLOAD_KEY describes, and the browser origins allowed to use its endpoint. */
+function readCodecSettings(
+  env: Env,
+  external: TemporalConfig | undefined,
+  uiPort: number | undefined,
+): CodecSettings | undefined {
+  const keys = {
+    SLUICE_PAYLOAD_KEY: env.SLUICE_PAYLOAD_KEY,
+    SLUICE_PAYLOAD_KEY_PREVIOUS: env.SLUICE_PAYLOAD_KEY_PREVIOUS,
+  };
+  const codec = (external ?? readTemporalConfig(keys)).payloadCodec;
+  if (codec === undefined) return undefined;
+  let origins: string[];
+  try {
+    origins = readCodecCorsOrigins(env);
+  } catch (error) {
+    if (error instanceof CodecConfigError) throw new WorkerConfigError(error.message);
+    throw error;
+  }
+  const own = uiPort === undefined ? [] : [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
+  return {
+    codec,
+    keyId: codec instanceof EncryptionCodec ? codec.keyId : undefined,
+    corsOrigins: [...new Set([...origins, ...own])],
+  };
+}
+
+/** Where the API will listen (SLUICE_API_HOST, SLUICE_API_PORT), known before it starts; port 0 picks one now. */
+async function readApiListen(
+  env: Env,
+  explicitPort: number | undefined,
+): Promise<{ host: string; port: number }> {
+  const host = env.SLUICE_API_HOST?.trim() || DEFAULT_API_HOST;
+  let port = explicitPort;
+  if (port === undefined) {
+    const value = env.SLUICE_API_PORT?.trim();
+    port =
+      value === undefined || value === ''
+        ? DEFAULT_API_PORT
+        : /^\d+$/.test(value)
+          ? Number(value)
+          : Number.NaN;
+    if (!(port >= 0 && port <= 65_535)) {
+      throw new WorkerConfigError(`SLUICE_API_PORT=${value}: expected a port number between 0 and 65535`);
+    }
+  }
+  return { host, port: port === 0 ? await freePort(host) : port };
+}
+
+/** The URL a browser on this machine reaches `host:port` at. */
+function browserUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = address !== null && typeof address === 'object' ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function readPort(env: Env, variable: string, fallback: number): number {

@@ -5,11 +5,22 @@
  * process at start-up instead of failing the first batch.
  */
 
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import { EnginePool } from '../activities/engines/pool.ts';
 import { createExecutorActivities, type ExecutorRole } from '../activities/executor/index.ts';
+import { ManagedConnections } from '../activities/executor/managed-connections.ts';
 import type { GatewayConnection } from '../core/project/types.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import type { EnvFileWatch } from './env-file.ts';
+import {
+  type ExecutorPresence,
+  presenceIntervalFromEnv,
+  startExecutorPresence,
+  workerHealth,
+} from './executor-presence.ts';
+import { type GatewayReloadOptions, watchGatewayEnvFile } from './gateway-reload.ts';
 import { type RunningWorker, runWorker, shutdownTimes } from './running-worker.ts';
 
 export interface ExecutorWorkerOptions {
@@ -23,6 +34,16 @@ export interface ExecutorWorkerOptions {
   shutdownGraceMs?: number;
   /** heartbeat period while a statement runs (see activities/executor/heartbeat.ts). */
   heartbeatIntervalMs?: number;
+  /** SLUICE_MAX_MEMORY_MB: batches that take the process past it stop with MEMORY_LIMIT. */
+  maxMemoryMb?: number;
+  /** SLUICE_ENV_FILE: the env file the gateways come from, re-read when it changes. */
+  envFile?: Omit<GatewayReloadOptions, 'baseDir'>;
+  /** the payload codec (SLUICE_PAYLOAD_KEY), as `dataConverterOf()` gives it; Temporal's default when absent. */
+  dataConverter?: DataConverter;
+  /** time between presence reports (workers/executor-presence.ts); SLUICE_PRESENCE_INTERVAL (15 s) when omitted. */
+  presenceIntervalMs?: number;
+  /** SLUICE_ENCRYPTION_KEY: opens the scheduler-managed connections that come with the work. */
+  encryption?: Keyring;
 }
 
 export interface RunningExecutor extends RunningWorker {
@@ -30,13 +51,39 @@ export interface RunningExecutor extends RunningWorker {
   /** the gateways it serves, by name. */
   gateways: string[];
   pool: EnginePool;
+  /** the env file watch, when the gateways come from SLUICE_ENV_FILE (its status is a readiness check). */
+  envFile?: EnvFileWatch;
+  /** its reports to the executor registry; `stop()` stops them with a goodbye before the worker stops. */
+  presence: ExecutorPresence;
+  /** the engines of the scheduler-managed connections it has used. */
+  managed: ManagedConnections;
 }
 
 export async function startExecutorWorker(options: ExecutorWorkerOptions): Promise<RunningExecutor> {
+  const presenceIntervalMs = options.presenceIntervalMs ?? presenceIntervalFromEnv(process.env);
   const connections = Object.fromEntries(
     Object.entries(options.gateways).map(([name, gateway]) => [name, gateway.connection]),
   );
-  const pool = new EnginePool(connections, { baseDir: options.baseDir });
+  const pool = new EnginePool(connections, {
+    baseDir: options.baseDir,
+    ...(options.maxMemoryMb === undefined ? {} : { maxMemoryMb: options.maxMemoryMb }),
+  });
+  const envFile =
+    options.envFile === undefined
+      ? undefined
+      : watchGatewayEnvFile(pool, {
+          ...options.envFile,
+          baseDir: options.baseDir,
+          allowNoGateways: options.encryption !== undefined,
+        });
+  // picks up a change made since the configuration was read
+  envFile?.check();
+  const managed = new ManagedConnections({
+    keyring: options.encryption,
+    identity: options.identity,
+    baseDir: options.baseDir,
+    ...(options.maxMemoryMb === undefined ? {} : { maxMemoryMb: options.maxMemoryMb }),
+  });
   let worker: Worker;
   try {
     worker = await Worker.create({
@@ -51,13 +98,52 @@ export async function startExecutorWorker(options: ExecutorWorkerOptions): Promi
         ...(options.heartbeatIntervalMs === undefined
           ? {}
           : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+        ...(options.maxMemoryMb === undefined ? {} : { maxMemoryMb: options.maxMemoryMb }),
+        ...(envFile === undefined ? {} : { refreshGateways: () => envFile.check() }),
+        ...(options.encryption === undefined ? {} : { encryption: options.encryption }),
+        managedConnections: managed,
       }),
       ...shutdownTimes(options.shutdownGraceMs),
+      ...(options.dataConverter === undefined ? {} : { dataConverter: options.dataConverter }),
     });
   } catch (error) {
     await pool.closeAll();
+    await managed.closeAll();
     throw error;
   }
-  const running = runWorker(worker, options.identity, () => pool.closeAll());
-  return { ...running, role: options.role, gateways: pool.gateways, pool };
+  envFile?.start();
+  const running = runWorker(worker, options.identity, () => {
+    envFile?.close();
+    return Promise.all([pool.closeAll(), managed.closeAll()]).then(() => {});
+  });
+  // the worker's own client: its connection, namespace, identity and payload codec
+  const presence = startExecutorPresence({
+    client: worker.client!,
+    identity: options.identity,
+    role: options.role,
+    taskQueue: running.taskQueue,
+    gateways: () => pool.gateways,
+    inFlight: () => worker.getStatus().numInFlightActivities,
+    health: () => workerHealth(worker),
+    intervalMs: presenceIntervalMs,
+  });
+  // a worker that ends on its own says goodbye only when it ended cleanly; a failed one turns gone
+  running.done.then(
+    () => presence.stop(),
+    () => presence.stop({ goodbye: false }),
+  );
+  const stop = async () => {
+    await presence.stop();
+    await running.stop();
+  };
+  return {
+    ...running,
+    stop,
+    role: options.role,
+    gateways: pool.gateways,
+    pool,
+    presence,
+    managed,
+    ...(envFile === undefined ? {} : { envFile }),
+  };
 }

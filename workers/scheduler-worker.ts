@@ -10,6 +10,7 @@
 
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import {
   bundleWorkflowCode,
   type NativeConnection,
@@ -48,6 +49,8 @@ export interface SchedulerWorkerOptions {
   /** a bundle made by `bundleWorkflows()`; the worker bundles the workflows itself when absent. */
   workflowBundle?: WorkflowBundle;
   shutdownGraceMs?: number;
+  /** the payload codec (SLUICE_PAYLOAD_KEY), as `dataConverterOf()` gives it; Temporal's default when absent. */
+  dataConverter?: DataConverter;
 }
 
 /** Starts the scheduler worker; stopping it leaves the state database open (its owner closes it). */
@@ -61,6 +64,7 @@ export async function startSchedulerWorker(options: SchedulerWorkerOptions): Pro
       ? { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ignoreModules: IGNORED_MODULES } }
       : { workflowBundle: options.workflowBundle }),
     activities: createSchedulerActivities({ db: options.db, temporal: options.client }),
+    ...(options.dataConverter === undefined ? {} : { dataConverter: options.dataConverter }),
     ...shutdownTimes(options.shutdownGraceMs),
   });
   return runWorker(worker, options.identity);

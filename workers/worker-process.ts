@@ -4,11 +4,21 @@
  * then drained (workers/shutdown.ts).
  */
 
+import { dataConverterOf } from '../crypto/payload-codec.ts';
 import { createStateDb } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
-import type { WorkerConfig } from './config.ts';
+import { DEFAULT_READY_TIMEOUT_MS, type WorkerConfig } from './config.ts';
 import { connectTemporal } from './connection.ts';
 import { startExecutorWorker } from './executor-worker.ts';
+import { type HealthServer, startHealthServer } from './health-server.ts';
+import {
+  envFileCheck,
+  gatewayChecks,
+  type ReadinessCheck,
+  runReadinessChecks,
+  stateDbCheck,
+  temporalCheck,
+} from './readiness.ts';
 import type { RunningWorker } from './running-worker.ts';
 import { installWorkerRuntime } from './runtime.ts';
 import { startSchedulerWorker } from './scheduler-worker.ts';
@@ -20,16 +30,22 @@ export interface StartedWorkerProcess {
   resources: Resource[];
   /** one line saying what the process serves: task queue, gateways by name, identity. */
   description: string;
+  /** `http://host:port` of the health checks, with SLUICE_HEALTH_PORT. */
+  healthUrl?: string;
 }
 
 /** Starts the worker `config` describes; nothing is left open when it fails. */
-export async function startWorkerProcess(config: WorkerConfig): Promise<StartedWorkerProcess> {
+export async function startWorkerProcess(
+  config: WorkerConfig,
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<StartedWorkerProcess> {
   const { temporal } = config;
   const resources: Resource[] = [];
   try {
     const connection = await connectTemporal(temporal, 'worker');
     resources.push({ name: 'Temporal connection', close: () => connection.close() });
-    const where = `Temporal ${temporal.address}, namespace ${temporal.namespace}`;
+    const dataConverter = dataConverterOf(temporal.payloadCodec);
+    const where = `Temporal ${temporal.address}, namespace ${temporal.namespace}${dataConverter === undefined ? '' : ', payloads encrypted (SLUICE_PAYLOAD_KEY)'}`;
     if (config.role === 'scheduler') {
       const state = createStateDb(config.databaseUrl === undefined ? {} : { url: config.databaseUrl });
       resources.unshift({ name: 'state database', close: () => state.close() });
@@ -43,12 +59,18 @@ export async function startWorkerProcess(config: WorkerConfig): Promise<StartedW
         client: client.client,
         identity: config.identity,
         shutdownGraceMs: config.shutdownGraceMs,
+        ...(dataConverter === undefined ? {} : { dataConverter }),
       });
       const database = state.driver === 'pglite' ? 'embedded PGlite' : 'PostgreSQL';
+      const health = await serveHealth(config, running, resources, () => ({
+        temporal: temporalCheck(connection),
+        'state-db': stateDbCheck(state.db),
+      }));
       return {
         running,
         resources,
-        description: `sluice scheduler ${config.identity}: serving task queue ${running.taskQueue} (workflows, ${database} state database) on ${where}`,
+        description: `sluice scheduler ${config.identity}: serving task queue ${running.taskQueue} (workflows, ${database} state database) on ${where}${healthNote(health)}`,
+        ...(health === undefined ? {} : { healthUrl: health.url }),
       };
     }
     const running = await startExecutorWorker({
@@ -59,19 +81,74 @@ export async function startWorkerProcess(config: WorkerConfig): Promise<StartedW
       baseDir: config.baseDir,
       identity: config.identity,
       shutdownGraceMs: config.shutdownGraceMs,
+      ...(dataConverter === undefined ? {} : { dataConverter }),
+      ...(config.maxMemoryMb === undefined ? {} : { maxMemoryMb: config.maxMemoryMb }),
+      ...(config.encryption === undefined ? {} : { encryption: config.encryption }),
+      ...(config.envFile === undefined
+        ? {}
+        : {
+            envFile: {
+              file: config.envFile,
+              env: config.gatewayEnv ?? {},
+              log,
+              ...(config.envFilePollMs === undefined ? {} : { pollMs: config.envFilePollMs }),
+            },
+          }),
     });
-    const gateways = running.gateways
+    const envFile = running.envFile;
+    const health = await serveHealth(config, running, resources, () => ({
+      temporal: temporalCheck(connection),
+      ...gatewayChecks(running.pool),
+      ...(envFile === undefined ? {} : { 'env-file': envFileCheck(() => envFile.status) }),
+    }));
+    const own = running.gateways
       .map((name) => (name === config.defaultGateway ? `${name} (default)` : name))
       .join(', ');
+    const managed = config.encryption === undefined ? '' : ' and scheduler-managed connections';
+    const gateways = own === '' ? `no gateways of its own${managed}` : `gateways ${own}${managed}`;
     return {
       running,
       resources,
-      description: `sluice ${config.role} executor ${config.identity}: serving task queue ${running.taskQueue} with gateways ${gateways} on ${where}`,
+      description: `sluice ${config.role} executor ${config.identity}: serving task queue ${running.taskQueue} with ${gateways} on ${where}${healthNote(health)}`,
+      ...(health === undefined ? {} : { healthUrl: health.url }),
     };
   } catch (error) {
     for (const resource of resources) await resource.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * With SLUICE_HEALTH_PORT, serves the health checks of a started worker; the server is the first
+ * resource closed, so probes see the worker drain. A port that cannot be bound stops the worker.
+ */
+async function serveHealth(
+  config: WorkerConfig,
+  running: RunningWorker,
+  resources: Resource[],
+  checks: () => Record<string, ReadinessCheck>,
+): Promise<HealthServer | undefined> {
+  if (config.healthPort === undefined) return undefined;
+  const timeoutMs = config.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  try {
+    const server = await startHealthServer({
+      port: config.healthPort,
+      ...(config.healthHost === undefined ? {} : { host: config.healthHost }),
+      role: config.role,
+      identity: config.identity,
+      worker: running.worker,
+      readiness: () => runReadinessChecks(checks(), timeoutMs),
+    });
+    resources.unshift({ name: 'health server', close: () => server.close() });
+    return server;
+  } catch (error) {
+    await running.stop().catch(() => {});
+    throw error;
+  }
+}
+
+function healthNote(health: HealthServer | undefined): string {
+  return health === undefined ? '' : `; health checks at ${health.url}/healthz and /readyz`;
 }
 
 /** Starts the worker, prints what it serves, and serves until a signal; resolves with the exit code. */
@@ -84,7 +161,7 @@ export async function runWorkerProcess(
   const signals = watchShutdownSignals({ graceMs: config.shutdownGraceMs, log });
   let started: StartedWorkerProcess;
   try {
-    started = await startWorkerProcess(config);
+    started = await startWorkerProcess(config, log);
   } catch (error) {
     signals.dispose();
     throw error;

@@ -3,7 +3,8 @@
  * (which guarantees plans apply one at a time, in submission order). Creates the physical tables,
  * backfills the new snapshots in DAG order on the apply executors (paused models included), then
  * swaps the environment's views and records its new snapshot map. A failed backfill leaves the
- * environment exactly as it was.
+ * environment exactly as it was. Each executor step carries its gateway's sealed scheduler-managed
+ * connection when the plan's work has one.
  */
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ExecutorActivities, SchedulerActivities } from '../activities/contracts.ts';
@@ -39,11 +40,11 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
   const { planId, environment } = input;
   const work = await scheduler.beginPlan({ planId, environment });
   try {
-    for (const { gateway, requests } of work.tables) {
+    for (const { gateway, requests, connection } of work.tables) {
       if (requests.length === 0) continue;
       await applyExecutor.createPhysicalTables.executeWithOptions(
         { summary: `create ${requests.length} physical table(s) on ${gateway}` },
-        [{ gateway, requests }],
+        [{ gateway, requests, ...(connection === undefined ? {} : { connection }) }],
       );
     }
     if (work.backfill.length > 0) {
@@ -68,18 +69,18 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
         throw ApplicationFailure.nonRetryable(`backfill failed; ${lines.join('; ')}`, 'BACKFILL_FAILED');
       }
     }
-    for (const { gateway, entries } of work.views) {
+    for (const { gateway, entries, connection } of work.views) {
       if (entries.length === 0) continue;
       await applyExecutor.promoteViews.executeWithOptions(
         { summary: `point ${entries.length} view(s) of ${environment} at the plan's snapshots` },
-        [{ gateway, environment, entries }],
+        [{ gateway, environment, entries, ...(connection === undefined ? {} : { connection }) }],
       );
     }
-    for (const { gateway, models } of work.removed) {
+    for (const { gateway, models, connection } of work.removed) {
       if (models.length === 0) continue;
       await applyExecutor.dropViews.executeWithOptions(
         { summary: `drop ${models.length} removed view(s) from ${environment}` },
-        [{ gateway, environment, models }],
+        [{ gateway, environment, models, ...(connection === undefined ? {} : { connection }) }],
       );
     }
   } catch (err) {

@@ -1,4 +1,6 @@
 // Every workflow the scheduler worker registers (the bundle entry point).
 export { applyWorkflow } from './apply.ts';
 export { environmentWorkflow } from './environment.ts';
+export { executorRegistryWorkflow } from './executor-registry.ts';
 export { runWorkflow } from './run.ts';
+export { testConnectionWorkflow } from './test-connection.ts';

@@ -19,7 +19,13 @@ import type {
   StatementResult,
   TransactionOptions,
 } from './engine.ts';
-import { ConnectionRejectedError, EngineError, RetryableEngineError, SqlExecutionError } from './errors.ts';
+import {
+  ConnectionRejectedError,
+  EngineError,
+  EngineMemoryLimitError,
+  RetryableEngineError,
+  SqlExecutionError,
+} from './errors.ts';
 import { InFlight } from './in-flight.ts';
 import { metadataLimit, toMetadataRow } from './metadata.ts';
 import { quoteIdentifier, quoteQualifiedName } from './quote.ts';
@@ -296,6 +302,18 @@ export class DuckDBEngine implements Engine {
         'STATEMENT_TIMEOUT',
         `${where}: statement interrupted: ${message}`,
         this.gateway,
+      );
+    }
+    if (kind === 'Out of Memory') {
+      const limit = Object.entries(this.settings.connectorConfig).find(([key]) =>
+        /^(memory_limit|max_memory)$/i.test(key),
+      )?.[1];
+      const engineMessage = message.split('\n')[0]!.trim();
+      return new EngineMemoryLimitError(
+        `${where}: DuckDB reached its memory_limit (${limit ?? 'its default'}): ${engineMessage}`,
+        this.gateway,
+        limit,
+        engineMessage,
       );
     }
     if (kind === 'FATAL' || kind === 'Connection') {

@@ -28,6 +28,7 @@ export type RetryableErrorCode =
 export type EngineErrorCode =
   | RetryableErrorCode
   | 'SQL_ERROR'
+  | 'MEMORY_LIMIT'
   | 'CANCELLED'
   | 'CONNECTION_REJECTED'
   | 'INVALID_GATEWAY_CONFIG'
@@ -122,6 +123,26 @@ export class SqlExecutionError extends EngineError {
       statement: this.statement,
       statementIndex: this.statementIndex,
     };
+  }
+}
+
+/**
+ * The engine refused to use more memory than its limit (DuckDB's `memory_limit`); the statement
+ * failed and the transaction was rolled back. The same batch needs the same memory: not retryable.
+ */
+export class EngineMemoryLimitError extends EngineError {
+  readonly code = 'MEMORY_LIMIT';
+  readonly retryable = false;
+
+  constructor(
+    message: string,
+    gateway: string,
+    /** the limit the engine enforced as it was configured (`64MiB`), or undefined for its default. */
+    readonly limit: string | undefined,
+    /** the engine's own message, scrubbed of secrets. */
+    readonly engineMessage: string,
+  ) {
+    super(message, gateway);
   }
 }
 

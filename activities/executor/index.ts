@@ -2,7 +2,9 @@
  * The executor activities (`ExecutorActivities` in activities/contracts.ts): what a run or apply
  * executor does on the warehouse side. Each activity takes SQL text and metadata, runs it on the
  * engine of the gateway it names, and returns counts, timings and messages, never rows and never
- * credentials.
+ * credentials. A gateway the executor does not configure itself may come with the work as a sealed
+ * scheduler-managed connection, opened with SLUICE_ENCRYPTION_KEY (managed-connections.ts); the
+ * executor's own gateways always win.
  *
  * Every activity heartbeats while it works (so a dead executor is noticed within the heartbeat
  * timeout) and passes Temporal's cancellation signal to the engine (so cancelling a run stops its
@@ -11,18 +13,29 @@
  */
 
 import { Context } from '@temporalio/activity';
-import type { ExecutorActivities, ExecutorReport, PreparedBatch } from '../contracts.ts';
+import type { Keyring } from '../../crypto/keyring.ts';
+import type {
+  ConnectionTestResult,
+  ExecutorActivities,
+  ExecutorReport,
+  PreparedBatch,
+} from '../contracts.ts';
 import { TASK_QUEUES } from '../contracts.ts';
 import type { Engine } from '../engines/engine.ts';
 import type { EnginePool } from '../engines/pool.ts';
 import { createPhysicalTables } from '../execution/create-physical-tables.ts';
 import { executeBatch } from '../execution/execute-batch.ts';
 import { dropViews, promoteViews } from '../virtual-environment.ts';
+import { ActivityLeases } from './engine-leases.ts';
 import { toActivityFailure } from './failure.ts';
 import { GatewayNotConfiguredError } from './gateway-not-configured-error.ts';
 import { type HeartbeatPulse, withHeartbeat } from './heartbeat.ts';
 import { readExecutionRequest, readNames, readText, readViewEntries } from './inputs.ts';
 import { InvalidRequestError } from './invalid-request-error.ts';
+import { ManagedConnections, readSealedConnection } from './managed-connections.ts';
+import { MemoryGuard, type MemoryReader } from './memory-guard.ts';
+import { SealedConnectionError } from './sealed-connection-error.ts';
+import { testSealedConnection } from './test-connection.ts';
 
 export type ExecutorRole = 'run' | 'apply';
 
@@ -34,16 +47,49 @@ export interface ExecutorActivitiesOptions {
   role: ExecutorRole;
   /** heartbeat period while a statement runs; by default a third of the heartbeat timeout, at most 5s. */
   heartbeatIntervalMs?: number;
+  /** SLUICE_MAX_MEMORY_MB: executions stop with MEMORY_LIMIT when the process passes it. */
+  maxMemoryMb?: number;
+  /** how the memory guard reads the process's RSS in bytes (tests); process.memoryUsage.rss by default. */
+  readRss?: MemoryReader;
+  /** called as each activity starts, e.g. to pick up a changed env file before the first statement. */
+  refreshGateways?: () => void;
+  /** SLUICE_ENCRYPTION_KEY: opens the scheduler-managed connections that come with the work. */
+  encryption?: Keyring;
+  /** the engines of managed connections (pass one to close them at shutdown); made from `encryption` when absent. */
+  managedConnections?: ManagedConnections;
 }
 
 export function createExecutorActivities(options: ExecutorActivitiesOptions): ExecutorActivities {
   const { pool, identity, role } = options;
+  const leases = new ActivityLeases(pool);
+  const memory = new MemoryGuard({
+    identity,
+    ...(options.maxMemoryMb === undefined ? {} : { maxMemoryMb: options.maxMemoryMb }),
+    ...(options.readRss === undefined ? {} : { readRss: options.readRss }),
+  });
 
-  const engineFor = (gateway: string): Engine => {
-    if (!pool.has(gateway)) {
+  const managed =
+    options.managedConnections ??
+    new ManagedConnections({
+      keyring: options.encryption,
+      identity,
+      baseDir: process.cwd(),
+      ...(options.maxMemoryMb === undefined ? {} : { maxMemoryMb: options.maxMemoryMb }),
+    });
+
+  /** The executor's own gateway wins; else the scheduler-managed connection that came with the work. */
+  const engineFor = (gateway: string, connection?: unknown): Engine => {
+    if (pool.has(gateway)) return leases.acquire(gateway);
+    const sealed = readSealedConnection(connection, 'connection');
+    if (sealed === undefined) {
       throw new GatewayNotConfiguredError(gateway, identity, pool.gateways, TASK_QUEUES[role]);
     }
-    return pool.get(gateway);
+    try {
+      return managed.engine(gateway, sealed);
+    } catch (error) {
+      if (!(error instanceof SealedConnectionError)) throw error;
+      throw new GatewayNotConfiguredError(gateway, identity, pool.gateways, TASK_QUEUES[role], error.problem);
+    }
   };
 
   /** Runs one activity body with heartbeats, the cancellation signal and the error mapping. */
@@ -53,12 +99,14 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
   ): Promise<T> {
     const context = Context.current();
     const signal = context.cancellationSignal;
+    options.refreshGateways?.();
+    const work = typeof first.model === 'string' ? first.model : `${first.phase} on gateway ${first.gateway}`;
     try {
       return await withHeartbeat(
         context,
         { executor: identity, ...first },
         options.heartbeatIntervalMs,
-        (pulse) => body(signal, pulse),
+        (pulse) => leases.hold(() => memory.run(work, signal, (guarded) => body(guarded, pulse))),
       );
     } catch (error) {
       throw toActivityFailure(error, signal);
@@ -90,7 +138,7 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
             `batch ${batch.executionId} is for model "${model}" but its request is for "${request.model}"`,
           );
         }
-        const engine = engineFor(gateway);
+        const engine = engineFor(gateway, batch.connection);
         const result = await executeBatch(engine, request, {
           signal,
           heartbeat: (progress) => pulse.beat({ executor: identity, ...progress }),
@@ -116,7 +164,7 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
         const requests = args.requests.map((request, index) =>
           readExecutionRequest(request, `requests[${index}]`),
         );
-        await createPhysicalTables(engineFor(gateway), requests, { signal });
+        await createPhysicalTables(engineFor(gateway, args.connection), requests, { signal });
       });
     },
 
@@ -127,7 +175,7 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
           const gateway = readText(args?.gateway, 'gateway');
           const environment = readText(args.environment, 'environment');
           const entries = readViewEntries(args.entries, 'entries');
-          await promoteViews(engineFor(gateway), environment, entries);
+          await promoteViews(engineFor(gateway, args.connection), environment, entries);
         },
       );
     },
@@ -139,9 +187,18 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
           const gateway = readText(args?.gateway, 'gateway');
           const environment = readText(args.environment, 'environment');
           const models = readNames(args.models, 'models');
-          await dropViews(engineFor(gateway), environment, models);
+          await dropViews(engineFor(gateway, args.connection), environment, models);
         },
       );
+    },
+
+    testConnection(args): Promise<ConnectionTestResult> {
+      return activity({ gateway: args?.gateway, phase: 'test connection' }, async () => {
+        const gateway = readText(args?.gateway, 'gateway');
+        const sealed = readSealedConnection(args.connection, 'connection');
+        if (sealed === undefined) throw new InvalidRequestError('connection: missing');
+        return { executor: identity, ...(await testSealedConnection(managed, gateway, sealed)) };
+      });
     },
   };
 }

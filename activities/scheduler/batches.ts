@@ -4,7 +4,8 @@
  * Prepare renders the batch (against the environment's snapshot map, or the plan's new map for a
  * plan's backfill), claims its snapshot interval (claim.ts) and records it queued, with the rendered
  * query and the statements it will run. The execution's id is derived from the run, the model and
- * the interval, so a retried prepare finds the execution the first one recorded.
+ * the interval, so a retried prepare finds the execution the first one recorded. When the gateway
+ * has a scheduler-managed connection, the batch carries it sealed (managed-connections.ts).
  *
  * Complete records the executor's report: the start (and so the wait since queued), the finish,
  * rows, statement timings, notices and audits; on success the interval is recorded complete. The
@@ -31,6 +32,7 @@ import type { SchedulerContext } from './context.ts';
 import { loadEnvironmentModels, requireModels } from './environment-models.ts';
 import { FAILURE_TYPES, rejectCheckFailures, rejected } from './failures.ts';
 import { epochMs, interval, parseInput, text } from './input.ts';
+import { managedConnectionOf } from './managed-connections.ts';
 import { type RenderedBatch, renderEnvironmentBatch } from './render-batch.ts';
 
 const BATCH_REF = z.object({
@@ -108,6 +110,7 @@ export async function prepareBatch(ctx: SchedulerContext, ref: BatchRef): Promis
     log,
     plannedAt,
   };
+  const connection = await managedConnectionOf(ctx.db, rendered.gateway);
   const abandoned = new Set<string>();
   for (let round = 1; ; round++) {
     const outcome = await rejectCheckFailures('prepareBatch', FAILURE_TYPES.invalidInput, () =>
@@ -120,6 +123,7 @@ export async function prepareBatch(ctx: SchedulerContext, ref: BatchRef): Promis
         model: input.model,
         request: rendered.request,
         ...(outcome.alreadyComplete ? { alreadyComplete: true } : {}),
+        ...(connection === undefined ? {} : { connection }),
       };
     }
     const closed = new Set(await closedRuns(ctx.temporal, [...new Set(outcome.holders.map((h) => h.runId))]));

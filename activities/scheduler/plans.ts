@@ -28,6 +28,7 @@ import type { SchedulerContext } from './context.ts';
 import { FAILURE_TYPES, isCheckFailure, rejected } from './failures.ts';
 import { parseInput, text } from './input.ts';
 import { nearestUpstream } from './lineage.ts';
+import { managedConnections, withManagedConnection } from './managed-connections.ts';
 import type { StoredPlan } from './plan-cache.ts';
 import { loadSchedule } from './schedule.ts';
 
@@ -62,13 +63,18 @@ export async function beginPlan(
     const stored = await storePlanSnapshots({ db: ctx.db, project, diff });
     await updatePlan(ctx.db, plan.id, { progress: { step: 'snapshots', stored: stored.inserted.length } });
     const changes = await planViewChanges(ctx.db, project, diff);
+    const sealed = await managedConnections(ctx.db);
     return {
       planId: plan.id,
       environment: plan.environment,
-      tables: creationsByGateway(project, plan),
+      tables: creationsByGateway(project, plan).map((group) => withManagedConnection(group, sealed)),
       backfill: backfillWork(project, plan),
-      views: Object.entries(changes.promote).map(([gateway, entries]) => ({ gateway, entries })),
-      removed: Object.entries(changes.drop).map(([gateway, models]) => ({ gateway, models })),
+      views: Object.entries(changes.promote).map(([gateway, entries]) =>
+        withManagedConnection({ gateway, entries }, sealed),
+      ),
+      removed: Object.entries(changes.drop).map(([gateway, models]) =>
+        withManagedConnection({ gateway, models }, sealed),
+      ),
     };
   } catch (error) {
     // A failed check (stale plan, changed project, a query that does not render) fails the same way

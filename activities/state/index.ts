@@ -1,5 +1,6 @@
 /** The state functions, by concern; each takes the state database as its first argument. */
 export * from './audit-log.ts';
+export * from './connections.ts';
 export * from './environments.ts';
 export * from './executions.ts';
 export * from './intervals.ts';

@@ -1,19 +1,20 @@
 /**
  * What each role may do. Roles are ordered: each one may do everything the one before it may.
  * `viewer` reads; `operator` also pauses, resumes and triggers runs; `deployer` also submits and
- * applies plans; `admin` also manages API tokens.
+ * applies plans; `admin` also manages API tokens and scheduler-managed warehouse connections.
  */
 import { API_ROLES, type ApiRole } from '../../db/schema.ts';
 
 export { API_ROLES, type ApiRole };
 
-export type Permission = 'read' | 'operate' | 'deploy' | 'manage_tokens';
+export type Permission = 'read' | 'operate' | 'deploy' | 'manage_tokens' | 'manage_connections';
 
 const NEEDED: Record<Permission, ApiRole> = {
   read: 'viewer',
   operate: 'operator',
   deploy: 'deployer',
   manage_tokens: 'admin',
+  manage_connections: 'admin',
 };
 
 const DESCRIPTIONS: Record<Permission, string> = {
@@ -21,6 +22,7 @@ const DESCRIPTIONS: Record<Permission, string> = {
   operate: 'pause, resume and trigger runs',
   deploy: 'submit and apply plans',
   manage_tokens: 'manage API tokens',
+  manage_connections: 'manage warehouse connections',
 };
 
 export function neededRole(permission: Permission): ApiRole {

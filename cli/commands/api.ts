@@ -1,16 +1,20 @@
 /**
  * `sluice api`: the HTTP API server. It opens the state database (SLUICE_DATABASE_URL, or the
  * embedded PGlite) and a Temporal client (TEMPORAL_ADDRESS ...), listens on SLUICE_API_HOST and
- * SLUICE_API_PORT, and stops cleanly on SIGINT or SIGTERM.
+ * SLUICE_API_PORT, and stops cleanly on SIGINT or SIGTERM. With SLUICE_PAYLOAD_KEY its client encrypts
+ * payloads and it serves the Web UI's codec endpoint at /api/codec (api/codec-server.ts).
  */
 import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { StartupRefused } from '../../api/auth/startup-policy.ts';
+import { CodecConfigError, readCodecCorsOrigins } from '../../api/codec-server.ts';
+import { type ConnectionOptions, connectionOptionsFromEnv } from '../../api/connection-options.ts';
 import type { AuthMode } from '../../api/context.ts';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from '../../api/server.ts';
+import { dataConverterOf } from '../../crypto/payload-codec.ts';
 import { createStateDb } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
-import { readTemporalConfig } from '../../workers/config.ts';
+import { readTemporalConfig, type TemporalConfig, WorkerConfigError } from '../../workers/config.ts';
 import { rejectingUsageErrors } from '../api-options.ts';
 import { CliError, EXIT } from '../errors.ts';
 
@@ -37,7 +41,20 @@ export function registerApi(program: Command): void {
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
         throw new CliError(`--port must be a port number (got "${options.port}")`, EXIT.invalid);
       }
-      const temporal = readTemporalConfig(process.env);
+      let temporal: TemporalConfig;
+      let codecOrigins: string[] = [];
+      let connectionOptions: ConnectionOptions;
+      try {
+        temporal = readTemporalConfig(process.env);
+        connectionOptions = connectionOptionsFromEnv(process.env);
+        if (temporal.payloadCodec) codecOrigins = readCodecCorsOrigins(process.env);
+      } catch (error) {
+        if (error instanceof WorkerConfigError || error instanceof CodecConfigError) {
+          throw new CliError(error.message, EXIT.invalid);
+        }
+        throw error;
+      }
+      const dataConverter = dataConverterOf(temporal.payloadCodec);
       const state = createStateDb();
       await migrate(state.db);
       const connection = Connection.lazy({
@@ -45,7 +62,11 @@ export function registerApi(program: Command): void {
         ...(temporal.tls === undefined ? {} : { tls: temporal.tls }),
         ...(temporal.apiKey === undefined ? {} : { apiKey: temporal.apiKey }),
       });
-      const client = new Client({ connection, namespace: temporal.namespace });
+      const client = new Client({
+        connection,
+        namespace: temporal.namespace,
+        ...(dataConverter === undefined ? {} : { dataConverter }),
+      });
       let server: Awaited<ReturnType<typeof startApiServer>>;
       try {
         server = await startApiServer({
@@ -54,6 +75,10 @@ export function registerApi(program: Command): void {
           ...(options.host === undefined ? {} : { host: options.host }),
           ...(port === undefined ? {} : { port }),
           ...(options.auth === undefined ? {} : { auth: options.auth as AuthMode }),
+          ...connectionOptions,
+          ...(temporal.payloadCodec === undefined
+            ? {}
+            : { payloadCodec: { codec: temporal.payloadCodec, corsOrigins: codecOrigins } }),
         });
       } catch (err) {
         await connection.close().catch(() => {});
@@ -62,6 +87,11 @@ export function registerApi(program: Command): void {
         throw err;
       }
       process.stdout.write(`sluice api: Temporal at ${temporal.address} (namespace ${temporal.namespace})\n`);
+      if (temporal.payloadCodec) {
+        process.stdout.write(
+          `sluice api: payloads encrypted (SLUICE_PAYLOAD_KEY); Temporal Web UI codec endpoint ${server.url}/api/codec\n`,
+        );
+      }
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -190,6 +190,7 @@ export class FakeExecutor {
       createPhysicalTables: async () => {},
       promoteViews: async () => {},
       dropViews: async () => {},
+      testConnection: async () => ({ executor: 'fake', latencyMs: 0 }),
     };
   }
 }

@@ -13,6 +13,7 @@ import { createScratchDatabase, DRIVERS, type ScratchDatabase } from './harness.
 const STATE_TABLES = [
   'api_tokens',
   'audit_log',
+  'connections',
   'environment_snapshots',
   'environments',
   'intervals',

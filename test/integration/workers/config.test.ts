@@ -224,3 +224,106 @@ describe('worker configuration from the environment', () => {
     );
   });
 });
+
+describe('health port, env file and memory limit settings', () => {
+  it('serves no health port unless SLUICE_HEALTH_PORT is set, and reads its host and ready timeout', () => {
+    const none = read('run', { ...WAREHOUSE, SLUICE_READY_TIMEOUT: '2s', SLUICE_HEALTH_HOST: '127.0.0.1' });
+    expect(none.healthPort).toBeUndefined();
+    expect(none.healthHost).toBeUndefined();
+    expect(none.readyTimeoutMs).toBeUndefined();
+    const defaults = read('scheduler', { SLUICE_HEALTH_PORT: '9090' });
+    expect([defaults.healthPort, defaults.healthHost, defaults.readyTimeoutMs]).toEqual([
+      9090,
+      '0.0.0.0',
+      5000,
+    ]);
+    const set = read('apply', {
+      ...WAREHOUSE,
+      SLUICE_HEALTH_PORT: ' 8081 ',
+      SLUICE_HEALTH_HOST: '[::1]',
+      SLUICE_READY_TIMEOUT: '1500ms',
+    });
+    expect([set.healthPort, set.healthHost, set.readyTimeoutMs]).toEqual([8081, '::1', 1500]);
+  });
+
+  it('names the variable and value of a bad health setting', () => {
+    for (const port of ['0', '65536', 'http', '80.5', '-1']) {
+      expect(failure('run', { ...WAREHOUSE, SLUICE_HEALTH_PORT: port })).toBe(
+        `SLUICE_HEALTH_PORT=${port}: expected a port from 1 to 65535 (leave it unset to serve no health checks)`,
+      );
+    }
+    expect(failure('scheduler', { SLUICE_HEALTH_PORT: '9090', SLUICE_HEALTH_HOST: 'my host' })).toBe(
+      'SLUICE_HEALTH_HOST=my host: expected a host name or IP address to listen on, e.g. 0.0.0.0 or 127.0.0.1',
+    );
+    expect(failure('run', { ...WAREHOUSE, SLUICE_READY_TIMEOUT: 'quick' })).toBe(
+      'SLUICE_READY_TIMEOUT=quick: expected a duration such as 30s, 2m, 1h or 500ms',
+    );
+    expect(failure('run', { ...WAREHOUSE, SLUICE_READY_TIMEOUT: '0s' })).toBe(
+      'SLUICE_READY_TIMEOUT=0s: must be longer than 0',
+    );
+  });
+
+  it('reads SLUICE_MAX_MEMORY_MB as a positive whole number of megabytes', () => {
+    expect(read('run', { ...WAREHOUSE, SLUICE_MAX_MEMORY_MB: '2048' }).maxMemoryMb).toBe(2048);
+    expect(read('run', WAREHOUSE).maxMemoryMb).toBeUndefined();
+    for (const value of ['0', '-5', '1.5', '2GB', 'lots', '9999999999']) {
+      expect(failure('apply', { ...WAREHOUSE, SLUICE_MAX_MEMORY_MB: value })).toBe(
+        `SLUICE_MAX_MEMORY_MB=${value}: expected a positive whole number of megabytes, e.g. 2048`,
+      );
+    }
+  });
+
+  it('reads gateways from SLUICE_ENV_FILE over the environment, relative to the working directory', () => {
+    const file = join(dir, 'warehouse.env');
+    writeFileSync(
+      file,
+      [
+        '# rotated by the secret store',
+        `export SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PASSWORD="${PASSWORD}-2"`,
+        'SQLMESH__GATEWAYS__WAREHOUSE__CONNECTION__HOST=db2.internal',
+        'UNRELATED=kept-for-other-tools',
+      ].join('\n'),
+    );
+    const config = read('run', {
+      ...WAREHOUSE,
+      SLUICE_ENV_FILE: 'warehouse.env',
+      SLUICE_ENV_FILE_POLL: '500ms',
+    });
+    expect(config.envFile).toBe(file);
+    expect(config.envFilePollMs).toBe(500);
+    expect(config.gateways.warehouse?.connection).toEqual({
+      type: 'postgres',
+      host: 'db2.internal',
+      database: 'analytics',
+      user: 'sluice',
+      password: `${PASSWORD}-2`,
+    });
+    // what a reload merges the file over: the process's gateway variables only
+    expect(config.gatewayEnv).toEqual(WAREHOUSE);
+    expect(read('run', WAREHOUSE).envFile).toBeUndefined();
+  });
+
+  it('refuses an env file that is missing, malformed, sets process settings or bad gateways', () => {
+    const file = join(dir, 'bad.env');
+    expect(failure('run', { ...WAREHOUSE, SLUICE_ENV_FILE: 'nowhere.env' })).toBe(
+      `SLUICE_ENV_FILE: ${join(dir, 'nowhere.env')}: cannot read the env file (no such file)`,
+    );
+    writeFileSync(file, `SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__USER=sluice\n\n${PASSWORD}\n`);
+    const malformed = failure('run', { ...WAREHOUSE, SLUICE_ENV_FILE: file });
+    expect(malformed).toBe(`SLUICE_ENV_FILE: ${file} line 3: expected KEY=VALUE`);
+    writeFileSync(file, 'TEMPORAL_API_KEY=abc\n');
+    expect(failure('run', { ...WAREHOUSE, SLUICE_ENV_FILE: file })).toBe(
+      `SLUICE_ENV_FILE: ${file} line 1: TEMPORAL_API_KEY: Temporal settings must be set on the process itself, not in the env file`,
+    );
+    writeFileSync(
+      file,
+      `SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PORT=fifty\nSLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PASSWORD=${PASSWORD}\n`,
+    );
+    const badPort = failure('run', { ...WAREHOUSE, SLUICE_ENV_FILE: file });
+    expect(badPort).toContain('$SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PORT');
+    expect(badPort).not.toContain(PASSWORD);
+    expect(failure('run', { ...WAREHOUSE, SLUICE_ENV_FILE: file, SLUICE_ENV_FILE_POLL: 'often' })).toBe(
+      'SLUICE_ENV_FILE_POLL=often: expected a duration such as 30s, 2m, 1h or 500ms',
+    );
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * `sluice codec-server`: the Temporal Web UI's codec endpoint on its own (api/codec-server.ts), for
+ * the machine of someone who holds SLUICE_PAYLOAD_KEY, so they can read encrypted payloads in a Web UI
+ * that the server's operators see only as ciphertext. Listens on SLUICE_CODEC_HOST and
+ * SLUICE_CODEC_PORT until SIGINT or SIGTERM.
+ */
+import type { Command } from 'commander';
+import {
+  CodecConfigError,
+  DEFAULT_CODEC_HOST,
+  DEFAULT_CODEC_PORT,
+  startCodecServer,
+} from '../../api/codec-server.ts';
+import { rejectingUsageErrors } from '../api-options.ts';
+import { CliError, EXIT } from '../errors.ts';
+
+interface CodecServerCommandOptions {
+  host?: string;
+  port?: string;
+}
+
+export function registerCodecServer(program: Command): void {
+  rejectingUsageErrors(program.command('codec-server'))
+    .description(
+      'serve the Temporal Web UI codec endpoint (POST /decode, /encode) with SLUICE_PAYLOAD_KEY, so the UI ' +
+        'shows encrypted payloads in clear to whoever runs it',
+    )
+    .option('--host <host>', `address to listen on (SLUICE_CODEC_HOST, default ${DEFAULT_CODEC_HOST})`)
+    .option('--port <port>', `port (SLUICE_CODEC_PORT, default ${DEFAULT_CODEC_PORT})`)
+    .action(async (options: CodecServerCommandOptions) => {
+      const port = options.port === undefined ? undefined : Number(options.port);
+      if (port !== undefined && !(/^\d+$/.test(options.port ?? '') && port >= 0 && port <= 65535)) {
+        throw new CliError(`--port must be a port number (got "${options.port}")`, EXIT.invalid);
+      }
+      let server: Awaited<ReturnType<typeof startCodecServer>>;
+      try {
+        server = await startCodecServer({
+          env: process.env,
+          ...(options.host === undefined ? {} : { host: options.host }),
+          ...(port === undefined ? {} : { port }),
+        });
+      } catch (error) {
+        if (error instanceof CodecConfigError) throw new CliError(error.message, EXIT.invalid);
+        throw error;
+      }
+      process.stdout.write(
+        `sluice codec-server: in the Temporal Web UI, set the codec endpoint to ${server.url}\n`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      process.stdout.write('sluice codec-server: stopping\n');
+      await server.close();
+    });
+}

@@ -1,0 +1,144 @@
+/**
+ * The scheduler attaches a gateway's sealed connection to the work it prepares (a plan's tables,
+ * views and backfill batches), and an apply executor without gateways of its own applies the whole
+ * plan with it. Without a stored connection the work carries none.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  ExecutorActivities,
+  ExecutorReport,
+  SchedulerActivities,
+} from '../../../activities/contracts.ts';
+import { EnginePool } from '../../../activities/engines/pool.ts';
+import { createExecutorActivities } from '../../../activities/executor/index.ts';
+import { ManagedConnections } from '../../../activities/executor/managed-connections.ts';
+import { createPlanRecord, createSchedulerActivities } from '../../../activities/scheduler/index.ts';
+import { upsertConnection } from '../../../activities/state/connections.ts';
+import { keyringOf } from '../../../crypto/keyring.ts';
+import { type Sealed, seal } from '../../../crypto/sealed.ts';
+import { activityEnvironment } from '../executor/executor-gateways.ts';
+import { readRelation } from '../plan/support.ts';
+import { createSchedulerProject, NOW, type SchedulerProject } from '../scheduler/project.ts';
+import { overTheWire } from '../scheduler/support.ts';
+import { DRIVERS, useStateDb } from '../state/harness.ts';
+
+const key = keyringOf(Buffer.alloc(32, 7), 'sched-key');
+
+describe.each(DRIVERS)('managed connections in the scheduler activities (state on %s)', (driver) => {
+  const state = useStateDb(driver, 'conn_scheduler');
+  let project: SchedulerProject;
+  let warehouseDir: string;
+  let scheduler: SchedulerActivities;
+  let managed: ManagedConnections;
+  let executor: ExecutorActivities;
+
+  beforeEach(async () => {
+    await state.db.execute('truncate sluice.connections');
+    project = createSchedulerProject();
+    warehouseDir = mkdtempSync(join(tmpdir(), 'sluice-managed-duckdb-'));
+    scheduler = createSchedulerActivities({ db: state.db });
+    managed = new ManagedConnections({ keyring: key, identity: 'apply@managed', baseDir: warehouseDir });
+    executor = createExecutorActivities({
+      pool: new EnginePool({}, { baseDir: warehouseDir }),
+      identity: 'apply@managed',
+      role: 'apply',
+      encryption: key,
+      managedConnections: managed,
+    });
+  });
+
+  afterEach(async () => {
+    await managed.closeAll();
+    project.dispose();
+    rmSync(warehouseDir, { recursive: true, force: true });
+  });
+
+  async function storeLocal(): Promise<Sealed> {
+    const sealed = seal(key, JSON.stringify({ type: 'duckdb', database: 'managed.duckdb' }), 'local');
+    await upsertConnection(state.db, {
+      gateway: 'local',
+      type: 'duckdb',
+      host: 'managed.duckdb',
+      sealed,
+      actor: 'ana',
+    });
+    return sealed;
+  }
+
+  it('hands the sealed connection to every step, and the executor applies the plan with it', async () => {
+    const sealed = await storeLocal();
+    const { planId } = await createPlanRecord({
+      db: state.db,
+      project: project.load(),
+      environment: 'prod',
+      submittedBy: 'ana',
+      now: NOW,
+    });
+    const work = overTheWire(await scheduler.beginPlan({ planId, environment: 'prod' }));
+    expect(work.tables.length).toBeGreaterThan(0);
+    for (const group of [...work.tables, ...work.views]) expect(group.connection).toEqual(sealed);
+
+    const { env } = activityEnvironment();
+    for (const group of work.tables) await env.run(executor.createPhysicalTables, group);
+    const runId = `sluice-plan-${planId}`;
+    for (const model of work.backfill) {
+      for (const interval of model.batches) {
+        const ref = {
+          runId,
+          environment: 'prod',
+          model: model.model,
+          snapshotId: model.snapshotId,
+          interval,
+          scheduledAt: NOW,
+          planId,
+        };
+        const prepared = overTheWire(await scheduler.prepareBatch(ref));
+        expect(prepared.connection).toEqual(sealed);
+        const report = (await env.run(executor.executeBatch, prepared)) as ExecutorReport;
+        await scheduler.completeBatch({
+          ...ref,
+          executionId: prepared.executionId,
+          status: 'succeeded',
+          report,
+          attempt: 1,
+        });
+      }
+    }
+    for (const group of work.views) {
+      await env.run(executor.promoteViews, { ...group, environment: 'prod' });
+    }
+    await scheduler.finishPlan({ planId, environment: 'prod', status: 'applied' });
+
+    const totals = await readRelation(managed.engine('local', sealed), 'mart', 'totals');
+    expect(totals.rows).toEqual([['5', '150']]);
+    expect(managed.size).toBe(1);
+  });
+
+  it('attaches nothing when the gateway has no stored connection', async () => {
+    const { planId } = await createPlanRecord({
+      db: state.db,
+      project: project.load(),
+      environment: 'prod',
+      submittedBy: 'ana',
+      now: NOW,
+    });
+    const work = overTheWire(await scheduler.beginPlan({ planId, environment: 'prod' }));
+    for (const group of [...work.tables, ...work.views, ...work.removed]) {
+      expect(group).not.toHaveProperty('connection');
+    }
+    const first = work.backfill[0]!;
+    const prepared = await scheduler.prepareBatch({
+      runId: `sluice-plan-${planId}`,
+      environment: 'prod',
+      model: first.model,
+      snapshotId: first.snapshotId,
+      interval: first.batches[0]!,
+      scheduledAt: NOW,
+      planId,
+    });
+    expect(prepared).not.toHaveProperty('connection');
+  });
+});
