@@ -12,6 +12,7 @@
  * those stay readable by the server.
  */
 
+import { fileURLToPath } from 'node:url';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { METADATA_ENCODING_KEY } from '@temporalio/common';
 import proto from '@temporalio/proto';
@@ -101,9 +102,22 @@ export function payloadCodecFromEnv(env: Env): EncryptionCodec | undefined {
   return keyring === undefined ? undefined : createPayloadCodec(keyring);
 }
 
-/** The data converter for clients and workers: undefined (Temporal's default) without a codec. */
+/**
+ * The failure converter that moves failure messages and stack traces into encoded payloads, so the
+ * codec encrypts them too; workflow bundles take it by path (see workers/scheduler-worker.ts).
+ */
+export const ENCODED_FAILURE_CONVERTER_PATH = fileURLToPath(
+  new URL('./failure-converter.cjs', import.meta.url),
+);
+
+/**
+ * The data converter for clients and workers: undefined (Temporal's default) without a codec; with
+ * one, payloads and failure messages are encoded by it.
+ */
 export function dataConverterOf(codec: PayloadCodec | undefined): DataConverter | undefined {
-  return codec === undefined ? undefined : { payloadCodecs: [codec] };
+  return codec === undefined
+    ? undefined
+    : { payloadCodecs: [codec], failureConverterPath: ENCODED_FAILURE_CONVERTER_PATH };
 }
 
 /** `dataConverterOf(payloadCodecFromEnv(env))`. */

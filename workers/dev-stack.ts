@@ -186,7 +186,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     );
 
     if (options.workflowBundle === undefined) log('Bundling the workflows');
-    const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
+    const workflowBundle = options.workflowBundle ?? (await bundleWorkflows(dataConverter));
     const host = `${hostname()}:${process.pid}`;
     const workers: RunningWorker[] = [];
     const keep = (worker: RunningWorker) => {

@@ -30,12 +30,18 @@ const IGNORED_MODULES = ['fs', 'fs/promises'];
 
 export type WorkflowBundle = WorkflowBundleWithSourceMap;
 
-/** Bundles the workflows once, for workers that should not each bundle them again. */
-export function bundleWorkflows(): Promise<WorkflowBundle> {
+/**
+ * Bundles the workflows once, for workers that should not each bundle them again. Workflow code
+ * takes its failure converter from the bundle: pass the workers' data converter so failures
+ * raised in workflows are encoded the way the workers encode the rest (payload-codec.ts).
+ */
+export function bundleWorkflows(dataConverter?: DataConverter): Promise<WorkflowBundle> {
+  const failureConverterPath = dataConverter?.failureConverterPath;
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     ignoreModules: IGNORED_MODULES,
     logger: bundlerLogger(),
+    ...(failureConverterPath === undefined ? {} : { failureConverterPath }),
   });
 }
 
