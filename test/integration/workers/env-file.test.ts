@@ -14,6 +14,7 @@ import { Worker } from '@temporalio/worker';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutorReport, PreparedBatch } from '../../../activities/contracts.ts';
+import { EnginePool } from '../../../activities/engines/pool.ts';
 import type { ExecutionRequest } from '../../../core/execution/request.ts';
 import { readWorkerConfig } from '../../../workers/config.ts';
 import {
@@ -23,6 +24,7 @@ import {
   parseEnvFile,
   readEnvFile,
 } from '../../../workers/env-file.ts';
+import { watchGatewayEnvFile } from '../../../workers/gateway-reload.ts';
 import type { ReadinessReport } from '../../../workers/readiness.ts';
 import { type StartedWorkerProcess, startWorkerProcess } from '../../../workers/worker-process.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
@@ -211,6 +213,25 @@ describe('EnvFileWatch', () => {
     expect(watch.status.ok).toBe(true);
     expect(lines.at(-1)).toBe(`env file ${file} reloaded: gateways changed: a`);
     expect(lines.join('\n')).not.toContain('s3cret');
+  });
+
+  it('lets an executor holding the encryption key drop every gateway of its own, and no other', () => {
+    const file = join(dir, 'managed-only.env');
+    const gateway = 'SLUICE__GATEWAYS__LOCAL__CONNECTION__TYPE=duckdb\n';
+    writeFileSync(file, gateway);
+    const pools = [true, false].map((allowNoGateways) => {
+      const pool = new EnginePool({ local: { type: 'duckdb' } }, { baseDir: dir });
+      const watch = watchGatewayEnvFile(pool, { file, env: {}, baseDir: dir, allowNoGateways });
+      return { pool, watch };
+    });
+    replaceFile(file, '# every gateway comes from the scheduler now\n');
+    for (const { watch } of pools) watch.check();
+    const [withKey, withoutKey] = pools;
+    expect(withKey!.watch.status.ok).toBe(true);
+    expect(withKey!.pool.gateways).toEqual([]);
+    expect(withoutKey!.watch.status).toMatchObject({ ok: false });
+    expect((withoutKey!.watch.status as { error: string }).error).toMatch(/no gateways configured/);
+    expect(withoutKey!.pool.gateways).toEqual(['local']);
   });
 
   it('sees a Kubernetes secret update (a swap of the ..data symlink) by polling', async () => {
