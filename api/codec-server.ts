@@ -22,6 +22,7 @@ import { KeyringError } from '../crypto/keyring.ts';
 import { EncryptionCodec, PAYLOAD_KEY_VARIABLE, payloadCodecFromEnv } from '../crypto/payload-codec.ts';
 import type { AppEnv } from './context.ts';
 import { badRequest, errorResponse, forbidden, notFound, payloadTooLarge, toApiError } from './errors.ts';
+import { ListenError, listen } from './listen.ts';
 import { router } from './router.ts';
 import { type CodecPayloadJson, CodecPayloadsSchema } from './schemas/codec.ts';
 import { errors, json, jsonBody } from './schemas/common.ts';
@@ -246,21 +247,8 @@ export async function startCodecServer(options: StartCodecServerOptions = {}): P
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const app = createCodecApp(settings);
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      reject(
-        new CodecConfigError(
-          err.code === 'EADDRINUSE'
-            ? `cannot listen on ${host}:${port}: the port is in use (set SLUICE_CODEC_PORT to another port)`
-            : `cannot listen on ${host}:${port}: ${err.message}`,
-        ),
-      );
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
+  await listen(server, host, port, 'SLUICE_CODEC_PORT').catch((error: unknown) => {
+    throw error instanceof ListenError ? new CodecConfigError(error.message) : error;
   });
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -10,6 +10,7 @@ import { type AppOptions, createApp, type SluiceApp } from './app.ts';
 import { decideAuth, StartupRefused } from './auth/startup-policy.ts';
 import { countActiveTokens } from './auth/tokens.ts';
 import type { AuthMode } from './context.ts';
+import { listen } from './listen.ts';
 
 export const DEFAULT_API_HOST = '127.0.0.1';
 export const DEFAULT_API_PORT = 8787;
@@ -47,22 +48,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const decision = decideAuth({ host, port, activeTokens, requested });
   const app = createApp({ ...options, auth: decision.mode });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      reject(
-        new Error(
-          err.code === 'EADDRINUSE'
-            ? `cannot listen on ${host}:${port}: the port is in use (set SLUICE_API_PORT to another port)`
-            : `cannot listen on ${host}:${port}: ${err.message}`,
-        ),
-      );
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+  await listen(server, host, port, 'SLUICE_API_PORT');
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shown}:${address.port}`;

@@ -10,8 +10,9 @@
  * - anything else: 404; a method other than GET: 405. Every answer is JSON and never cached.
  */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listen } from '../api/listen.ts';
 import type { ReadinessReport } from './readiness.ts';
 
 export interface HealthServerOptions {
@@ -43,7 +44,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   });
   // probes connect often: idle keep-alive connections must not hold the server open at shutdown
   server.keepAliveTimeout = 5_000;
-  await listen(server, options.port, host);
+  await listen(server, host, options.port, 'SLUICE_HEALTH_PORT');
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -54,27 +55,6 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
         server.closeAllConnections();
       }),
   };
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      const reason =
-        error.code === 'EADDRINUSE'
-          ? 'the port is in use'
-          : error.code === 'EACCES'
-            ? 'permission denied'
-            : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
-              ? 'no such address on this host'
-              : error.message;
-      reject(new Error(`cannot serve health checks on ${host}:${port} (SLUICE_HEALTH_PORT): ${reason}`));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }
 
 async function handle(

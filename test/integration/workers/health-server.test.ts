@@ -299,7 +299,7 @@ describe('the health port of an executor', () => {
           readiness: async () => ({ status: 'ready', checks: {} }),
         }),
       ).rejects.toThrow(
-        `cannot serve health checks on 127.0.0.1:${first.port} (SLUICE_HEALTH_PORT): the port is in use`,
+        `cannot listen on 127.0.0.1:${first.port}: the port is in use (set SLUICE_HEALTH_PORT to another port)`,
       );
     } finally {
       await first.close();
