@@ -4,11 +4,9 @@
  * A connection is stored only after the executor connected with it; the password never shows up in
  * a reply, a state row, the audit log or a workflow history; key rotation re-seals all or nothing.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TASK_QUEUES } from '../../../activities/contracts.ts';
@@ -21,6 +19,7 @@ import { connections } from '../../../db/schema.ts';
 import { testConnectionWorkflow } from '../../../workflows/test-connection.ts';
 import { testApp, tokenFor } from '../../api/support/app.ts';
 import { Contract } from '../../api/support/contract.ts';
+import { runSluice } from '../../support/sluice-process.ts';
 import { type ConnectionStack, keyring, PASSWORD, startConnectionStack, warehouseYaml } from './support.ts';
 
 let stack: ConnectionStack;
@@ -301,7 +300,6 @@ describe('POST /api/connections/rotate-key', () => {
 });
 
 describe('sluice connections', () => {
-  const bin = fileURLToPath(new URL('../../../bin/sluice.js', import.meta.url));
   let server: ApiServer;
   let dir: string;
 
@@ -330,26 +328,13 @@ describe('sluice connections', () => {
     args: string[],
     stdin?: string,
   ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, 'connections', ...args], {
-        env: { PATH: process.env.PATH ?? '', SLUICE_API_URL: server.url, SLUICE_TOKEN: admin },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-      });
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk;
-      });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-      child.stdin.end(stdin ?? '');
-    });
+    return runSluice(
+      ['connections', ...args],
+      { SLUICE_API_URL: server.url, SLUICE_TOKEN: admin },
+      {
+        ...(stdin === undefined ? {} : { stdin }),
+      },
+    );
   }
 
   it('adds from a file or stdin, lists, rotates and removes, printing no setting', async () => {

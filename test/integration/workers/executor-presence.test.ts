@@ -4,9 +4,7 @@
  * `sluice executors` list them up, stopped after a clean shutdown, and gone when an executor
  * vanishes without a goodbye; an executor that polls without reporting is listed from its poller.
  */
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -24,9 +22,9 @@ import { type RunningExecutor, startExecutorWorker } from '../../../workers/exec
 import type { RunningWorker } from '../../../workers/running-worker.ts';
 import { startSchedulerWorker } from '../../../workers/scheduler-worker.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
+import { runSluice } from '../../support/sluice-process.ts';
 import { startDevServer } from '../../support/temporal.ts';
 
-const bin = fileURLToPath(new URL('../../../bin/sluice.js', import.meta.url));
 const GONE_AFTER_MS = 4_000;
 const PRESENCE_MS = 200;
 const RUN = 'run@presence-test:1';
@@ -116,25 +114,7 @@ async function waitFor(
 const find = (items: Executor[], identity: string) => items.find((e) => e.identity === identity);
 
 function sluice(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { PATH: process.env.PATH ?? '', SLUICE_API_URL: server.url },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runSluice(args, { SLUICE_API_URL: server.url }, { timeoutMs: 60_000 });
 }
 
 describe('executor presence', () => {
