@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { CodecConfigError, readCodecServerSettings, startCodecServer } from '../
 import { readKeyring } from '../../crypto/keyring.ts';
 import { createPayloadCodec, ENCRYPTED_ENCODING } from '../../crypto/payload-codec.ts';
 import { API_ROLES } from '../../db/schema.ts';
+import { freePort } from '../support/ports.ts';
 import { testApp, tokenFor, unreachableTemporal } from './support/app.ts';
 import { type Body, Contract } from './support/contract.ts';
 import { openTestState, type TestState } from './support/state.ts';
@@ -236,15 +236,6 @@ describe('the codec endpoint in the API', () => {
     expect(defaultPayloadConverter.fromPayload(fromJson(r.body.payloads[0]))).toBe('open');
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe('the standalone codec server', () => {
   it('serves /decode and /encode over HTTP with CORS for the Web UI, until closed', async () => {

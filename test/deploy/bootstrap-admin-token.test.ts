@@ -6,11 +6,11 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, type ScratchDatabase } from '../integration/state/harness.ts';
+import { freePort } from '../support/ports.ts';
 import { REPO_ROOT } from './support/manifests.ts';
 
 interface Finished {
@@ -35,14 +35,6 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
       },
     );
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('deploy/bootstrap-admin-token.sh', () => {

@@ -10,6 +10,7 @@ import { EngineConfigError, UnknownGatewayError } from '../../../activities/engi
 import { EnginePool } from '../../../activities/engines/pool.ts';
 import type { GatewayConnection } from '../../../core/project/types.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
+import { waitUntil } from '../../support/waiting.ts';
 
 const url = new URL(TEST_DATABASE_URL);
 const root = mkdtempSync(join(tmpdir(), 'sluice-pool-update-'));
@@ -39,14 +40,6 @@ async function closed(engine: Engine): Promise<boolean> {
     return false;
   } catch (error) {
     return (error as { code?: string }).code === 'ENGINE_CLOSED';
-  }
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -87,13 +80,13 @@ describe('EnginePool.update', () => {
       // the work holding the old engine carries on with it
       expect(await held.engine.queryScalar("SELECT current_setting('application_name')")).toBe('pool_before');
       // an engine nobody held closes at once
-      await waitFor(() => closed(idle));
+      await waitUntil(() => closed(idle));
 
       held.release();
       held.release();
       expect(await closed(held.engine)).toBe(false);
       alsoHeld.release();
-      await waitFor(() => closed(alsoHeld.engine));
+      await waitUntil(() => closed(alsoHeld.engine));
       expect(await closed(fresh.engine)).toBe(false);
       fresh.release();
       expect(await closed(fresh.engine)).toBe(false);
@@ -120,7 +113,7 @@ describe('EnginePool.update', () => {
       expect(pool.gateways).toEqual(['lake', 'local']);
       expect(pool.has('warehouse')).toBe(false);
       expect(() => pool.acquire('warehouse')).toThrow(UnknownGatewayError);
-      await waitFor(() => closed(engine));
+      await waitUntil(() => closed(engine));
       await pool.get('lake').ping();
     } finally {
       await pool.closeAll();

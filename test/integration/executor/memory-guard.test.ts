@@ -13,6 +13,7 @@ import { MemoryGuard } from '../../../activities/executor/memory-guard.ts';
 import { MemoryLimitError } from '../../../activities/executor/memory-limit-error.ts';
 import type { ExecutionRequest } from '../../../core/execution/request.ts';
 import { NON_RETRYABLE_ERRORS } from '../../../workflows/execute-models.ts';
+import { waitUntil } from '../../support/waiting.ts';
 import {
   activityEnvironment,
   type ExecutorGateways,
@@ -64,14 +65,6 @@ async function memoryFailure(promise: Promise<unknown>): Promise<ApplicationFail
   expect(failure.nonRetryable).toBe(true);
   expect(NON_RETRYABLE_ERRORS).toContain(failure.type);
   return failure;
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe('DuckDB under SLUICE_MAX_MEMORY_MB', () => {
@@ -170,7 +163,7 @@ describe('the RSS watch', () => {
       });
       const id = type === 'postgres' ? 11 : 12;
       const work = activityEnvironment().env.run(activities.executeBatch, slowBatch(type, id));
-      await waitFor(async () => reads >= 2 && (await running(type)));
+      await waitUntil(async () => reads >= 2 && (await running(type)));
       rss = 600 * MIB;
       const failure = await memoryFailure(work);
       expect(failure.message).toBe(
@@ -178,7 +171,7 @@ describe('the RSS watch', () => {
       );
       expect(failure.message).not.toContain(SECRET);
       // the statement was stopped on the warehouse, not left to run
-      if (type === 'postgres') await waitFor(async () => !(await running(type)));
+      if (type === 'postgres') await waitUntil(async () => !(await running(type)));
       const engine = gateways.pool.get(GATEWAY_OF[type]);
       expect(await engine.queryScalar(`SELECT count(*) FROM written WHERE id = ${id}`)).toBe(0);
 
@@ -210,7 +203,7 @@ describe('MemoryGuard', () => {
     const first = guard.run('shop.a', never, untilAborted);
     const second = guard.run('create tables on gateway lake', never, untilAborted);
     expect(guard.watching).toBe(2);
-    await waitFor(async () => reads >= 3);
+    await waitUntil(async () => reads >= 3);
     rss = 250.4 * MIB;
     const [a, b] = await Promise.all([rejection(first), rejection(second)]);
     expect(a).toBeInstanceOf(MemoryLimitError);

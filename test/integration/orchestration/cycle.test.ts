@@ -23,20 +23,11 @@ import type { RunningWorker } from '../../../workers/running-worker.ts';
 import { bundleWorkflows, startSchedulerWorker } from '../../../workers/scheduler-worker.ts';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes.ts';
 import { startDevServer } from '../../support/temporal.ts';
+import { waitFor } from '../../support/waiting.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../state/harness.ts';
 
 const bin = fileURLToPath(new URL('../../../bin/sluice.js', import.meta.url));
 const MINUTE = 60_000;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('plan, scheduled runs and a killed executor on the real stack', () => {
   let env: TestWorkflowEnvironment;

@@ -23,15 +23,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readKeyring } from '../../../crypto/keyring.ts';
 import { createPayloadCodec } from '../../../crypto/payload-codec.ts';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes.ts';
+import { freePort } from '../../support/ports.ts';
 import { scanDatabase, scanHistories, scanTexts } from '../../support/secret-scan.ts';
-import {
-  freePort,
-  runSluice,
-  type SluiceProcess,
-  SluiceProcesses,
-  waitFor,
-} from '../../support/sluice-process.ts';
+import { runSluice, type SluiceProcess, SluiceProcesses } from '../../support/sluice-process.ts';
 import { startDevServer } from '../../support/temporal.ts';
+import { waitFor } from '../../support/waiting.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../state/harness.ts';
 
 const MINUTE = 60_000;

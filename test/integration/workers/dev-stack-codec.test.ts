@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,20 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENCRYPTED_ENCODING } from '../../../crypto/payload-codec.ts';
 import { type DevStack, startDevStack } from '../../../workers/dev-stack.ts';
 import { bundleWorkflows } from '../../../workers/scheduler-worker.ts';
+import { freePort } from '../../support/ports.ts';
 
 const QUICKSTART = fileURLToPath(new URL('../../../examples/quickstart/', import.meta.url));
 
 let root: string;
 let stack: DevStack | undefined;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'sluice-dev-codec-'));

@@ -29,6 +29,7 @@ import type { ReadinessReport } from '../../../workers/readiness.ts';
 import { type StartedWorkerProcess, startWorkerProcess } from '../../../workers/worker-process.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
 import { startDevServer } from '../../support/temporal.ts';
+import { waitUntil } from '../../support/waiting.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../state/harness.ts';
 import type { executeOne } from './workflows/execute-one.ts';
 
@@ -53,14 +54,6 @@ function parseError(text: string): EnvFileError {
     return error as EnvFileError;
   }
   throw new Error('expected the env file to be refused');
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe('parseEnvFile', () => {
@@ -257,7 +250,7 @@ describe('EnvFileWatch', () => {
       symlinkSync('..2025_02', join(mount, '..data_tmp'));
       renameSync(join(mount, '..data_tmp'), join(mount, '..data'));
       rmSync(join(mount, '..2025_01'), { recursive: true });
-      await waitFor(() => seen.length === 2);
+      await waitUntil(() => seen.length === 2);
       expect(seen).toEqual(['first', 'second']);
     } finally {
       watch.close();
@@ -399,7 +392,7 @@ describe('an executor whose gateway comes from an env file', () => {
     // a batch that stays in flight until the test lets it go
     await admin.unsafe('SELECT pg_advisory_lock(4242)');
     const inFlight = await start(recorder(2, true));
-    await waitFor(async () => (await sessions('sluice_app_one', true)) === 1);
+    await waitUntil(async () => (await sessions('sluice_app_one', true)) === 1);
 
     replaceFile(file, warehouseFile(PASSWORD_TWO, 'sluice_app_two'));
     await run(recorder(3));
@@ -415,7 +408,7 @@ describe('an executor whose gateway comes from an env file', () => {
     expect(report.executor).toBe('run@env-file-test');
     expect((await seen(2))?.app).toBe('sluice_app_one');
     // and closed once that batch is done
-    await waitFor(async () => (await sessions('sluice_app_one')) === 0);
+    await waitUntil(async () => (await sessions('sluice_app_one')) === 0);
 
     expect((await readyz()).status).toBe(200);
 

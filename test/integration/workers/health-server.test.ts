@@ -17,6 +17,7 @@ import { readWorkerConfig } from '../../../workers/config.ts';
 import { startHealthServer } from '../../../workers/health-server.ts';
 import { type StartedWorkerProcess, startWorkerProcess } from '../../../workers/worker-process.ts';
 import { startDevServer } from '../../support/temporal.ts';
+import { waitUntil } from '../../support/waiting.ts';
 import { type ExecutorGateways, openExecutorGateways, SECRET } from '../executor/executor-gateways.ts';
 import type { executeOne } from './workflows/execute-one.ts';
 
@@ -102,14 +103,6 @@ async function get(url: string, init: RequestInit = {}) {
   return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 function lockedBatch(): PreparedBatch {
   const request: ExecutionRequest = {
     model: 'ops.locked',
@@ -167,7 +160,7 @@ describe('the health port of an executor', () => {
       workflowId: `health-locked-${Date.now()}`,
       args: [lockedBatch(), 'sluice-run'],
     });
-    await waitFor(async () => {
+    await waitUntil(async () => {
       const rows = await admin.unsafe(
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_advisory_xact_lock(5151)' AND wait_event_type = 'Lock'",
       );
@@ -175,7 +168,7 @@ describe('the health port of an executor', () => {
     });
     const stopping = executor.running.stop();
     let failing: Awaited<ReturnType<typeof get>> | undefined;
-    await waitFor(async () => {
+    await waitUntil(async () => {
       failing = await get(`${base}/healthz`);
       return failing.status === 503;
     });

@@ -29,6 +29,7 @@ import { type StartedWorkerProcess, startWorkerProcess } from '../../../workers/
 import { environmentWorkflowId, planWorkflowId } from '../../../workflows/ids.ts';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes.ts';
 import { startDevServer } from '../../support/temporal.ts';
+import { waitFor } from '../../support/waiting.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../state/harness.ts';
 
 const HOUR = 3_600_000;
@@ -39,16 +40,6 @@ const SQL_MARKER = 'tulip_marker_7731';
 const NOT_ENCODED = new Set(['searchAttributes', 'header']);
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 function isBytes(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array;
