@@ -13,6 +13,7 @@ import {
 } from '../../workflows/environment.ts';
 import { FakeExecutor, FakeScheduler, scheduled } from '../support/fake-activities.ts';
 import { startTimeSkippingServer } from '../support/temporal.ts';
+import { waitFor } from '../support/waiting.ts';
 import { createHarness } from '../support/workflow-harness.ts';
 
 const HOUR = 3_600_000;
@@ -270,7 +271,16 @@ describe('environment workflow control', () => {
       for (let i = 0; i < 8; i++)
         await handle.signal(pauseModelSignal, 'shop.c', `owner away (${i})`, 'carol');
       await until(() => scheduler.pauseChanges.length === 9, env, 'every pause recorded');
-      const described = await handle.describe();
+      // the workflow continues as new once the signal handlers' activities have finished, a moment
+      // after the last pause is recorded
+      const described = await waitFor(
+        'the workflow to continue as new',
+        async () => {
+          const current = await handle.describe();
+          return current.runId !== handle.firstExecutionRunId ? current : undefined;
+        },
+        30_000,
+      );
       expect(described.runId).not.toBe(handle.firstExecutionRunId);
       const state = await handle.query(stateQuery);
       expect(state.pauses.models['shop.c']).toMatchObject({ reason: 'owner away (7)', actor: 'carol' });
