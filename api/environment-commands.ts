@@ -33,7 +33,12 @@ export interface EnvironmentOptions {
   searchAttributes?: boolean;
 }
 
-/** Starts the environment's workflow unless it is already running; returns its handle. */
+/**
+ * Starts the environment's workflow unless it is already running; returns a handle to whichever run
+ * of it is current. The handle `start` returns is bound to the chain of the run it found, which ends
+ * at that run's continue-as-new, so updates sent through it would be refused once the environment
+ * has continued as new.
+ */
 export async function ensureEnvironmentWorkflow(
   client: Client,
   environment: string,
@@ -44,7 +49,7 @@ export async function ensureEnvironmentWorkflow(
     threads: options.threads,
     searchAttributes: options.searchAttributes,
   };
-  return client.workflow.start(environmentWorkflow, {
+  await client.workflow.start(environmentWorkflow, {
     taskQueue: TASK_QUEUES.scheduler,
     workflowId: environmentWorkflowId(environment),
     args: [input],
@@ -54,6 +59,7 @@ export async function ensureEnvironmentWorkflow(
       ? {}
       : { typedSearchAttributes: [{ key: SluiceEnvironment, value: environment }] }),
   });
+  return client.workflow.getHandle<typeof environmentWorkflow>(environmentWorkflowId(environment));
 }
 
 export interface SubmittedPlan {
