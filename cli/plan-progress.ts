@@ -2,7 +2,7 @@
 import type { ApiClient, Plan } from './api-client.ts';
 import { CliError, EXIT } from './errors.ts';
 
-const FINAL = new Set(['applied', 'failed', 'cancelled']);
+const FINAL = new Set(['applied', 'failed', 'cancelled', 'rejected', 'terminated']);
 
 export async function followPlan(
   client: ApiClient,

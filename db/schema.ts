@@ -12,6 +12,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   foreignKey,
   index,
@@ -27,13 +28,33 @@ import {
 
 export const sluiceSchema = pgSchema('sluice');
 
-export const PLAN_STATUSES = ['pending', 'queued', 'applying', 'applied', 'failed', 'cancelled'] as const;
+export const PLAN_STATUSES = [
+  'pending',
+  'queued',
+  'applying',
+  'applied',
+  'failed',
+  'cancelled',
+  /** refused before it was queued (stale, another plan in the way): never applied, with the reason. */
+  'rejected',
+  /** its apply workflow was terminated from the Temporal side. */
+  'terminated',
+] as const;
 export type PlanStatus = (typeof PLAN_STATUSES)[number];
 
 export const RUN_TRIGGERS = ['schedule', 'manual', 'restatement', 'plan'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'skipped'] as const;
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'skipped',
+  /** its workflow was terminated (or timed out) from the Temporal side without reporting. */
+  'terminated',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const EXECUTION_STATUSES = [
@@ -92,6 +113,13 @@ export const plans = sluiceSchema.table(
     progress: jsonb('progress').$type<unknown>(),
     /** the project the plan was computed from, without warehouse credentials (what its application renders). */
     project: jsonb('project').$type<unknown>(),
+    /**
+     * an auto-applied plan submitted while another was queued or applying: its diff is computed
+     * again against the environment when its turn comes.
+     */
+    recomputeOnTurn: boolean('recompute_on_turn').notNull().default(false),
+    /** who cancelled the plan, when it was cancelled. */
+    cancelledBy: text('cancelled_by'),
   },
   (t) => [
     check('plans_status_check', sql`${t.status} in (${quotedList(PLAN_STATUSES)})`),
@@ -218,6 +246,8 @@ export const runs = sluiceSchema.table(
     triggeredBy: text('triggered_by'),
     error: text('error'),
     skipReason: text('skip_reason'),
+    /** who cancelled the run, when it was cancelled. */
+    cancelledBy: text('cancelled_by'),
   },
   (t) => [
     check('runs_trigger_check', sql`${t.trigger} in (${quotedList(RUN_TRIGGERS)})`),

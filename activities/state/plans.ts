@@ -70,15 +70,17 @@ export interface PlanFilter {
   cursor?: string;
 }
 
-const FINAL: readonly PlanStatus[] = ['applied', 'failed', 'cancelled'];
+const FINAL: readonly PlanStatus[] = ['applied', 'failed', 'cancelled', 'rejected', 'terminated'];
 
 export const PLAN_TRANSITIONS: TransitionTable<PlanStatus> = {
-  pending: ['queued', 'applying', 'failed', 'cancelled'],
-  queued: ['applying', 'failed', 'cancelled'],
-  applying: ['applied', 'failed', 'cancelled'],
+  pending: ['queued', 'applying', 'failed', 'cancelled', 'rejected'],
+  queued: ['applying', 'failed', 'cancelled', 'rejected', 'terminated'],
+  applying: ['applied', 'failed', 'cancelled', 'terminated'],
   applied: [],
   failed: [],
   cancelled: [],
+  rejected: [],
+  terminated: [],
 };
 
 type PlanRow = typeof plans.$inferSelect;

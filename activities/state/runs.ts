@@ -77,15 +77,16 @@ export interface RunFilter {
   cursor?: string;
 }
 
-const FINAL: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'skipped'];
+const FINAL: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'skipped', 'terminated'];
 
 export const RUN_TRANSITIONS: TransitionTable<RunStatus> = {
-  queued: ['running', 'succeeded', 'failed', 'cancelled', 'skipped'],
-  running: ['succeeded', 'failed', 'cancelled'],
+  queued: ['running', 'succeeded', 'failed', 'cancelled', 'skipped', 'terminated'],
+  running: ['succeeded', 'failed', 'cancelled', 'terminated'],
   succeeded: [],
   failed: [],
   cancelled: [],
   skipped: [],
+  terminated: [],
 };
 
 type RunRow = typeof runs.$inferSelect;

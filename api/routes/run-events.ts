@@ -14,7 +14,7 @@ import { RunParams } from '../schemas/runs.ts';
 import { executionView } from '../views/execution-view.ts';
 import { runExecutions } from './runs.ts';
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'skipped']);
+const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'skipped', 'terminated']);
 const KEEPALIVE_MS = 15_000;
 
 const events = createRoute({

@@ -86,7 +86,7 @@ describe.each(DRIVERS)('plans on %s', (driver) => {
     });
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     await expect(updatePlan(state.db, id, { status: 'applied' })).rejects.toThrow(
-      `plan "${id}" cannot go from queued to applied (from queued it may go to applying, failed, cancelled)`,
+      `plan "${id}" cannot go from queued to applied (from queued it may go to applying, failed, cancelled, rejected, terminated)`,
     );
     const failed = await updatePlan(state.db, id, { status: 'failed', error: 'backfill of db.a failed' });
     expect(failed).toMatchObject({ status: 'failed', error: 'backfill of db.a failed', startedAt: null });
@@ -108,7 +108,7 @@ describe.each(DRIVERS)('plans on %s', (driver) => {
       'plan "p" update must change status, progress or error',
     );
     await expect(updatePlan(state.db, 'p', { status: 'done' as never })).rejects.toThrow(
-      'status must be one of pending, queued, applying, applied, failed, cancelled (got "done")',
+      'status must be one of pending, queued, applying, applied, failed, cancelled, rejected, terminated (got "done")',
     );
     expect((await getPlan(state.db, 'p'))?.status).toBe('pending');
   });

@@ -86,7 +86,7 @@ describe.each(DRIVERS)('runs on %s', (driver) => {
       'run "r1" cannot go from failed to running (failed is final)',
     );
     await expect(updateRunStatus(state.db, 'r1', 'exploded' as never)).rejects.toThrow(
-      'status must be one of queued, running, succeeded, failed, cancelled, skipped (got "exploded")',
+      'status must be one of queued, running, succeeded, failed, cancelled, skipped, terminated (got "exploded")',
     );
     await expect(updateRunStatus(state.db, 'r404', 'running')).rejects.toThrow('unknown run "r404"');
   });
@@ -99,7 +99,7 @@ describe.each(DRIVERS)('runs on %s', (driver) => {
     await createRun(state.db, { id: 'r3', environment: 'prod', trigger: 'schedule', scheduledAt: TICK });
     await updateRunStatus(state.db, 'r3', 'running');
     await expect(updateRunStatus(state.db, 'r3', 'skipped')).rejects.toThrow(
-      'run "r3" cannot go from running to skipped (from running it may go to succeeded, failed, cancelled)',
+      'run "r3" cannot go from running to skipped (from running it may go to succeeded, failed, cancelled, terminated)',
     );
   });
 
