@@ -19,6 +19,9 @@ export const TASK_QUEUES = {
 
 export type RunTrigger = 'schedule' | 'manual' | 'restatement' | 'plan';
 
+/** How a plan's application ended. */
+export type PlanOutcome = 'applied' | 'failed' | 'cancelled' | 'terminated';
+
 /** One model's part of a run: its batches in order, each an interval or null for a whole rebuild. */
 export interface ModelWork {
   model: string;
@@ -90,7 +93,7 @@ export interface ExecutorReport {
   audits: Array<{ name: string; blocking: boolean; failingRows: number }>;
 }
 
-export type ExecutionOutcomeStatus = 'succeeded' | 'failed' | 'cancelled';
+export type ExecutionOutcomeStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export interface BatchCompletion {
   executionId: string;
@@ -102,6 +105,9 @@ export interface BatchCompletion {
   status: ExecutionOutcomeStatus;
   report?: ExecutorReport;
   error?: string;
+  /** why a prepared batch was skipped (its upstream failed). */
+  reason?: string;
+  /** the attempts Temporal made (the executor's report says it on success). */
   attempt: number;
 }
 
@@ -115,6 +121,8 @@ export interface ModelOutcome {
   batches: number;
   rowsAffected: number;
   finishedAt: number;
+  /** the longest batch the executor reported, ms (the watchdog's measure of the model). */
+  longestBatchMs?: number;
 }
 
 export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
@@ -191,15 +199,21 @@ export interface SchedulerActivities {
   completeBatch(completion: BatchCompletion): Promise<void>;
   recordSkips(skips: SkipRecord[]): Promise<void>;
   recordPauseChange(change: PauseChange): Promise<void>;
-  /** of `runIds`, those whose workflows are no longer running. */
+  /**
+   * of `runIds`, those whose workflows are no longer running; a closed run whose record is still
+   * open is closed as its workflow ended (`terminated`, `cancelled` or `failed`).
+   */
   closedRuns(runIds: string[]): Promise<string[]>;
   /** marks the plan applying and prepares its work. */
   beginPlan(args: { planId: string; environment: string }): Promise<PlanWork>;
-  /** on success promotes the environment's snapshot map; returns the environment's new schedule. */
+  /**
+   * on success promotes the environment's snapshot map; any other outcome is recorded on a plan
+   * still open (a plan already final keeps its outcome). Returns the environment's schedule.
+   */
   finishPlan(args: {
     planId: string;
     environment: string;
-    status: 'applied' | 'failed';
+    status: PlanOutcome;
     error?: string;
   }): Promise<ScheduledModel[]>;
 }

@@ -2,15 +2,36 @@
  * The apply workflow: applies one plan to one environment, as a child of the environment workflow
  * (which guarantees plans apply one at a time, in submission order). Creates the physical tables,
  * backfills the new snapshots in DAG order on the apply executors (paused models included), then
- * swaps the environment's views and records its new snapshot map. A failed backfill leaves the
- * environment exactly as it was. Each executor step carries its gateway's sealed scheduler-managed
- * connection when the plan's work has one.
+ * swaps the environment's views and records its new snapshot map. Each executor step carries its
+ * gateway's sealed scheduler-managed connection when the plan's work has one.
+ *
+ * It always ends with the plan's record final: `applied`, `failed` with each failed model's error and
+ * each skipped model's reason, or `cancelled`. A failed or cancelled application leaves the
+ * environment exactly as it was: its views and snapshot map change only after every batch
+ * succeeded, and once the views begin to change the swap is finished whatever is asked.
  */
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { ExecutorActivities, SchedulerActivities } from '../activities/contracts.ts';
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type {
+  ExecutorActivities,
+  ModelOutcome,
+  PlanWork,
+  SchedulerActivities,
+} from '../activities/contracts.ts';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
-import { executeModels, failureMessage, NON_RETRYABLE_ERRORS } from './execute-models.ts';
+import {
+  EXECUTOR_MAX_ATTEMPTS,
+  executeModels,
+  failureMessage,
+  NON_RETRYABLE_ERRORS,
+} from './execute-models.ts';
 
 export interface ApplyInput {
   planId: string;
@@ -27,26 +48,35 @@ const applyExecutor = proxyActivities<ExecutorActivities>({
   taskQueue: TASK_QUEUES.apply,
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
-    maximumAttempts: 5,
+    maximumAttempts: EXECUTOR_MAX_ATTEMPTS,
     nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
   },
 });
 
+/** The backfill's failure, model by model: failed ones with their error, skipped ones with the reason. */
+export function backfillFailure(outcomes: Record<string, ModelOutcome>): string | null {
+  const lines = Object.entries(outcomes)
+    .filter(([, o]) => o.status !== 'succeeded')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([model, o]) => `${model} ${o.status}: ${o.error ?? o.reason ?? o.status}`);
+  return lines.length > 0 ? `backfill failed; ${lines.join('; ')}` : null;
+}
+
 export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]> {
   const { planId, environment } = input;
-  const work = await scheduler.beginPlan({ planId, environment });
+  const finish = (status: 'applied' | 'failed' | 'cancelled', error?: string) =>
+    CancellationScope.nonCancellable(() =>
+      scheduler.finishPlan({ planId, environment, status, ...(error === undefined ? {} : { error }) }),
+    );
+  let work: PlanWork;
   try {
-    for (const { gateway, requests, connection } of work.tables) {
-      if (requests.length === 0) continue;
-      await applyExecutor.createPhysicalTables.executeWithOptions(
-        { summary: `create ${requests.length} physical table(s) on ${gateway}` },
-        [{ gateway, requests, ...(connection === undefined ? {} : { connection }) }],
-      );
-    }
+    work = await scheduler.beginPlan({ planId, environment });
+    await createTables(work);
     if (work.backfill.length > 0) {
       const { outcomes, cancelled } = await executeModels({
         runId: workflowInfo().workflowId,
@@ -63,30 +93,54 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
           `plan ${planId} was cancelled during backfill`,
           'PLAN_CANCELLED',
         );
-      const failed = Object.entries(outcomes).filter(([, o]) => o.status !== 'succeeded');
-      if (failed.length > 0) {
-        const lines = failed.map(([model, o]) => `${model}: ${o.error ?? o.reason ?? o.status}`);
-        throw ApplicationFailure.nonRetryable(`backfill failed; ${lines.join('; ')}`, 'BACKFILL_FAILED');
-      }
-    }
-    for (const { gateway, entries, connection } of work.views) {
-      if (entries.length === 0) continue;
-      await applyExecutor.promoteViews.executeWithOptions(
-        { summary: `point ${entries.length} view(s) of ${environment} at the plan's snapshots` },
-        [{ gateway, environment, entries, ...(connection === undefined ? {} : { connection }) }],
-      );
-    }
-    for (const { gateway, models, connection } of work.removed) {
-      if (models.length === 0) continue;
-      await applyExecutor.dropViews.executeWithOptions(
-        { summary: `drop ${models.length} removed view(s) from ${environment}` },
-        [{ gateway, environment, models, ...(connection === undefined ? {} : { connection }) }],
-      );
+      const failure = backfillFailure(outcomes);
+      if (failure) throw ApplicationFailure.nonRetryable(failure, 'BACKFILL_FAILED');
     }
   } catch (err) {
+    const cancelled =
+      isCancellation(err) || (err instanceof ApplicationFailure && err.type === 'PLAN_CANCELLED');
     const error = err instanceof ApplicationFailure ? err.message : failureMessage(err);
-    await scheduler.finishPlan({ planId, environment, status: 'failed', error });
+    await finish(
+      cancelled ? 'cancelled' : 'failed',
+      cancelled ? `plan ${planId} was cancelled before its views changed` : error,
+    );
+    if (isCancellation(err)) throw err;
     throw err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(error, 'PLAN_FAILED');
   }
-  return scheduler.finishPlan({ planId, environment, status: 'applied' });
+  // From here the environment changes: the swap runs to its end even when cancellation is asked.
+  try {
+    await CancellationScope.nonCancellable(() => swapViews(work, environment));
+  } catch (err) {
+    const error = failureMessage(err);
+    await finish('failed', `swapping the views of ${environment} failed: ${error}`);
+    throw ApplicationFailure.nonRetryable(error, 'PLAN_FAILED');
+  }
+  return finish('applied');
+}
+
+async function createTables(work: PlanWork): Promise<void> {
+  for (const { gateway, requests, connection } of work.tables) {
+    if (requests.length === 0) continue;
+    await applyExecutor.createPhysicalTables.executeWithOptions(
+      { summary: `create ${requests.length} physical table(s) on ${gateway}` },
+      [{ gateway, requests, ...(connection === undefined ? {} : { connection }) }],
+    );
+  }
+}
+
+async function swapViews(work: PlanWork, environment: string): Promise<void> {
+  for (const { gateway, entries, connection } of work.views) {
+    if (entries.length === 0) continue;
+    await applyExecutor.promoteViews.executeWithOptions(
+      { summary: `point ${entries.length} view(s) of ${environment} at the plan's snapshots` },
+      [{ gateway, environment, entries, ...(connection === undefined ? {} : { connection }) }],
+    );
+  }
+  for (const { gateway, models, connection } of work.removed) {
+    if (models.length === 0) continue;
+    await applyExecutor.dropViews.executeWithOptions(
+      { summary: `drop ${models.length} removed view(s) from ${environment}` },
+      [{ gateway, environment, models, ...(connection === undefined ? {} : { connection }) }],
+    );
+  }
 }

@@ -7,24 +7,30 @@
 import {
   ApplicationFailure,
   allHandlersFinished,
+  ChildWorkflowFailure,
   condition,
   continueAsNew,
   defineQuery,
   defineSignal,
   defineUpdate,
   executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
   log,
   ParentClosePolicy,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   startChild,
+  TerminatedFailure,
+  TimeoutFailure,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type {
   ModelOutcome,
   ModelStatus,
+  PlanOutcome,
   RunReport,
   RunRequest,
   RunTrigger,
@@ -44,10 +50,11 @@ import {
   withDownstream,
   withUpstream,
 } from '../core/schedule.ts';
+import { DEFAULT_STUCK_AFTER_MS, stuckLimitMs, type WorkInFlight } from '../core/watchdog.ts';
 import type { applyWorkflow } from './apply.ts';
 import { environmentWorkflowId, planWorkflowId, runWorkflowId } from './ids.ts';
 import type { runWorkflow } from './run.ts';
-import { SluiceEnvironment, SluiceModels, SluiceTrigger } from './search-attributes.ts';
+import { modelsAttribute, SluiceEnvironment, SluiceModels, SluiceTrigger } from './search-attributes.ts';
 
 export interface QueuedPlan {
   planId: string;
@@ -63,6 +70,16 @@ export interface RunInFlight {
   done: string[];
   scheduledAt: number;
   startedAt: number;
+  /** how long the run may take before the watchdog calls it stuck (see core/watchdog.ts). */
+  limitMs?: number;
+}
+
+/** The plan being applied, for the watchdog. */
+export interface ApplyingPlan {
+  planId: string;
+  workflowId: string;
+  startedAt: number;
+  limitMs: number;
 }
 
 export interface LastExecution {
@@ -99,6 +116,8 @@ export interface EnvironmentMemory {
   /** models to run as soon as possible: resumed ones, and ones skipped because they were still running. */
   catchUp: string[];
   lastExecutions: Record<string, LastExecution>;
+  /** the longest batch seen of each model, ms: the watchdog's measure. */
+  longestBatchMs?: Record<string, number>;
 }
 
 export interface EnvironmentInput {
@@ -109,6 +128,8 @@ export interface EnvironmentInput {
   searchAttributes?: boolean;
   /** continue-as-new once history reaches this many events, even before the server suggests it. */
   maxHistoryEvents?: number;
+  /** the least time a run or a plan application may take before it is reported stuck (1 hour). */
+  stuckAfterMs?: number;
   memory?: EnvironmentMemory;
 }
 
@@ -123,9 +144,15 @@ export interface EnvironmentState {
   modelsInFlight: string[];
   plansQueued: QueuedPlan[];
   applyingPlan: string | null;
+  /** the plan being applied, since when and its watchdog limit. */
+  applying: ApplyingPlan | null;
   lastExecutions: Record<string, LastExecution>;
   models: ScheduledModel[];
   details: string;
+  /** each run in flight and the plan being applied, with when it began and its limit. */
+  workInFlight: WorkInFlight[];
+  /** why the environment's last step failed (it carries on), when it did. */
+  lastError: { at: number; message: string } | null;
 }
 
 export const pauseEnvironmentSignal = defineSignal<[reason: string, actor: string]>('pauseEnvironment');
@@ -137,6 +164,8 @@ export const runProgressSignal =
   defineSignal<[runId: string, models: Record<string, ModelOutcome>]>('runProgress');
 /** sent by run children when they end. */
 export const runFinishedSignal = defineSignal<[report: RunReport]>('runFinished');
+/** cancels a queued plan, or the application of the plan being applied. */
+export const cancelPlanSignal = defineSignal<[planId: string, actor: string]>('cancelPlan');
 export const stateQuery = defineQuery<EnvironmentState>('state');
 export const submitPlanUpdate = defineUpdate<
   { planId: string; position: number },
@@ -153,6 +182,15 @@ const DEFAULT_THREADS = 4;
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 /** how often stale runs (ended without reporting) are looked for while waiting on them. */
 const RECONCILE_EVERY = '1 minute';
+/** ... and while sleeping with runs in flight. */
+const RECONCILE_IDLE_MS = 5 * 60_000;
+
+/** The message of a child's failure, from the bottom of its chain. */
+function failureText(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}
 
 export async function environmentWorkflow(input: EnvironmentInput): Promise<void> {
   const env = input.environment;
@@ -170,7 +208,8 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
     catchUp: [],
     lastExecutions: {},
   };
-  let applying: string | null = null;
+  let applying: ApplyingPlan | null = null;
+  let lastError: { at: number; message: string } | null = null;
   let dirty = false;
   let wake: { at: number; models: string[] } | null = null;
   const wakeUp = () => {
@@ -181,7 +220,11 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
   const modelsInFlight = () =>
     new Set(Object.values(memory.runs).flatMap((r) => r.models.filter((m) => !r.done.includes(m))));
   const remember = (runId: string, models: Record<string, ModelOutcome>) => {
+    memory.longestBatchMs ??= {};
     for (const [model, outcome] of Object.entries(models)) {
+      if (outcome.longestBatchMs !== undefined) {
+        memory.longestBatchMs[model] = Math.max(memory.longestBatchMs[model] ?? 0, outcome.longestBatchMs);
+      }
       memory.lastExecutions[model] = {
         runId,
         status: outcome.status,
@@ -199,8 +242,44 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
       pauses: memory.pauses,
       runsInFlight: Object.keys(memory.runs).length,
       plansQueued: memory.plans.length,
-      applyingPlan: applying ?? undefined,
+      applyingPlan: applying?.planId,
     });
+  const limitFor = (models: readonly string[]) =>
+    stuckLimitMs(models, memory.longestBatchMs ?? {}, input.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
+  const workInFlight = (): WorkInFlight[] => [
+    ...Object.values(memory.runs).map((r) => ({
+      kind: 'run' as const,
+      id: r.runId,
+      workflowId: r.runId,
+      startedAt: r.startedAt,
+      limitMs: r.limitMs ?? limitFor(r.models),
+    })),
+    ...(applying
+      ? [
+          {
+            kind: 'plan' as const,
+            id: applying.planId,
+            workflowId: applying.workflowId,
+            startedAt: applying.startedAt,
+            limitMs: applying.limitMs,
+          },
+        ]
+      : []),
+  ];
+  /** An activity of a handler that failed for good is logged; the environment carries on. */
+  const survive = async (what: string, body: () => Promise<unknown>): Promise<void> => {
+    try {
+      await body();
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      fail(what, err);
+    }
+  };
+  const fail = (what: string, err: unknown) => {
+    const message = `${what}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`;
+    lastError = { at: Date.now(), message };
+    log.error('environment step failed; the environment carries on', { environment: env, error: message });
+  };
 
   setHandler(stateQuery, () => ({
     environment: env,
@@ -211,16 +290,21 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
     runsInFlight: Object.values(memory.runs),
     modelsInFlight: [...modelsInFlight()].sort(),
     plansQueued: memory.plans,
-    applyingPlan: applying,
+    applyingPlan: applying?.planId ?? null,
+    applying,
     lastExecutions: memory.lastExecutions,
     models: memory.models,
     details: details(),
+    workInFlight: workInFlight(),
+    lastError,
   }));
 
   setHandler(pauseEnvironmentSignal, async (reason, actor) => {
     memory.pauses.environment = { reason, actor, at: Date.now() };
     wakeUp();
-    await scheduler.recordPauseChange({ environment: env, action: 'pause', reason, actor });
+    await survive('recording the pause', () =>
+      scheduler.recordPauseChange({ environment: env, action: 'pause', reason, actor }),
+    );
   });
   setHandler(resumeEnvironmentSignal, async (actor) => {
     await condition(() => loaded);
@@ -230,7 +314,9 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
     const stillBlocked = blocked();
     memory.catchUp.push(...runnableModels(memory.models, stillBlocked).map((m) => m.name));
     wakeUp();
-    await scheduler.recordPauseChange({ environment: env, action: 'resume', actor });
+    await survive('recording the resume', () =>
+      scheduler.recordPauseChange({ environment: env, action: 'resume', actor }),
+    );
   });
   setHandler(pauseModelSignal, async (model, reason, actor) => {
     await condition(() => loaded);
@@ -240,7 +326,9 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
     }
     memory.pauses.models[model] = { reason, actor, at: Date.now() };
     wakeUp();
-    await scheduler.recordPauseChange({ environment: env, model, action: 'pause', reason, actor });
+    await survive('recording the pause', () =>
+      scheduler.recordPauseChange({ environment: env, model, action: 'pause', reason, actor }),
+    );
   });
   setHandler(resumeModelSignal, async (model, actor) => {
     await condition(() => loaded);
@@ -250,7 +338,9 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
     const after = blocked();
     memory.catchUp.push(...[...before.keys()].filter((m) => !after.has(m)));
     wakeUp();
-    await scheduler.recordPauseChange({ environment: env, model, action: 'resume', actor });
+    await survive('recording the resume', () =>
+      scheduler.recordPauseChange({ environment: env, model, action: 'resume', actor }),
+    );
   });
   setHandler(runProgressSignal, (runId, models) => {
     const run = memory.runs[runId];
@@ -262,6 +352,27 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
     delete memory.runs[report.runId];
     remember(report.runId, report.models);
     wakeUp();
+  });
+  setHandler(cancelPlanSignal, async (planId, actor) => {
+    if (applying?.planId === planId) {
+      // The apply workflow cancels its statements and records the plan cancelled.
+      await survive(`cancelling the application of plan ${planId}`, () =>
+        getExternalWorkflowHandle(applying!.workflowId).cancel(),
+      );
+      return;
+    }
+    const index = memory.plans.findIndex((p) => p.planId === planId);
+    if (index < 0) return;
+    memory.plans.splice(index, 1);
+    wakeUp();
+    await survive(`recording plan ${planId} cancelled`, () =>
+      scheduler.finishPlan({
+        planId,
+        environment: env,
+        status: 'cancelled',
+        error: `cancelled by ${actor} while queued`,
+      }),
+    );
   });
   setHandler(
     submitPlanUpdate,
@@ -326,25 +437,48 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
   async function applyNextPlan(): Promise<void> {
     const plan = memory.plans[0]!;
     await waitForRunsInFlight();
-    applying = plan.planId;
+    // A plan cancelled while it waited for the runs is no longer first in the queue.
+    if (memory.plans[0] !== plan) return;
+    applying = {
+      planId: plan.planId,
+      workflowId: planWorkflowId(plan.planId),
+      startedAt: Date.now(),
+      limitMs: limitFor(memory.models.map((m) => m.name)),
+    };
     setCurrentDetails(details());
     try {
       memory.models = await executeChild<typeof applyWorkflow>('applyWorkflow', {
-        workflowId: planWorkflowId(plan.planId),
+        workflowId: applying.workflowId,
         args: [{ planId: plan.planId, environment: env, threads }],
         staticSummary: `apply plan ${plan.planId} to ${env} (submitted by ${plan.submittedBy})`,
         ...searchAttributes('plan', []),
       });
     } catch (err) {
-      // The apply workflow records its own failure; the environment keeps its previous schedule.
-      log.error('plan failed', {
-        planId: plan.planId,
-        error: err instanceof Error ? err.message : String(err),
-      });
-      memory.models = await scheduler.loadSchedule(env);
+      if (!(err instanceof ChildWorkflowFailure)) throw err;
+      // The apply workflow records its own failure or cancellation; one terminated or timed out from
+      // the Temporal side could not, so it is recorded here. The environment keeps its schedule.
+      const outcome: PlanOutcome =
+        err.cause instanceof TerminatedFailure || err.cause instanceof TimeoutFailure
+          ? 'terminated'
+          : isCancellation(err)
+            ? 'cancelled'
+            : 'failed';
+      log.warn('plan not applied', { planId: plan.planId, outcome, error: failureText(err) });
+      try {
+        memory.models = await scheduler.finishPlan({
+          planId: plan.planId,
+          environment: env,
+          status: outcome,
+          error: `the plan's application ${outcome === 'failed' ? 'failed' : `was ${outcome}`}: ${failureText(err)}`,
+        });
+      } catch (recordErr) {
+        if (isCancellation(recordErr)) throw recordErr;
+        fail(`recording the end of plan ${plan.planId}`, recordErr);
+        memory.models = await scheduler.loadSchedule(env);
+      }
     } finally {
       applying = null;
-      memory.plans.shift();
+      if (memory.plans[0] === plan) memory.plans.shift();
     }
   }
 
@@ -394,7 +528,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
       environment: env,
       models,
       now: Date.now(),
-      restrict: args.restrict,
+      ...(args.restrict ? { restrict: args.restrict } : {}),
     });
     if (work.length === 0) return;
     const request: RunRequest = {
@@ -413,7 +547,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
       args: [request],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `${args.trigger} run of ${names.length} model(s) in ${env}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`,
-      ...searchAttributes(args.trigger, names),
+      ...searchAttributes(args.trigger, modelsAttribute(names)),
     });
     memory.runs[args.runId] = {
       runId: args.runId,
@@ -422,6 +556,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
       done: [],
       scheduledAt: args.scheduledAt,
       startedAt: Date.now(),
+      limitMs: limitFor(names),
     };
   }
 
@@ -447,6 +582,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
       trigger: trigger.restate ? 'restatement' : 'manual',
       scheduledAt: trigger.requestedAt,
       wanted: runnable,
+      ...(trigger.restate ? { restrict: trigger.restate } : {}),
     });
   }
 
@@ -481,16 +617,17 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
 
   for (;;) {
     if (memory.plans.length > 0) {
-      await applyNextPlan();
+      await survive(`applying plan ${memory.plans[0]!.planId}`, applyNextPlan);
       continue;
     }
     if (memory.triggers.length > 0) {
-      await startTriggeredRun(memory.triggers.shift()!);
+      const trigger = memory.triggers.shift()!;
+      await survive(`starting run ${trigger.runId}`, () => startTriggeredRun(trigger));
       continue;
     }
     const inFlight = withDownstream(memory.models, modelsInFlight());
     if (memory.catchUp.some((m) => !inFlight.has(m) && !blocked().has(m))) {
-      await startCatchUp();
+      await survive('starting a catch-up run', startCatchUp);
       continue;
     }
     wake = nextWake(runnableModels(memory.models, blocked()), memory.cursor);
@@ -503,21 +640,28 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
       continue;
     }
     dirty = false;
-    const timeout = wake ? Math.max(1, wake.at - Date.now()) : undefined;
-    if (timeout === undefined) await condition(() => dirty);
-    else await condition(() => dirty, timeout);
+    // While runs are in flight the environment also wakes to look for ones that ended unreported.
+    const untilWake = wake ? Math.max(1, wake.at - Date.now()) : undefined;
+    const runsOpen = Object.keys(memory.runs).length > 0;
+    const timeout = runsOpen ? Math.min(untilWake ?? RECONCILE_IDLE_MS, RECONCILE_IDLE_MS) : untilWake;
+    const woken =
+      timeout === undefined ? await condition(() => dirty) : await condition(() => dirty, timeout);
     if (memory.plans.length > 0) continue;
     const now = Date.now();
     if (wake && now >= wake.at) {
       const due = dueModels(runnableModels(memory.models, blocked()), memory.cursor, now);
       const tick = wake.at;
       memory.cursor = now;
-      await startRun({
-        runId: runWorkflowId(env, 'schedule', tick),
-        trigger: 'schedule',
-        scheduledAt: tick,
-        wanted: due,
-      });
+      await survive(`starting the run of the ${new Date(tick).toISOString()} tick`, () =>
+        startRun({
+          runId: runWorkflowId(env, 'schedule', tick),
+          trigger: 'schedule',
+          scheduledAt: tick,
+          wanted: due,
+        }),
+      );
+    } else if (!woken && runsOpen) {
+      await survive('looking for runs that ended unreported', reconcileRuns);
     }
   }
 }

@@ -6,13 +6,13 @@
  * after its SQL committed). Shared by the run and apply workflows.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
   proxyActivities,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type {
   BatchRef,
@@ -37,6 +37,9 @@ export const NON_RETRYABLE_ERRORS = [
   'INVALID_GATEWAY_CONFIG',
 ];
 
+/** Attempts of an executor activity before its failure is final. */
+export const EXECUTOR_MAX_ATTEMPTS = 5;
+
 const scheduler = proxyActivities<SchedulerActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
@@ -47,14 +50,34 @@ function executorFor(taskQueue: string) {
     taskQueue,
     startToCloseTimeout: '12 hours',
     heartbeatTimeout: '30 seconds',
+    // A cancelled batch ends only once its executor stopped the statement and rolled back (or its
+    // heartbeat timed out), so a run or plan recorded cancelled has nothing half-written behind it.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       initialInterval: '2 seconds',
       backoffCoefficient: 2,
       maximumInterval: '1 minute',
-      maximumAttempts: 5,
+      maximumAttempts: EXECUTOR_MAX_ATTEMPTS,
       nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
     },
   });
+}
+
+/**
+ * How many attempts Temporal made of a failed executor activity: the executor says which attempt
+ * failed; an attempt that never reported (its executor died, its heartbeat timed out) is known only
+ * when the attempts ran out.
+ */
+export function failedAttempts(err: unknown): number {
+  let e: unknown = err;
+  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  const reported =
+    e instanceof ApplicationFailure ? (e.details?.[0] as { attempt?: unknown } | undefined) : undefined;
+  if (typeof reported?.attempt === 'number') return reported.attempt;
+  if (err instanceof ActivityFailure && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED') {
+    return EXECUTOR_MAX_ATTEMPTS;
+  }
+  return 1;
 }
 
 /** The message of the failure at the bottom of an activity failure chain. */
@@ -84,7 +107,8 @@ function batchLabel(model: string, interval: Interval | null): string {
 /**
  * Executes one model's batches in order. A success is recorded in the background (`recordings`):
  * the next batch, and the downstream models, start as soon as the executor reports the commit, while
- * the scheduler records it; the run waits for every recording before it ends.
+ * the scheduler records it; the run waits for every recording before it ends. A failed batch ends
+ * the model: its later batches wait for the next run, in order.
  */
 async function executeModel(
   req: RunRequest,
@@ -95,6 +119,7 @@ async function executeModel(
   const executor = executorFor(req.executorQueue);
   let rowsAffected = 0;
   let batches = 0;
+  let longestBatchMs = 0;
   for (const [index, interval] of work.batches.entries()) {
     const ref = batchRef(req, work, interval);
     const prepared = await (index === 0 && firstPrepared ? firstPrepared : scheduler.prepareBatch(ref));
@@ -113,7 +138,7 @@ async function executeModel(
           executionId: prepared.executionId,
           status: cancelled ? 'cancelled' : 'failed',
           error,
-          attempt: workflowInfo().attempt,
+          attempt: failedAttempts(err),
         }),
       );
       if (cancelled) throw err;
@@ -123,27 +148,33 @@ async function executeModel(
         batches,
         rowsAffected,
         finishedAt: Date.now(),
+        longestBatchMs,
       };
     }
     recordings.push(
-      scheduler.completeBatch({
-        ...ref,
-        executionId: prepared.executionId,
-        status: 'succeeded',
-        report,
-        attempt: report.attempt,
-      }),
+      CancellationScope.nonCancellable(() =>
+        scheduler.completeBatch({
+          ...ref,
+          executionId: prepared.executionId,
+          status: 'succeeded',
+          report,
+          attempt: report.attempt,
+        }),
+      ),
     );
     batches++;
     rowsAffected += report.rowsAffected ?? 0;
+    longestBatchMs = Math.max(longestBatchMs, report.finishedAt - report.startedAt);
   }
-  return { status: 'succeeded', batches, rowsAffected, finishedAt: Date.now() };
+  return { status: 'succeeded', batches, rowsAffected, finishedAt: Date.now(), longestBatchMs };
 }
 
 /**
- * Runs every model of the request; returns each model's outcome. Cancellation of the calling scope
- * cancels the executions in flight (their statements are cancelled on the warehouse) and marks the
- * models not yet started as cancelled.
+ * Runs every model of the request; returns each model's outcome once every model has one. It always
+ * ends: a model whose upstream failed, was skipped or cancelled is skipped with the reason, and a
+ * model that can never start (its upstream is not part of the run) too. Cancellation of the calling
+ * scope cancels the executions in flight (their statements are cancelled on the warehouse) and marks
+ * the models not yet started as cancelled.
  */
 export async function executeModels(
   req: RunRequest,
@@ -169,7 +200,7 @@ export async function executeModels(
     prefetched.set(w.model, prepared);
   };
   /** closes the execution prepared ahead for a model that will not run. */
-  const release = (model: string, why: string) => {
+  const release = (model: string, outcome: ModelOutcome) => {
     const prepared = prefetched.get(model);
     const w = byName.get(model);
     if (!prepared || !w) return;
@@ -179,84 +210,90 @@ export async function executeModels(
         (p) =>
           p.alreadyComplete
             ? undefined
-            : scheduler.completeBatch({
-                ...ref,
-                executionId: p.executionId,
-                status: 'cancelled',
-                error: why,
-                attempt: 1,
-              }),
+            : CancellationScope.nonCancellable(() =>
+                scheduler.completeBatch({
+                  ...ref,
+                  executionId: p.executionId,
+                  status: outcome.status === 'skipped' ? 'skipped' : 'cancelled',
+                  ...(outcome.status === 'skipped' ? { reason: outcome.reason } : { error: outcome.reason }),
+                  attempt: 0,
+                }),
+              ),
         () => undefined,
       ),
     );
   };
-  const skip = (model: string, reason: string) => {
-    outcomes[model] = { status: 'skipped', reason, batches: 0, rowsAffected: 0, finishedAt: Date.now() };
+  const settle = (model: string, status: 'skipped' | 'cancelled', reason: string) => {
+    const outcome: ModelOutcome = { status, reason, batches: 0, rowsAffected: 0, finishedAt: Date.now() };
+    outcomes[model] = outcome;
     waiting.delete(model);
-    release(model, `skipped: ${reason}`);
+    release(model, outcome);
+    if (onModelDone) recordings.push(onModelDone(model, outcome));
+  };
+  const start = (w: ModelWork) => {
+    active.set(w.gateway, (active.get(w.gateway) ?? 0) + 1);
+    waiting.delete(w.model);
+    started.add(w.model);
+    const p: Promise<void> = executeModel(req, w, recordings, prefetched.get(w.model))
+      .then(
+        (outcome) => {
+          outcomes[w.model] = outcome;
+        },
+        (err) => {
+          if (isCancellation(err)) cancelledWith ??= err;
+          outcomes[w.model] = {
+            status: isCancellation(err) ? 'cancelled' : 'failed',
+            error: failureMessage(err),
+            batches: 0,
+            rowsAffected: 0,
+            finishedAt: Date.now(),
+          };
+        },
+      )
+      .finally(() => {
+        active.set(w.gateway, (active.get(w.gateway) ?? 1) - 1);
+        running.delete(p);
+        changed = true;
+        if (onModelDone) recordings.push(onModelDone(w.model, outcomes[w.model]!));
+      });
+    running.add(p);
   };
 
-  while (waiting.size > 0 || running.size > 0) {
+  for (;;) {
     if (cancelledWith === undefined) {
       for (const w of req.work) {
         if (!waiting.has(w.model)) continue;
         const upstream = w.dependsOn.filter((d) => byName.has(d));
         const broken = upstream.find((d) => outcomes[d] && outcomes[d].status !== 'succeeded');
         if (broken) {
-          skip(w.model, `upstream ${broken} ${outcomes[broken]!.status}`);
+          settle(w.model, 'skipped', `upstream ${broken} ${outcomes[broken]!.status}`);
           continue;
         }
         if (upstream.every((d) => outcomes[d]?.status === 'succeeded' || started.has(d))) prefetch(w);
         if (!upstream.every((d) => outcomes[d]?.status === 'succeeded')) continue;
-        const inUse = active.get(w.gateway) ?? 0;
-        if (inUse >= req.threads) continue;
-        active.set(w.gateway, inUse + 1);
-        waiting.delete(w.model);
-        started.add(w.model);
-        const p: Promise<void> = executeModel(req, w, recordings, prefetched.get(w.model))
-          .then(
-            (outcome) => {
-              outcomes[w.model] = outcome;
-            },
-            (err) => {
-              if (isCancellation(err)) cancelledWith ??= err;
-              outcomes[w.model] = {
-                status: isCancellation(err) ? 'cancelled' : 'failed',
-                error: failureMessage(err),
-                batches: 0,
-                rowsAffected: 0,
-                finishedAt: Date.now(),
-              };
-            },
-          )
-          .finally(() => {
-            active.set(w.gateway, (active.get(w.gateway) ?? 1) - 1);
-            running.delete(p);
-            changed = true;
-            if (onModelDone) recordings.push(onModelDone(w.model, outcomes[w.model]!));
-          });
-        running.add(p);
+        if ((active.get(w.gateway) ?? 0) >= req.threads) continue;
+        start(w);
       }
     } else {
-      for (const model of waiting) {
-        outcomes[model] = {
-          status: 'cancelled',
-          reason: 'run cancelled',
-          batches: 0,
-          rowsAffected: 0,
-          finishedAt: Date.now(),
-        };
-        release(model, 'run cancelled');
-      }
-      waiting.clear();
+      for (const model of [...waiting]) settle(model, 'cancelled', 'run cancelled');
     }
-    if (running.size === 0 && waiting.size > 0 && cancelledWith === undefined) {
+    if (running.size === 0) {
       // Nothing runs and nothing can start: only models waiting on a cycle or missing upstream remain.
-      for (const model of waiting) skip(model, 'upstream not part of the run');
+      for (const model of [...waiting]) settle(model, 'skipped', 'upstream not part of the run');
       break;
     }
     changed = false;
-    await CancellationScope.nonCancellable(() => condition(() => changed));
+    if (cancelledWith === undefined) {
+      try {
+        await condition(() => changed);
+      } catch (err) {
+        if (!isCancellation(err)) throw err;
+        // The executions in flight are cancelled with the scope; wait for them to report it.
+        cancelledWith = err;
+      }
+    } else {
+      await CancellationScope.nonCancellable(() => condition(() => changed));
+    }
   }
   await CancellationScope.nonCancellable(() => Promise.all(recordings));
   return { outcomes, cancelled: cancelledWith !== undefined };

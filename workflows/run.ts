@@ -53,14 +53,17 @@ async function notify<Args extends unknown[]>(
 
 export async function runWorkflow(req: RunRequest): Promise<RunReport> {
   const startedAt = Date.now();
-  await scheduler.recordRunStarted({
-    runId: req.runId,
-    environment: req.environment,
-    trigger: req.trigger,
-    scheduledAt: req.scheduledAt,
-    models: req.work.map((w) => w.model),
-    planId: req.planId,
-  });
+  // Recorded whatever happens next, so a run cancelled at once still ends with its record.
+  await CancellationScope.nonCancellable(() =>
+    scheduler.recordRunStarted({
+      runId: req.runId,
+      environment: req.environment,
+      trigger: req.trigger,
+      scheduledAt: req.scheduledAt,
+      models: req.work.map((w) => w.model),
+      planId: req.planId,
+    }),
+  );
   // The environment learns of each model as it finishes, so a model done early in a long run can run
   // again at its next tick while the rest of the run goes on.
   const { outcomes: models, cancelled } = await executeModels(req, (model, outcome) =>

@@ -25,26 +25,58 @@ function isCoded(error: unknown): error is CodedError {
   );
 }
 
+/** Which attempt failed, and where: carried in the failure's first detail, so the run records it. */
+export interface FailedAttempt {
+  attempt: number;
+  executor: string;
+}
+
 /**
  * The failure to throw from an activity for `error`. `signal` is the activity's cancellation
- * signal: once it has fired, whatever the engine raised is reported as the cancellation.
+ * signal: once it has fired, whatever the engine raised is reported as the cancellation. `where`
+ * (the attempt and the executor) is added to the failure's first detail.
  */
-export function toActivityFailure(error: unknown, signal?: AbortSignal): Error {
+export function toActivityFailure(error: unknown, signal?: AbortSignal, where?: FailedAttempt): Error {
   if (signal?.aborted) {
     return signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('cancelled');
   }
-  if (error instanceof ApplicationFailure || error instanceof CancelledFailure) return error;
+  if (error instanceof CancelledFailure) return error;
+  if (error instanceof ApplicationFailure) {
+    if (!where) return error;
+    const [first, ...rest] = error.details ?? [];
+    return ApplicationFailure.create({
+      message: error.message,
+      type: error.type ?? EXECUTOR_FAILURE,
+      nonRetryable: error.nonRetryable === true,
+      details: [{ ...(isRecord(first) ? first : {}), ...where }, ...rest],
+      ...(error.cause ? { cause: error.cause } : {}),
+    });
+  }
   if (isCoded(error)) {
     return ApplicationFailure.create({
       message: error.message,
       type: error.code,
       nonRetryable: !error.retryable,
-      details: typeof error.details === 'function' ? [error.details()] : [],
+      details: [{ ...(typeof error.details === 'function' ? error.details() : {}), ...where }],
     });
   }
   if (error instanceof NamingError) {
-    return ApplicationFailure.create({ message: error.message, type: 'INVALID_REQUEST', nonRetryable: true });
+    return ApplicationFailure.create({
+      message: error.message,
+      type: 'INVALID_REQUEST',
+      nonRetryable: true,
+      details: where ? [where] : [],
+    });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return ApplicationFailure.create({ message, type: EXECUTOR_FAILURE, nonRetryable: false });
+  return ApplicationFailure.create({
+    message,
+    type: EXECUTOR_FAILURE,
+    nonRetryable: false,
+    details: where ? [where] : [],
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

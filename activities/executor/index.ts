@@ -109,7 +109,7 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
         (pulse) => leases.hold(() => memory.run(work, signal, (guarded) => body(guarded, pulse))),
       );
     } catch (error) {
-      throw toActivityFailure(error, signal);
+      throw toActivityFailure(error, signal, { attempt: context.info.attempt, executor: identity });
     }
   }
 

@@ -72,9 +72,10 @@ const COMPLETION = z
     model: text,
     snapshotId: text,
     interval: interval.nullable(),
-    status: z.enum(['succeeded', 'failed', 'cancelled']),
+    status: z.enum(['succeeded', 'failed', 'skipped', 'cancelled']),
     report: REPORT.optional(),
     error: z.string().optional(),
+    reason: z.string().optional(),
     attempt: z.number().int().nonnegative(),
   })
   .refine((completion) => completion.status !== 'succeeded' || completion.report !== undefined, {
@@ -266,8 +267,10 @@ export async function completeBatch(ctx: SchedulerContext, completion: BatchComp
     status: input.status,
     at: report?.finishedAt ?? ctx.now(),
     rowsAffected: report?.rowsAffected ?? null,
-    error: input.status === 'succeeded' ? null : (input.error ?? input.status),
+    error: input.status === 'succeeded' || input.status === 'skipped' ? null : (input.error ?? input.status),
+    ...(input.status === 'skipped' ? { skipReason: input.reason ?? input.error ?? 'skipped' } : {}),
     log: report ? reportLog(execution.log, report) : null,
+    ...(report ? {} : { attempt: input.attempt }),
   });
 }
 

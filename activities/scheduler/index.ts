@@ -48,7 +48,7 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     completeBatch: (completion) => completeBatch(ctx, completion),
     recordSkips: (skips) => recordSkips(ctx, skips),
     recordPauseChange: (change) => recordPauseChange(ctx, change),
-    closedRuns: (runIds) => closedRuns(ctx.temporal, runIds),
+    closedRuns: (runIds) => closedRuns(ctx.temporal, runIds, ctx.db),
     beginPlan: (args) => beginPlan(ctx, args),
     finishPlan: (args) => finishPlan(ctx, args),
   };

@@ -17,12 +17,12 @@ import { creationRequests, executionIntervals, gatewayOf } from '../../core/plan
 import type { Project } from '../../core/project/types.ts';
 import type { ScheduledModel } from '../../core/schedule.ts';
 import { runs } from '../../db/schema.ts';
-import type { ModelWork, PlanWork } from '../contracts.ts';
+import type { ModelWork, PlanOutcome, PlanWork } from '../contracts.ts';
 import { checkPlanApplicable } from '../plan/check.ts';
 import { finalizePlan } from '../plan/finalize.ts';
 import { storePlanSnapshots } from '../plan/store-snapshots.ts';
 import { planViewChanges } from '../plan/swap-views.ts';
-import { getPlan, updatePlan } from '../state/plans.ts';
+import { getPlan, PLAN_FINAL, updatePlan } from '../state/plans.ts';
 import { updateRunStatus } from '../state/runs.ts';
 import type { SchedulerContext } from './context.ts';
 import { FAILURE_TYPES, isCheckFailure, rejected } from './failures.ts';
@@ -38,7 +38,7 @@ const BEGIN_ARGS = z.object({ planId: text, environment: text });
 const FINISH_ARGS = z.object({
   planId: text,
   environment: text,
-  status: z.enum(['applied', 'failed']),
+  status: z.enum(['applied', 'failed', 'cancelled', 'terminated']),
   error: z.string().optional(),
 });
 
@@ -82,7 +82,7 @@ export async function beginPlan(
     const final = error instanceof ApplicationFailure ? error.nonRetryable : isCheckFailure(error);
     if (!final) throw error;
     const message = (error as Error).message;
-    await markFailed(ctx, plan.id, message);
+    await markEnded(ctx, plan.id, 'failed', message);
     throw error instanceof ApplicationFailure
       ? error
       : rejected('beginPlan', FAILURE_TYPES.planNotApplicable, message);
@@ -91,7 +91,7 @@ export async function beginPlan(
 
 export async function finishPlan(
   ctx: SchedulerContext,
-  args: { planId: string; environment: string; status: 'applied' | 'failed'; error?: string },
+  args: { planId: string; environment: string; status: PlanOutcome; error?: string },
 ): Promise<ScheduledModel[]> {
   const input = parseInput('finishPlan', FINISH_ARGS, args);
   const plan = await storedPlan(ctx, 'finishPlan', input);
@@ -116,9 +116,10 @@ export async function finishPlan(
         `plan "${plan.id}" is applied; it cannot fail`,
       );
     }
-    const error = input.error ?? 'the application failed';
-    await markFailed(ctx, plan.id, error);
-    await finishBackfillRuns(ctx, plan.id, 'failed', error);
+    const error =
+      input.error ?? `the application ${input.status === 'failed' ? 'failed' : `was ${input.status}`}`;
+    await markEnded(ctx, plan.id, input.status, error);
+    await finishBackfillRuns(ctx, plan.id, input.status === 'failed' ? 'failed' : input.status, error);
   }
   return loadSchedule(ctx, input.environment);
 }
@@ -145,25 +146,25 @@ async function storedPlan(
   return plan;
 }
 
-/** Marks the plan failed while it is still open; a finished plan keeps its outcome. */
-async function markFailed(ctx: SchedulerContext, planId: string, error: string): Promise<void> {
+/** Marks how the plan ended while it is still open; a finished plan keeps its outcome. */
+async function markEnded(
+  ctx: SchedulerContext,
+  planId: string,
+  status: Exclude<PlanOutcome, 'applied'>,
+  error: string,
+): Promise<void> {
   const current = await getPlan(ctx.db, planId);
-  if (
-    !current ||
-    current.status === 'applied' ||
-    current.status === 'failed' ||
-    current.status === 'cancelled'
-  ) {
-    return;
-  }
-  await updatePlan(ctx.db, planId, { status: 'failed', error, at: ctx.now() });
+  if (!current || PLAN_FINAL.has(current.status)) return;
+  // A plan still waiting in the queue never began: it can be cancelled but not terminated.
+  const outcome = status === 'terminated' && current.status !== 'applying' ? 'cancelled' : status;
+  await updatePlan(ctx.db, planId, { status: outcome, error, at: ctx.now() });
 }
 
 /** The runs that recorded the plan's backfill (one per application attempt) and are still open. */
 async function finishBackfillRuns(
   ctx: SchedulerContext,
   planId: string,
-  status: 'succeeded' | 'failed',
+  status: 'succeeded' | 'failed' | 'cancelled' | 'terminated',
   error: string | null,
 ): Promise<void> {
   const open = await ctx.db

@@ -6,7 +6,7 @@
  * gets an execution row saying so, so a model's history shows every run that did not execute it and
  * why.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { modelExecutions } from '../../db/schema.ts';
 import type { ModelOutcome, RunReport, RunTrigger } from '../contracts.ts';
@@ -42,6 +42,7 @@ const OUTCOME = z.object({
   batches: z.number().int().nonnegative(),
   rowsAffected: z.number().int().nonnegative(),
   finishedAt: epochMs,
+  longestBatchMs: z.number().nonnegative().optional(),
 });
 
 const RUN_REPORT = z.object({
@@ -86,6 +87,7 @@ export async function recordRunFinished(ctx: SchedulerContext, report: RunReport
       });
     }
     await recordModelsNotExecuted(ctx, input.runId, input.environment, outcomes);
+    await closeOpenExecutions(ctx, input.runId, new Map(outcomes));
     await updateRunStatus(ctx.db, input.runId, input.status, {
       at: input.finishedAt,
       error: runError(outcomes),
@@ -102,6 +104,31 @@ function runError(outcomes: ReadonlyArray<[string, ModelOutcome]>): string | nul
       return `${model} ${outcome.status}${why ? `: ${why}` : ''}`;
     });
   return problems.length > 0 ? problems.join('; ') : null;
+}
+
+/**
+ * Executions of the run still queued or running when it ends (prepared ahead for a model that never
+ * started, or left by a cancelled scheduler call) end with their model's outcome.
+ */
+async function closeOpenExecutions(
+  ctx: SchedulerContext,
+  runId: string,
+  outcomes: ReadonlyMap<string, ModelOutcome>,
+): Promise<void> {
+  const open = await ctx.db
+    .select({ id: modelExecutions.id, model: modelExecutions.model })
+    .from(modelExecutions)
+    .where(and(eq(modelExecutions.runId, runId), inArray(modelExecutions.status, ['queued', 'running'])));
+  for (const execution of open) {
+    const outcome = outcomes.get(execution.model);
+    const why = outcome?.reason ?? outcome?.error ?? 'the run ended before this batch ran';
+    await recordExecutionFinished(ctx.db, execution.id, {
+      at: outcome?.finishedAt ?? ctx.now(),
+      ...(outcome?.status === 'skipped'
+        ? { status: 'skipped', skipReason: why }
+        : { status: outcome?.status === 'failed' ? 'failed' : 'cancelled', error: why }),
+    });
+  }
 }
 
 async function recordModelsNotExecuted(

@@ -66,6 +66,11 @@ export interface ExecutionFinish {
   error?: string | null;
   skipReason?: string | null;
   log?: ExecutionLog | null;
+  /**
+   * the attempts Temporal made, for an outcome whose attempts no executor reported (a batch that
+   * failed on every attempt); raises the recorded attempt, never lowers it.
+   */
+  attempt?: number;
 }
 
 export interface ExecutionRecord {
@@ -219,6 +224,7 @@ export async function recordExecutionFinished(
   const error = optionalMessage('error', finish.error);
   const skipReason = optionalMessage('skipReason', finish.skipReason);
   const log = checkLog(finish.log);
+  const attempt = finish.attempt === undefined ? undefined : requireInteger('attempt', finish.attempt, 0);
 
   return db.transaction(async (tx) => {
     const current = (
@@ -237,6 +243,7 @@ export async function recordExecutionFinished(
         error,
         skipReason,
         ...(log !== null ? { log } : {}),
+        ...(attempt !== undefined && attempt > current.attempt ? { attempt } : {}),
       })
       .where(eq(modelExecutions.id, id))
       .returning();

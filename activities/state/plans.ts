@@ -44,6 +44,8 @@ export interface PlanUpdate {
   error?: string | null;
   /** when the change happened; now by default. */
   at?: Instant;
+  /** who asked for the cancellation (kept once set). */
+  cancelledBy?: string | null;
 }
 
 export interface PlanRecord {
@@ -57,6 +59,8 @@ export interface PlanRecord {
   finishedAt: string | null;
   error: string | null;
   progress: unknown;
+  /** who cancelled the plan, when someone did. */
+  cancelledBy: string | null;
 }
 
 export interface PlanFilter {
@@ -70,7 +74,15 @@ export interface PlanFilter {
   cursor?: string;
 }
 
-const FINAL: readonly PlanStatus[] = ['applied', 'failed', 'cancelled', 'rejected', 'terminated'];
+/** Statuses a plan never leaves. */
+export const PLAN_FINAL: ReadonlySet<PlanStatus> = new Set([
+  'applied',
+  'failed',
+  'cancelled',
+  'rejected',
+  'terminated',
+]);
+const FINAL: readonly PlanStatus[] = [...PLAN_FINAL];
 
 export const PLAN_TRANSITIONS: TransitionTable<PlanStatus> = {
   pending: ['queued', 'applying', 'failed', 'cancelled', 'rejected'],
@@ -135,13 +147,19 @@ export async function updatePlan(db: StateDb, id: string, update: PlanUpdate): P
   const progress = update.progress === undefined ? undefined : requireJson('progress', update.progress);
   const error = optionalMessage('error', update.error);
   const at = update.at === undefined ? new Date() : toDate('at', update.at);
-  if (status === undefined && progress === undefined && error === null) {
-    throw new Error(`plan "${id}" update must change status, progress or error`);
+  const cancelledBy = optionalMessage('cancelledBy', update.cancelledBy);
+  if (status === undefined && progress === undefined && error === null && cancelledBy === null) {
+    throw new Error(`plan "${id}" update must change status, progress, error or who cancelled it`);
   }
 
   return db.transaction(async (tx) => {
     const current = (await tx.select().from(plans).where(eq(plans.id, id)).for('update'))[0];
     if (!current) throw new Error(`unknown plan "${id}"`);
+    if (cancelledBy !== null && current.cancelledBy === null) {
+      await tx.update(plans).set({ cancelledBy }).where(eq(plans.id, id));
+      current.cancelledBy = cancelledBy;
+      if (status === undefined && progress === undefined && error === null) return toRecord(current);
+    }
     const moves =
       status !== undefined && checkTransition('plan', id, current.status, status, PLAN_TRANSITIONS);
     if (!moves && FINAL.includes(current.status)) {
@@ -198,5 +216,6 @@ function toRecord(row: PlanRow): PlanRecord {
     finishedAt: iso(row.finishedAt),
     error: row.error,
     progress: row.progress ?? null,
+    cancelledBy: row.cancelledBy,
   };
 }

@@ -54,6 +54,8 @@ export interface RunRecord {
   triggeredBy: string | null;
   error: string | null;
   skipReason: string | null;
+  /** who cancelled the run, when someone did. */
+  cancelledBy: string | null;
 }
 
 export interface RunStatusDetails {
@@ -61,6 +63,8 @@ export interface RunStatusDetails {
   at?: Instant;
   error?: string | null;
   skipReason?: string | null;
+  /** who asked for the cancellation (recorded with any status, kept once set). */
+  cancelledBy?: string | null;
   /** replaces the list of models the run covers. */
   models?: string[];
 }
@@ -77,7 +81,15 @@ export interface RunFilter {
   cursor?: string;
 }
 
-const FINAL: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'skipped', 'terminated'];
+/** Statuses a run never leaves. */
+export const RUN_FINAL: ReadonlySet<RunStatus> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'skipped',
+  'terminated',
+]);
+const FINAL: readonly RunStatus[] = [...RUN_FINAL];
 
 export const RUN_TRANSITIONS: TransitionTable<RunStatus> = {
   queued: ['running', 'succeeded', 'failed', 'cancelled', 'skipped', 'terminated'],
@@ -156,10 +168,15 @@ export async function updateRunStatus(
   const error = optionalMessage('error', details.error);
   const skipReason = optionalMessage('skipReason', details.skipReason);
   const models = details.models === undefined ? undefined : requireTextList('models', details.models);
+  const cancelledBy = optionalMessage('cancelledBy', details.cancelledBy);
 
   return db.transaction(async (tx) => {
     const current = (await tx.select().from(runs).where(eq(runs.id, id)).for('update'))[0];
     if (!current) throw new Error(`unknown run "${id}"`);
+    if (cancelledBy !== null && current.cancelledBy === null) {
+      await tx.update(runs).set({ cancelledBy }).where(eq(runs.id, id));
+      current.cancelledBy = cancelledBy;
+    }
     if (!checkTransition('run', id, current.status, status, RUN_TRANSITIONS)) return toRecord(current);
     const updated = await tx
       .update(runs)
@@ -219,5 +236,6 @@ function toRecord(row: RunRow): RunRecord {
     triggeredBy: row.triggeredBy,
     error: row.error,
     skipReason: row.skipReason,
+    cancelledBy: row.cancelledBy,
   };
 }

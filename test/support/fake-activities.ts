@@ -3,7 +3,7 @@
  * record every call so tests can assert what the workflows asked for and when (in workflow time).
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import type {
   BatchCompletion,
   ExecutorActivities,
@@ -16,7 +16,16 @@ import type {
   SchedulerActivities,
   SkipRecord,
 } from '../../activities/contracts.ts';
+import { TASK_QUEUES } from '../../activities/contracts.ts';
+import { RetryableEngineError, SqlExecutionError } from '../../activities/engines/errors.ts';
+import { AuditFailedError } from '../../activities/execution/audit-failed-error.ts';
+import { toActivityFailure } from '../../activities/executor/failure.ts';
+import { GatewayNotConfiguredError } from '../../activities/executor/gateway-not-configured-error.ts';
+import { MemoryLimitError } from '../../activities/executor/memory-limit-error.ts';
+import { closedRuns } from '../../activities/scheduler/closed-runs.ts';
 import type { ScheduledModel } from '../../core/schedule.ts';
+
+const HOUR = 3_600_000;
 
 export function scheduled(
   name: string,
@@ -50,12 +59,38 @@ export class FakeScheduler {
   planSchedules = new Map<string, ScheduledModel[]>();
   /** when false, ticks find nothing to do and start no run. */
   produceWork = true;
-  /** runs reported closed by `closedRuns`. */
+  /** runs reported closed by `closedRuns` (without a Temporal client to ask). */
   closed = new Set<string>();
+  /** the models each plan backfills (default: the first model), by plan id. */
+  planBackfill = new Map<string, string[]>();
+  /**
+   * when set, the scheduler keeps each model's completed hourly intervals since this instant, and a
+   * run is due exactly the missing ones (otherwise every run is due the hour before now).
+   */
+  intervalsSince: number | undefined;
+  /** completed hourly interval starts, by model. */
+  completed = new Map<string, Set<number>>();
+  /** answers `closedRuns` from this Temporal client, as production does. */
+  temporal: Client | undefined;
   private executionSeq = 0;
 
   constructor(models: ScheduledModel[]) {
     this.models = models;
+  }
+
+  /** the hours `model` misses since `intervalsSince`, or the hour before `now` without it. */
+  private dueBatches(model: string, now: number): Array<[number, number]> {
+    if (this.intervalsSince === undefined) return [[now - HOUR, now]];
+    const done = this.completed.get(model) ?? new Set<number>();
+    const batches: Array<[number, number]> = [];
+    for (let t = this.intervalsSince; t + HOUR <= now; t += HOUR)
+      if (!done.has(t)) batches.push([t, t + HOUR]);
+    return batches;
+  }
+
+  /** the hours completed for `model`, in order. */
+  completedHours(model: string): number[] {
+    return [...(this.completed.get(model) ?? [])].sort((a, b) => a - b);
   }
 
   activities(): SchedulerActivities {
@@ -64,16 +99,20 @@ export class FakeScheduler {
       findDueWork: async ({ models, now }) => {
         this.dueCalls.push({ now, models: [...models].sort() });
         if (!this.produceWork) return [];
-        return models.map((name): ModelWork => {
+        const work = models.map((name): ModelWork => {
           const m = this.models.find((x) => x.name === name)!;
           return {
             model: name,
             snapshotId: m.snapshotId,
             gateway: m.gateway,
             dependsOn: m.dependsOn.filter((d) => models.includes(d)),
-            batches: [[now - 3_600_000, now]],
+            batches: this.dueBatches(name, now),
           };
         });
+        const due = work.filter((w) => w.batches.length > 0).map((w) => w.model);
+        return work
+          .filter((w) => w.batches.length > 0)
+          .map((w) => ({ ...w, dependsOn: w.dependsOn.filter((d) => due.includes(d)) }));
       },
       clearIntervals: async ({ models, start, end }) => {
         this.cleared.push({ models: [...models].sort(), start, end });
@@ -92,6 +131,11 @@ export class FakeScheduler {
       }),
       completeBatch: async (c) => {
         this.completions.push(c);
+        if (c.status === 'succeeded' && c.interval) {
+          const done = this.completed.get(c.model) ?? new Set<number>();
+          for (let t = c.interval[0]; t < c.interval[1]; t += HOUR) done.add(t);
+          this.completed.set(c.model, done);
+        }
       },
       recordSkips: async (skips) => {
         this.skips.push(...skips);
@@ -99,20 +143,25 @@ export class FakeScheduler {
       recordPauseChange: async (change) => {
         this.pauseChanges.push(change);
       },
-      closedRuns: async (ids) => ids.filter((id) => this.closed.has(id)),
+      closedRuns: async (ids) =>
+        this.temporal ? closedRuns(this.temporal, ids) : ids.filter((id) => this.closed.has(id)),
       beginPlan: async ({ planId, environment }): Promise<PlanWork> => {
         this.plansBegun.push(planId);
+        const names = this.planBackfill.get(planId) ?? this.models.slice(0, 1).map((m) => m.name);
         return {
           planId,
           environment,
           tables: [],
-          backfill: this.models.slice(0, 1).map((m) => ({
-            model: m.name,
-            snapshotId: `${m.name}@${planId}`,
-            gateway: m.gateway,
-            dependsOn: [],
-            batches: [[0, 3_600_000]],
-          })),
+          backfill: names.map((name) => {
+            const m = this.models.find((x) => x.name === name)!;
+            return {
+              model: m.name,
+              snapshotId: `${m.name}@${planId}`,
+              gateway: m.gateway,
+              dependsOn: m.dependsOn.filter((d) => names.includes(d)),
+              batches: [[0, 3_600_000]],
+            };
+          }),
           views: [
             {
               gateway: 'warehouse',
@@ -131,16 +180,52 @@ export class FakeScheduler {
   }
 }
 
+/** The ways an executor's batch fails, each raised as the real executor raises it. */
+export type BatchFailure = 'sql' | 'audit' | 'non-retryable' | 'retryable' | 'memory';
+
+/** The error an engine or the executor raises for each kind of failure. */
+function failureOf(kind: BatchFailure, model: string): Error {
+  switch (kind) {
+    case 'sql':
+      return new SqlExecutionError({
+        gateway: 'warehouse',
+        engineMessage: `relation "raw.${model}_source" does not exist`,
+        label: model,
+        statement: `insert into ${model} select * from raw.${model}_source`,
+        statementIndex: 0,
+      });
+    case 'audit':
+      return new AuditFailedError('not_null', model, 3, 'warehouse');
+    case 'non-retryable':
+      return new GatewayNotConfiguredError('warehouse', 'fake-executor', [], TASK_QUEUES.run);
+    case 'retryable':
+      return new RetryableEngineError('CONNECTION_LOST', 'connection to the warehouse was lost', 'warehouse');
+    case 'memory':
+      return new MemoryLimitError(
+        `executor fake-executor stopped ${model}: memory limit of 64 MB passed`,
+        'fake-executor',
+        model,
+        64,
+        80,
+      );
+  }
+}
+
 /**
  * Executor stand-in: every batch succeeds at once, except for held models, whose execution stays in
- * progress (heartbeating, as a real executor does) until the test releases it. The time-skipping
- * server does not skip time while an activity is in progress, so tests hold models only across short
- * real-time waits.
+ * progress (heartbeating, as a real executor does) until the test releases it, and failing models,
+ * which fail on every attempt the way the real executor fails (the same error classes, turned into
+ * Temporal failures by the executor's own mapping). The time-skipping server does not skip time
+ * while an activity is in progress, so tests hold models only across short real-time waits.
  */
 export class FakeExecutor {
-  executed: Array<{ model: string; at: number }> = [];
+  executed: Array<{ model: string; at: number; attempt: number }> = [];
+  /** executions cancelled while they ran. */
+  cancelled: string[] = [];
+  /** each view swap: the environment and the models whose views it pointed at new snapshots. */
+  promoted: Array<{ environment: string; models: string[] }> = [];
   private gates = new Map<string, { promise: Promise<void>; open: () => void }>();
-  failures = new Map<string, string>();
+  private failing = new Map<string, BatchFailure>();
 
   hold(model: string): void {
     let open!: () => void;
@@ -155,6 +240,16 @@ export class FakeExecutor {
     this.gates.delete(model);
   }
 
+  /** the model's batches fail this way from now on, on every attempt. */
+  fail(model: string, kind: BatchFailure): void {
+    this.failing.set(model, kind);
+  }
+
+  /** the model's batches succeed again. */
+  heal(model: string): void {
+    this.failing.delete(model);
+  }
+
   /** releases every model, so a failed test's workers can drain and stop. */
   releaseAll(): void {
     for (const model of [...this.gates.keys()]) this.release(model);
@@ -163,22 +258,29 @@ export class FakeExecutor {
   activities(now: () => number = Date.now): ExecutorActivities {
     return {
       executeBatch: async (batch): Promise<ExecutorReport> => {
+        const context = Context.current();
         const startedAt = now();
-        this.executed.push({ model: batch.model, at: startedAt });
-        const gate = this.gates.get(batch.model);
-        if (gate) {
-          const beat = setInterval(() => Context.current().heartbeat(), 1000);
-          try {
-            await gate.promise;
-          } finally {
-            clearInterval(beat);
+        const attempt = context.info.attempt;
+        this.executed.push({ model: batch.model, at: startedAt, attempt });
+        try {
+          const gate = this.gates.get(batch.model);
+          if (gate) {
+            const beat = setInterval(() => context.heartbeat(), 1000);
+            try {
+              await Promise.race([gate.promise, cancelled(context.cancellationSignal)]);
+            } finally {
+              clearInterval(beat);
+            }
           }
+          const failure = this.failing.get(batch.model);
+          if (failure) throw failureOf(failure, batch.model);
+        } catch (error) {
+          if (context.cancellationSignal.aborted) this.cancelled.push(batch.model);
+          throw toActivityFailure(error, context.cancellationSignal, { attempt, executor: 'fake-executor' });
         }
-        const failure = this.failures.get(batch.model);
-        if (failure) throw ApplicationFailure.nonRetryable(failure, 'SQL_ERROR');
         return {
-          executor: 'fake',
-          attempt: Context.current().info.attempt,
+          executor: 'fake-executor',
+          attempt,
           startedAt,
           finishedAt: now(),
           rowsAffected: 1,
@@ -188,9 +290,19 @@ export class FakeExecutor {
         };
       },
       createPhysicalTables: async () => {},
-      promoteViews: async () => {},
+      promoteViews: async ({ environment, entries }) => {
+        this.promoted.push({ environment, models: entries.map((e) => e.model).sort() });
+      },
       dropViews: async () => {},
-      testConnection: async () => ({ executor: 'fake', latencyMs: 0 }),
+      testConnection: async () => ({ executor: 'fake-executor', latencyMs: 0 }),
     };
   }
+}
+
+/** Rejects once the activity is cancelled. */
+function cancelled(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }
