@@ -38,7 +38,7 @@ export async function computePlan(input: ComputePlanInput): Promise<PlanDiff> {
   const base = await baseEnvironment(db, environment, input.createFrom);
   const current = base === null ? {} : await currentSnapshots(db, base);
 
-  const fingerprints = fingerprintProject(project.models);
+  const fingerprints = fingerprintProject(project.models, project.audits);
   const candidates = project.models.map((model) =>
     snapshotIdOf(model.name, fingerprints[model.name]!.fingerprint),
   );
