@@ -6,12 +6,15 @@
  * Formatting does not count: the query and column types are compared as tokens, without
  * whitespace or comments, with unquoted identifiers and keywords lower-cased (string literals and
  * quoted identifiers are kept exactly). `metadataHash` covers what changes how and when the model
- * runs but not its data (cron, time zone, owner, description, tags, grains, audits, enabled,
- * start, end). Pure code, so workflows can compute fingerprints too.
+ * runs but not its data (cron, time zone, owner, description, tags, grains, enabled, start, end,
+ * and its audits: each one's name and arguments, and for a project audit its definition too, the
+ * query normalised like the model's, `blocking`, `dialect` and `defaults`), as SQLMesh keeps audits
+ * out of the data hash: editing an audit re-runs nothing, but the environment's later executions
+ * run the edited audit. Pure code, so workflows can compute fingerprints too.
  */
 
 import { sha256Hex } from './hash.ts';
-import type { Model } from './project/types.ts';
+import type { Audit, Model } from './project/types.ts';
 import { significant, tokenize } from './sql/tokenize.ts';
 
 export interface ModelFingerprint {
@@ -68,7 +71,7 @@ function canonicalKind(model: Model): unknown {
   }
 }
 
-function metadataDefinition(model: Model): unknown {
+function metadataDefinition(model: Model, audits: Readonly<Record<string, Audit>>): unknown {
   return {
     cron: model.cron,
     cronTz: model.cronTz,
@@ -76,15 +79,31 @@ function metadataDefinition(model: Model): unknown {
     description: model.description ?? null,
     tags: model.tags,
     grains: model.grains,
-    audits: model.audits.map((a) => [
-      a.name,
-      Object.entries(a.args)
-        .map(([k, v]) => [k, normalizeSql(v)])
-        .sort(([x], [y]) => (x! < y! ? -1 : x! > y! ? 1 : 0)),
-    ]),
+    audits: model.audits.map((a) => {
+      const reference = [a.name, canonicalArguments(a.args)];
+      // A project audit (which may take a built-in's name) is part of the model's metadata; a
+      // built-in is sluice's own template, named by the reference alone.
+      const own = audits[a.name];
+      return own ? [...reference, auditDefinition(own)] : reference;
+    }),
     enabled: model.enabled,
     start: model.start.raw,
     end: model.end?.raw ?? null,
+  };
+}
+
+function canonicalArguments(args: Readonly<Record<string, string>>): unknown {
+  return Object.entries(args)
+    .map(([k, v]) => [k, normalizeSql(v)])
+    .sort(([x], [y]) => (x! < y! ? -1 : x! > y! ? 1 : 0));
+}
+
+function auditDefinition(audit: Audit): unknown {
+  return {
+    query: normalizeSql(audit.query),
+    blocking: audit.blocking,
+    dialect: audit.dialect ?? null,
+    defaults: canonicalArguments(audit.defaults),
   };
 }
 
@@ -93,10 +112,14 @@ function hash(value: unknown): string {
 }
 
 /**
- * Fingerprints of every model, keyed by name. Parents that are not among `models` are ignored;
- * throws when the models depend on each other in a cycle (a loaded project never does).
+ * Fingerprints of every model, keyed by name, with `audits` the project's audits by name (the
+ * metadata hash covers the ones a model references). Parents that are not among `models` are
+ * ignored; throws when the models depend on each other in a cycle (a loaded project never does).
  */
-export function fingerprintProject(models: readonly Model[]): Record<string, ModelFingerprint> {
+export function fingerprintProject(
+  models: readonly Model[],
+  audits: Readonly<Record<string, Audit>>,
+): Record<string, ModelFingerprint> {
   const byName = new Map(models.map((m) => [m.name, m]));
   const result: Record<string, ModelFingerprint> = {};
   const visiting = new Set<string>();
@@ -113,7 +136,7 @@ export function fingerprintProject(models: readonly Model[]): Record<string, Mod
     visiting.delete(model.name);
     result[model.name] = {
       fingerprint: hash(dataDefinition(model, parents)),
-      metadataHash: hash(metadataDefinition(model)),
+      metadataHash: hash(metadataDefinition(model, audits)),
     };
     return result[model.name]!.fingerprint;
   };

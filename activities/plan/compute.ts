@@ -4,6 +4,12 @@
  * to. An environment that does not exist yet is compared with the one it is created from (prod by
  * default, as `sqlmesh plan dev` does), so a new environment over an unchanged project is a
  * virtual update.
+ *
+ * A snapshot never changes, so its stored metadata hash is the one of the plan that created it. A
+ * later plan may have changed the model's metadata only (cron, audits, ...) and kept the snapshot:
+ * the metadata the environment runs with is then that of the project stored with the plan that
+ * last promoted it (as activities/scheduler/environment-models.ts reads it), and that is what the
+ * project is compared with. Otherwise a metadata change would show in every plan after it too.
  */
 import { fingerprintProject } from '../../core/fingerprint.ts';
 import { PROD_ENVIRONMENT, validateEnvironmentName } from '../../core/naming.ts';
@@ -11,8 +17,10 @@ import { diffProject, snapshotIdOf } from '../../core/plan/diff.ts';
 import type { CurrentSnapshots, PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
+import { readStoredProject } from '../scheduler/stored-project.ts';
 import { environmentSnapshotMap, getEnvironment } from '../state/environments.ts';
 import { completedIntervals } from '../state/intervals.ts';
+import { getPlan, getPlanProject } from '../state/plans.ts';
 import { getSnapshots } from '../state/snapshots.ts';
 
 export interface ComputePlanInput {
@@ -38,7 +46,7 @@ export async function computePlan(input: ComputePlanInput): Promise<PlanDiff> {
   const base = await baseEnvironment(db, environment, input.createFrom);
   const current = base === null ? {} : await currentSnapshots(db, base);
 
-  const fingerprints = fingerprintProject(project.models);
+  const fingerprints = fingerprintProject(project.models, project.audits);
   const candidates = project.models.map((model) =>
     snapshotIdOf(model.name, fingerprints[model.name]!.fingerprint),
   );
@@ -74,11 +82,15 @@ async function baseEnvironment(
   return createFrom;
 }
 
-/** The environment's snapshot map with each snapshot's fingerprints and stored definition. */
+/**
+ * The environment's snapshot map with each snapshot's fingerprints and stored definition, and the
+ * metadata hash each model runs with now.
+ */
 async function currentSnapshots(db: StateDb, environment: string): Promise<CurrentSnapshots> {
   const map = await environmentSnapshotMap(db, environment);
   const records = await getSnapshots(db, Object.values(map));
   const byId = new Map(records.map((record) => [record.id, record]));
+  const promoted = await promotedMetadataHashes(db, environment, map);
   const current: CurrentSnapshots = {};
   for (const [model, id] of Object.entries(map)) {
     const record = byId.get(id);
@@ -86,9 +98,40 @@ async function currentSnapshots(db: StateDb, environment: string): Promise<Curre
     current[model] = {
       snapshotId: id,
       fingerprint: record.fingerprint,
-      metadataHash: record.metadataHash,
+      metadataHash: promoted[model] ?? record.metadataHash,
       definition: record.definition,
     };
   }
   return current;
+}
+
+/**
+ * Metadata hashes of the models that the plan which last promoted the environment maps to the
+ * snapshots the environment maps them to, computed from the project stored with that plan. Empty
+ * when there is no such plan or it was stored without a readable project.
+ */
+async function promotedMetadataHashes(
+  db: StateDb,
+  environment: string,
+  map: Readonly<Record<string, string>>,
+): Promise<Record<string, string>> {
+  const planId = (await getEnvironment(db, environment))?.planId ?? null;
+  if (planId === null) return {};
+  const plan = await getPlan(db, planId);
+  const stored = plan ? await getPlanProject(db, planId) : null;
+  if (!plan || stored === null) return {};
+  let project: Project;
+  try {
+    project = readStoredProject(stored, planId);
+  } catch {
+    return {};
+  }
+  const snapshotMap = (plan.diff as PlanDiff).snapshotMap;
+  const fingerprints = fingerprintProject(project.models, project.audits);
+  const hashes: Record<string, string> = {};
+  for (const model of project.models) {
+    const hash = fingerprints[model.name]?.metadataHash;
+    if (hash !== undefined && snapshotMap[model.name] === map[model.name]) hashes[model.name] = hash;
+  }
+  return hashes;
 }

@@ -25,7 +25,7 @@ export async function storePlanSnapshots(
   const ids = diff.newSnapshots.map((snapshot) => snapshot.snapshotId);
   const stored = new Set((await getSnapshots(db, ids)).map((record) => record.id));
   const byName = new Map(project.models.map((model) => [model.name, model]));
-  const fingerprints = fingerprintProject(project.models);
+  const fingerprints = fingerprintProject(project.models, project.audits);
   const inputs: SnapshotInput[] = [];
   for (const snapshot of diff.newSnapshots) {
     if (stored.has(snapshot.snapshotId)) continue;

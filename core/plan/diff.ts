@@ -18,7 +18,7 @@ export interface DiffInput {
   environment: string;
   /** the project's models in dependency order (as `loadProject` returns them). */
   models: readonly Model[];
-  /** fingerprints of `models`, by model name (`fingerprintProject`). */
+  /** fingerprints of `models`, by model name (`fingerprintProject` with the project's audits). */
   fingerprints: Readonly<Record<string, ModelFingerprint>>;
   /** the snapshot map the project is compared with. */
   current: CurrentSnapshots;
@@ -180,6 +180,7 @@ function ownDefinitionChanged(model: Model, current: CurrentSnapshots): boolean 
     held.push(definition);
     pending.push(...definition.dependsOn);
   }
-  const fingerprint = fingerprintProject([...held, model])[model.name];
+  // only the data fingerprint is compared, which audits do not change
+  const fingerprint = fingerprintProject([...held, model], {})[model.name];
   return fingerprint?.fingerprint !== previous.fingerprint;
 }

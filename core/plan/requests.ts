@@ -42,7 +42,7 @@ export function gatewayOf(project: Project, model: Model): string {
  * in the project with the same fingerprint, and no other model is.
  */
 export function checkProjectMatchesDiff(project: Project, diff: PlanDiff): void {
-  const fingerprints = fingerprintProject(project.models);
+  const fingerprints = fingerprintProject(project.models, project.audits);
   const names = new Set(project.models.map((model) => model.name));
   for (const [name, snapshotId] of Object.entries(diff.snapshotMap)) {
     const fingerprint = fingerprints[name];

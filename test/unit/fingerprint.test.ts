@@ -38,7 +38,8 @@ function fingerprints(overrides: Record<string, string> = {}) {
     'models/report.sql': REPORT,
     ...overrides,
   });
-  return fingerprintProject(loadProject(dir, { now: NOW }).models);
+  const project = loadProject(dir, { now: NOW });
+  return fingerprintProject(project.models, project.audits);
 }
 
 describe('fingerprintProject', () => {
@@ -126,11 +127,91 @@ from S.SEED   where ds between @START_DS and @end_ds;
     }
   });
 
+  describe('audits', () => {
+    const AUDIT = `AUDIT (name small_counts, defaults (floor = 0));
+SELECT * FROM @this_model WHERE n < @floor
+`;
+    const audited = (
+      audit: string,
+      report = "owner 'ana', audits (small_counts, unique_values(columns := (n)))",
+    ) =>
+      fingerprints({
+        'audits/small_counts.sql': audit,
+        'models/report.sql': REPORT.replace("owner 'ana'", report),
+      });
+    const withAudits = audited(AUDIT);
+
+    it("changes the metadata hash, not the data, when a project audit's query changes", () => {
+      const changed = audited(AUDIT.replace('n < @floor', 'n <= @floor'));
+      expect(changed['s.report']!.fingerprint).toBe(withAudits['s.report']!.fingerprint);
+      expect(changed['s.report']!.metadataHash).not.toBe(withAudits['s.report']!.metadataHash);
+      expect(changed['s.orders']).toEqual(withAudits['s.orders']);
+    });
+
+    it("ignores the formatting of a project audit's query", () => {
+      const reformatted = audited(`-- counts below the floor
+AUDIT (name small_counts, defaults (floor = 0));
+select *
+  from @THIS_MODEL   /* the whole table */
+  where N < @floor;
+`);
+      expect(reformatted).toEqual(withAudits);
+    });
+
+    it("changes the metadata hash with a project audit's blocking, defaults and arguments", () => {
+      const variants = [
+        audited(AUDIT.replace('defaults (floor = 0)', 'blocking false, defaults (floor = 0)')),
+        audited(AUDIT.replace('defaults (floor = 0)', 'defaults (floor = 1)')),
+        audited(AUDIT, "owner 'ana', audits (small_counts(floor := 5), unique_values(columns := (n)))"),
+      ];
+      for (const changed of variants) {
+        expect(changed['s.report']!.fingerprint).toBe(withAudits['s.report']!.fingerprint);
+        expect(changed['s.report']!.metadataHash).not.toBe(withAudits['s.report']!.metadataHash);
+      }
+    });
+
+    it("changes the metadata hash with a built-in audit's arguments", () => {
+      const changed = audited(
+        AUDIT,
+        "owner 'ana', audits (small_counts, unique_values(columns := (n, label)))",
+      );
+      expect(changed['s.report']!.fingerprint).toBe(withAudits['s.report']!.fingerprint);
+      expect(changed['s.report']!.metadataHash).not.toBe(withAudits['s.report']!.metadataHash);
+      const reformatted = audited(
+        AUDIT,
+        "owner 'ana', audits (small_counts, UNIQUE_VALUES(columns := ( N )))",
+      );
+      expect(reformatted).toEqual(withAudits);
+    });
+
+    it('changes the metadata hash when an audit is added or removed', () => {
+      const removed = audited(AUDIT, "owner 'ana', audits (unique_values(columns := (n)))");
+      const added = audited(
+        AUDIT,
+        "owner 'ana', audits (small_counts, unique_values(columns := (n)), not_null(columns := (n)))",
+      );
+      for (const changed of [removed, added]) {
+        expect(changed['s.report']!.fingerprint).toBe(withAudits['s.report']!.fingerprint);
+        expect(changed['s.report']!.metadataHash).not.toBe(withAudits['s.report']!.metadataHash);
+      }
+    });
+
+    it('leaves models alone that do not reference the edited audit', () => {
+      const unused = fingerprints({ 'audits/small_counts.sql': AUDIT });
+      expect(unused).toEqual(base);
+      const edited = fingerprints({ 'audits/small_counts.sql': AUDIT.replace('n < @floor', 'n <= @floor') });
+      expect(edited).toEqual(base);
+    });
+  });
+
   it('ignores parents that are not among the given models', () => {
     const dir = writeProject({ 'seeds/seed.csv': CSV, 'models/seed.sql': SEED, 'models/orders.sql': ORDERS });
     const models = loadProject(dir, { now: NOW }).models;
-    const alone = fingerprintProject(models.filter((m) => m.name === 's.orders'));
-    expect(alone['s.orders']!.fingerprint).not.toBe(fingerprintProject(models)['s.orders']!.fingerprint);
+    const alone = fingerprintProject(
+      models.filter((m) => m.name === 's.orders'),
+      {},
+    );
+    expect(alone['s.orders']!.fingerprint).not.toBe(fingerprintProject(models, {})['s.orders']!.fingerprint);
   });
 });
 

@@ -8,6 +8,69 @@ import { startTimeSkippingServer } from '../support/temporal.ts';
 import { createHarness } from '../support/workflow-harness.ts';
 
 const DAY = 86_400_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The wall clock of `zone` at instant `t`, read with Intl (independently of sluice's own time zone
+ * arithmetic): the local date (YYYY-MM-DD), the local time (HH:MM) and the UTC offset in ms.
+ */
+function wallClock(zone: string, t: number): { date: string; time: string; offset: number } {
+  let format = formats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formats.set(zone, format);
+  }
+  const parts = format.formatToParts(new Date(t));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)!.value;
+  const asUtc = Date.UTC(
+    Number(part('year')),
+    Number(part('month')) - 1,
+    Number(part('day')),
+    Number(part('hour')),
+    Number(part('minute')),
+    Number(part('second')),
+  );
+  return {
+    date: `${part('year')}-${part('month')}-${part('day')}`,
+    time: `${part('hour')}:${part('minute')}`,
+    offset: asUtc - (t - (((t % 1000) + 1000) % 1000)),
+  };
+}
+
+/**
+ * The first instant after `after` at which `zone`'s UTC offset moves in `direction` (+1: clocks go
+ * forward, -1: they go back), on a local day that begins after `after`, and that day. Scans hour by
+ * hour, then narrows the change down to the minute.
+ */
+function nextTransition(zone: string, after: number, direction: 1 | -1): { at: number; day: string } {
+  const startDay = wallClock(zone, after).date;
+  let t = after - (after % HOUR) + HOUR;
+  for (let limit = t + 400 * DAY; t < limit; t += HOUR) {
+    const change = wallClock(zone, t).offset - wallClock(zone, t - HOUR).offset;
+    if (Math.sign(change) !== direction) continue;
+    let [before, at] = [t - HOUR, t];
+    while (at - before > MINUTE) {
+      const mid = before + Math.floor((at - before) / 2 / MINUTE) * MINUTE;
+      if (wallClock(zone, mid).offset === wallClock(zone, before).offset) before = mid;
+      else at = mid;
+    }
+    const day = wallClock(zone, at).date;
+    if (day > startDay) return { at, day };
+  }
+  throw new Error(`no offset change in ${zone} within 400 days after ${new Date(after).toISOString()}`);
+}
 
 describe('environment workflow over a simulated year', () => {
   let env: TestWorkflowEnvironment;
@@ -37,7 +100,12 @@ describe('environment workflow over a simulated year', () => {
         args: [{ environment: 'year', searchAttributes: false, maxHistoryEvents: 400 }],
       });
       const start = await env.currentTimeMs();
-      await env.sleep(366 * DAY);
+      // The next spring-forward day in New York and fall-back day in London after the start, wherever
+      // the test server's clock begins; the simulated year is stretched to cover both when needed.
+      const springForward = nextTransition('America/New_York', start, 1);
+      const fallBack = nextTransition('Europe/London', start, -1);
+      const span = Math.max(366 * DAY, Math.max(springForward.at, fallBack.at) + 2 * DAY - start);
+      await env.sleep(span);
       const end = await env.currentTimeMs();
 
       for (const m of models) {
@@ -51,16 +119,27 @@ describe('environment workflow over a simulated year', () => {
           expect(t - expected[i]!).toBeLessThan(1000);
         });
       }
-      const ny = scheduler.dueCalls
-        .filter((c) => c.models.includes('ny.daily'))
-        .map((c) => c.now - (c.now % 1000));
-      // Spring forward 2027-03-14 in New York: 02:30 does not exist, the tick fires once at 03:00 EDT.
-      expect(ny).toContain(Date.UTC(2027, 2, 14, 7, 0));
-      expect(ny.filter((t) => new Date(t).toISOString().startsWith('2027-03-14'))).toHaveLength(1);
-      // Fall back 2027-10-31 in London: 01:30 happens twice, the tick fires once.
-      const london = scheduler.dueCalls.filter((c) => c.models.includes('london.daily')).map((c) => c.now);
-      expect(london.filter((t) => new Date(t).toISOString().startsWith('2027-10-31'))).toHaveLength(1);
-      expect(london.filter((t) => new Date(t).toISOString().startsWith('2027-10-31T00:30'))).toHaveLength(1);
+      const wokeAt = (model: string) =>
+        scheduler.dueCalls.filter((c) => c.models.includes(model)).map((c) => c.now - (c.now % 1000));
+
+      // Spring forward in New York: 02:30 does not exist that day, the tick fires once, at the end of
+      // the gap (03:00 EDT).
+      const ny = wokeAt('ny.daily');
+      expect(wallClock('America/New_York', springForward.at).time).toBe('03:00');
+      expect(ny.filter((t) => wallClock('America/New_York', t).date === springForward.day)).toEqual([
+        springForward.at,
+      ]);
+      // Fall back in London: 01:30 happens twice that day, the tick fires once, at the first one.
+      const london = wokeAt('london.daily');
+      const halfPastOne: number[] = [];
+      for (let t = fallBack.at - 3 * HOUR; t < fallBack.at + 3 * HOUR; t += MINUTE) {
+        const wall = wallClock('Europe/London', t);
+        if (wall.date === fallBack.day && wall.time === '01:30') halfPastOne.push(t);
+      }
+      expect(halfPastOne).toHaveLength(2);
+      expect(london.filter((t) => wallClock('Europe/London', t).date === fallBack.day)).toEqual([
+        halfPastOne[0],
+      ]);
 
       // Long life: the workflow continued as new, and no run's history grew past the limit.
       const { historyLength, runId } = await handle.describe();

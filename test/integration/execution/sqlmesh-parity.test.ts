@@ -54,7 +54,7 @@ describe.each(WAREHOUSES)('SQLMesh parity of executed models on %s', (type) => {
 
   /** Executes every model (in order) into the tables its fingerprint names; returns model → table. */
   async function backfill(models: Model[]): Promise<Record<string, string>> {
-    const fingerprints = fingerprintProject(models);
+    const fingerprints = fingerprintProject(models, project.audits);
     const tables = Object.fromEntries(
       models.map((m) => [m.name, physicalTable(m.name, fingerprints[m.name]!.fingerprint).qualified]),
     );
@@ -109,8 +109,8 @@ describe.each(WAREHOUSES)('SQLMesh parity of executed models on %s', (type) => {
     );
     expect(changed.some((m, i) => m.query !== project.models[i]!.query)).toBe(true);
     const tables = await backfill(changed);
-    const prodFingerprints = fingerprintProject(project.models);
-    const devFingerprints = fingerprintProject(changed);
+    const prodFingerprints = fingerprintProject(project.models, project.audits);
+    const devFingerprints = fingerprintProject(changed, project.audits);
     expect(devFingerprints['sqlmesh_example.seed_model']).toEqual(
       prodFingerprints['sqlmesh_example.seed_model'],
     );

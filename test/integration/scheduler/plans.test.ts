@@ -9,10 +9,12 @@ import {
 import { environmentSnapshotMap } from '../../../activities/state/environments.ts';
 import { getPlan } from '../../../activities/state/plans.ts';
 import { getRun } from '../../../activities/state/runs.ts';
+import { planChangesSomething } from '../../../api/environment-commands.ts';
+import type { ExecutionRequest } from '../../../core/execution/request.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
 import { createSchedulerProject, day, EVENTS, NOW, type SchedulerProject } from './project.ts';
-import { applyPlanWork, failureOf, overTheWire, rows, runWork } from './support.ts';
+import { applyPlanWork, execute, failureOf, overTheWire, rows, runWork } from './support.ts';
 
 describe.each(DRIVERS)('plans through the scheduler activities (state on %s)', (driver) => {
   const state = useStateDb(driver, 'scheduler_plans');
@@ -148,6 +150,9 @@ describe.each(DRIVERS)('plans through the scheduler activities (state on %s)', (
     });
     const events = schedule.find((m) => m.name === 'src.events')!;
     expect(events).toMatchObject({ cron: '0 6 * * *', snapshotId: first.diff.snapshotMap['src.events'] });
+    const again = await plan();
+    expect(again.diff.metadataOnly).toEqual([]);
+    expect(planChangesSomething(again.diff)).toBe(false);
     const at = (iso: string) =>
       activities.findDueWork({ environment: 'prod', models: ['src.events'], now: Date.parse(iso) });
     expect((await at('2024-01-09T05:59:00Z'))[0]?.batches).toEqual([[day(6), day(8)]]);
@@ -155,5 +160,77 @@ describe.each(DRIVERS)('plans through the scheduler activities (state on %s)', (
       [day(6), day(8)],
       [day(8), day(9)],
     ]);
+  });
+
+  it('runs the edited audit after a plan that only changed an audit', async () => {
+    const first = await apply();
+    project.write(
+      'audits/positive_values.sql',
+      `AUDIT (
+  name positive_values
+);
+
+-- at least 70 from now on
+SELECT * FROM @this_model WHERE v10 < 70
+`,
+    );
+    const second = await plan();
+    expect(second.diff.metadataOnly).toEqual(['mart.daily']);
+    expect([...second.diff.directlyModified, ...second.diff.indirectlyModified]).toEqual([]);
+    expect(second.diff.snapshotMap).toEqual(first.diff.snapshotMap);
+    expect(planChangesSomething(second.diff)).toBe(true);
+    const work = await activities.beginPlan({ planId: second.planId, environment: 'prod' });
+    expect(work.backfill).toEqual([]);
+    await applyPlanWork(activities, engines, work);
+    await activities.finishPlan({ planId: second.planId, environment: 'prod', status: 'applied' });
+
+    const again = await plan();
+    expect(again.diff.metadataOnly).toEqual([]);
+    expect(planChangesSomething(again.diff)).toBe(false);
+
+    // The 6th to the 8th are due on the 9th: v10 is 60, 70 and 80, so the edited audit finds one row.
+    const later = Date.parse('2024-01-09T00:30:00Z');
+    const due = await activities.findDueWork({
+      environment: 'prod',
+      models: ['src.events', 'mart.daily'],
+      now: later,
+    });
+    expect(due.map((w) => w.model)).toEqual(['src.events', 'mart.daily']);
+    const runId = 'sluice-run-prod-20240109T0000Z';
+    await activities.recordRunStarted({
+      runId,
+      environment: 'prod',
+      trigger: 'schedule',
+      scheduledAt: day(9),
+      models: due.map((w) => w.model),
+    });
+    await runWork({
+      activities,
+      engines,
+      runId,
+      environment: 'prod',
+      scheduledAt: day(9),
+      work: due.slice(0, 1),
+    });
+    const daily = due[1]!;
+    const prepared = overTheWire(
+      await activities.prepareBatch({
+        runId,
+        environment: 'prod',
+        model: daily.model,
+        snapshotId: daily.snapshotId,
+        interval: daily.batches[0]!,
+        scheduledAt: day(9),
+      }),
+    );
+    const { audits } = prepared.request as ExecutionRequest;
+    expect(audits.map((a) => [a.name, a.blocking])).toEqual([['positive_values', true]]);
+    expect(audits[0]!.sql).toContain('v10 < 70');
+    expect(audits[0]!.sql).not.toContain('v10 <= 0');
+    await execute(engines, prepared).then(
+      () => expect.unreachable('the edited audit finds a row'),
+      (error: Error) =>
+        expect(error.message).toBe('audit "positive_values" failed for model "mart.daily": 1 offending row'),
+    );
   });
 });

@@ -3,7 +3,7 @@ import { fingerprintProject } from '../../../core/fingerprint.ts';
 import type { Interval } from '../../../core/intervals.ts';
 import { diffProject, snapshotIdOf } from '../../../core/plan/diff.ts';
 import type { CurrentSnapshots } from '../../../core/plan/types.ts';
-import type { Model } from '../../../core/project/types.ts';
+import type { Audit, Model } from '../../../core/project/types.ts';
 import { DAY, incremental, model, t } from './models.ts';
 
 const NOW = t('2024-01-10T06:00:00Z');
@@ -28,9 +28,13 @@ function project(): Model[] {
   ];
 }
 
-/** The snapshot map an environment has after applying `models`. */
-function mapOf(models: readonly Model[], withDefinitions = true): CurrentSnapshots {
-  const fingerprints = fingerprintProject(models);
+/** The snapshot map an environment has after applying `models` (with the project's `audits`). */
+function mapOf(
+  models: readonly Model[],
+  withDefinitions = true,
+  audits: Record<string, Audit> = {},
+): CurrentSnapshots {
+  const fingerprints = fingerprintProject(models, audits);
   return Object.fromEntries(
     models.map((m) => {
       const { fingerprint, metadataHash } = fingerprints[m.name]!;
@@ -57,12 +61,13 @@ function diff(
     end?: number;
     now?: number;
     base?: string | null;
+    audits?: Record<string, Audit>;
   } = {},
 ) {
   return diffProject({
     environment: extra.environment ?? 'prod',
     models,
-    fingerprints: fingerprintProject(models),
+    fingerprints: fingerprintProject(models, extra.audits ?? {}),
     current,
     completed: extra.completed ?? {},
     now: extra.now ?? NOW,
@@ -196,6 +201,79 @@ describe('diffProject', () => {
     expect(result.directlyModified).toEqual([]);
     expect(result.newSnapshots).toEqual([]);
     expect(result.virtualUpdateOnly).toBe(true);
+  });
+
+  describe('audits', () => {
+    const audit = (query: string): Record<string, Audit> => ({
+      few_rows: {
+        name: 'few_rows',
+        query,
+        blocking: true,
+        defaults: {},
+        location: { file: 'audits/few_rows.sql', line: 1 },
+      },
+    });
+    const QUERY = 'SELECT * FROM @this_model WHERE n < @floor';
+    const before = replace(project(), 'mart.daily', {
+      audits: [
+        { name: 'few_rows', args: { floor: '1' } },
+        { name: 'not_null', args: { columns: '(ds)' } },
+      ],
+    });
+    const current = mapOf(before, true, audit(QUERY));
+    const auditsOf = (models: Model[]) => models.find((m) => m.name === 'mart.daily')!.audits;
+
+    /** Expects `after` (with `audits`) to be a metadata-only change of mart.daily. */
+    function expectMetadataChange(after: Model[], audits: Record<string, Audit>) {
+      const result = diff(after, current, { audits });
+      expect(result.metadataOnly).toEqual(['mart.daily']);
+      expect(result.directlyModified).toEqual([]);
+      expect(result.indirectlyModified).toEqual([]);
+      expect(result.newSnapshots).toEqual([]);
+      expect(result.backfill).toEqual([]);
+      expect(result.snapshotMap).toEqual(result.previousSnapshotMap);
+    }
+
+    it('an unchanged audit changes nothing, nor does reformatting its query', () => {
+      for (const query of [
+        QUERY,
+        `-- rows under the floor\nselect *\n  from @THIS_MODEL /* all of it */\n  where N < @floor`,
+      ]) {
+        const result = diff(before, current, { audits: audit(query) });
+        expect(result.metadataOnly, query).toEqual([]);
+        expect(result.unchanged, query).toEqual(before.map((m) => m.name));
+      }
+    });
+
+    it('an edited project audit query is a metadata change of the models that use it', () => {
+      expectMetadataChange(before, audit(QUERY.replace('n < @floor', 'n <= @floor')));
+    });
+
+    it("a built-in or project audit's changed argument is a metadata change", () => {
+      const builtin = replace(before, 'mart.daily', {
+        audits: [
+          { name: 'few_rows', args: { floor: '1' } },
+          { name: 'not_null', args: { columns: '(ds, n)' } },
+        ],
+      });
+      expectMetadataChange(builtin, audit(QUERY));
+      const own = replace(before, 'mart.daily', {
+        audits: [
+          { name: 'few_rows', args: { floor: '2' } },
+          { name: 'not_null', args: { columns: '(ds)' } },
+        ],
+      });
+      expectMetadataChange(own, audit(QUERY));
+    });
+
+    it('an added or removed audit is a metadata change', () => {
+      const removed = replace(before, 'mart.daily', { audits: auditsOf(before).slice(0, 1) });
+      expectMetadataChange(removed, audit(QUERY));
+      const added = replace(before, 'mart.daily', {
+        audits: [...auditsOf(before), { name: 'unique_values', args: { columns: '(ds)' } }],
+      });
+      expectMetadataChange(added, audit(QUERY));
+    });
   });
 
   it('a removed model leaves the snapshot map and changes no data', () => {

@@ -24,7 +24,7 @@ const models: Model[] = [
 ];
 
 function mapOf(list: Model[]): CurrentSnapshots {
-  const fingerprints = fingerprintProject(list);
+  const fingerprints = fingerprintProject(list, {});
   return Object.fromEntries(
     list.map((m) => {
       const f = fingerprints[m.name]!;
@@ -37,7 +37,7 @@ const plan = (list: Model[], current: CurrentSnapshots, environment = 'prod', ba
   diffProject({
     environment,
     models: list,
-    fingerprints: fingerprintProject(list),
+    fingerprints: fingerprintProject(list, {}),
     current,
     completed: {},
     now: NOW,
@@ -104,7 +104,7 @@ describe('formatPlanDiff', () => {
     const diff = diffProject({
       environment: 'dev',
       models,
-      fingerprints: fingerprintProject(models),
+      fingerprints: fingerprintProject(models, {}),
       current: mapOf(models.slice(0, 1)),
       completed: {},
       now: NOW,

@@ -43,7 +43,7 @@ const base = [
 ];
 
 function mapOf(models: Model[]): CurrentSnapshots {
-  const fingerprints = fingerprintProject(models);
+  const fingerprints = fingerprintProject(models, {});
   return Object.fromEntries(
     models.map((m) => {
       const f = fingerprints[m.name]!;
@@ -56,7 +56,7 @@ function plan(models: Model[], current: CurrentSnapshots = {}, environment = 'pr
   return diffProject({
     environment,
     models,
-    fingerprints: fingerprintProject(models),
+    fingerprints: fingerprintProject(models, {}),
     current,
     completed: {},
     now: NOW,
