@@ -180,9 +180,17 @@ export interface SchedulerActivities {
     environment: string;
     models: string[];
     now: number;
+    /**
+     * a restatement run's requested range (as given to `clearIntervals`): each model runs only
+     * inside the range it restates, without lookback.
+     */
     restrict?: { start: number; end: number };
   }): Promise<ModelWork[]>;
-  /** clears completed intervals in the range for `models` (restatement). */
+  /**
+   * restatement: clears the completed intervals each of `models` restates (the range widened to
+   * its interval unit and its restated upstream's ranges); from prod, also every other version of
+   * them and of their downstream in other environments.
+   */
   clearIntervals(args: { environment: string; models: string[]; start: number; end: number }): Promise<void>;
   recordRunStarted(args: {
     runId: string;

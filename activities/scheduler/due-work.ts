@@ -5,6 +5,11 @@
  * model (or a materialized VIEW) rebuilds its whole table once, so its missing intervals make one
  * batch spanning them all, which records them all complete.
  *
+ * With `restrict` (a restatement run's requested range), each model's batches stay inside the range
+ * it restates (see `restatedRanges`: the requested range widened to its interval unit and to what
+ * its restated upstream models restate), and lookback does not widen them: the run executes exactly
+ * the intervals the restatement cleared.
+ *
  * A model never runs ahead of the models it reads: an interval is due only once each upstream
  * model that runs on a cron has completed it, or executes it in the same run (the run then starts
  * the model after those upstream models, see `dependsOn`). Upstream views, embedded models and
@@ -21,13 +26,18 @@ import {
   unionIntervals,
 } from '../../core/intervals.ts';
 import type { IntervalUnit, Model } from '../../core/project/types.ts';
-import { runsOnSchedule } from '../../core/schedule.ts';
 import type { ModelWork } from '../contracts.ts';
 import { completedIntervals } from '../state/intervals.ts';
 import type { SchedulerContext } from './context.ts';
-import { loadEnvironmentModels, parentsInEnvironment, requireModels } from './environment-models.ts';
+import {
+  loadEnvironmentModels,
+  parentsInEnvironment,
+  requireModels,
+  runsOnCron,
+} from './environment-models.ts';
 import { epochMs, parseInput, text, textList } from './input.ts';
 import { nearestUpstream } from './lineage.ts';
+import { restatedRanges } from './restatement.ts';
 
 const DUE_WORK_ARGS = z.object({
   environment: text,
@@ -35,7 +45,7 @@ const DUE_WORK_ARGS = z.object({
   now: epochMs,
   restrict: z
     .object({ start: epochMs, end: epochMs })
-    .refine(({ start, end }) => end > start, 'must have its end after its start')
+    .refine(({ start, end }) => end > start, { message: 'must be after restrict.start', path: ['end'] })
     .optional(),
 });
 
@@ -46,9 +56,7 @@ export async function findDueWork(ctx: SchedulerContext, args: DueWorkArgs): Pro
   const env = await loadEnvironmentModels(ctx.db, ctx.plans, input.environment);
   requireModels('findDueWork', env, input.models);
   const requested = new Set(input.models);
-  const scheduled = new Set(
-    env.models.filter((entry) => runsOnSchedule(kindOf(entry.model))).map((entry) => entry.name),
-  );
+  const scheduled = new Set(env.models.filter((entry) => runsOnCron(entry.model)).map((entry) => entry.name));
   const parentsOf = (name: string) => parentsInEnvironment(env, env.byName.get(name)!);
   const candidates = env.models.filter((entry) => requested.has(entry.name) && scheduled.has(entry.name));
   const upstream = new Map(
@@ -62,6 +70,10 @@ export async function findDueWork(ctx: SchedulerContext, args: DueWorkArgs): Pro
     ]),
   ]);
 
+  const restated = input.restrict
+    ? restatedRanges(env, input.models, [input.restrict.start, input.restrict.end])
+    : null;
+
   const planned = new Map<string, Interval[]>();
   const work: ModelWork[] = [];
   for (const entry of candidates) {
@@ -69,7 +81,13 @@ export async function findDueWork(ctx: SchedulerContext, args: DueWorkArgs): Pro
     const ready = parents
       .map((parent) => unionIntervals(completed[snapshotOf(parent)] ?? [], planned.get(parent) ?? []))
       .reduce<Interval[] | null>((all, one) => (all === null ? one : intersectIntervals(all, one)), null);
-    const batches = dueBatches(entry.model, completed[entry.snapshotId] ?? [], input, ready);
+    const batches = dueBatches(
+      entry.model,
+      completed[entry.snapshotId] ?? [],
+      input.now,
+      restated?.get(entry.name) ?? null,
+      ready,
+    );
     if (batches.length === 0) continue;
     planned.set(entry.name, batches);
     work.push({
@@ -83,34 +101,33 @@ export async function findDueWork(ctx: SchedulerContext, args: DueWorkArgs): Pro
   return work;
 }
 
-function kindOf(model: Model): { kind: Model['kind']['name']; materialized?: boolean } {
-  return model.kind.name === 'VIEW'
-    ? { kind: 'VIEW', materialized: model.kind.materialized }
-    : { kind: model.kind.name };
-}
-
-/** The model's due batches; `ready` (when it has upstream to wait for) bounds them. */
+/**
+ * The model's due batches; `restated` (in a restatement run) is the only range they may cover, and
+ * `ready` (when it has upstream to wait for) bounds them.
+ */
 function dueBatches(
   model: Model,
   completed: readonly Interval[],
-  input: DueWorkArgs,
+  now: number,
+  restated: Interval | null,
   ready: readonly Interval[] | null,
 ): Interval[] {
   const common = {
     cron: model.cron,
     cronTz: model.cronTz,
     intervalUnit: model.intervalUnit,
-    now: input.now,
+    now,
     start: model.start.ms,
     ...(model.end ? { end: model.end.ms } : {}),
     completed,
-    ...(input.restrict ? { restrictTo: input.restrict } : {}),
+    ...(restated ? { restrictTo: { start: restated[0], end: restated[1] } } : {}),
   };
   const kind = model.kind;
   if (kind.name === 'INCREMENTAL_BY_TIME_RANGE' || kind.name === 'INCREMENTAL_BY_UNIQUE_KEY') {
     const batches = missingIntervals({
       ...common,
-      lookback: kind.lookback,
+      // a restatement runs exactly its range: lookback does not reach back from it
+      lookback: restated ? 0 : kind.lookback,
       ...(kind.batchSize === undefined ? {} : { batchSize: kind.batchSize }),
     });
     if (ready === null) return batches;

@@ -10,6 +10,7 @@
 import { Dag } from '../../core/dag.ts';
 import { qualifiedName } from '../../core/naming.ts';
 import type { Audit, Model } from '../../core/project/types.ts';
+import { runsOnSchedule } from '../../core/schedule.ts';
 import type { StateDb } from '../../db/client.ts';
 import { environmentSnapshotMap, getEnvironment } from '../state/environments.ts';
 import { getSnapshots } from '../state/snapshots.ts';
@@ -90,4 +91,16 @@ export function requireModels(
     );
   }
   return names.map((name) => env.byName.get(name)!);
+}
+
+/**
+ * True for the models a run executes on their cron, so that their intervals are recorded and
+ * refilled: incremental and FULL models and materialized views (see `runsOnSchedule`).
+ */
+export function runsOnCron(model: Model): boolean {
+  return runsOnSchedule(
+    model.kind.name === 'VIEW'
+      ? { kind: 'VIEW', materialized: model.kind.materialized }
+      : { kind: model.kind.name },
+  );
 }

@@ -7,7 +7,15 @@ import { asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { StateDb } from '../../db/client.ts';
 import { environmentSnapshots, environments, plans, snapshots } from '../../db/schema.ts';
 import { parseSnapshotId } from './snapshots.ts';
-import { type Instant, invalid, iso, optionalDate, optionalText, requireText } from './validate.ts';
+import {
+  type Instant,
+  invalid,
+  iso,
+  optionalDate,
+  optionalText,
+  requireText,
+  requireTextList,
+} from './validate.ts';
 
 /** model name → snapshot id. */
 export type SnapshotMap = Record<string, string>;
@@ -50,6 +58,18 @@ export async function environmentSnapshotMap(db: StateDb, name: string): Promise
     .where(eq(environmentSnapshots.environment, name))
     .orderBy(asc(environmentSnapshots.modelName));
   return Object.fromEntries(rows.map((row) => [row.modelName, row.snapshotId]));
+}
+
+/** The environments that map at least one of the models `names`, by name. */
+export async function environmentsMapping(db: StateDb, names: readonly string[]): Promise<string[]> {
+  const wanted = [...new Set(requireTextList('names', names))];
+  if (wanted.length === 0) return [];
+  const rows = await db
+    .selectDistinct({ environment: environmentSnapshots.environment })
+    .from(environmentSnapshots)
+    .where(inArray(environmentSnapshots.modelName, wanted))
+    .orderBy(asc(environmentSnapshots.environment));
+  return rows.map((row) => row.environment);
 }
 
 /**

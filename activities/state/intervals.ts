@@ -105,31 +105,68 @@ export async function clearIntervals(
   range: Interval,
 ): Promise<Record<string, Interval[]>> {
   const ids = [...new Set(requireTextList('snapshotIds', snapshotIds))];
-  const [clearStart, clearEnd] = requireInterval('range', range);
-  const result: Record<string, Interval[]> = Object.fromEntries(ids.map((id) => [id, []]));
-  if (ids.length === 0) return result;
+  const checked = requireInterval('range', range);
+  return clearIntervalRanges(
+    db,
+    ids.map((snapshotId) => ({ snapshotId, range: checked })),
+  );
+}
+
+/** A range to clear from one snapshot's completed intervals. */
+export interface ClearRequest {
+  snapshotId: string;
+  range: Interval;
+}
+
+/**
+ * `clearIntervals` for a range per snapshot, all in one transaction: a restatement that reaches
+ * several snapshots (in several environments) forgets all of their ranges or none.
+ */
+export async function clearIntervalRanges(
+  db: StateDb,
+  requests: readonly ClearRequest[],
+): Promise<Record<string, Interval[]>> {
+  if (!Array.isArray(requests)) throw new Error('clear requests must be a list of { snapshotId, range }');
+  const checked = requests.map((request, index) => ({
+    snapshotId: requireText(`requests[${index}].snapshotId`, request?.snapshotId),
+    range: requireInterval(`requests[${index}].range`, request?.range),
+  }));
+  const byRange = new Map<string, { range: Interval; ids: Set<string> }>();
+  for (const { snapshotId, range } of checked) {
+    const key = `${range[0]}:${range[1]}`;
+    const group = byRange.get(key) ?? { range, ids: new Set<string>() };
+    group.ids.add(snapshotId);
+    byRange.set(key, group);
+  }
+  const result: Record<string, Interval[]> = Object.fromEntries(
+    checked.map(({ snapshotId }) => [snapshotId, []]),
+  );
+  if (checked.length === 0) return result;
 
   return db.transaction(async (tx) => {
-    const overlapping = and(
-      inArray(intervals.snapshotId, ids),
-      lt(intervals.startMs, clearEnd),
-      gt(intervals.endMs, clearStart),
-    );
-    const removed = await tx.delete(intervals).where(overlapping).returning();
-    const remnants: (typeof intervals.$inferInsert)[] = [];
     const cleared = new Map<string, Interval[]>();
-    for (const row of removed) {
-      if (row.startMs < clearStart) remnants.push({ ...row, endMs: clearStart });
-      if (row.endMs > clearEnd) remnants.push({ ...row, startMs: clearEnd });
-      const list = cleared.get(row.snapshotId) ?? [];
-      list.push([Math.max(row.startMs, clearStart), Math.min(row.endMs, clearEnd)]);
-      cleared.set(row.snapshotId, list);
-    }
-    for (let offset = 0; offset < remnants.length; offset += INSERT_CHUNK) {
-      await tx
-        .insert(intervals)
-        .values(remnants.slice(offset, offset + INSERT_CHUNK))
-        .onConflictDoNothing();
+    for (const { range, ids } of byRange.values()) {
+      const [clearStart, clearEnd] = range;
+      const overlapping = and(
+        inArray(intervals.snapshotId, [...ids]),
+        lt(intervals.startMs, clearEnd),
+        gt(intervals.endMs, clearStart),
+      );
+      const removed = await tx.delete(intervals).where(overlapping).returning();
+      const remnants: (typeof intervals.$inferInsert)[] = [];
+      for (const row of removed) {
+        if (row.startMs < clearStart) remnants.push({ ...row, endMs: clearStart });
+        if (row.endMs > clearEnd) remnants.push({ ...row, startMs: clearEnd });
+        const list = cleared.get(row.snapshotId) ?? [];
+        list.push([Math.max(row.startMs, clearStart), Math.min(row.endMs, clearEnd)]);
+        cleared.set(row.snapshotId, list);
+      }
+      for (let offset = 0; offset < remnants.length; offset += INSERT_CHUNK) {
+        await tx
+          .insert(intervals)
+          .values(remnants.slice(offset, offset + INSERT_CHUNK))
+          .onConflictDoNothing();
+      }
     }
     for (const [id, list] of cleared) result[id] = mergeIntervals(list);
     return result;

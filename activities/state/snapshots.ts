@@ -134,13 +134,17 @@ export async function getSnapshots(db: StateDb, ids: readonly string[]): Promise
 
 /**
  * Snapshots that no environment maps to, oldest first: what the janitor may drop. `createdBefore`
- * spares snapshots a plan has just stored and not yet promoted.
+ * spares snapshots a plan has just stored and not yet promoted; `names` keeps only the versions of
+ * those models.
  */
 export async function unreferencedSnapshots(
   db: StateDb,
-  options: { createdBefore?: Date | string | number } = {},
+  options: { createdBefore?: Date | string | number; names?: readonly string[] } = {},
 ): Promise<SnapshotRecord[]> {
   const createdBefore = optionalDate('createdBefore', options.createdBefore);
+  const names =
+    options.names === undefined ? undefined : [...new Set(requireTextList('names', options.names))];
+  if (names?.length === 0) return [];
   const conditions: SQL[] = [
     notExists(
       db
@@ -150,6 +154,7 @@ export async function unreferencedSnapshots(
     ),
   ];
   if (createdBefore) conditions.push(lt(snapshots.createdAt, createdBefore));
+  if (names) conditions.push(inArray(snapshots.name, names));
   const rows = await db
     .select()
     .from(snapshots)

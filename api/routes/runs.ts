@@ -7,6 +7,7 @@ import { requirePermission } from '../auth/authorize.ts';
 import { checkCursor } from '../cursor.ts';
 import { ensureEnvironmentWorkflow, triggerRun } from '../environment-commands.ts';
 import { notFound } from '../errors.ts';
+import { checkRestatementRange } from '../restatement-range.ts';
 import { router } from '../router.ts';
 import { EnvParams, errors, json, jsonBody } from '../schemas/common.ts';
 import {
@@ -89,6 +90,7 @@ export function runRoutes() {
       const models = [...new Set(body.models ?? [])];
       for (const model of models) await requireModel(deps.db, env, model);
       const restate = body.restate ? readRange('restate', body.restate, deps.now()) : undefined;
+      if (restate) await checkRestatementRange(deps.db, env, models, restate, deps.now());
       const { actor } = c.get('principal');
       const runId = await callTemporal(deps, `triggering a run in environment ${env}`, async () => {
         await ensureEnvironmentWorkflow(deps.client, env, deps.environmentOptions);

@@ -2,6 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  clearIntervalRanges,
   clearIntervals,
   completedIntervals,
   type Interval,
@@ -135,6 +136,35 @@ describe.each(DRIVERS)('intervals on %s', (driver) => {
       ],
     });
     expect(await storedRows(state.db, A)).toEqual([]);
+  });
+
+  it('clears a range per snapshot in one go, several ranges of one snapshot included', async () => {
+    await seedSnapshots(state.db);
+    await recordIntervals(state.db, A, [[0, 100]], { runId: 'run-1' });
+    await recordIntervals(state.db, B, [[0, 100]]);
+    expect(
+      await clearIntervalRanges(state.db, [
+        { snapshotId: A, range: [10, 20] },
+        { snapshotId: B, range: [40, 60] },
+        { snapshotId: A, range: [15, 30] },
+      ]),
+    ).toEqual({ [A]: [[10, 30]], [B]: [[40, 60]] });
+    expect(await storedRows(state.db, A)).toEqual([
+      { start: 0, end: 10, runId: 'run-1' },
+      { start: 30, end: 100, runId: 'run-1' },
+    ]);
+    expect((await completedIntervals(state.db, [B]))[B]).toEqual([
+      [0, 40],
+      [60, 100],
+    ]);
+    expect(await clearIntervalRanges(state.db, [])).toEqual({});
+    await expect(
+      clearIntervalRanges(state.db, [
+        { snapshotId: B, range: [0, 100] },
+        { snapshotId: A, range: [50, 50] },
+      ]),
+    ).rejects.toThrow('requests[1].range end (50) must be greater than its start (50)');
+    expect((await completedIntervals(state.db, [B]))[B]).toHaveLength(2);
   });
 
   it('rejects bad ranges and unknown snapshots before writing anything', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { promoteEnvironment } from '../../../activities/state/environments.ts';
+import { environmentsMapping, promoteEnvironment } from '../../../activities/state/environments.ts';
 import { completedIntervals, recordIntervals } from '../../../activities/state/intervals.ts';
 import {
   deleteSnapshots,
@@ -121,7 +121,7 @@ describe.each(DRIVERS)('snapshots on %s', (driver) => {
     expect(await getSnapshots(state.db, [])).toEqual([]);
   });
 
-  it('lists the snapshots no environment uses and deletes only those', async () => {
+  it('lists the snapshots no environment uses (of some models) and deletes only those', async () => {
     await upsertSnapshots(state.db, [
       snapshotInput('db.a', '1'),
       snapshotInput('db.a', '2'),
@@ -133,6 +133,15 @@ describe.each(DRIVERS)('snapshots on %s', (driver) => {
 
     expect((await unreferencedSnapshots(state.db)).map((snapshot) => snapshot.id)).toEqual(['db.a@1']);
     expect(await unreferencedSnapshots(state.db, { createdBefore: '2000-01-01T00:00:00Z' })).toEqual([]);
+    expect(
+      (await unreferencedSnapshots(state.db, { names: ['db.a'] })).map((snapshot) => snapshot.id),
+    ).toEqual(['db.a@1']);
+    expect(await unreferencedSnapshots(state.db, { names: ['db.b'] })).toEqual([]);
+    expect(await unreferencedSnapshots(state.db, { names: [] })).toEqual([]);
+    await expect(unreferencedSnapshots(state.db, { names: [''] })).rejects.toThrow('names[0]');
+    expect(await environmentsMapping(state.db, ['db.b'])).toEqual(['dev', 'prod']);
+    expect(await environmentsMapping(state.db, ['db.a', 'db.nothing'])).toEqual(['prod']);
+    expect(await environmentsMapping(state.db, [])).toEqual([]);
     expect(
       (await unreferencedSnapshots(state.db, { createdBefore: Date.now() + 60_000 })).map(
         (snapshot) => snapshot.id,
