@@ -17,6 +17,7 @@ import type { EnvironmentOptions } from './environment-commands.ts';
 import { ApiError, errorResponse, payloadTooLarge, toApiError, validationError } from './errors.ts';
 import { createMetrics } from './metrics/registry.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { cancellationRoutes } from './routes/cancellations.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { docsRoutes, OPENAPI_INFO } from './routes/docs.ts';
 import { environmentRoutes } from './routes/environments.ts';
@@ -76,7 +77,7 @@ export function createApp(options: AppOptions): SluiceApp {
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const maxPlanBody = options.maxPlanBodyBytes ?? 32 * 1024 * 1024;
   const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
-  const metrics = createMetrics(options.db);
+  const metrics = createMetrics(options.db, options.environmentOptions?.stuckAfterMs);
 
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
@@ -113,6 +114,7 @@ export function createApp(options: AppOptions): SluiceApp {
   app.route('/api', runEventRoutes());
   app.route('/api', modelRoutes());
   app.route('/api', planRoutes());
+  app.route('/api', cancellationRoutes());
   app.route('/api', scheduleRoutes());
   app.route('/api', auditRoutes());
   app.route('/api', tokenRoutes());

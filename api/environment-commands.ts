@@ -12,6 +12,7 @@ import type { PlanDiff } from '../core/plan/types.ts';
 import type { Project } from '../core/project/types.ts';
 import type { StateDb } from '../db/client.ts';
 import {
+  cancelPlanSignal,
   type EnvironmentInput,
   type EnvironmentState,
   environmentWorkflow,
@@ -31,6 +32,8 @@ export interface EnvironmentOptions {
   threads?: number;
   /** set typed search attributes (the server must have them registered). */
   searchAttributes?: boolean;
+  /** the least time a run or plan may take before it is reported stuck (SLUICE_STUCK_AFTER). */
+  stuckAfterMs?: number;
 }
 
 /**
@@ -48,6 +51,7 @@ export async function ensureEnvironmentWorkflow(
     environment,
     threads: options.threads,
     searchAttributes: options.searchAttributes,
+    ...(options.stuckAfterMs === undefined ? {} : { stuckAfterMs: options.stuckAfterMs }),
   };
   await client.workflow.start(environmentWorkflow, {
     taskQueue: TASK_QUEUES.scheduler,
@@ -213,4 +217,14 @@ export async function resumeModel(client: Client, environment: string, model: st
 
 export function environmentState(client: Client, environment: string): Promise<EnvironmentState> {
   return handle(client, environment).query(stateQuery);
+}
+
+/** Cancels a queued plan, or the application of the plan being applied (its statements are cancelled). */
+export async function cancelPlan(client: Client, environment: string, planId: string, actor: string) {
+  await handle(client, environment).signal(cancelPlanSignal, planId, actor);
+}
+
+/** Cancels a run: its statements are cancelled on the warehouse and its models not yet started stay unrun. */
+export async function cancelRun(client: Client, runId: string) {
+  await client.workflow.getHandle(runId).cancel();
 }

@@ -6,6 +6,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import { DEFAULT_STUCK_AFTER_MS } from '../core/watchdog.ts';
+import { readDuration } from '../workers/config.ts';
 import { type AppOptions, createApp, type SluiceApp } from './app.ts';
 import { decideAuth, StartupRefused } from './auth/startup-policy.ts';
 import { countActiveTokens } from './auth/tokens.ts';
@@ -46,7 +48,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   const activeTokens = await countActiveTokens(options.db, new Date());
   const decision = decideAuth({ host, port, activeTokens, requested });
-  const app = createApp({ ...options, auth: decision.mode });
+  const stuckAfterMs = readDuration(env, 'SLUICE_STUCK_AFTER', DEFAULT_STUCK_AFTER_MS);
+  const app = createApp({
+    ...options,
+    auth: decision.mode,
+    environmentOptions: { stuckAfterMs, ...options.environmentOptions },
+  });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
   await listen(server, host, port, 'SLUICE_API_PORT');
   const address = server.address() as AddressInfo;

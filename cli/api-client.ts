@@ -5,6 +5,7 @@
  */
 import type { z } from '@hono/zod-openapi';
 import type { AuditPageSchema } from '../api/schemas/audit.ts';
+import type { CancelledPlanSchema, CancelledRunSchema } from '../api/schemas/cancellations.ts';
 import type { EnvironmentDetailSchema, EnvironmentListSchema } from '../api/schemas/environments.ts';
 import type { HealthSchema } from '../api/schemas/health.ts';
 import type { PauseChangeSchema, PauseListSchema } from '../api/schemas/pauses.ts';
@@ -30,6 +31,8 @@ export type EnvironmentDetail = z.infer<typeof EnvironmentDetailSchema>;
 export type PauseChange = z.infer<typeof PauseChangeSchema>;
 export type PauseList = z.infer<typeof PauseListSchema>;
 export type Plan = z.infer<typeof PlanSchema>;
+export type CancelledRun = z.infer<typeof CancelledRunSchema>;
+export type CancelledPlan = z.infer<typeof CancelledPlanSchema>;
 export type AppliedPlan = z.infer<typeof AppliedPlanSchema>;
 export type Run = z.infer<typeof RunSchema>;
 export type RunDetail = z.infer<typeof RunDetailSchema>;
@@ -91,6 +94,12 @@ export class ApiClient {
   }
   resumeModel(env: string, model: string) {
     return this.request<PauseChange>('DELETE', `/api/environments/${enc(env)}/pauses/${enc(model)}`);
+  }
+  cancelRun(id: string): Promise<CancelledRun> {
+    return this.request<CancelledRun>('POST', `/api/runs/${enc(id)}/cancel`);
+  }
+  cancelPlan(id: string): Promise<CancelledPlan> {
+    return this.request<CancelledPlan>('POST', `/api/plans/${enc(id)}/cancel`);
   }
   triggerRun(
     env: string,

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerApi } from './commands/api.ts';
 import { registerApply } from './commands/apply.ts';
+import { registerCancel } from './commands/cancel.ts';
 import { registerCodecServer } from './commands/codec-server.ts';
 import { registerConnections } from './commands/connections.ts';
 import { registerDev } from './commands/dev.ts';
@@ -33,6 +34,7 @@ registerPlan(program);
 registerApply(program);
 registerRun(program);
 registerRestate(program);
+registerCancel(program);
 registerPause(program);
 registerPauses(program);
 registerStatus(program);

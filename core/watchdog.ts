@@ -37,7 +37,7 @@ export interface StuckWork extends WorkInFlight {
 }
 
 /** Of the work in flight, what has gone on longer than its limit at `now`, longest first. */
-export function stuckWork(work: readonly WorkInFlight[], now: number): StuckWork[] {
+export function stuckWork<W extends WorkInFlight>(work: readonly W[], now: number): Array<W & StuckWork> {
   return work
     .map((w) => ({ ...w, runningForMs: Math.max(0, now - w.startedAt) }))
     .filter((w) => w.runningForMs > w.limitMs)

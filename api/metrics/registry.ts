@@ -5,6 +5,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { Counter, Gauge, type Metric, Registry } from 'prom-client';
+import { workInFlight } from '../../activities/state/work-in-flight.ts';
+import { DEFAULT_STUCK_AFTER_MS, stuckWork } from '../../core/watchdog.ts';
 import type { StateDb } from '../../db/client.ts';
 import { modelExecutions, runs } from '../../db/schema.ts';
 import { DbHistogram } from './db-histogram.ts';
@@ -17,8 +19,40 @@ export interface ApiMetrics {
   requests: Counter<'method' | 'route' | 'status'>;
 }
 
-export function createMetrics(db: StateDb): ApiMetrics {
+export function createMetrics(db: StateDb, stuckAfterMs: number = DEFAULT_STUCK_AFTER_MS): ApiMetrics {
   const registry = new Registry();
+  new Gauge({
+    name: 'sluice_stuck_work',
+    help: 'Runs and plan applications going on for longer than their watchdog limit (a few times the longest batch seen for their models, at least SLUICE_STUCK_AFTER), by environment and kind',
+    labelNames: ['environment', 'kind'],
+    registers: [registry],
+    async collect() {
+      const work = await workInFlight(db, stuckAfterMs);
+      this.reset();
+      const now = Date.now();
+      for (const w of work) this.inc({ environment: w.environment, kind: w.kind }, 0);
+      for (const w of stuckWork(work, now)) this.inc({ environment: w.environment, kind: w.kind });
+    },
+  });
+  new Gauge({
+    name: 'sluice_work_in_flight_oldest_seconds',
+    help: 'How long the oldest run (or plan application) in flight has been going, by environment and kind',
+    labelNames: ['environment', 'kind'],
+    registers: [registry],
+    async collect() {
+      const work = await workInFlight(db, stuckAfterMs);
+      this.reset();
+      const now = Date.now();
+      const oldest = new Map<string, { environment: string; kind: string; ms: number }>();
+      for (const w of work) {
+        const key = `${w.environment}\u0000${w.kind}`;
+        const ms = Math.max(0, now - w.startedAt);
+        if ((oldest.get(key)?.ms ?? -1) < ms)
+          oldest.set(key, { environment: w.environment, kind: w.kind, ms });
+      }
+      for (const o of oldest.values()) this.set({ environment: o.environment, kind: o.kind }, o.ms / 1000);
+    },
+  });
   new Gauge({
     name: 'sluice_runs',
     help: 'Runs recorded in the state database, by environment and status',

@@ -82,6 +82,25 @@ export const WorkflowStateSchema = z
       }),
     ),
     applyingPlan: z.string().nullable(),
+    workInFlight: z
+      .array(
+        z.object({
+          kind: z.enum(['run', 'plan']),
+          id: z.string(),
+          workflowId: z.string(),
+          startedAt: Timestamp,
+          runningForMs: z.number().int(),
+          limitMs: z.number().int(),
+          stuck: z.boolean(),
+        }),
+      )
+      .openapi({
+        description:
+          'each run in flight and the plan being applied: how long it has been going, and whether it went past its limit (a few times the longest batch seen for its models, at least SLUICE_STUCK_AFTER)',
+      }),
+    lastError: z.object({ at: Timestamp, message: z.string() }).nullable().openapi({
+      description: "the environment's last step that failed for good; the environment carried on",
+    }),
   })
   .openapi('WorkflowState');
 

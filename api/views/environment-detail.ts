@@ -43,7 +43,7 @@ export async function environmentDetail(deps: AppDeps, environment: string): Pro
     paused: pauses.environment !== null,
     pausedModels: Object.keys(pauses.models).sort(),
     pause: pauses.environment,
-    workflow: workflowView(live),
+    workflow: workflowView(live, now),
     models: models.map(
       (model): EnvironmentModelView => ({
         name: model.name,

@@ -4,6 +4,7 @@
  */
 import { activePauses } from '../../activities/state/pauses.ts';
 import type { Pauses } from '../../core/schedule.ts';
+import { stuckWork } from '../../core/watchdog.ts';
 import type { EnvironmentState } from '../../workflows/environment.ts';
 import type { AppDeps } from '../context.ts';
 import { environmentState } from '../environment-commands.ts';
@@ -63,7 +64,7 @@ function fromWorkflow(pauses: Pauses): PauseView {
   };
 }
 
-export function workflowView(live: LiveState): WorkflowStateView {
+export function workflowView(live: LiveState, now: number): WorkflowStateView {
   const state = live.state;
   if (!state) {
     return {
@@ -74,8 +75,11 @@ export function workflowView(live: LiveState): WorkflowStateView {
       runsInFlight: [],
       plansQueued: [],
       applyingPlan: null,
+      workInFlight: [],
+      lastError: null,
     };
   }
+  const stuck = new Set(stuckWork(state.workInFlight ?? [], now).map((w) => w.workflowId));
   const iso = (ms: number) => new Date(ms).toISOString();
   return {
     running: true,
@@ -97,5 +101,15 @@ export function workflowView(live: LiveState): WorkflowStateView {
       position: index + 1,
     })),
     applyingPlan: state.applyingPlan,
+    workInFlight: (state.workInFlight ?? []).map((w) => ({
+      kind: w.kind,
+      id: w.id,
+      workflowId: w.workflowId,
+      startedAt: iso(w.startedAt),
+      runningForMs: Math.max(0, Math.round(now - w.startedAt)),
+      limitMs: Math.round(w.limitMs),
+      stuck: stuck.has(w.workflowId),
+    })),
+    lastError: state.lastError ? { at: iso(state.lastError.at), message: state.lastError.message } : null,
   };
 }

@@ -59,6 +59,15 @@ function renderHealth(health: Health): string {
   return lines.join('\n');
 }
 
+/** `1h 05m`, `3m 20s`, `12s`. */
+function duration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
 function renderEnvironment(detail: EnvironmentDetail): string {
   const wf = detail.workflow;
   const lines = [
@@ -68,10 +77,18 @@ function renderEnvironment(detail: EnvironmentDetail): string {
     lines.push(`PAUSED by ${detail.pause.actor} at ${detail.pause.at}: ${detail.pause.reason ?? ''}`);
   if (wf.running) {
     lines.push(`Workflow: ${wf.details ?? ''}`);
-    if (wf.runsInFlight.length > 0)
-      lines.push(`Runs in flight: ${wf.runsInFlight.map((r) => r.runId).join(', ')}`);
+    for (const work of wf.workInFlight) {
+      const what = work.kind === 'run' ? `Run ${work.id}` : `Applying plan ${work.id}`;
+      const since = `for ${duration(work.runningForMs)} (since ${work.startedAt})`;
+      lines.push(
+        work.stuck
+          ? `STUCK: ${what} ${since}, past its limit of ${duration(work.limitMs)}; workflow ${work.workflowId}`
+          : `${what} ${since}`,
+      );
+    }
     if (wf.plansQueued.length > 0)
       lines.push(`Plans queued: ${wf.plansQueued.map((p) => p.planId).join(', ')}`);
+    if (wf.lastError) lines.push(`Last failed step (${wf.lastError.at}): ${wf.lastError.message}`);
   } else {
     lines.push(`Workflow: not running${wf.error ? ` (${wf.error})` : ''}`);
   }
