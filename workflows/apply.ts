@@ -14,6 +14,7 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   isCancellation,
   proxyActivities,
   workflowInfo,
@@ -88,23 +89,19 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
         executorQueue: TASK_QUEUES.apply,
         planId,
       });
-      if (cancelled)
-        throw ApplicationFailure.nonRetryable(
-          `plan ${planId} was cancelled during backfill`,
-          'PLAN_CANCELLED',
-        );
+      if (cancelled) throw new CancelledFailure(`plan ${planId} was cancelled during backfill`);
       const failure = backfillFailure(outcomes);
       if (failure) throw ApplicationFailure.nonRetryable(failure, 'BACKFILL_FAILED');
     }
   } catch (err) {
-    const cancelled =
-      isCancellation(err) || (err instanceof ApplicationFailure && err.type === 'PLAN_CANCELLED');
+    const cancelled = isCancellation(err);
     const error = err instanceof ApplicationFailure ? err.message : failureMessage(err);
     await finish(
       cancelled ? 'cancelled' : 'failed',
       cancelled ? `plan ${planId} was cancelled before its views changed` : error,
     );
-    if (isCancellation(err)) throw err;
+    // A cancelled application ends as cancelled in Temporal too.
+    if (cancelled) throw err;
     throw err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(error, 'PLAN_FAILED');
   }
   // From here the environment changes: the swap runs to its end even when cancellation is asked.

@@ -172,6 +172,8 @@ export class FakeScheduler {
         };
       },
       finishPlan: async ({ planId, status, error }) => {
+        // As the state DB does: a plan already finished keeps its outcome.
+        if (this.plansFinished.some((p) => p.planId === planId)) return this.models;
         this.plansFinished.push({ planId, status, error });
         if (status === 'applied') this.models = this.planSchedules.get(planId) ?? this.models;
         return this.models;
