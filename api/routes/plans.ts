@@ -10,6 +10,7 @@ import { storableProject } from '../../activities/scheduler/stored-project.ts';
 import { getPlan, getPlanProject, type PlanRecord } from '../../activities/state/plans.ts';
 import { NamingError, validateEnvironmentName } from '../../core/naming.ts';
 import { formatPlanDiff } from '../../core/plan/format.ts';
+import { PlanRequestError } from '../../core/plan/request-error.ts';
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project, ProjectIssue } from '../../core/project/types.ts';
 import { audit } from '../audit.ts';
@@ -83,7 +84,9 @@ export function planRoutes() {
         const end = body.end === undefined ? undefined : readEnd('end', body.end, now);
         if (start !== undefined && end !== undefined && !(start < end)) {
           throw badRequest(
-            `start (${new Date(start).toISOString()}) must be before end (${new Date(end).toISOString()})`,
+            `end ${JSON.stringify(body.end)} must be after start ${JSON.stringify(body.start)} ` +
+              `(the range is [${new Date(start).toISOString()}, ${new Date(end).toISOString()}))`,
+            { field: 'end' },
           );
         }
         let created: { planId: string; diff: PlanDiff };
@@ -98,6 +101,7 @@ export function planRoutes() {
             end,
           });
         } catch (err) {
+          if (err instanceof PlanRequestError) throw badRequest(err.message, { field: err.field });
           if (err instanceof NamingError)
             throw invalidProject([{ file: 'project', line: 0, message: err.message }]);
           throw err;

@@ -1,8 +1,9 @@
 /**
  * Computing plans through the API: the project arrives as JSON, is checked for shape and consistency
- * (422 with file:line issues), and the plan is stored pending without anything applied. Applying is
- * refused with 404 or 409 for plans that cannot be queued, before Temporal is asked; with Temporal
- * down a queueable plan gets a 503 and stays pending.
+ * (422 with file:line issues), and the plan is stored pending without anything applied. A request
+ * the user can fix (start or end on prod, a range ending before it starts) is a 400 naming the field
+ * and stores nothing. Applying is refused with 404 or 409 for plans that cannot be queued, before
+ * Temporal is asked; with Temporal down a queueable plan gets a 503 and stays pending.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -177,6 +178,52 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
     expect(text.status).toBe(415);
     expect(text.body.error.code).toBe('unsupported_media_type');
     expect(await tableCounts(state.db)).toMatchObject({ plans: 0, audit_log: 0 });
+  });
+
+  it('refuses start and end on prod and a range that ends before it starts with 400 naming the field, and stores nothing', async () => {
+    await seedShop(state.db);
+    const before = await tableCounts(state.db);
+    const project = shopProject();
+    const prodMessage =
+      "a plan for prod covers every interval from each model's start: start and end may only narrow the plan of a development environment";
+    const both = await post('/api/plans', {
+      environment: 'prod',
+      project,
+      start: '2026-11-01',
+      end: '2026-11-02',
+    });
+    expect(both.status).toBe(400);
+    expect(both.body.error).toEqual({
+      code: 'bad_request',
+      message: prodMessage,
+      details: { field: 'start' },
+    });
+    const end = await post('/api/plans', { environment: 'prod', project, end: '2026-11-02' });
+    expect(end.status).toBe(400);
+    expect(end.body.error).toEqual({
+      code: 'bad_request',
+      message: prodMessage,
+      details: { field: 'end' },
+    });
+    const backwards = await post('/api/plans', {
+      environment: 'dev',
+      project,
+      start: '2026-11-21',
+      end: '2026-11-19',
+    });
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.error).toEqual({
+      code: 'bad_request',
+      message:
+        'end "2026-11-19" must be after start "2026-11-21" (the range is [2026-11-21T00:00:00.000Z, 2026-11-20T00:00:00.000Z))',
+      details: { field: 'end' },
+    });
+    const unreadable = await post('/api/plans', { environment: 'dev', project, end: 'the day after' });
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.body.error.message).toMatch(/^end "the day after" is not a time: use /);
+    expect(unreadable.body.error.details).toEqual({ field: 'end' });
+    for (const r of [backwards, unreadable]) expect(r.body.error.message).not.toContain('\n');
+    expect(await tableCounts(state.db)).toEqual(before);
   });
 
   it('refuses a body over the limit with 413 and stores nothing', async () => {

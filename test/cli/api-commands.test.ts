@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../api/auth/tokens.ts';
 import { type ApiServer, startApiServer } from '../../api/server.ts';
 import { eventually, startTestStack, type TestStack } from '../api/support/stack.ts';
+import { tableCounts } from '../api/support/state.ts';
 
 const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 
@@ -216,6 +217,60 @@ describe('sluice CLI against the API', () => {
     expect(bad.stderr).toMatch(
       /sluice: 1 error in .*; fix them and plan again \(sluice validate shows them\)\n$/,
     );
+  });
+
+  it('refused plan requests exit 2 with one line and leave nothing behind', async () => {
+    const before = await tableCounts(t.state.db);
+    const prod = await sluice([
+      'plan',
+      'prod',
+      '--project',
+      t.project,
+      '--start',
+      '2026-11-01',
+      '--end',
+      '2026-11-02',
+    ]);
+    expect(prod.code).toBe(2);
+    expect(prod.stdout).toBe('');
+    expect(prod.stderr).toBe(
+      "sluice: a plan for prod covers every interval from each model's start: start and end may only narrow the plan of a development environment\n",
+    );
+    const auto = await sluice([
+      'plan',
+      'prod',
+      '--project',
+      t.project,
+      '--end',
+      '2026-11-02',
+      '--auto-apply',
+    ]);
+    expect([auto.code, auto.stderr]).toEqual([2, prod.stderr]);
+    const backwards = await sluice([
+      'plan',
+      'dev',
+      '--project',
+      t.project,
+      '--start',
+      '2026-11-21',
+      '--end',
+      '2026-11-19',
+    ]);
+    expect(backwards.code).toBe(2);
+    expect(backwards.stderr).toMatch(
+      /^sluice: end "2026-11-19" must be after start "2026-11-21" \(the range is [^\n]*\)\n$/,
+    );
+    const unreadable = await sluice(['plan', 'dev', '--project', t.project, '--start', 'last blue moon']);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toMatch(/^sluice: start "last blue moon" is not a time: use [^\n]*\n$/);
+    const unknown = await sluice(['apply', 'no-such-plan']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('sluice: unknown plan "no-such-plan"\n');
+    const after = await tableCounts(t.state.db);
+    expect({ plans: after.plans, environments: after.environments }).toEqual({
+      plans: before.plans,
+      environments: before.environments,
+    });
   });
 
   it('restate starts a run; logs --follow streams it to the end and logs prints its executions', async () => {
