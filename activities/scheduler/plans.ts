@@ -148,14 +148,7 @@ async function storedPlan(
 /** Marks the plan failed while it is still open; a finished plan keeps its outcome. */
 async function markFailed(ctx: SchedulerContext, planId: string, error: string): Promise<void> {
   const current = await getPlan(ctx.db, planId);
-  if (
-    !current ||
-    current.status === 'applied' ||
-    current.status === 'failed' ||
-    current.status === 'cancelled'
-  ) {
-    return;
-  }
+  if (!current || !['pending', 'queued', 'applying'].includes(current.status)) return;
   await updatePlan(ctx.db, planId, { status: 'failed', error, at: ctx.now() });
 }
 

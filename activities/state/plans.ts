@@ -161,6 +161,29 @@ export async function updatePlan(db: StateDb, id: string, update: PlanUpdate): P
   });
 }
 
+/**
+ * Refuses a plan that was never queued: pending → rejected, with the reason as its error. A plan
+ * that has moved on meanwhile (queued by another request, say) keeps its status. Returns whether
+ * this call rejected it.
+ */
+export async function rejectPendingPlan(
+  db: StateDb,
+  id: string,
+  reason: string,
+  at?: Instant,
+): Promise<boolean> {
+  requireText('plan id', id);
+  const error = optionalMessage('reason', reason);
+  if (!error) throw new Error(`plan "${id}" needs a reason to be rejected`);
+  const finishedAt = at === undefined ? new Date() : toDate('at', at);
+  const updated = await db
+    .update(plans)
+    .set({ status: 'rejected', error, finishedAt })
+    .where(and(eq(plans.id, id), eq(plans.status, 'pending')))
+    .returning({ id: plans.id });
+  return updated.length > 0;
+}
+
 /** Plans newest first (by submission time, then id), one page at a time. */
 export async function listPlans(db: StateDb, filter: PlanFilter = {}): Promise<Page<PlanRecord>> {
   const limit = pageSize(filter.limit);

@@ -2,12 +2,17 @@
  * Plans: `POST /plans` computes a project's plan against an environment and stores it, pending,
  * without applying anything; `POST /plans/{id}/apply` queues it on the environment's workflow;
  * `GET /plans/{id}` follows it (status, progress, queue position).
+ *
+ * A request the user can fix is refused with a 4xx and one line naming the field or the reason,
+ * and leaves nothing pending behind: a reviewed plan refused at apply is marked `rejected` with
+ * that line as its error.
  */
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { checkPlanApplicable } from '../../activities/plan/check.ts';
+import { isCheckFailure } from '../../activities/scheduler/failures.ts';
 import { storableProject } from '../../activities/scheduler/stored-project.ts';
-import { getPlan, getPlanProject, type PlanRecord } from '../../activities/state/plans.ts';
+import { getPlan, getPlanProject, type PlanRecord, rejectPendingPlan } from '../../activities/state/plans.ts';
 import { NamingError, validateEnvironmentName } from '../../core/naming.ts';
 import { formatPlanDiff } from '../../core/plan/format.ts';
 import { PlanRequestError } from '../../core/plan/request-error.ts';
@@ -132,6 +137,12 @@ export function planRoutes() {
       checkEnvironment(principal, plan.environment);
       const env = plan.environment;
       if (plan.status !== 'pending') {
+        if (plan.status === 'rejected') {
+          throw conflict(
+            `plan ${id} was rejected: ${plan.error ?? 'it cannot be applied'}; compute a new plan to change environment ${env}`,
+            { plan: id, status: plan.status },
+          );
+        }
         if (plan.status === 'queued' || plan.status === 'applying') {
           const live = await readLiveState(deps, env);
           const position = positionIn(live.state?.plansQueued ?? [], id);
@@ -147,14 +158,18 @@ export function planRoutes() {
       }
       const diff = plan.diff as PlanDiff;
       if (!planChangesSomething(diff)) {
-        throw conflict(`plan ${id} changes nothing in environment ${env}; there is nothing to apply`, {
-          plan: id,
-        });
+        throw await reject(
+          c,
+          plan,
+          conflict(`plan ${id} changes nothing in environment ${env}; there is nothing to apply`, {
+            plan: id,
+          }),
+        );
       }
       await refuseStale(c, plan, diff);
       const live = await readLiveState(deps, env);
       if (live.failure) throw live.failure;
-      refuseBehindOtherPlans(plan, live.state?.plansQueued ?? []);
+      await refuseBehindOtherPlans(c, plan, live.state?.plansQueued ?? []);
       const { position } = await callTemporal(deps, `queueing plan ${id} on environment ${env}`, () =>
         queuePlan({
           db: deps.db,
@@ -214,35 +229,71 @@ function positionIn(queue: ReadonlyArray<{ planId: string }>, planId: string): n
 }
 
 /**
- * A plan waiting or applying in the environment's queue will change the environment; a plan computed
- * before it ran would undo its work, so it is refused with the waiting plan's position.
+ * A plan waiting or applying in the environment's queue will change the environment; a reviewed
+ * plan computed before it ran would undo its work, so it is rejected with the waiting plan's
+ * position.
  */
-function refuseBehindOtherPlans(plan: PlanRecord, queue: ReadonlyArray<{ planId: string }>): void {
+async function refuseBehindOtherPlans(
+  c: Context<AppEnv>,
+  plan: PlanRecord,
+  queue: ReadonlyArray<{ planId: string }>,
+): Promise<void> {
   const index = queue.findIndex((p) => p.planId !== plan.id);
   const first = queue[index];
   if (first === undefined) return;
-  throw conflict(
-    `plan ${first.planId} is already queued for environment ${plan.environment} at position ${index + 1}; ` +
-      'wait until it has been applied, then plan again',
-    { plan: first.planId, position: index + 1, environment: plan.environment },
+  throw await reject(
+    c,
+    plan,
+    conflict(
+      `plan ${first.planId} is already queued for environment ${plan.environment} at position ${index + 1}; ` +
+        'wait until it has been applied, then plan again',
+      { plan: first.planId, position: index + 1, environment: plan.environment },
+    ),
   );
 }
 
 /**
  * The environment must still be what the plan was computed against: the same check the apply
- * workflow makes when it begins, made here so a stale plan is refused before it is queued.
+ * workflow makes when it begins, made here so a stale plan is rejected before it is queued.
  */
 async function refuseStale(c: Context<AppEnv>, plan: PlanRecord, diff: PlanDiff): Promise<void> {
   const { db } = c.get('deps');
   const project = await getPlanProject(db, plan.id);
   if (project === null) {
-    throw conflict(`plan ${plan.id} was stored without its project; compute a new plan`, { plan: plan.id });
+    throw await reject(
+      c,
+      plan,
+      conflict(`plan ${plan.id} was stored without its project; compute a new plan`, { plan: plan.id }),
+    );
   }
   try {
     await checkPlanApplicable({ db, project: project as Project, diff, planId: plan.id });
   } catch (err) {
-    throw conflict(`plan ${plan.id} cannot be applied: ${(err as Error).message}`, { plan: plan.id });
+    // the state database away is no reason to reject the plan
+    if (!isCheckFailure(err)) throw err;
+    throw await reject(
+      c,
+      plan,
+      conflict(`plan ${plan.id} cannot be applied: ${err.message}`, { plan: plan.id }),
+    );
   }
+}
+
+/**
+ * Marks a pending plan that can never be applied `rejected`, with the refusal's message as its
+ * error, and returns the refusal to throw: it is not left pending for ever.
+ */
+async function reject(c: Context<AppEnv>, plan: PlanRecord, refusal: ApiError): Promise<ApiError> {
+  const { db, now } = c.get('deps');
+  if (await rejectPendingPlan(db, plan.id, refusal.message, now())) {
+    await audit(c, {
+      action: 'plan.reject',
+      target: plan.id,
+      environment: plan.environment,
+      reason: refusal.message,
+    });
+  }
+  return refusal;
 }
 
 export function invalidProject(issues: Array<ProjectIssue & { path?: string }>): ApiError {

@@ -39,21 +39,32 @@ export const CreatePlanBody = z
   .object({
     environment: z.string().min(1),
     project: ProjectSchema,
-    start: TimeInput.optional(),
-    end: TimeInput.optional(),
+    start: TimeInput.optional().openapi({
+      description: 'development environments only: backfill from this time (prod always covers full history)',
+    }),
+    end: TimeInput.optional().openapi({
+      description: 'development environments only: backfill up to this time (a date covers that whole day)',
+    }),
   })
   .openapi('CreatePlanRequest');
+
+const PlanStatus = z.enum(PLAN_STATUSES).openapi({
+  description:
+    '`pending` stored, not queued; `queued`; `applying`; `applied`; `failed`; `cancelled`; `rejected` refused ' +
+    'before it was queued (stale, changes nothing, another plan in the way), never applied, the reason in ' +
+    '`error`; `terminated` its apply workflow was terminated from the Temporal side',
+});
 
 export const PlanSchema = z
   .object({
     id: z.string(),
     environment: z.string(),
-    status: z.enum(PLAN_STATUSES),
+    status: PlanStatus,
     submittedBy: z.string(),
     submittedAt: Timestamp,
     startedAt: Timestamp.nullable(),
     finishedAt: Timestamp.nullable(),
-    error: z.string().nullable(),
+    error: z.string().nullable().openapi({ description: 'why the plan failed or was rejected' }),
     progress: z.unknown().nullable(),
     diff: PlanDiffSchema,
     text: z.string().openapi({ description: 'the diff as `sqlmesh plan` prints it' }),
@@ -70,7 +81,7 @@ export const AppliedPlanSchema = z
   .object({
     planId: z.string(),
     environment: z.string(),
-    status: z.enum(PLAN_STATUSES),
+    status: PlanStatus,
     position: z.number().int(),
   })
   .openapi('AppliedPlan');

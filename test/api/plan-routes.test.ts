@@ -3,7 +3,8 @@
  * (422 with file:line issues), and the plan is stored pending without anything applied. A request
  * the user can fix (start or end on prod, a range ending before it starts) is a 400 naming the field
  * and stores nothing. Applying is refused with 404 or 409 for plans that cannot be queued, before
- * Temporal is asked; with Temporal down a queueable plan gets a 503 and stays pending.
+ * Temporal is asked, and a pending plan refused that way is marked rejected with the reason; with
+ * Temporal down a queueable plan gets a 503 and stays pending.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -246,8 +247,10 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
     expect(await tableCounts(state.db)).toMatchObject({ plans: 0 });
   });
 
-  it('refuses to apply an unknown, applied, empty or stale plan, and leaves a queueable one pending when Temporal is down', async () => {
-    expect((await post('/api/plans/nope/apply', undefined)).status).toBe(404);
+  it('refuses to apply an unknown, applied, empty or stale plan, marks the refused ones rejected, and leaves a queueable one pending when Temporal is down', async () => {
+    const unknown = await post('/api/plans/nope/apply', undefined);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toBe('unknown plan "nope"');
 
     const seeded = await seedShop(state.db);
     const applied = await post(`/api/plans/${seeded.planId}/apply`, undefined);
@@ -260,7 +263,12 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
     expect(same.body.changes).toBe(false);
     const empty = await post(`/api/plans/${same.body.id}/apply`, undefined);
     expect(empty.status).toBe(409);
-    expect(empty.body.error.message).toContain('changes nothing in environment prod');
+    expect(empty.body.error.message).toBe(
+      `plan ${same.body.id} changes nothing in environment prod; there is nothing to apply`,
+    );
+    const shown = await contract.call(app, 'GET', `/api/plans/${same.body.id}`, { token });
+    expect(shown.body).toMatchObject({ status: 'rejected', error: empty.body.error.message });
+    expect(shown.body.finishedAt).not.toBeNull();
 
     const changed = withModel(shopProject(), 'marts.customer_orders', (m) => {
       m.query = `${m.query}\nWHERE 1 = 1`;
@@ -281,5 +289,18 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
     expect(stale.body.error.message).toMatch(
       new RegExp(`^plan ${modified.body.id} cannot be applied: environment "prod" changed since plan`),
     );
+    const rejected = await getPlan(state.db, modified.body.id);
+    expect(rejected).toMatchObject({ status: 'rejected', error: stale.body.error.message });
+    const again = await post(`/api/plans/${modified.body.id}/apply`, undefined);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe(
+      `plan ${modified.body.id} was rejected: ${stale.body.error.message}; compute a new plan to change environment prod`,
+    );
+    expect((await getPlan(state.db, modified.body.id))?.error).toBe(stale.body.error.message);
+    const audit = await listAudit(state.db, { action: 'plan.reject' });
+    expect(audit.items.map((a) => [a.target, a.reason])).toEqual([
+      [modified.body.id, stale.body.error.message],
+      [same.body.id, empty.body.error.message],
+    ]);
   });
 });

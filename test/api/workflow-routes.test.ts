@@ -3,7 +3,7 @@
  * scheduler worker, run and apply executors, and prod planned from the quickstart example. Pauses
  * and resumes reach the workflow and the audit log, runs and restatements execute and can be
  * followed as Server-Sent Events through a listening server, plans are stored pending, applied
- * through the queue, and refused when stale or already queued.
+ * through the queue, and refused (and marked rejected) when stale or behind another plan.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../activities/state/audit-log.ts';
@@ -280,6 +280,8 @@ describe('with a running stack', () => {
         `^plan ${planId} is already queued for environment prod at position 1|^plan ${behind.body.id} cannot be applied: environment "prod" changed`,
       ),
     );
+    const refused = await call('GET', `/api/plans/${behind.body.id}`, deployer);
+    expect(refused.body).toMatchObject({ status: 'rejected', error: second.body.error.message });
 
     const done = await eventually(
       () => call('GET', `/api/plans/${planId}`, deployer),
@@ -290,9 +292,11 @@ describe('with a running stack', () => {
     expect(done.body).toMatchObject({ status: 'applied', error: null });
     const env = await call('GET', '/api/environments/prod', deployer);
     expect(env.body.planId).toBe(planId);
-    const stale = await call('POST', `/api/plans/${behind.body.id}/apply`, deployer);
-    expect(stale.status).toBe(409);
-    expect(stale.body.error.message).toContain('changed since plan');
+    const again = await call('POST', `/api/plans/${behind.body.id}/apply`, deployer);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe(
+      `plan ${behind.body.id} was rejected: ${second.body.error.message}; compute a new plan to change environment prod`,
+    );
     const audit = await listAudit(t.state.db, { action: 'plan.apply' });
     expect(audit.items.map((a) => a.target)).toEqual([planId]);
   });

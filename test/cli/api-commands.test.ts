@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getPlan } from '../../activities/state/plans.ts';
 import { createApiToken } from '../../api/auth/tokens.ts';
 import { type ApiServer, startApiServer } from '../../api/server.ts';
 import { eventually, startTestStack, type TestStack } from '../api/support/stack.ts';
@@ -271,6 +272,30 @@ describe('sluice CLI against the API', () => {
       plans: before.plans,
       environments: before.environments,
     });
+  });
+
+  it('apply of a plan whose environment changed exits 2 with the reason, and the plan is rejected', async () => {
+    const reviewed = await sluice([
+      'plan',
+      '--project',
+      projectCopy('top_customers.sql', (text) => text.replace('LIMIT 5', 'LIMIT 41')),
+    ]);
+    expect(reviewed.code).toBe(0);
+    const planId = /apply it with: sluice apply (\S+)/.exec(reviewed.stdout)![1]!;
+    const other = projectCopy('top_customers.sql', (text) => text.replace('LIMIT 5', 'LIMIT 42'));
+    expect((await sluice(['plan', '--project', other, '--auto-apply'])).code).toBe(0);
+
+    const stale = await sluice(['apply', planId]);
+    expect(stale.code).toBe(2);
+    expect(stale.stdout).toBe('');
+    const reason = `plan ${planId} cannot be applied: environment "prod" changed since plan "${planId}" was computed (shop.top_customers): compute the plan again`;
+    expect(stale.stderr).toBe(`sluice: ${reason}\n`);
+    expect(await getPlan(t.state.db, planId)).toMatchObject({ status: 'rejected', error: reason });
+    const again = await sluice(['apply', planId]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(
+      `sluice: plan ${planId} was rejected: ${reason}; compute a new plan to change environment prod\n`,
+    );
   });
 
   it('restate starts a run; logs --follow streams it to the end and logs prints its executions', async () => {

@@ -4,6 +4,7 @@ import {
   getPlan,
   listPlans,
   type PlanRecord,
+  rejectPendingPlan,
   updatePlan,
 } from '../../../activities/state/plans.ts';
 import { DRIVERS, useStateDb } from './harness.ts';
@@ -91,6 +92,31 @@ describe.each(DRIVERS)('plans on %s', (driver) => {
     const failed = await updatePlan(state.db, id, { status: 'failed', error: 'backfill of db.a failed' });
     expect(failed).toMatchObject({ status: 'failed', error: 'backfill of db.a failed', startedAt: null });
     expect(failed.finishedAt).not.toBeNull();
+  });
+
+  it('rejects only a pending plan, with its reason', async () => {
+    await createPlan(state.db, { id: 'stale', environment: 'prod', diff: {}, submittedBy: 'ana' });
+    expect(
+      await rejectPendingPlan(state.db, 'stale', 'environment "prod" changed', '2024-03-01T10:00:00Z'),
+    ).toBe(true);
+    expect(await getPlan(state.db, 'stale')).toMatchObject({
+      status: 'rejected',
+      error: 'environment "prod" changed',
+      finishedAt: '2024-03-01T10:00:00.000Z',
+    });
+    expect(await rejectPendingPlan(state.db, 'stale', 'again')).toBe(false);
+    expect((await getPlan(state.db, 'stale'))?.error).toBe('environment "prod" changed');
+    await createPlan(state.db, {
+      id: 'moving',
+      environment: 'prod',
+      diff: {},
+      submittedBy: 'ana',
+      status: 'queued',
+    });
+    expect(await rejectPendingPlan(state.db, 'moving', 'too late')).toBe(false);
+    expect((await getPlan(state.db, 'moving'))?.status).toBe('queued');
+    expect(await rejectPendingPlan(state.db, 'nope', 'no plan')).toBe(false);
+    await expect(rejectPendingPlan(state.db, 'moving', '')).rejects.toThrow('needs a reason');
   });
 
   it('names the bad field', async () => {
