@@ -1,7 +1,9 @@
 /**
  * Plans: `POST /plans` computes a project's plan against an environment and stores it, pending,
- * without applying anything; `POST /plans/{id}/apply` queues it on the environment's workflow;
- * `GET /plans/{id}` follows it (status, progress, queue position).
+ * without applying anything, or, with `autoApply`, queues it at once behind whatever the
+ * environment's queue holds (computed again when its turn comes); `POST /plans/{id}/apply` queues a
+ * reviewed plan on the environment's workflow, strictly as computed; `GET /plans/{id}` follows it
+ * (status, progress, queue position).
  *
  * A request the user can fix is refused with a 4xx and one line naming the field or the reason,
  * and leaves nothing pending behind: a reviewed plan refused at apply is marked `rejected` with
@@ -12,7 +14,13 @@ import type { Context } from 'hono';
 import { checkPlanApplicable } from '../../activities/plan/check.ts';
 import { isCheckFailure } from '../../activities/scheduler/failures.ts';
 import { storableProject } from '../../activities/scheduler/stored-project.ts';
-import { getPlan, getPlanProject, type PlanRecord, rejectPendingPlan } from '../../activities/state/plans.ts';
+import {
+  getPlan,
+  getPlanProject,
+  type PlanRecord,
+  rejectPendingPlan,
+  setRecomputeOnTurn,
+} from '../../activities/state/plans.ts';
 import { NamingError, validateEnvironmentName } from '../../core/naming.ts';
 import { formatPlanDiff } from '../../core/plan/format.ts';
 import { PlanRequestError } from '../../core/plan/request-error.ts';
@@ -21,7 +29,12 @@ import type { Project, ProjectIssue } from '../../core/project/types.ts';
 import { audit } from '../audit.ts';
 import { checkEnvironment, requirePermission } from '../auth/authorize.ts';
 import type { AppEnv } from '../context.ts';
-import { createPendingPlan, planChangesSomething, queuePlan } from '../environment-commands.ts';
+import {
+  createPendingPlan,
+  planChangesSomething,
+  queueAutoAppliedPlan,
+  queuePlan,
+} from '../environment-commands.ts';
 import { ApiError, badRequest, conflict, formatPath, notFound, validationError } from '../errors.ts';
 import { checkProject } from '../project-checks.ts';
 import { router } from '../router.ts';
@@ -35,12 +48,16 @@ const create = createRoute({
   method: 'post',
   path: '/plans',
   tags: ['plans'],
-  summary: "Compute and store a project's plan against an environment, without applying it",
+  summary: "Compute and store a project's plan against an environment; with autoApply, queue it too",
   middleware: [requirePermission('deploy')],
   request: { body: jsonBody(CreatePlanBody) },
   responses: {
-    201: json(PlanSchema, 'the stored plan (pending) with its diff'),
-    ...errors(400, 401, 403, 413, 415, 422),
+    201: json(
+      PlanSchema,
+      'the stored plan with its diff: pending, or applied when autoApply found nothing to change and nothing queued',
+    ),
+    202: json(PlanSchema, "autoApply: the plan is queued on the environment's workflow (see queuePosition)"),
+    ...errors(400, 401, 403, 413, 415, 422, 503),
   },
 });
 
@@ -94,16 +111,20 @@ export function planRoutes() {
             { field: 'end' },
           );
         }
+        const autoApply = body.autoApply === true;
+        const submittedBy = c.get('principal').actor;
         let created: { planId: string; diff: PlanDiff };
         try {
           created = await createPendingPlan({
             db: deps.db,
             project,
             environment: body.environment,
-            submittedBy: c.get('principal').actor,
+            submittedBy,
             now,
             start,
             end,
+            // stays on only for a plan that queues behind another (see queueAutoAppliedPlan)
+            recomputeOnTurn: autoApply,
           });
         } catch (err) {
           if (err instanceof PlanRequestError) throw badRequest(err.message, { field: err.field });
@@ -111,14 +132,40 @@ export function planRoutes() {
             throw invalidProject([{ file: 'project', line: 0, message: err.message }]);
           throw err;
         }
+        const { planId } = created;
         await audit(c, {
           action: 'plan.create',
-          target: created.planId,
+          target: planId,
           environment: body.environment,
           details: { changes: planChangesSomething(created.diff), models: project.models.length },
         });
-        const plan = await getPlan(deps.db, created.planId);
-        if (!plan) throw new Error(`plan "${created.planId}" vanished right after it was stored`);
+        let position: number | null = null;
+        if (autoApply) {
+          // Temporal away: the plan stays pending (the workflow may have it), as a reviewed one does.
+          ({ position } = await callTemporal(
+            deps,
+            `queueing plan ${planId} on environment ${body.environment}`,
+            () =>
+              queueAutoAppliedPlan({
+                db: deps.db,
+                client: deps.client,
+                planId,
+                project,
+                environment: body.environment,
+                submittedBy,
+                options: deps.environmentOptions,
+              }),
+          ));
+          await audit(c, {
+            action: 'plan.apply',
+            target: planId,
+            environment: body.environment,
+            details: { position, autoApply: true },
+          });
+        }
+        const plan = await getPlan(deps.db, planId);
+        if (!plan) throw new Error(`plan "${planId}" vanished right after it was stored`);
+        if (position !== null) return c.json(planView(plan, position), 202);
         return c.json(planView(plan, null), 201);
       },
       (result) => {
@@ -170,6 +217,8 @@ export function planRoutes() {
       const live = await readLiveState(deps, env);
       if (live.failure) throw live.failure;
       await refuseBehindOtherPlans(c, plan, live.state?.plansQueued ?? []);
+      // a reviewed plan applies as computed, even one first stored to be applied automatically
+      if (plan.recomputeOnTurn) await setRecomputeOnTurn(deps.db, id, false);
       const { position } = await callTemporal(deps, `queueing plan ${id} on environment ${env}`, () =>
         queuePlan({
           db: deps.db,
@@ -219,6 +268,7 @@ function planView(plan: PlanRecord, queuePosition: number | null) {
     },
     text: formatPlanDiff(diff),
     changes: planChangesSomething(diff),
+    recomputeOnTurn: plan.recomputeOnTurn,
     queuePosition,
   };
 }
@@ -231,7 +281,7 @@ function positionIn(queue: ReadonlyArray<{ planId: string }>, planId: string): n
 /**
  * A plan waiting or applying in the environment's queue will change the environment; a reviewed
  * plan computed before it ran would undo its work, so it is rejected with the waiting plan's
- * position.
+ * position (`sluice plan --auto-apply` queues behind it instead).
  */
 async function refuseBehindOtherPlans(
   c: Context<AppEnv>,

@@ -187,25 +187,28 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
     const project = shopProject();
     const prodMessage =
       "a plan for prod covers every interval from each model's start: start and end may only narrow the plan of a development environment";
-    const both = await post('/api/plans', {
-      environment: 'prod',
-      project,
-      start: '2026-11-01',
-      end: '2026-11-02',
-    });
-    expect(both.status).toBe(400);
-    expect(both.body.error).toEqual({
-      code: 'bad_request',
-      message: prodMessage,
-      details: { field: 'start' },
-    });
-    const end = await post('/api/plans', { environment: 'prod', project, end: '2026-11-02' });
-    expect(end.status).toBe(400);
-    expect(end.body.error).toEqual({
-      code: 'bad_request',
-      message: prodMessage,
-      details: { field: 'end' },
-    });
+    for (const autoApply of [false, true]) {
+      const both = await post('/api/plans', {
+        environment: 'prod',
+        project,
+        start: '2026-11-01',
+        end: '2026-11-02',
+        autoApply,
+      });
+      expect(both.status).toBe(400);
+      expect(both.body.error).toEqual({
+        code: 'bad_request',
+        message: prodMessage,
+        details: { field: 'start' },
+      });
+      const end = await post('/api/plans', { environment: 'prod', project, end: '2026-11-02', autoApply });
+      expect(end.status).toBe(400);
+      expect(end.body.error).toEqual({
+        code: 'bad_request',
+        message: prodMessage,
+        details: { field: 'end' },
+      });
+    }
     const backwards = await post('/api/plans', {
       environment: 'dev',
       project,
@@ -302,5 +305,21 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
       [modified.body.id, stale.body.error.message],
       [same.body.id, empty.body.error.message],
     ]);
+  });
+
+  it('with autoApply and Temporal down answers 503 and leaves the plan pending, as a reviewed plan is left', async () => {
+    await seedShop(state.db);
+    const changed = withModel(shopProject(), 'marts.customer_orders', (m) => {
+      m.query = `${m.query}\nWHERE 2 = 2`;
+    });
+    const r = await post('/api/plans', { environment: 'prod', project: changed, autoApply: true });
+    expect(r.status).toBe(503);
+    expect(r.body.error.code).toBe('temporal_unavailable');
+    const plans = await queryRows(
+      state.db,
+      sql`select id, status, recompute_on_turn from sluice.plans where submitted_by <> 'seed'`,
+    );
+    expect(plans).toEqual([expect.objectContaining({ status: 'pending', recompute_on_turn: true })]);
+    expect((await listAudit(state.db, { action: 'plan.apply' })).items).toEqual([]);
   });
 });

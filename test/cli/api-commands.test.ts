@@ -298,6 +298,37 @@ describe('sluice CLI against the API', () => {
     );
   });
 
+  it('plan --auto-apply started together: each queues, waits its turn and prints the diff it applied', async () => {
+    const limits = [51, 52, 53];
+    const results = await Promise.all(
+      limits.map((limit) =>
+        sluice([
+          'plan',
+          '--project',
+          projectCopy('top_customers.sql', (text) => text.replace('LIMIT 5', `LIMIT ${limit}`)),
+          '--auto-apply',
+        ]),
+      ),
+    );
+    for (const r of results) {
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Plan \S+ queued on prod at position \d+/m);
+      expect(r.stdout).toMatch(
+        /Directly Modified:\n- shop\.top_customers\n[\s\S]*\nPlan \S+ applied to prod\n$/,
+      );
+    }
+    const ids = results.map((r) => /Plan (\S+) applied to prod\n$/.exec(r.stdout)![1]!);
+    const plans = await Promise.all(ids.map((id) => getPlan(t.state.db, id)));
+    expect(plans.map((p) => p?.status)).toEqual(['applied', 'applied', 'applied']);
+    // a plan that queued behind another prints the diff it applied, read once it was applied
+    for (const r of results.filter((r) => r.stdout.includes('its diff is computed again'))) {
+      const [, queuedLine, afterQueued] = /^(Plan \S+ queued[^\n]*)\n([\s\S]*)$/m.exec(r.stdout)!;
+      expect(queuedLine).toMatch(/; its diff is computed again when its turn comes$/);
+      expect(afterQueued).toContain('Summary of differences from `prod`');
+    }
+  });
+
   it('restate starts a run; logs --follow streams it to the end and logs prints its executions', async () => {
     const restate = await sluice([
       'restate',
