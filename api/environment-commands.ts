@@ -6,8 +6,10 @@
  */
 import type { Client } from '@temporalio/client';
 import { TASK_QUEUES } from '../activities/contracts.ts';
+import { checkPlanApplicable } from '../activities/plan/check.ts';
 import { createPlanRecord } from '../activities/scheduler/plans.ts';
-import { getPlan, updatePlan } from '../activities/state/plans.ts';
+import { getPlan, setRecomputeOnTurn, updatePlan } from '../activities/state/plans.ts';
+import { planChangesSomething } from '../core/plan/changes.ts';
 import type { PlanDiff } from '../core/plan/types.ts';
 import type { Project } from '../core/project/types.ts';
 import type { StateDb } from '../db/client.ts';
@@ -27,6 +29,8 @@ import {
 } from '../workflows/environment.ts';
 import { environmentWorkflowId } from '../workflows/ids.ts';
 import { SluiceEnvironment } from '../workflows/search-attributes.ts';
+
+export { planChangesSomething };
 
 export interface EnvironmentOptions {
   threads?: number;
@@ -75,7 +79,7 @@ export interface SubmittedPlan {
 
 /**
  * Computes a plan for `project` against `environment` and stores it as pending: nothing is queued,
- * the plan waits for `queuePlan`.
+ * the plan waits for `queuePlan` (or `queueAutoAppliedPlan`, when stored with `recomputeOnTurn`).
  */
 export async function createPendingPlan(args: {
   db: StateDb;
@@ -85,6 +89,7 @@ export async function createPendingPlan(args: {
   now?: number;
   start?: number;
   end?: number;
+  recomputeOnTurn?: boolean;
 }): Promise<{ planId: string; diff: PlanDiff }> {
   return createPlanRecord({
     db: args.db,
@@ -94,6 +99,7 @@ export async function createPendingPlan(args: {
     now: args.now ?? Date.now(),
     start: args.start,
     end: args.end,
+    ...(args.recomputeOnTurn === undefined ? {} : { recomputeOnTurn: args.recomputeOnTurn }),
   });
 }
 
@@ -115,6 +121,54 @@ export async function queuePlan(args: {
   });
   await markQueued(args.db, args.planId);
   return { position };
+}
+
+/**
+ * Queues an auto-applied plan, stored pending with `recomputeOnTurn`, behind whatever the
+ * environment's queue holds: plans queue in submission order, and each is computed again against
+ * the environment when its turn comes. A plan that came first in the queue while the environment
+ * was still what it was computed against applies as computed (`recomputeOnTurn` is cleared); a
+ * plan that changes nothing and finds the queue empty is applied at once, with no work. Returns
+ * its position in the queue, null when it was applied at once.
+ */
+export async function queueAutoAppliedPlan(args: {
+  db: StateDb;
+  client: Client;
+  planId: string;
+  project: Project;
+  environment: string;
+  submittedBy: string;
+  options?: EnvironmentOptions;
+}): Promise<{ position: number | null }> {
+  const { db, planId } = args;
+  const stored = await getPlan(db, planId);
+  if (!stored) throw new Error(`unknown plan "${planId}"`);
+  const diff = stored.diff as PlanDiff;
+  if (!planChangesSomething(diff)) {
+    const handle = await ensureEnvironmentWorkflow(args.client, args.environment, args.options);
+    const state = await handle.query(stateQuery);
+    if (state.applyingPlan === null && state.plansQueued.length === 0) {
+      await setRecomputeOnTurn(db, planId, false);
+      await updatePlan(db, planId, { status: 'applying' });
+      await updatePlan(db, planId, { status: 'applied', progress: { step: 'unchanged' } });
+      return { position: null };
+    }
+  }
+  const { position } = await queuePlan(args);
+  if (position === 1 && (await stillApplicable(args.db, args.project, diff, planId))) {
+    // Nothing can change the environment before this plan now: the diff stays right.
+    await setRecomputeOnTurn(db, planId, false);
+  }
+  return { position };
+}
+
+async function stillApplicable(db: StateDb, project: Project, diff: PlanDiff, planId: string) {
+  try {
+    await checkPlanApplicable({ db, project, diff, planId });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** pending → queued; a plan the workflow has already taken further keeps its newer status. */
@@ -155,15 +209,6 @@ export async function submitPlan(args: {
     options: args.options,
   });
   return { planId, diff, position };
-}
-
-/** Whether applying the plan changes the environment at all (a new environment always does). */
-export function planChangesSomething(diff: PlanDiff): boolean {
-  if (diff.base !== diff.environment) return true;
-  const before = diff.previousSnapshotMap;
-  const after = diff.snapshotMap;
-  const models = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return diff.metadataOnly.length > 0 || [...models].some((m) => before[m] !== after[m]);
 }
 
 function handle(client: Client, environment: string) {

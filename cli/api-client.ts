@@ -116,7 +116,13 @@ export class ApiClient {
   executionLog(runId: string, executionId: string) {
     return this.request<ExecutionLog>('GET', `/api/runs/${enc(runId)}/executions/${enc(executionId)}/log`);
   }
-  createPlan(body: { environment: string; project: Project; start?: string; end?: string }) {
+  createPlan(body: {
+    environment: string;
+    project: Project;
+    start?: string;
+    end?: string;
+    autoApply?: boolean;
+  }) {
     return this.request<Plan>('POST', '/api/plans', { body });
   }
   applyPlan(id: string) {

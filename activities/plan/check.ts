@@ -8,7 +8,10 @@ import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
 import { environmentSnapshotMap, getEnvironment } from '../state/environments.ts';
-import { getPlan } from '../state/plans.ts';
+import { getPlan, type PlanStatus } from '../state/plans.ts';
+
+/** A plan in one of these states has had its outcome: it is never applied (again). */
+const FINISHED: readonly PlanStatus[] = ['applied', 'failed', 'cancelled', 'rejected', 'terminated'];
 
 export interface CheckPlanInput {
   db: StateDb;
@@ -24,7 +27,7 @@ export async function checkPlanApplicable(input: CheckPlanInput): Promise<void> 
   if (plan.environment !== diff.environment) {
     throw new Error(`plan "${planId}" is for environment "${plan.environment}", not "${diff.environment}"`);
   }
-  if (plan.status === 'applied' || plan.status === 'failed' || plan.status === 'cancelled') {
+  if (FINISHED.includes(plan.status)) {
     throw new Error(`plan "${planId}" is ${plan.status}; it cannot be applied`);
   }
   checkProjectMatchesDiff(project, diff);

@@ -14,6 +14,7 @@
 import { fingerprintProject } from '../../core/fingerprint.ts';
 import { PROD_ENVIRONMENT, validateEnvironmentName } from '../../core/naming.ts';
 import { diffProject, snapshotIdOf } from '../../core/plan/diff.ts';
+import { PlanRequestError } from '../../core/plan/request-error.ts';
 import type { CurrentSnapshots, PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
@@ -75,7 +76,8 @@ async function baseEnvironment(
   if (createFrom === undefined) return (await getEnvironment(db, PROD_ENVIRONMENT)) ? PROD_ENVIRONMENT : null;
   validateEnvironmentName(createFrom);
   if (!(await getEnvironment(db, createFrom))) {
-    throw new Error(
+    throw new PlanRequestError(
+      'createFrom',
       `environment "${environment}" cannot be created from "${createFrom}": no such environment`,
     );
   }

@@ -16,4 +16,6 @@ export type PlanProgress =
       alreadyComplete: boolean;
     }
   | { step: 'views'; promoted: number; dropped: number }
-  | { step: 'environment'; models: number };
+  | { step: 'environment'; models: number }
+  /** the plan, computed again when its turn came, changed nothing: applied without any work. */
+  | { step: 'unchanged' };

@@ -1,7 +1,9 @@
 /**
  * Stored plans as the scheduler activities read them: the diff and the project it was computed
- * from. Both are written once, when the plan is created, and never change, so each activity worker
- * keeps the few it used last instead of reading a whole project for every batch of a backfill.
+ * from. Both are written when the plan is created and never change once it has begun, so each
+ * activity worker keeps the few it used last instead of reading a whole project for every batch of
+ * a backfill. The one exception, an auto-applied plan whose diff is computed again when its turn
+ * comes, is not kept until it has begun.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { PlanDiff } from '../../core/plan/types.ts';
@@ -53,6 +55,9 @@ export class PlanCache {
       project,
       submittedAt: Date.parse(record.submittedAt),
     };
+    const diffMayChange =
+      record.recomputeOnTurn && (record.status === 'pending' || record.status === 'queued');
+    if (diffMayChange) return plan;
     this.plans.set(planId, plan);
     if (this.plans.size > KEPT) this.plans.delete(this.plans.keys().next().value!);
     return plan;

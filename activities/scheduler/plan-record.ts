@@ -2,13 +2,14 @@
  * Creating a plan: what the API and `sluice dev` do before they submit a plan to the environment's
  * workflow. The plan is computed against the state database (activities/plan/compute.ts) and stored
  * pending, with the project it was computed from (without warehouse credentials), which its
- * application renders.
+ * application renders. An auto-applied plan that queued behind another is computed again, the same
+ * way, when its turn comes (recomputePlanRecord).
  */
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
 import { computePlan } from '../plan/compute.ts';
-import { createPlan } from '../state/plans.ts';
+import { createPlan, replacePlanDiff } from '../state/plans.ts';
 import { storableProject } from './stored-project.ts';
 
 export interface PlanRecordInput {
@@ -26,6 +27,8 @@ export interface PlanRecordInput {
   createFrom?: string | null;
   /** a stable id makes a retried submission idempotent; generated when omitted. */
   planId?: string;
+  /** compute the diff again when the plan's turn comes (an auto-applied plan; see recomputePlanRecord). */
+  recomputeOnTurn?: boolean;
 }
 
 export async function createPlanRecord(input: PlanRecordInput): Promise<{ planId: string; diff: PlanDiff }> {
@@ -44,6 +47,34 @@ export async function createPlanRecord(input: PlanRecordInput): Promise<{ planId
     diff,
     submittedBy: input.submittedBy,
     project: storableProject(input.project),
+    ...(input.recomputeOnTurn === undefined ? {} : { recomputeOnTurn: input.recomputeOnTurn }),
   });
   return { planId: plan.id, diff: plan.diff as PlanDiff };
+}
+
+/**
+ * Computes a stored plan's diff again from the project it was stored with, against its environment
+ * as it is now, and stores it in place of the old one (only while the plan has not begun). The range
+ * it asked for and the environment it is created from stay as they were; `now` is its new execution
+ * time.
+ */
+export async function recomputePlanRecord(input: {
+  db: StateDb;
+  planId: string;
+  project: Project;
+  previous: PlanDiff;
+  now: number;
+}): Promise<PlanDiff> {
+  const { previous } = input;
+  const diff = await computePlan({
+    db: input.db,
+    project: input.project,
+    environment: previous.environment,
+    now: input.now,
+    ...(previous.start === null ? {} : { start: previous.start }),
+    ...(previous.end === null ? {} : { end: previous.end }),
+    ...(previous.base === previous.environment ? {} : { createFrom: previous.base }),
+  });
+  const plan = await replacePlanDiff(input.db, input.planId, diff);
+  return plan.diff as PlanDiff;
 }

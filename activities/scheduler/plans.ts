@@ -6,6 +6,12 @@
  * Finishing promotes the environment's snapshot map (applied) or records the error (failed), and
  * closes the runs that recorded the plan's backfill.
  *
+ * An auto-applied plan that queued behind another (`recomputeOnTurn`) has its diff computed again,
+ * from its stored project against the environment as it is when its turn comes, and applies that.
+ * A plan whose diff then changes nothing is finished at once: `applied`, with progress
+ * `{ step: 'unchanged' }`, the environment (and the plan it names as its last) left as it was, and
+ * no work for the workflow.
+ *
  * A plan that cannot be applied is marked failed before the failure is raised: the apply workflow
  * does not get as far as reporting it.
  */
@@ -13,7 +19,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { validateEnvironmentName } from '../../core/naming.ts';
+import { planChangesSomething } from '../../core/plan/changes.ts';
 import { creationRequests, executionIntervals, gatewayOf } from '../../core/plan/requests.ts';
+import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { ScheduledModel } from '../../core/schedule.ts';
 import { runs } from '../../db/schema.ts';
@@ -22,7 +30,7 @@ import { checkPlanApplicable } from '../plan/check.ts';
 import { finalizePlan } from '../plan/finalize.ts';
 import { storePlanSnapshots } from '../plan/store-snapshots.ts';
 import { planViewChanges } from '../plan/swap-views.ts';
-import { getPlan, PLAN_FINAL, updatePlan } from '../state/plans.ts';
+import { getPlan, PLAN_FINAL, type PlanRecord, updatePlan } from '../state/plans.ts';
 import { updateRunStatus } from '../state/runs.ts';
 import type { SchedulerContext } from './context.ts';
 import { FAILURE_TYPES, isCheckFailure, rejected } from './failures.ts';
@@ -30,6 +38,7 @@ import { parseInput, text } from './input.ts';
 import { nearestUpstream } from './lineage.ts';
 import { managedConnections, withManagedConnection } from './managed-connections.ts';
 import type { StoredPlan } from './plan-cache.ts';
+import { recomputePlanRecord } from './plan-record.ts';
 import { loadSchedule } from './schedule.ts';
 
 export { createPlanRecord, type PlanRecordInput } from './plan-record.ts';
@@ -47,32 +56,45 @@ export async function beginPlan(
   args: { planId: string; environment: string },
 ): Promise<PlanWork> {
   const input = parseInput('beginPlan', BEGIN_ARGS, args);
-  const plan = await storedPlan(ctx, 'beginPlan', input);
+  const stored = await storedPlan(ctx, 'beginPlan', input);
   try {
-    const project = plan.project;
+    const project = stored.project;
     if (!project) {
       throw rejected(
         'beginPlan',
         FAILURE_TYPES.planNotApplicable,
-        `plan "${plan.id}" was stored without its project`,
+        `plan "${stored.id}" was stored without its project`,
       );
     }
+    const record = await getPlan(ctx.db, stored.id);
+    const plan = await diffOnTurn(ctx, stored, project, record);
     const { diff } = plan;
+    const changes = planChangesSomething(diff);
+    // a retried beginPlan of a plan that changed nothing finds it applied already
+    if (!changes && record?.status === 'applied') return noWork(plan);
     await checkPlanApplicable({ db: ctx.db, project, diff, planId: plan.id });
     await updatePlan(ctx.db, plan.id, { status: 'applying', at: ctx.now() });
-    const stored = await storePlanSnapshots({ db: ctx.db, project, diff });
-    await updatePlan(ctx.db, plan.id, { progress: { step: 'snapshots', stored: stored.inserted.length } });
-    const changes = await planViewChanges(ctx.db, project, diff);
+    if (!changes) {
+      await updatePlan(ctx.db, plan.id, {
+        status: 'applied',
+        progress: { step: 'unchanged' },
+        at: ctx.now(),
+      });
+      return noWork(plan);
+    }
+    const snapshots = await storePlanSnapshots({ db: ctx.db, project, diff });
+    await updatePlan(ctx.db, plan.id, { progress: { step: 'snapshots', stored: snapshots.inserted.length } });
+    const views = await planViewChanges(ctx.db, project, diff);
     const sealed = await managedConnections(ctx.db);
     return {
       planId: plan.id,
       environment: plan.environment,
       tables: creationsByGateway(project, plan).map((group) => withManagedConnection(group, sealed)),
       backfill: backfillWork(project, plan),
-      views: Object.entries(changes.promote).map(([gateway, entries]) =>
+      views: Object.entries(views.promote).map(([gateway, entries]) =>
         withManagedConnection({ gateway, entries }, sealed),
       ),
-      removed: Object.entries(changes.drop).map(([gateway, models]) =>
+      removed: Object.entries(views.drop).map(([gateway, models]) =>
         withManagedConnection({ gateway, models }, sealed),
       ),
     };
@@ -82,7 +104,7 @@ export async function beginPlan(
     const final = error instanceof ApplicationFailure ? error.nonRetryable : isCheckFailure(error);
     if (!final) throw error;
     const message = (error as Error).message;
-    await markEnded(ctx, plan.id, 'failed', message);
+    await markEnded(ctx, stored.id, 'failed', message);
     throw error instanceof ApplicationFailure
       ? error
       : rejected('beginPlan', FAILURE_TYPES.planNotApplicable, message);
@@ -122,6 +144,32 @@ export async function finishPlan(
     await finishBackfillRuns(ctx, plan.id, input.status === 'failed' ? 'failed' : input.status, error);
   }
   return loadSchedule(ctx, input.environment);
+}
+
+/**
+ * The plan as it is applied: an auto-applied plan that has not begun and is to be computed again on
+ * its turn gets its new diff (stored in place of the old one); any other plan as it was stored.
+ */
+async function diffOnTurn(
+  ctx: SchedulerContext,
+  plan: StoredPlan,
+  project: Project,
+  record: PlanRecord | null,
+): Promise<StoredPlan> {
+  if (!record?.recomputeOnTurn || (record.status !== 'pending' && record.status !== 'queued')) return plan;
+  const diff: PlanDiff = await recomputePlanRecord({
+    db: ctx.db,
+    planId: plan.id,
+    project,
+    previous: record.diff as PlanDiff,
+    now: ctx.now(),
+  });
+  return { ...plan, diff };
+}
+
+/** The work of a plan that changes nothing: none; it was applied as soon as it began. */
+function noWork(plan: StoredPlan): PlanWork {
+  return { planId: plan.id, environment: plan.environment, tables: [], backfill: [], views: [], removed: [] };
 }
 
 async function storedPlan(

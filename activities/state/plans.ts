@@ -35,6 +35,8 @@ export interface PlanInput {
   submittedAt?: Instant;
   /** the project the plan was computed from (without warehouse credentials); see getPlanProject. */
   project?: unknown;
+  /** compute the diff again against the environment when the plan's turn comes (false by default). */
+  recomputeOnTurn?: boolean;
 }
 
 export interface PlanUpdate {
@@ -61,6 +63,11 @@ export interface PlanRecord {
   progress: unknown;
   /** who cancelled the plan, when someone did. */
   cancelledBy: string | null;
+  /**
+   * an auto-applied plan that may not have been first in its environment's queue: its diff is
+   * computed again against the environment when its turn comes (see replacePlanDiff).
+   */
+  recomputeOnTurn: boolean;
 }
 
 export interface PlanFilter {
@@ -105,10 +112,11 @@ export async function createPlan(db: StateDb, input: PlanInput): Promise<PlanRec
   const status = requireOneOf('status', input.status ?? 'pending', ['pending', 'queued'] as const);
   const submittedAt = input.submittedAt === undefined ? new Date() : toDate('submittedAt', input.submittedAt);
   const project = input.project === undefined ? null : requireJson('project', input.project);
+  const recomputeOnTurn = input.recomputeOnTurn === true;
 
   const inserted = await db
     .insert(plans)
-    .values({ id, environment, status, diff, submittedBy, submittedAt, project })
+    .values({ id, environment, status, diff, submittedBy, submittedAt, project, recomputeOnTurn })
     .onConflictDoNothing()
     .returning();
   const row = inserted[0] ?? (await db.select().from(plans).where(eq(plans.id, id)))[0];
@@ -179,6 +187,64 @@ export async function updatePlan(db: StateDb, id: string, update: PlanUpdate): P
   });
 }
 
+/** The statuses of a plan that has not begun: its diff may still be replaced, it may still be refused. */
+const NOT_BEGUN: readonly PlanStatus[] = ['pending', 'queued'];
+
+/**
+ * Refuses a plan that was never queued: pending → rejected, with the reason as its error. A plan
+ * that has moved on meanwhile (queued by another request, say) keeps its status. Returns whether
+ * this call rejected it.
+ */
+export async function rejectPendingPlan(
+  db: StateDb,
+  id: string,
+  reason: string,
+  at?: Instant,
+): Promise<boolean> {
+  requireText('plan id', id);
+  const error = optionalMessage('reason', reason);
+  if (!error) throw new Error(`plan "${id}" needs a reason to be rejected`);
+  const finishedAt = at === undefined ? new Date() : toDate('at', at);
+  const updated = await db
+    .update(plans)
+    .set({ status: 'rejected', error, finishedAt })
+    .where(and(eq(plans.id, id), eq(plans.status, 'pending')))
+    .returning({ id: plans.id });
+  return updated.length > 0;
+}
+
+/**
+ * Sets whether the plan's diff is computed again when its turn comes; only while it has not begun
+ * (a plan already applying keeps the diff it applies). Returns whether the plan changed.
+ */
+export async function setRecomputeOnTurn(db: StateDb, id: string, recompute: boolean): Promise<boolean> {
+  requireText('plan id', id);
+  const updated = await db
+    .update(plans)
+    .set({ recomputeOnTurn: recompute })
+    .where(and(eq(plans.id, id), inArray(plans.status, NOT_BEGUN)))
+    .returning({ id: plans.id });
+  return updated.length > 0;
+}
+
+/**
+ * Replaces the diff of a plan that has not begun: an auto-applied plan's diff, computed again
+ * against its environment when its turn comes. A plan that has begun applies the diff it has.
+ */
+export async function replacePlanDiff(db: StateDb, id: string, diff: unknown): Promise<PlanRecord> {
+  requireText('plan id', id);
+  const value = requireJson('diff', diff);
+  const updated = await db
+    .update(plans)
+    .set({ diff: value })
+    .where(and(eq(plans.id, id), inArray(plans.status, NOT_BEGUN)))
+    .returning();
+  if (updated[0]) return toRecord(updated[0]);
+  const current = await getPlan(db, id);
+  if (!current) throw new Error(`unknown plan "${id}"`);
+  throw new Error(`plan "${id}" is ${current.status}; only a plan that has not begun gets a new diff`);
+}
+
 /** Plans newest first (by submission time, then id), one page at a time. */
 export async function listPlans(db: StateDb, filter: PlanFilter = {}): Promise<Page<PlanRecord>> {
   const limit = pageSize(filter.limit);
@@ -217,5 +283,6 @@ function toRecord(row: PlanRow): PlanRecord {
     error: row.error,
     progress: row.progress ?? null,
     cancelledBy: row.cancelledBy,
+    recomputeOnTurn: row.recomputeOnTurn,
   };
 }

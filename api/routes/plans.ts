@@ -1,21 +1,40 @@
 /**
  * Plans: `POST /plans` computes a project's plan against an environment and stores it, pending,
- * without applying anything; `POST /plans/{id}/apply` queues it on the environment's workflow;
- * `GET /plans/{id}` follows it (status, progress, queue position).
+ * without applying anything, or, with `autoApply`, queues it at once behind whatever the
+ * environment's queue holds (computed again when its turn comes); `POST /plans/{id}/apply` queues a
+ * reviewed plan on the environment's workflow, strictly as computed; `GET /plans/{id}` follows it
+ * (status, progress, queue position).
+ *
+ * A request the user can fix is refused with a 4xx and one line naming the field or the reason,
+ * and leaves nothing pending behind: a reviewed plan refused at apply is marked `rejected` with
+ * that line as its error.
  */
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { checkPlanApplicable } from '../../activities/plan/check.ts';
+import { isCheckFailure } from '../../activities/scheduler/failures.ts';
 import { storableProject } from '../../activities/scheduler/stored-project.ts';
-import { getPlan, getPlanProject, type PlanRecord } from '../../activities/state/plans.ts';
+import {
+  getPlan,
+  getPlanProject,
+  type PlanRecord,
+  rejectPendingPlan,
+  setRecomputeOnTurn,
+} from '../../activities/state/plans.ts';
 import { NamingError, validateEnvironmentName } from '../../core/naming.ts';
 import { formatPlanDiff } from '../../core/plan/format.ts';
+import { PlanRequestError } from '../../core/plan/request-error.ts';
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project, ProjectIssue } from '../../core/project/types.ts';
 import { audit } from '../audit.ts';
 import { checkEnvironment, requirePermission } from '../auth/authorize.ts';
 import type { AppEnv } from '../context.ts';
-import { createPendingPlan, planChangesSomething, queuePlan } from '../environment-commands.ts';
+import {
+  createPendingPlan,
+  planChangesSomething,
+  queueAutoAppliedPlan,
+  queuePlan,
+} from '../environment-commands.ts';
 import { ApiError, badRequest, conflict, formatPath, notFound, validationError } from '../errors.ts';
 import { checkProject } from '../project-checks.ts';
 import { router } from '../router.ts';
@@ -29,12 +48,16 @@ const create = createRoute({
   method: 'post',
   path: '/plans',
   tags: ['plans'],
-  summary: "Compute and store a project's plan against an environment, without applying it",
+  summary: "Compute and store a project's plan against an environment; with autoApply, queue it too",
   middleware: [requirePermission('deploy')],
   request: { body: jsonBody(CreatePlanBody) },
   responses: {
-    201: json(PlanSchema, 'the stored plan (pending) with its diff'),
-    ...errors(400, 401, 403, 413, 415, 422),
+    201: json(
+      PlanSchema,
+      'the stored plan with its diff: pending, or applied when autoApply found nothing to change and nothing queued',
+    ),
+    202: json(PlanSchema, "autoApply: the plan is queued on the environment's workflow (see queuePosition)"),
+    ...errors(400, 401, 403, 413, 415, 422, 503),
   },
 });
 
@@ -83,33 +106,66 @@ export function planRoutes() {
         const end = body.end === undefined ? undefined : readEnd('end', body.end, now);
         if (start !== undefined && end !== undefined && !(start < end)) {
           throw badRequest(
-            `start (${new Date(start).toISOString()}) must be before end (${new Date(end).toISOString()})`,
+            `end ${JSON.stringify(body.end)} must be after start ${JSON.stringify(body.start)} ` +
+              `(the range is [${new Date(start).toISOString()}, ${new Date(end).toISOString()}))`,
+            { field: 'end' },
           );
         }
+        const autoApply = body.autoApply === true;
+        const submittedBy = c.get('principal').actor;
         let created: { planId: string; diff: PlanDiff };
         try {
           created = await createPendingPlan({
             db: deps.db,
             project,
             environment: body.environment,
-            submittedBy: c.get('principal').actor,
+            submittedBy,
             now,
             start,
             end,
+            // stays on only for a plan that queues behind another (see queueAutoAppliedPlan)
+            recomputeOnTurn: autoApply,
           });
         } catch (err) {
+          if (err instanceof PlanRequestError) throw badRequest(err.message, { field: err.field });
           if (err instanceof NamingError)
             throw invalidProject([{ file: 'project', line: 0, message: err.message }]);
           throw err;
         }
+        const { planId } = created;
         await audit(c, {
           action: 'plan.create',
-          target: created.planId,
+          target: planId,
           environment: body.environment,
           details: { changes: planChangesSomething(created.diff), models: project.models.length },
         });
-        const plan = await getPlan(deps.db, created.planId);
-        if (!plan) throw new Error(`plan "${created.planId}" vanished right after it was stored`);
+        let position: number | null = null;
+        if (autoApply) {
+          // Temporal away: the plan stays pending (the workflow may have it), as a reviewed one does.
+          ({ position } = await callTemporal(
+            deps,
+            `queueing plan ${planId} on environment ${body.environment}`,
+            () =>
+              queueAutoAppliedPlan({
+                db: deps.db,
+                client: deps.client,
+                planId,
+                project,
+                environment: body.environment,
+                submittedBy,
+                options: deps.environmentOptions,
+              }),
+          ));
+          await audit(c, {
+            action: 'plan.apply',
+            target: planId,
+            environment: body.environment,
+            details: { position, autoApply: true },
+          });
+        }
+        const plan = await getPlan(deps.db, planId);
+        if (!plan) throw new Error(`plan "${planId}" vanished right after it was stored`);
+        if (position !== null) return c.json(planView(plan, position), 202);
         return c.json(planView(plan, null), 201);
       },
       (result) => {
@@ -128,6 +184,12 @@ export function planRoutes() {
       checkEnvironment(principal, plan.environment);
       const env = plan.environment;
       if (plan.status !== 'pending') {
+        if (plan.status === 'rejected') {
+          throw conflict(
+            `plan ${id} was rejected: ${plan.error ?? 'it cannot be applied'}; compute a new plan to change environment ${env}`,
+            { plan: id, status: plan.status },
+          );
+        }
         if (plan.status === 'queued' || plan.status === 'applying') {
           const live = await readLiveState(deps, env);
           const position = positionIn(live.state?.plansQueued ?? [], id);
@@ -143,14 +205,20 @@ export function planRoutes() {
       }
       const diff = plan.diff as PlanDiff;
       if (!planChangesSomething(diff)) {
-        throw conflict(`plan ${id} changes nothing in environment ${env}; there is nothing to apply`, {
-          plan: id,
-        });
+        throw await reject(
+          c,
+          plan,
+          conflict(`plan ${id} changes nothing in environment ${env}; there is nothing to apply`, {
+            plan: id,
+          }),
+        );
       }
       await refuseStale(c, plan, diff);
       const live = await readLiveState(deps, env);
       if (live.failure) throw live.failure;
-      refuseBehindOtherPlans(plan, live.state?.plansQueued ?? []);
+      await refuseBehindOtherPlans(c, plan, live.state?.plansQueued ?? []);
+      // a reviewed plan applies as computed, even one first stored to be applied automatically
+      if (plan.recomputeOnTurn) await setRecomputeOnTurn(deps.db, id, false);
       const { position } = await callTemporal(deps, `queueing plan ${id} on environment ${env}`, () =>
         queuePlan({
           db: deps.db,
@@ -200,6 +268,7 @@ function planView(plan: PlanRecord, queuePosition: number | null) {
     },
     text: formatPlanDiff(diff),
     changes: planChangesSomething(diff),
+    recomputeOnTurn: plan.recomputeOnTurn,
     queuePosition,
   };
 }
@@ -210,35 +279,71 @@ function positionIn(queue: ReadonlyArray<{ planId: string }>, planId: string): n
 }
 
 /**
- * A plan waiting or applying in the environment's queue will change the environment; a plan computed
- * before it ran would undo its work, so it is refused with the waiting plan's position.
+ * A plan waiting or applying in the environment's queue will change the environment; a reviewed
+ * plan computed before it ran would undo its work, so it is rejected with the waiting plan's
+ * position (`sluice plan --auto-apply` queues behind it instead).
  */
-function refuseBehindOtherPlans(plan: PlanRecord, queue: ReadonlyArray<{ planId: string }>): void {
+async function refuseBehindOtherPlans(
+  c: Context<AppEnv>,
+  plan: PlanRecord,
+  queue: ReadonlyArray<{ planId: string }>,
+): Promise<void> {
   const index = queue.findIndex((p) => p.planId !== plan.id);
   const first = queue[index];
   if (first === undefined) return;
-  throw conflict(
-    `plan ${first.planId} is already queued for environment ${plan.environment} at position ${index + 1}; ` +
-      'wait until it has been applied, then plan again',
-    { plan: first.planId, position: index + 1, environment: plan.environment },
+  throw await reject(
+    c,
+    plan,
+    conflict(
+      `plan ${first.planId} is already queued for environment ${plan.environment} at position ${index + 1}; ` +
+        'wait until it has been applied, then plan again',
+      { plan: first.planId, position: index + 1, environment: plan.environment },
+    ),
   );
 }
 
 /**
  * The environment must still be what the plan was computed against: the same check the apply
- * workflow makes when it begins, made here so a stale plan is refused before it is queued.
+ * workflow makes when it begins, made here so a stale plan is rejected before it is queued.
  */
 async function refuseStale(c: Context<AppEnv>, plan: PlanRecord, diff: PlanDiff): Promise<void> {
   const { db } = c.get('deps');
   const project = await getPlanProject(db, plan.id);
   if (project === null) {
-    throw conflict(`plan ${plan.id} was stored without its project; compute a new plan`, { plan: plan.id });
+    throw await reject(
+      c,
+      plan,
+      conflict(`plan ${plan.id} was stored without its project; compute a new plan`, { plan: plan.id }),
+    );
   }
   try {
     await checkPlanApplicable({ db, project: project as Project, diff, planId: plan.id });
   } catch (err) {
-    throw conflict(`plan ${plan.id} cannot be applied: ${(err as Error).message}`, { plan: plan.id });
+    // the state database away is no reason to reject the plan
+    if (!isCheckFailure(err)) throw err;
+    throw await reject(
+      c,
+      plan,
+      conflict(`plan ${plan.id} cannot be applied: ${err.message}`, { plan: plan.id }),
+    );
   }
+}
+
+/**
+ * Marks a pending plan that can never be applied `rejected`, with the refusal's message as its
+ * error, and returns the refusal to throw: it is not left pending for ever.
+ */
+async function reject(c: Context<AppEnv>, plan: PlanRecord, refusal: ApiError): Promise<ApiError> {
+  const { db, now } = c.get('deps');
+  if (await rejectPendingPlan(db, plan.id, refusal.message, now())) {
+    await audit(c, {
+      action: 'plan.reject',
+      target: plan.id,
+      environment: plan.environment,
+      reason: refusal.message,
+    });
+  }
+  return refusal;
 }
 
 export function invalidProject(issues: Array<ProjectIssue & { path?: string }>): ApiError {

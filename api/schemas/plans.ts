@@ -39,25 +39,50 @@ export const CreatePlanBody = z
   .object({
     environment: z.string().min(1),
     project: ProjectSchema,
-    start: TimeInput.optional(),
-    end: TimeInput.optional(),
+    start: TimeInput.optional().openapi({
+      description: 'development environments only: backfill from this time (prod always covers full history)',
+    }),
+    end: TimeInput.optional().openapi({
+      description: 'development environments only: backfill up to this time (a date covers that whole day)',
+    }),
+    autoApply: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          "queue the plan on the environment's workflow at once, behind any plan queued or applying there; " +
+          'a plan that queues behind another is computed again against the environment when its turn comes',
+      }),
   })
   .openapi('CreatePlanRequest');
+
+const PlanStatus = z.enum(PLAN_STATUSES).openapi({
+  description:
+    '`pending` stored, not queued; `queued`; `applying`; `applied` (also a plan that, when its turn came, ' +
+    'changed nothing: its progress is `{ "step": "unchanged" }`); `failed`; `cancelled`; `rejected` refused ' +
+    'before it was queued (stale, changes nothing, another plan in the way), never applied, the reason in ' +
+    '`error`; `terminated` its apply workflow was terminated from the Temporal side',
+});
 
 export const PlanSchema = z
   .object({
     id: z.string(),
     environment: z.string(),
-    status: z.enum(PLAN_STATUSES),
+    status: PlanStatus,
     submittedBy: z.string(),
     submittedAt: Timestamp,
     startedAt: Timestamp.nullable(),
     finishedAt: Timestamp.nullable(),
-    error: z.string().nullable(),
+    error: z.string().nullable().openapi({ description: 'why the plan failed or was rejected' }),
     progress: z.unknown().nullable(),
     diff: PlanDiffSchema,
     text: z.string().openapi({ description: 'the diff as `sqlmesh plan` prints it' }),
     changes: z.boolean().openapi({ description: 'false when applying the plan would change nothing' }),
+    recomputeOnTurn: z.boolean().openapi({
+      description:
+        'an auto-applied plan that queued behind another: its diff is computed again against the environment ' +
+        'when its turn comes, and `diff` is then the diff applied',
+    }),
     queuePosition: z
       .number()
       .int()
@@ -70,7 +95,7 @@ export const AppliedPlanSchema = z
   .object({
     planId: z.string(),
     environment: z.string(),
-    status: z.enum(PLAN_STATUSES),
+    status: PlanStatus,
     position: z.number().int(),
   })
   .openapi('AppliedPlan');

@@ -1,6 +1,8 @@
 /**
  * `sluice plan [env]`: loads the project here, sends it to the API, and prints what applying it
- * would change; with `--auto-apply` it applies the plan and follows it until it is done.
+ * would change; with `--auto-apply` the API queues it at once, behind any plan queued or applying in
+ * the environment, and the command follows it until it is done. A plan that queued behind another
+ * is computed again when its turn comes, so its diff is printed once it has been applied.
  */
 import type { Command } from 'commander';
 import type { ApiClient, Plan } from '../api-client.ts';
@@ -41,21 +43,39 @@ export function registerPlan(program: Command): void {
       project,
       ...(options.start === undefined ? {} : { start: options.start }),
       ...(options.end === undefined ? {} : { end: options.end }),
+      ...(options.autoApply ? { autoApply: true } : {}),
     });
-    if (options.json && !options.autoApply) return printJson(plan);
-    if (!options.json) print(renderPlan(plan));
     if (!options.autoApply) {
-      if (!options.json && plan.changes)
-        print(`Plan ${plan.id} is stored; apply it with: sluice apply ${plan.id}`);
+      if (options.json) return printJson(plan);
+      print(renderPlan(plan));
+      if (plan.changes) print(`Plan ${plan.id} is stored; apply it with: sluice apply ${plan.id}`);
       return;
     }
-    if (!plan.changes) {
-      if (options.json) printJson(plan);
-      return;
-    }
-    const applied = await applyAndFollow(client, plan.id, Boolean(options.json));
-    if (options.json) printJson(applied);
+    const done = await followAutoApplied(client, plan, Boolean(options.json));
+    if (options.json) printJson(done);
   });
+}
+
+/**
+ * Follows an auto-applied plan until it is done. Its diff is printed first when it applies as
+ * computed, and once applied (read again then) when it was computed again on its turn.
+ */
+async function followAutoApplied(client: ApiClient, plan: Plan, quiet: boolean): Promise<Plan> {
+  const write = quiet ? () => {} : (line: string) => print(line);
+  if (plan.status === 'applied') {
+    // nothing to change and nothing queued: applied as soon as it was stored
+    write(renderPlan(plan));
+    return plan;
+  }
+  if (!plan.recomputeOnTurn) write(renderPlan(plan));
+  write(
+    `Plan ${plan.id} queued on ${plan.environment} at position ${plan.queuePosition ?? '?'}` +
+      (plan.recomputeOnTurn ? '; its diff is computed again when its turn comes' : ''),
+  );
+  const done = await followPlan(client, plan.id, { write });
+  if (plan.recomputeOnTurn) write(renderPlan(done));
+  write(`Plan ${plan.id} applied to ${done.environment}`);
+  return done;
 }
 
 export async function applyAndFollow(client: ApiClient, planId: string, quiet: boolean): Promise<Plan> {

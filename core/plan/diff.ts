@@ -12,6 +12,7 @@ import { PROD_ENVIRONMENT, validateEnvironmentName } from '../naming.ts';
 import type { Model } from '../project/types.ts';
 import { formatUtc } from '../time.ts';
 import { backfillFor } from './backfill.ts';
+import { PlanRequestError } from './request-error.ts';
 import type { BackfillEntry, CurrentSnapshots, NewSnapshot, PlanDiff } from './types.ts';
 
 export interface DiffInput {
@@ -46,13 +47,17 @@ export function diffProject(input: DiffInput): PlanDiff {
   const start = checkBound('start', input.start);
   const end = checkBound('end', input.end);
   if (environment === PROD_ENVIRONMENT && (start !== null || end !== null)) {
-    throw new Error(
+    throw new PlanRequestError(
+      start !== null ? 'start' : 'end',
       `a plan for ${PROD_ENVIRONMENT} covers every interval from each model's start: start and end ` +
         'may only narrow the plan of a development environment',
     );
   }
   if (start !== null && end !== null && end <= start) {
-    throw new Error(`plan end (${formatUtc(end)}) must be after its start (${formatUtc(start)})`);
+    throw new PlanRequestError(
+      'end',
+      `plan end (${formatUtc(end)}) must be after its start (${formatUtc(start)})`,
+    );
   }
 
   const byName = new Map(models.map((model) => [model.name, model]));
@@ -124,7 +129,9 @@ export function diffProject(input: DiffInput): PlanDiff {
 
 function checkBound(name: 'start' | 'end', value: number | undefined): number | null {
   if (value === undefined) return null;
-  if (!Number.isFinite(value)) throw new Error(`plan ${name} must be epoch milliseconds (got ${value})`);
+  if (!Number.isFinite(value)) {
+    throw new PlanRequestError(name, `plan ${name} must be epoch milliseconds (got ${value})`);
+  }
   return value;
 }
 

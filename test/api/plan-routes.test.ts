@@ -1,8 +1,10 @@
 /**
  * Computing plans through the API: the project arrives as JSON, is checked for shape and consistency
- * (422 with file:line issues), and the plan is stored pending without anything applied. Applying is
- * refused with 404 or 409 for plans that cannot be queued, before Temporal is asked; with Temporal
- * down a queueable plan gets a 503 and stays pending.
+ * (422 with file:line issues), and the plan is stored pending without anything applied. A request
+ * the user can fix (start or end on prod, a range ending before it starts) is a 400 naming the field
+ * and stores nothing. Applying is refused with 404 or 409 for plans that cannot be queued, before
+ * Temporal is asked, and a pending plan refused that way is marked rejected with the reason; with
+ * Temporal down a queueable plan gets a 503 and stays pending.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -179,6 +181,55 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
     expect(await tableCounts(state.db)).toMatchObject({ plans: 0, audit_log: 0 });
   });
 
+  it('refuses start and end on prod and a range that ends before it starts with 400 naming the field, and stores nothing', async () => {
+    await seedShop(state.db);
+    const before = await tableCounts(state.db);
+    const project = shopProject();
+    const prodMessage =
+      "a plan for prod covers every interval from each model's start: start and end may only narrow the plan of a development environment";
+    for (const autoApply of [false, true]) {
+      const both = await post('/api/plans', {
+        environment: 'prod',
+        project,
+        start: '2026-11-01',
+        end: '2026-11-02',
+        autoApply,
+      });
+      expect(both.status).toBe(400);
+      expect(both.body.error).toEqual({
+        code: 'bad_request',
+        message: prodMessage,
+        details: { field: 'start' },
+      });
+      const end = await post('/api/plans', { environment: 'prod', project, end: '2026-11-02', autoApply });
+      expect(end.status).toBe(400);
+      expect(end.body.error).toEqual({
+        code: 'bad_request',
+        message: prodMessage,
+        details: { field: 'end' },
+      });
+    }
+    const backwards = await post('/api/plans', {
+      environment: 'dev',
+      project,
+      start: '2026-11-21',
+      end: '2026-11-19',
+    });
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.error).toEqual({
+      code: 'bad_request',
+      message:
+        'end "2026-11-19" must be after start "2026-11-21" (the range is [2026-11-21T00:00:00.000Z, 2026-11-20T00:00:00.000Z))',
+      details: { field: 'end' },
+    });
+    const unreadable = await post('/api/plans', { environment: 'dev', project, end: 'the day after' });
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.body.error.message).toMatch(/^end "the day after" is not a time: use /);
+    expect(unreadable.body.error.details).toEqual({ field: 'end' });
+    for (const r of [backwards, unreadable]) expect(r.body.error.message).not.toContain('\n');
+    expect(await tableCounts(state.db)).toEqual(before);
+  });
+
   it('refuses a body over the limit with 413 and stores nothing', async () => {
     const small = testApp({ db: state.db, client: temporal.client, now: () => NOW, maxPlanBodyBytes: 2_000 });
     const r = await contract.call(small, 'POST', '/api/plans', {
@@ -199,8 +250,10 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
     expect(await tableCounts(state.db)).toMatchObject({ plans: 0 });
   });
 
-  it('refuses to apply an unknown, applied, empty or stale plan, and leaves a queueable one pending when Temporal is down', async () => {
-    expect((await post('/api/plans/nope/apply', undefined)).status).toBe(404);
+  it('refuses to apply an unknown, applied, empty or stale plan, marks the refused ones rejected, and leaves a queueable one pending when Temporal is down', async () => {
+    const unknown = await post('/api/plans/nope/apply', undefined);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toBe('unknown plan "nope"');
 
     const seeded = await seedShop(state.db);
     const applied = await post(`/api/plans/${seeded.planId}/apply`, undefined);
@@ -213,7 +266,12 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
     expect(same.body.changes).toBe(false);
     const empty = await post(`/api/plans/${same.body.id}/apply`, undefined);
     expect(empty.status).toBe(409);
-    expect(empty.body.error.message).toContain('changes nothing in environment prod');
+    expect(empty.body.error.message).toBe(
+      `plan ${same.body.id} changes nothing in environment prod; there is nothing to apply`,
+    );
+    const shown = await contract.call(app, 'GET', `/api/plans/${same.body.id}`, { token });
+    expect(shown.body).toMatchObject({ status: 'rejected', error: empty.body.error.message });
+    expect(shown.body.finishedAt).not.toBeNull();
 
     const changed = withModel(shopProject(), 'marts.customer_orders', (m) => {
       m.query = `${m.query}\nWHERE 1 = 1`;
@@ -234,5 +292,34 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
     expect(stale.body.error.message).toMatch(
       new RegExp(`^plan ${modified.body.id} cannot be applied: environment "prod" changed since plan`),
     );
+    const rejected = await getPlan(state.db, modified.body.id);
+    expect(rejected).toMatchObject({ status: 'rejected', error: stale.body.error.message });
+    const again = await post(`/api/plans/${modified.body.id}/apply`, undefined);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe(
+      `plan ${modified.body.id} was rejected: ${stale.body.error.message}; compute a new plan to change environment prod`,
+    );
+    expect((await getPlan(state.db, modified.body.id))?.error).toBe(stale.body.error.message);
+    const audit = await listAudit(state.db, { action: 'plan.reject' });
+    expect(audit.items.map((a) => [a.target, a.reason])).toEqual([
+      [modified.body.id, stale.body.error.message],
+      [same.body.id, empty.body.error.message],
+    ]);
+  });
+
+  it('with autoApply and Temporal down answers 503 and leaves the plan pending, as a reviewed plan is left', async () => {
+    await seedShop(state.db);
+    const changed = withModel(shopProject(), 'marts.customer_orders', (m) => {
+      m.query = `${m.query}\nWHERE 2 = 2`;
+    });
+    const r = await post('/api/plans', { environment: 'prod', project: changed, autoApply: true });
+    expect(r.status).toBe(503);
+    expect(r.body.error.code).toBe('temporal_unavailable');
+    const plans = await queryRows(
+      state.db,
+      sql`select id, status, recompute_on_turn from sluice.plans where submitted_by <> 'seed'`,
+    );
+    expect(plans).toEqual([expect.objectContaining({ status: 'pending', recompute_on_turn: true })]);
+    expect((await listAudit(state.db, { action: 'plan.apply' })).items).toEqual([]);
   });
 });

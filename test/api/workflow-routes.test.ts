@@ -3,8 +3,10 @@
  * scheduler worker, run and apply executors, and prod planned from the quickstart example. Pauses
  * and resumes reach the workflow and the audit log, runs and restatements execute and can be
  * followed as Server-Sent Events through a listening server, plans are stored pending, applied
- * through the queue, and refused when stale or already queued.
+ * through the queue, and refused (and marked rejected) when stale or behind another plan; plans
+ * auto-applied at once all queue, apply in submission order, each computed again on its turn.
  */
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../activities/state/audit-log.ts';
 import type { SluiceApp } from '../../api/app.ts';
@@ -280,6 +282,8 @@ describe('with a running stack', () => {
         `^plan ${planId} is already queued for environment prod at position 1|^plan ${behind.body.id} cannot be applied: environment "prod" changed`,
       ),
     );
+    const refused = await call('GET', `/api/plans/${behind.body.id}`, deployer);
+    expect(refused.body).toMatchObject({ status: 'rejected', error: second.body.error.message });
 
     const done = await eventually(
       () => call('GET', `/api/plans/${planId}`, deployer),
@@ -290,10 +294,177 @@ describe('with a running stack', () => {
     expect(done.body).toMatchObject({ status: 'applied', error: null });
     const env = await call('GET', '/api/environments/prod', deployer);
     expect(env.body.planId).toBe(planId);
-    const stale = await call('POST', `/api/plans/${behind.body.id}/apply`, deployer);
-    expect(stale.status).toBe(409);
-    expect(stale.body.error.message).toContain('changed since plan');
+    const again = await call('POST', `/api/plans/${behind.body.id}/apply`, deployer);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe(
+      `plan ${behind.body.id} was rejected: ${second.body.error.message}; compute a new plan to change environment prod`,
+    );
     const audit = await listAudit(t.state.db, { action: 'plan.apply' });
     expect(audit.items.map((a) => a.target)).toEqual([planId]);
   });
+
+  it('refuses a reviewed plan whose environment changed since it was computed with 409, and marks it rejected', async () => {
+    const reviewed = await call('POST', '/api/plans', deployer, {
+      environment: 'prod',
+      project: withTopCustomers(8),
+    });
+    expect(reviewed.body).toMatchObject({ status: 'pending', changes: true, recomputeOnTurn: false });
+    const meanwhile = await call('POST', '/api/plans', deployer, {
+      environment: 'prod',
+      project: withTopCustomers(9),
+      autoApply: true,
+    });
+    expect(meanwhile.status).toBe(202);
+    await eventually(
+      () => call('GET', `/api/plans/${meanwhile.body.id}`, deployer),
+      (res) => res.body.status === 'applied',
+      'the auto-applied plan to be applied',
+      120_000,
+    );
+    const stale = await call('POST', `/api/plans/${reviewed.body.id}/apply`, deployer);
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.message).toBe(
+      `plan ${reviewed.body.id} cannot be applied: environment "prod" changed since plan "${reviewed.body.id}" ` +
+        'was computed (shop.top_customers): compute the plan again',
+    );
+    const shown = await call('GET', `/api/plans/${reviewed.body.id}`, deployer);
+    expect(shown.body).toMatchObject({
+      status: 'rejected',
+      error: stale.body.error.message,
+      diff: reviewed.body.diff,
+    });
+  });
+
+  it('queues plans auto-applied at once: all accepted, applied in submission order, each computed against the one before', async () => {
+    const before = await call('GET', `/api/environments/prod`, deployer);
+    const limits = [21, 22, 23, 24, 25];
+    const responses = await Promise.all(
+      limits.map((limit) =>
+        call('POST', '/api/plans', deployer, {
+          environment: 'prod',
+          project: withTopCustomers(limit),
+          autoApply: true,
+        }),
+      ),
+    );
+    for (const r of responses) {
+      expect(r.status).toBe(202);
+      expect(['queued', 'applying', 'applied']).toContain(r.body.status);
+      if (r.body.queuePosition > 1) expect(r.body.recomputeOnTurn).toBe(true);
+    }
+    const ids: string[] = responses.map((r) => r.body.id);
+    const plans = await Promise.all(
+      ids.map((id) =>
+        eventually(
+          () => call('GET', `/api/plans/${id}`, deployer),
+          (res) => !['pending', 'queued', 'applying'].includes(res.body.status),
+          `plan ${id} to be applied`,
+          180_000,
+        ).then((res) => res.body),
+      ),
+    );
+    expect(plans.map((p) => [p.status, p.error])).toEqual(ids.map(() => ['applied', null]));
+
+    // submission order is the order in which the environment's workflow accepted them
+    const submitted = await submissionOrder(ids);
+    expect([...submitted].sort()).toEqual([...ids].sort());
+    const inOrder = submitted.map((id) => plans.find((p) => p.id === id));
+    const started = [...inOrder].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+    expect(started.map((p) => p.id)).toEqual(submitted);
+    for (let i = 1; i < inOrder.length; i++) {
+      expect(Date.parse(inOrder[i].startedAt)).toBeGreaterThanOrEqual(Date.parse(inOrder[i - 1].finishedAt));
+    }
+    // each diff is relative to the environment the plan before it left
+    let previous: Record<string, string> = Object.fromEntries(
+      before.body.models.map((m: Body) => [m.name, m.snapshotId]),
+    );
+    for (const plan of inOrder) {
+      expect(plan.diff.previousSnapshotMap).toEqual(previous);
+      expect(plan.changes).toBe(true);
+      expect(plan.diff.directlyModified).toEqual(['shop.top_customers']);
+      previous = plan.diff.snapshotMap;
+    }
+    // the scenario holds: plans computed against the same prod, the later ones computed again
+    const computedAgain = responses.filter(
+      (r) => JSON.stringify(r.body.diff) !== JSON.stringify(plans.find((p) => p.id === r.body.id).diff),
+    );
+    expect(computedAgain.length).toBeGreaterThan(0);
+    expect(computedAgain.every((r) => r.body.recomputeOnTurn)).toBe(true);
+    const after = await call('GET', '/api/environments/prod', deployer);
+    expect(after.body.planId).toBe(submitted.at(-1));
+    expect(Object.fromEntries(after.body.models.map((m: Body) => [m.name, m.snapshotId]))).toEqual(previous);
+    const audit = await listAudit(t.state.db, { action: 'plan.apply' });
+    expect(audit.items.filter((a) => ids.includes(a.target!))).toHaveLength(ids.length);
+  });
+
+  it('finishes an auto-applied plan that changes nothing by its turn as applied, with no changes', async () => {
+    const first = await call('POST', '/api/plans', deployer, {
+      environment: 'prod',
+      project: withTopCustomers(31),
+      autoApply: true,
+    });
+    expect(first.status).toBe(202);
+    const same = await call('POST', '/api/plans', deployer, {
+      environment: 'prod',
+      project: withTopCustomers(31),
+      autoApply: true,
+    });
+    expect([201, 202]).toContain(same.status);
+    const done = await eventually(
+      () => call('GET', `/api/plans/${same.body.id}`, deployer),
+      (res) => !['pending', 'queued', 'applying'].includes(res.body.status),
+      'the second plan to end',
+      120_000,
+    );
+    expect(done.body).toMatchObject({
+      status: 'applied',
+      error: null,
+      changes: false,
+      progress: { step: 'unchanged' },
+    });
+    expect((await call('GET', `/api/plans/${first.body.id}`, deployer)).body.status).toBe('applied');
+    const env = await call('GET', '/api/environments/prod', deployer);
+    expect(env.body.planId).toBe(first.body.id);
+
+    // nothing queued and nothing to change: applied as soon as it is stored
+    await eventually(
+      () => call('GET', '/api/environments/prod', deployer),
+      (res) => res.body.workflow.applyingPlan === null && res.body.workflow.plansQueued.length === 0,
+      "prod's plan queue to empty",
+    );
+    const idle = await call('POST', '/api/plans', deployer, {
+      environment: 'prod',
+      project: withTopCustomers(31),
+      autoApply: true,
+    });
+    expect(idle.status).toBe(201);
+    expect(idle.body).toMatchObject({
+      status: 'applied',
+      changes: false,
+      recomputeOnTurn: false,
+      queuePosition: null,
+    });
+  });
 });
+
+function withTopCustomers(limit: number): Project {
+  const project = quickstart();
+  const model = project.models.find((m) => m.name === 'shop.top_customers')!;
+  model.query = model.query.replace(/LIMIT \d+/, `LIMIT ${limit}`);
+  return project;
+}
+
+/** The plans among `ids` in the order prod's workflow accepted their submitPlan updates. */
+async function submissionOrder(ids: string[]): Promise<string[]> {
+  const history = await t.stack.client.workflow.getHandle('sluice-env-prod').fetchHistory();
+  const order: string[] = [];
+  for (const event of history.events ?? []) {
+    const input = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+    if (input?.name !== 'submitPlan') continue;
+    const payload = input.args?.payloads?.[0];
+    if (!payload) continue;
+    const { planId } = defaultPayloadConverter.fromPayload<{ planId: string }>(payload);
+    if (ids.includes(planId)) order.push(planId);
+  }
+  return order;
+}

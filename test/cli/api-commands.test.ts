@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getPlan } from '../../activities/state/plans.ts';
 import { createApiToken } from '../../api/auth/tokens.ts';
 import { type ApiServer, startApiServer } from '../../api/server.ts';
 import { eventually, startTestStack, type TestStack } from '../api/support/stack.ts';
+import { tableCounts } from '../api/support/state.ts';
 
 const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 
@@ -216,6 +218,115 @@ describe('sluice CLI against the API', () => {
     expect(bad.stderr).toMatch(
       /sluice: 1 error in .*; fix them and plan again \(sluice validate shows them\)\n$/,
     );
+  });
+
+  it('refused plan requests exit 2 with one line and leave nothing behind', async () => {
+    const before = await tableCounts(t.state.db);
+    const prod = await sluice([
+      'plan',
+      'prod',
+      '--project',
+      t.project,
+      '--start',
+      '2026-11-01',
+      '--end',
+      '2026-11-02',
+    ]);
+    expect(prod.code).toBe(2);
+    expect(prod.stdout).toBe('');
+    expect(prod.stderr).toBe(
+      "sluice: a plan for prod covers every interval from each model's start: start and end may only narrow the plan of a development environment\n",
+    );
+    const auto = await sluice([
+      'plan',
+      'prod',
+      '--project',
+      t.project,
+      '--end',
+      '2026-11-02',
+      '--auto-apply',
+    ]);
+    expect([auto.code, auto.stderr]).toEqual([2, prod.stderr]);
+    const backwards = await sluice([
+      'plan',
+      'dev',
+      '--project',
+      t.project,
+      '--start',
+      '2026-11-21',
+      '--end',
+      '2026-11-19',
+    ]);
+    expect(backwards.code).toBe(2);
+    expect(backwards.stderr).toMatch(
+      /^sluice: end "2026-11-19" must be after start "2026-11-21" \(the range is [^\n]*\)\n$/,
+    );
+    const unreadable = await sluice(['plan', 'dev', '--project', t.project, '--start', 'last blue moon']);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toMatch(/^sluice: start "last blue moon" is not a time: use [^\n]*\n$/);
+    const unknown = await sluice(['apply', 'no-such-plan']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('sluice: unknown plan "no-such-plan"\n');
+    const after = await tableCounts(t.state.db);
+    expect({ plans: after.plans, environments: after.environments }).toEqual({
+      plans: before.plans,
+      environments: before.environments,
+    });
+  });
+
+  it('apply of a plan whose environment changed exits 2 with the reason, and the plan is rejected', async () => {
+    const reviewed = await sluice([
+      'plan',
+      '--project',
+      projectCopy('top_customers.sql', (text) => text.replace('LIMIT 5', 'LIMIT 41')),
+    ]);
+    expect(reviewed.code).toBe(0);
+    const planId = /apply it with: sluice apply (\S+)/.exec(reviewed.stdout)![1]!;
+    const other = projectCopy('top_customers.sql', (text) => text.replace('LIMIT 5', 'LIMIT 42'));
+    expect((await sluice(['plan', '--project', other, '--auto-apply'])).code).toBe(0);
+
+    const stale = await sluice(['apply', planId]);
+    expect(stale.code).toBe(2);
+    expect(stale.stdout).toBe('');
+    const reason = `plan ${planId} cannot be applied: environment "prod" changed since plan "${planId}" was computed (shop.top_customers): compute the plan again`;
+    expect(stale.stderr).toBe(`sluice: ${reason}\n`);
+    expect(await getPlan(t.state.db, planId)).toMatchObject({ status: 'rejected', error: reason });
+    const again = await sluice(['apply', planId]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(
+      `sluice: plan ${planId} was rejected: ${reason}; compute a new plan to change environment prod\n`,
+    );
+  });
+
+  it('plan --auto-apply started together: each queues, waits its turn and prints the diff it applied', async () => {
+    const limits = [51, 52, 53];
+    const results = await Promise.all(
+      limits.map((limit) =>
+        sluice([
+          'plan',
+          '--project',
+          projectCopy('top_customers.sql', (text) => text.replace('LIMIT 5', `LIMIT ${limit}`)),
+          '--auto-apply',
+        ]),
+      ),
+    );
+    for (const r of results) {
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Plan \S+ queued on prod at position \d+/m);
+      expect(r.stdout).toMatch(
+        /Directly Modified:\n- shop\.top_customers\n[\s\S]*\nPlan \S+ applied to prod\n$/,
+      );
+    }
+    const ids = results.map((r) => /Plan (\S+) applied to prod\n$/.exec(r.stdout)![1]!);
+    const plans = await Promise.all(ids.map((id) => getPlan(t.state.db, id)));
+    expect(plans.map((p) => p?.status)).toEqual(['applied', 'applied', 'applied']);
+    // a plan that queued behind another prints the diff it applied, read once it was applied
+    for (const r of results.filter((r) => r.stdout.includes('its diff is computed again'))) {
+      const [, queuedLine, afterQueued] = /^(Plan \S+ queued[^\n]*)\n([\s\S]*)$/m.exec(r.stdout)!;
+      expect(queuedLine).toMatch(/; its diff is computed again when its turn comes$/);
+      expect(afterQueued).toContain('Summary of differences from `prod`');
+    }
   });
 
   it('restate starts a run; logs --follow streams it to the end and logs prints its executions', async () => {

@@ -6,7 +6,7 @@ import {
   createSchedulerActivities,
   FAILURE_TYPES,
 } from '../../../activities/scheduler/index.ts';
-import { environmentSnapshotMap } from '../../../activities/state/environments.ts';
+import { environmentSnapshotMap, getEnvironment } from '../../../activities/state/environments.ts';
 import { getPlan } from '../../../activities/state/plans.ts';
 import { getRun } from '../../../activities/state/runs.ts';
 import { planChangesSomething } from '../../../api/environment-commands.ts';
@@ -130,6 +130,74 @@ describe.each(DRIVERS)('plans through the scheduler activities (state on %s)', (
     const badName = await failureOf(activities.beginPlan({ planId: created.planId, environment: 'Prod!' }));
     expect(badName.type).toBe(FAILURE_TYPES.invalidInput);
     expect((await getPlan(state.db, created.planId))?.status).toBe('pending');
+  });
+
+  it('computes an auto-applied plan again when its turn comes and applies the new diff', async () => {
+    const onTurn = createSchedulerActivities({ db: state.db, now: () => NOW });
+    const first = await apply();
+    const shifted = (by: number) => EVENTS.replace('AS INTEGER) AS v', `AS INTEGER) + ${by} AS v`);
+    project.write('models/events.sql', shifted(100));
+    const queued = await createPlanRecord({
+      db: state.db,
+      project: project.load(),
+      environment: 'prod',
+      submittedBy: 'ana',
+      now: NOW,
+      recomputeOnTurn: true,
+    });
+    expect(queued.diff.previousSnapshotMap).toEqual(first.diff.snapshotMap);
+    // another plan changes prod before the queued one's turn
+    project.write('models/events.sql', shifted(200));
+    const between = await apply();
+
+    const work = await onTurn.beginPlan({ planId: queued.planId, environment: 'prod' });
+    const stored = await getPlan(state.db, queued.planId);
+    const diff = stored!.diff as typeof queued.diff;
+    expect(stored).toMatchObject({ status: 'applying', recomputeOnTurn: true });
+    expect(diff.previousSnapshotMap).toEqual(between.diff.snapshotMap);
+    expect(diff.snapshotMap['src.events']).toBe(queued.diff.snapshotMap['src.events']);
+    expect(diff.directlyModified).toEqual(['src.events']);
+    // a retried beginPlan applies the diff already stored
+    expect(await onTurn.beginPlan({ planId: queued.planId, environment: 'prod' })).toEqual(work);
+    await applyPlanWork(onTurn, engines, work);
+    await onTurn.finishPlan({ planId: queued.planId, environment: 'prod', status: 'applied' });
+    expect(await environmentSnapshotMap(state.db, 'prod')).toEqual(diff.snapshotMap);
+    expect(await rows(engines, 'mart', 'totals')).toEqual([['5', '5150']]);
+  });
+
+  it('finishes an auto-applied plan that changes nothing by its turn as applied, without work', async () => {
+    const onTurn = createSchedulerActivities({ db: state.db, now: () => NOW });
+    const first = await apply();
+    project.write('models/events.sql', EVENTS.replace('AS INTEGER) AS v', 'AS INTEGER) + 1 AS v'));
+    const late = await createPlanRecord({
+      db: state.db,
+      project: project.load(),
+      environment: 'prod',
+      submittedBy: 'ana',
+      now: NOW,
+      recomputeOnTurn: true,
+    });
+    expect(late.diff.directlyModified).toEqual(['src.events']);
+    const same = await apply();
+    const empty = {
+      planId: late.planId,
+      environment: 'prod',
+      tables: [],
+      backfill: [],
+      views: [],
+      removed: [],
+    };
+    expect(await onTurn.beginPlan({ planId: late.planId, environment: 'prod' })).toEqual(empty);
+    expect(await getPlan(state.db, late.planId)).toMatchObject({
+      status: 'applied',
+      progress: { step: 'unchanged' },
+      error: null,
+    });
+    expect(await onTurn.beginPlan({ planId: late.planId, environment: 'prod' })).toEqual(empty);
+    const schedule = await onTurn.finishPlan({ planId: late.planId, environment: 'prod', status: 'applied' });
+    expect(schedule).toEqual(same.schedule);
+    expect((await getEnvironment(state.db, 'prod'))?.planId).toBe(same.planId);
+    expect(first.planId).not.toBe(same.planId);
   });
 
   it('schedules with the cron of the latest plan when only metadata changed', async () => {

@@ -4,6 +4,9 @@ import {
   getPlan,
   listPlans,
   type PlanRecord,
+  rejectPendingPlan,
+  replacePlanDiff,
+  setRecomputeOnTurn,
   updatePlan,
 } from '../../../activities/state/plans.ts';
 import { DRIVERS, useStateDb } from './harness.ts';
@@ -37,6 +40,7 @@ describe.each(DRIVERS)('plans on %s', (driver) => {
       finishedAt: null,
       error: null,
       progress: null,
+      recomputeOnTurn: false,
     });
     expect(
       await createPlan(state.db, { id: 'plan-1', environment: 'prod', diff: {}, submittedBy: 'bo' }),
@@ -91,6 +95,63 @@ describe.each(DRIVERS)('plans on %s', (driver) => {
     const failed = await updatePlan(state.db, id, { status: 'failed', error: 'backfill of db.a failed' });
     expect(failed).toMatchObject({ status: 'failed', error: 'backfill of db.a failed', startedAt: null });
     expect(failed.finishedAt).not.toBeNull();
+  });
+
+  it('rejects only a pending plan, with its reason', async () => {
+    await createPlan(state.db, { id: 'stale', environment: 'prod', diff: {}, submittedBy: 'ana' });
+    expect(
+      await rejectPendingPlan(state.db, 'stale', 'environment "prod" changed', '2024-03-01T10:00:00Z'),
+    ).toBe(true);
+    expect(await getPlan(state.db, 'stale')).toMatchObject({
+      status: 'rejected',
+      error: 'environment "prod" changed',
+      finishedAt: '2024-03-01T10:00:00.000Z',
+    });
+    expect(await rejectPendingPlan(state.db, 'stale', 'again')).toBe(false);
+    expect((await getPlan(state.db, 'stale'))?.error).toBe('environment "prod" changed');
+    await createPlan(state.db, {
+      id: 'moving',
+      environment: 'prod',
+      diff: {},
+      submittedBy: 'ana',
+      status: 'queued',
+    });
+    expect(await rejectPendingPlan(state.db, 'moving', 'too late')).toBe(false);
+    expect((await getPlan(state.db, 'moving'))?.status).toBe('queued');
+    expect(await rejectPendingPlan(state.db, 'nope', 'no plan')).toBe(false);
+    await expect(rejectPendingPlan(state.db, 'moving', '')).rejects.toThrow('needs a reason');
+  });
+
+  it('replaces the diff and the recompute flag only while a plan has not begun', async () => {
+    const plan = await createPlan(state.db, {
+      id: 'auto',
+      environment: 'prod',
+      diff: { n: 1 },
+      submittedBy: 'ana',
+      recomputeOnTurn: true,
+    });
+    expect(plan.recomputeOnTurn).toBe(true);
+    await updatePlan(state.db, 'auto', { status: 'queued' });
+    expect(await replacePlanDiff(state.db, 'auto', { n: 2 })).toMatchObject({
+      diff: { n: 2 },
+      status: 'queued',
+    });
+    await updatePlan(state.db, 'auto', { status: 'applying' });
+    await expect(replacePlanDiff(state.db, 'auto', { n: 3 })).rejects.toThrow(
+      'plan "auto" is applying; only a plan that has not begun gets a new diff',
+    );
+    expect(await setRecomputeOnTurn(state.db, 'auto', false)).toBe(false);
+    expect(await getPlan(state.db, 'auto')).toMatchObject({ diff: { n: 2 }, recomputeOnTurn: true });
+    await createPlan(state.db, {
+      id: 'first',
+      environment: 'prod',
+      diff: {},
+      submittedBy: 'ana',
+      recomputeOnTurn: true,
+    });
+    expect(await setRecomputeOnTurn(state.db, 'first', false)).toBe(true);
+    expect((await getPlan(state.db, 'first'))?.recomputeOnTurn).toBe(false);
+    await expect(replacePlanDiff(state.db, 'none', {})).rejects.toThrow('unknown plan "none"');
   });
 
   it('names the bad field', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fingerprintProject } from '../../../core/fingerprint.ts';
 import type { Interval } from '../../../core/intervals.ts';
 import { diffProject, snapshotIdOf } from '../../../core/plan/diff.ts';
+import { PlanRequestError } from '../../../core/plan/request-error.ts';
 import type { CurrentSnapshots } from '../../../core/plan/types.ts';
 import type { Audit, Model } from '../../../core/project/types.ts';
 import { DAY, incremental, model, t } from './models.ts';
@@ -398,6 +399,23 @@ describe('diffProject', () => {
       /plan for prod covers every interval/,
     );
     expect(() => diff(project(), {}, { end: t('2024-01-05') })).toThrow(/development environment/);
+    const fieldOf = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return error instanceof PlanRequestError ? error.field : 'not a PlanRequestError';
+      }
+      return 'nothing thrown';
+    };
+    expect(fieldOf(() => diff(project(), {}, { start: t('2024-01-05'), end: t('2024-01-06') }))).toBe(
+      'start',
+    );
+    expect(fieldOf(() => diff(project(), {}, { end: t('2024-01-05') }))).toBe('end');
+    expect(
+      fieldOf(() =>
+        diff(project(), {}, { environment: 'dev', start: t('2024-01-06'), end: t('2024-01-05') }),
+      ),
+    ).toBe('end');
   });
 
   it('refuses a range that ends before it starts, a bad environment name and a model without fingerprint', () => {
