@@ -54,6 +54,8 @@ export class FakeScheduler {
   pauseChanges: PauseChange[] = [];
   cleared: Array<{ models: string[]; start: number; end: number }> = [];
   plansBegun: string[] = [];
+  /** every plan's begin and finish, and every backfill batch's start and end, in the order they happened. */
+  timeline: string[] = [];
   plansFinished: Array<{ planId: string; status: string; error?: string }> = [];
   /** the schedule each plan installs, by plan id (default: unchanged). */
   planSchedules = new Map<string, ScheduledModel[]>();
@@ -147,6 +149,7 @@ export class FakeScheduler {
         this.temporal ? closedRuns(this.temporal, ids) : ids.filter((id) => this.closed.has(id)),
       beginPlan: async ({ planId, environment }): Promise<PlanWork> => {
         this.plansBegun.push(planId);
+        this.timeline.push(`begin ${planId}`);
         const names = this.planBackfill.get(planId) ?? this.models.slice(0, 1).map((m) => m.name);
         return {
           planId,
@@ -175,6 +178,7 @@ export class FakeScheduler {
         // As the state DB does: a plan already finished keeps its outcome.
         if (this.plansFinished.some((p) => p.planId === planId)) return this.models;
         this.plansFinished.push({ planId, status, error });
+        this.timeline.push(`finish ${planId}`);
         if (status === 'applied') this.models = this.planSchedules.get(planId) ?? this.models;
         return this.models;
       },

@@ -215,6 +215,8 @@ describe('environment workflow control', () => {
       await until(() => scheduler.plansFinished.length === 10, env, 'ten plans');
       expect(scheduler.plansBegun).toEqual(inOrder);
       expect(scheduler.plansFinished.map((p) => p.planId)).toEqual(inOrder);
+      // One timeline of begins and finishes: each plan finishes before the next one begins.
+      expect(scheduler.timeline).toEqual(inOrder.flatMap((id) => [`begin ${id}`, `finish ${id}`]));
       expect(scheduler.plansFinished.every((p) => p.status === 'applied')).toBe(true);
       // No scheduled run started while plans were queued or applying.
       expect(scheduler.dueCalls.length).toBe(ticksBefore);

@@ -9,6 +9,7 @@ import {
 } from '../../../activities/scheduler/index.ts';
 import { getExecution } from '../../../activities/state/executions.ts';
 import { completedIntervals } from '../../../activities/state/intervals.ts';
+import { getRun } from '../../../activities/state/runs.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { StateDb } from '../../../db/client.ts';
 import { startDevServer } from '../../support/temporal.ts';
@@ -212,12 +213,17 @@ describe.each(DRIVERS)('claims on snapshot intervals shared by environments (sta
     ]);
 
     await handle.terminate('the run executor vanished');
-    expect(await activities.closedRuns([prodRun])).toEqual([prodRun]);
     const devBatch = await activities.prepareBatch(devRef);
     expect(devBatch.alreadyComplete).toBeUndefined();
     expect(await getExecution(state.db, prodBatch.executionId)).toMatchObject({
       status: 'cancelled',
       error: `abandoned: run ${prodRun} ended without finishing it (claimed again by run ${devRun})`,
+    });
+    // The environment's look for runs that ended unreported closes the run's record as it ended.
+    expect(await activities.closedRuns([prodRun])).toEqual([prodRun]);
+    expect(await getRun(state.db, prodRun)).toMatchObject({
+      status: 'terminated',
+      error: "the run's workflow ended without recording its outcome (terminated from the Temporal side)",
     });
     await activities.completeBatch({
       ...devRef,

@@ -41,6 +41,7 @@ describe.each(DRIVERS)('plans on %s', (driver) => {
       error: null,
       progress: null,
       recomputeOnTurn: false,
+      cancelledBy: null,
     });
     expect(
       await createPlan(state.db, { id: 'plan-1', environment: 'prod', diff: {}, submittedBy: 'bo' }),
@@ -166,7 +167,7 @@ describe.each(DRIVERS)('plans on %s', (driver) => {
     );
     await createPlan(state.db, { id: 'p', environment: 'prod', diff: {}, submittedBy: 'ana' });
     await expect(updatePlan(state.db, 'p', {})).rejects.toThrow(
-      'plan "p" update must change status, progress or error',
+      'plan "p" update must change status, progress, error or who cancelled it',
     );
     await expect(updatePlan(state.db, 'p', { status: 'done' as never })).rejects.toThrow(
       'status must be one of pending, queued, applying, applied, failed, cancelled, rejected, terminated (got "done")',
