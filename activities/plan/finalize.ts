@@ -1,6 +1,7 @@
 /**
- * Apply step (e): records the environment's new snapshot map (all at once: readers see the old map
- * or the new one) and marks the plan applied.
+ * Part of `finishPlan` (activities/scheduler/plans.ts), once the apply workflow has swapped the
+ * views: records the environment's new snapshot map (all at once: readers see the old map or the
+ * new one) and marks the plan applied.
  */
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { StateDb } from '../../db/client.ts';

@@ -1,5 +1,5 @@
 /**
- * Apply step (a): stores the plan's new snapshots: the model as loaded, the normalised query its
+ * Part of `beginPlan` (activities/scheduler/plans.ts): stores the plan's new snapshots: the model as loaded, the normalised query its
  * fingerprint was computed from (the CSV text for a seed), the snapshots it reads from, and the
  * physical table it owns. A snapshot that is already stored (shared with another environment, or
  * mapped again after a rollback) is kept as stored: a snapshot never changes.

@@ -1,24 +1,17 @@
 /**
- * Apply step (d): points the environment's views at the snapshots of the plan's new map and drops
- * the views of models the environment no longer exposes (removed models, models that became
- * EMBEDDED, which have no table, and models that moved to another gateway, whose old view is
- * dropped there). Views are replaced in place, so readers never see a missing view.
+ * The view swap of a plan, as `beginPlan` prepares it for the apply executor's `promoteViews` and
+ * `dropViews`: the environment's views pointed at the snapshots of the plan's new map, and the views
+ * of models the environment no longer exposes dropped (removed models, models that became EMBEDDED,
+ * which have no table, and models that moved to another gateway, whose old view is dropped there).
+ * Views are replaced in place, so readers never see a missing view.
  */
 import { physicalTable } from '../../core/naming.ts';
 import { fingerprintOf, gatewayOf } from '../../core/plan/requests.ts';
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
-import type { EnginePool } from '../engines/pool.ts';
 import { getSnapshots } from '../state/snapshots.ts';
-import { dropViews, promoteViews, type ViewEntry } from '../virtual-environment.ts';
-
-export interface SwapViewsInput {
-  db: StateDb;
-  engines: EnginePool;
-  project: Project;
-  diff: PlanDiff;
-}
+import type { ViewEntry } from '../virtual-environment.ts';
 
 export interface ViewChanges {
   /** per gateway, the views to point at physical tables. */
@@ -51,20 +44,4 @@ export async function planViewChanges(db: StateDb, project: Project, diff: PlanD
   }
   for (const models of Object.values(drop)) models.sort();
   return { promote, drop };
-}
-
-export async function swapPlanViews(input: SwapViewsInput): Promise<{ promoted: number; dropped: number }> {
-  const { engines, diff } = input;
-  const changes = await planViewChanges(input.db, input.project, diff);
-  let promoted = 0;
-  let dropped = 0;
-  for (const [gateway, entries] of Object.entries(changes.promote)) {
-    await promoteViews(engines.get(gateway), diff.environment, entries);
-    promoted += entries.length;
-  }
-  for (const [gateway, models] of Object.entries(changes.drop)) {
-    await dropViews(engines.get(gateway), diff.environment, models);
-    dropped += models.length;
-  }
-  return { promoted, dropped };
 }

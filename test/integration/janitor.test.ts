@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../activities/engines/engine.ts';
 import type { EnginePool } from '../../activities/engines/pool.ts';
+import { createPhysicalTables } from '../../activities/execution/create-physical-tables.ts';
 import { janitor } from '../../activities/janitor.ts';
 import { computePlan } from '../../activities/plan/compute.ts';
-import { createPlanTables } from '../../activities/plan/create-tables.ts';
 import { storePlanSnapshots } from '../../activities/plan/store-snapshots.ts';
+import { createPlanRecord, createSchedulerActivities } from '../../activities/scheduler/index.ts';
 import {
   environmentSnapshotMap,
   getEnvironment,
@@ -15,12 +16,14 @@ import {
 } from '../../activities/state/environments.ts';
 import { completedIntervals } from '../../activities/state/intervals.ts';
 import { getSnapshots } from '../../activities/state/snapshots.ts';
+import type { ExecutionRequest } from '../../core/execution/request.ts';
 import { physicalTable } from '../../core/naming.ts';
 import { fingerprintOf } from '../../core/plan/requests.ts';
 import { loadProject } from '../../core/project/load.ts';
 import { TEST_DATABASE_URL } from '../support/postgres.ts';
 import { createTestProject, NOW, poison, type TestProject } from './plan/project.ts';
-import { enginesFor, openState, planAndApply, readRelation, storePlan } from './plan/support.ts';
+import { type PlanStack, startPlanStack } from './plan/stack.ts';
+import { enginesFor, openState, readRelation } from './plan/support.ts';
 import { createScratchDatabase, DRIVERS, type ScratchDatabase, useStateDb } from './state/harness.ts';
 
 /** Whether the physical table (or view) of `snapshotId` exists. */
@@ -30,11 +33,12 @@ async function physicalExists(engine: Engine, snapshotId: string): Promise<boole
   return (await engine.columns(schema, table)).length > 0;
 }
 
-describe.each(DRIVERS)('janitor (state on %s)', (driver) => {
+describe.each(DRIVERS)('janitor (state on %s)', { timeout: 120_000 }, (driver) => {
   const state = useStateDb(driver, 'janitor');
   let project: TestProject;
   let engines: EnginePool;
   let engine: Engine;
+  let stack: PlanStack | undefined;
 
   beforeEach(async () => {
     project = createTestProject();
@@ -44,12 +48,17 @@ describe.each(DRIVERS)('janitor (state on %s)', (driver) => {
   });
 
   afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
     await engines.closeAll();
     project.dispose();
   });
 
-  const apply = (environment: string) =>
-    planAndApply({ db: state.db, engines, project: project.load(), environment, now: NOW });
+  /** Plans and applies the project on the real stack (started on first use). */
+  const apply = async (environment: string) => {
+    stack ??= await startPlanStack({ db: state.db, project: project.load() });
+    return stack.planAndApply({ project: project.load(), environment, now: NOW });
+  };
 
   it('drops the tables of snapshots no environment maps, once the last environment using them expires', async () => {
     const first = await apply('prod');
@@ -104,11 +113,17 @@ describe.each(DRIVERS)('janitor (state on %s)', (driver) => {
   });
 
   it('keeps the snapshots an open plan has stored but not promoted yet', async () => {
-    const loaded = project.load();
-    const diff = await computePlan({ db: state.db, project: loaded, environment: 'prod', now: NOW });
-    await storePlan(state.db, diff);
-    await storePlanSnapshots({ db: state.db, project: loaded, diff });
-    await createPlanTables({ engines, project: loaded, diff });
+    // the first steps of an application: beginPlan stores the snapshots, the executor creates the tables
+    const { planId, diff } = await createPlanRecord({
+      db: state.db,
+      project: project.load(),
+      environment: 'prod',
+      submittedBy: 'tests',
+      now: NOW,
+    });
+    const work = await createSchedulerActivities({ db: state.db }).beginPlan({ planId, environment: 'prod' });
+    for (const { gateway, requests } of work.tables)
+      await createPhysicalTables(engines.get(gateway), requests as ExecutionRequest[]);
     const result = await janitor({ db: state.db, engines, now: NOW });
     expect(result.snapshots).toEqual([]);
     expect(result.kept.map((k) => k.reason)).toEqual(Array(4).fill('an open plan maps it'));
@@ -126,11 +141,12 @@ describe.each(DRIVERS)('janitor (state on %s)', (driver) => {
   });
 });
 
-describe('janitor on a PostgreSQL warehouse', () => {
+describe('janitor on a PostgreSQL warehouse', { timeout: 120_000 }, () => {
   let state: Awaited<ReturnType<typeof openState>>;
   let warehouse: ScratchDatabase;
   let dir: string;
   let engines: EnginePool | undefined;
+  let stack: PlanStack | undefined;
 
   beforeAll(async () => {
     state = await openState('pglite', 'janitor_pg');
@@ -160,6 +176,7 @@ describe('janitor on a PostgreSQL warehouse', () => {
   });
 
   afterAll(async () => {
+    await stack?.stop();
     await engines?.closeAll();
     await state?.dispose();
     await warehouse?.drop();
@@ -182,16 +199,11 @@ describe('janitor on a PostgreSQL warehouse', () => {
     write('SELECT 1 AS id');
     const first = loadProject(dir, { now: NOW, env });
     engines = enginesFor(first);
-    const before = await planAndApply({
-      db: state.db,
-      engines,
-      project: first,
-      environment: 'prod',
-      now: NOW,
-    });
+    stack = await startPlanStack({ db: state.db, project: first });
+    const before = await stack.planAndApply({ project: first, environment: 'prod', now: NOW });
     write('SELECT 2 AS id');
     const second = loadProject(dir, { now: NOW, env });
-    await planAndApply({ db: state.db, engines, project: second, environment: 'prod', now: NOW });
+    await stack.planAndApply({ project: second, environment: 'prod', now: NOW });
 
     const result = await janitor({ db: state.db, engines, now: NOW });
     expect(result.snapshots.sort()).toEqual(Object.values(before.diff.snapshotMap).sort());

@@ -1,5 +1,6 @@
 /**
- * The project `sqlmesh init` writes, planned and applied by sluice without Temporal, holds what
+ * The project `sqlmesh init` writes, planned and applied by sluice as production applies plans (a
+ * Temporal dev server, the scheduler worker, an apply executor in this process: plan/stack.ts), holds what
  * SQLMesh 0.236.4 itself produces for the same execution time (test/fixtures/sqlmesh-expected/,
  * see its README): into prod, into a dev environment created from the unchanged project (a
  * virtual update that copies nothing), and into dev again after one model changed (only that model
@@ -18,13 +19,13 @@ import { environmentSchema, PHYSICAL_SCHEMA_PREFIX } from '../../core/naming.ts'
 import { loadProject } from '../../core/project/load.ts';
 import type { StateDriver } from '../../db/client.ts';
 import { TEST_DATABASE_URL } from '../support/postgres.ts';
+import { type PlanStack, startPlanStack } from './plan/stack.ts';
 import {
   copyFixture,
   editFile,
   enginesFor,
   FIXTURES,
   openState,
-  planAndApply,
   readRelation,
   sortRows,
   type TableContents,
@@ -87,116 +88,127 @@ const combinations: Array<[Warehouse, StateDriver]> = [
   ['postgres', 'postgres'],
 ];
 
-describe.each(combinations)('sqlmesh init project on %s, state on %s', (warehouse, driver) => {
-  const want = expected(warehouse);
-  const now = Date.parse(`${want.executionTime.replace(' ', 'T')}Z`);
-  let state: Awaited<ReturnType<typeof openState>>;
-  let project: ReturnType<typeof copyFixture>;
-  let warehouseDb: ScratchDatabase | undefined;
-  let env: Record<string, string> = {};
-  const pools: EnginePool[] = [];
+describe.each(combinations)(
+  'sqlmesh init project on %s, state on %s',
+  { timeout: 120_000 },
+  (warehouse, driver) => {
+    const want = expected(warehouse);
+    const now = Date.parse(`${want.executionTime.replace(' ', 'T')}Z`);
+    let state: Awaited<ReturnType<typeof openState>>;
+    let project: ReturnType<typeof copyFixture>;
+    let warehouseDb: ScratchDatabase | undefined;
+    let env: Record<string, string> = {};
+    const pools: EnginePool[] = [];
+    let stack: PlanStack | undefined;
 
-  beforeAll(async () => {
-    state = await openState(driver, `parity_state_${warehouse}`);
-    project = copyFixture(`sqlmesh-init-${warehouse}`);
-    if (warehouse === 'postgres') {
-      warehouseDb = await createScratchDatabase(`parity_wh_${driver}`);
-      env = postgresGateway(warehouseDb.name);
-    }
-  });
-
-  afterAll(async () => {
-    for (const pool of pools) await pool.closeAll();
-    await state?.dispose();
-    await warehouseDb?.drop();
-    project?.remove();
-  });
-
-  function load() {
-    const loaded = loadProject(project.dir, { now, env });
-    const pool = pools[0] ?? enginesFor(loaded);
-    if (pools.length === 0) pools.push(pool);
-    return { loaded, engines: pool, engine: pool.get(loaded.config.defaultGateway) };
-  }
-
-  async function views(environment: string): Promise<Record<string, TableContents>> {
-    const { engine } = load();
-    const schema = environmentSchema(SCHEMA, environment);
-    const result: Record<string, TableContents> = {};
-    for (const model of [SEED, INCREMENTAL, FULL])
-      result[model] = await readRelation(engine, schema, model.split('.')[1]!);
-    return result;
-  }
-
-  it('plans prod, creates dev as a virtual update, and backfills only a changed model and its downstream in dev', async () => {
-    const { db } = state;
-    const { loaded, engines, engine } = load();
-
-    // prod: everything is new and backfilled from each model's start
-    const prod = await planAndApply({ db, engines, project: loaded, environment: 'prod', now });
-    expect(prod.diff.base).toBeNull();
-    expect(prod.diff.added).toEqual([SEED, INCREMENTAL, FULL]);
-    expect(prod.diff.backfill.map((entry) => [entry.model, entry.execution, entry.intervals])).toEqual([
-      [SEED, 'single', want.prodIntervals[SEED]],
-      [INCREMENTAL, 'batched', want.prodIntervals[INCREMENTAL]],
-      [FULL, 'single', want.prodIntervals[FULL]],
-    ]);
-    expect(prod.result.backfill.executions).toBe(3);
-    expect(await views('prod')).toEqual(asText(want.prod));
-    const prodMap = await environmentSnapshotMap(db, 'prod');
-    expect(prodMap).toEqual(prod.diff.snapshotMap);
-    const completed = await completedIntervals(db, Object.values(prodMap));
-    expect(Object.fromEntries(Object.entries(prodMap).map(([model, id]) => [model, completed[id]]))).toEqual(
-      want.prodIntervals,
-    );
-    const physicalSchema = `${PHYSICAL_SCHEMA_PREFIX}${SCHEMA}`;
-    const prodTables = await tablesIn(engine, physicalSchema);
-    expect(prodTables).toHaveLength(3);
-
-    // dev from the unchanged project: no data copied, the views read prod's tables
-    const executionsBefore = (await listExecutions(db, { limit: 500 })).items.length;
-    const devUnchanged = await planAndApply({ db, engines, project: loaded, environment: 'dev', now });
-    expect(devUnchanged.diff.base).toBe('prod');
-    expect(devUnchanged.diff.unchanged).toEqual([SEED, INCREMENTAL, FULL]);
-    expect(devUnchanged.diff.virtualUpdateOnly).toBe(true);
-    expect(devUnchanged.result.backfill).toEqual({
-      runId: null,
-      executions: 0,
-      alreadyComplete: 0,
-      rowsAffected: 0,
+    beforeAll(async () => {
+      state = await openState(driver, `parity_state_${warehouse}`);
+      project = copyFixture(`sqlmesh-init-${warehouse}`);
+      if (warehouse === 'postgres') {
+        warehouseDb = await createScratchDatabase(`parity_wh_${driver}`);
+        env = postgresGateway(warehouseDb.name);
+      }
+      stack = await startPlanStack({ db: state.db, project: loadProject(project.dir, { now, env }) });
     });
-    expect((await listExecutions(db, { limit: 500 })).items).toHaveLength(executionsBefore);
-    expect(await environmentSnapshotMap(db, 'dev')).toEqual(prodMap);
-    expect(await tablesIn(engine, physicalSchema)).toEqual(prodTables);
-    expect(await views('dev')).toEqual(asText(want.devUnchanged));
 
-    // change incremental_model: dev backfills it and full_model into new snapshots
-    editFile(join(project.dir, want.change.file), want.change.find, want.change.replace);
-    const changed = load().loaded;
-    const dev = await planAndApply({ db, engines, project: changed, environment: 'dev', now });
-    expect(dev.diff.base).toBe('dev');
-    expect(dev.diff.directlyModified).toEqual([INCREMENTAL]);
-    expect(dev.diff.indirectlyModified).toEqual([FULL]);
-    expect(dev.diff.unchanged).toEqual([SEED]);
-    expect(dev.diff.backfill.map((entry) => entry.model)).toEqual([INCREMENTAL, FULL]);
-    expect(dev.result.backfill.executions).toBe(2);
-    expect(await views('dev')).toEqual(asText(want.devChanged));
+    afterAll(async () => {
+      await stack?.stop();
+      for (const pool of pools) await pool.closeAll();
+      await state?.dispose();
+      await warehouseDb?.drop();
+      project?.remove();
+    });
 
-    const devMap = await environmentSnapshotMap(db, 'dev');
-    expect(devMap[SEED]).toBe(prodMap[SEED]);
-    expect(devMap[INCREMENTAL]).not.toBe(prodMap[INCREMENTAL]);
-    expect(devMap[FULL]).not.toBe(prodMap[FULL]);
-    const allTables = await tablesIn(engine, physicalSchema);
-    expect(allTables).toHaveLength(5);
-    expect(allTables).toEqual(expect.arrayContaining(prodTables));
+    function load() {
+      const loaded = loadProject(project.dir, { now, env });
+      const pool = pools[0] ?? enginesFor(loaded);
+      if (pools.length === 0) pools.push(pool);
+      return { loaded, engines: pool, engine: pool.get(loaded.config.defaultGateway) };
+    }
 
-    // prod is untouched: same map, same contents
-    expect(await environmentSnapshotMap(db, 'prod')).toEqual(prodMap);
-    expect(await views('prod')).toEqual(asText(want.prod));
-    const runs = (await listRuns(db, { trigger: 'plan' })).items;
-    expect(runs.map((run) => [run.environment, run.status]).sort()).toEqual([
-      ['dev', 'succeeded'],
-      ['prod', 'succeeded'],
-    ]);
-  });
-});
+    async function views(environment: string): Promise<Record<string, TableContents>> {
+      const { engine } = load();
+      const schema = environmentSchema(SCHEMA, environment);
+      const result: Record<string, TableContents> = {};
+      for (const model of [SEED, INCREMENTAL, FULL])
+        result[model] = await readRelation(engine, schema, model.split('.')[1]!);
+      return result;
+    }
+
+    it('plans prod, creates dev as a virtual update, and backfills only a changed model and its downstream in dev', async () => {
+      const { db } = state;
+      const { loaded, engine } = load();
+      const planAndApply = (input: { project: typeof loaded; environment: string }) =>
+        stack!.planAndApply({ ...input, now });
+
+      // prod: everything is new and backfilled from each model's start
+      const prod = await planAndApply({ project: loaded, environment: 'prod' });
+      expect(prod.diff.base).toBeNull();
+      expect(prod.diff.added).toEqual([SEED, INCREMENTAL, FULL]);
+      expect(prod.diff.backfill.map((entry) => [entry.model, entry.execution, entry.intervals])).toEqual([
+        [SEED, 'single', want.prodIntervals[SEED]],
+        [INCREMENTAL, 'batched', want.prodIntervals[INCREMENTAL]],
+        [FULL, 'single', want.prodIntervals[FULL]],
+      ]);
+      expect(prod.executions.map((execution) => [execution.model, execution.status])).toEqual([
+        [SEED, 'succeeded'],
+        [INCREMENTAL, 'succeeded'],
+        [FULL, 'succeeded'],
+      ]);
+      expect(await views('prod')).toEqual(asText(want.prod));
+      const prodMap = await environmentSnapshotMap(db, 'prod');
+      expect(prodMap).toEqual(prod.diff.snapshotMap);
+      const completed = await completedIntervals(db, Object.values(prodMap));
+      expect(
+        Object.fromEntries(Object.entries(prodMap).map(([model, id]) => [model, completed[id]])),
+      ).toEqual(want.prodIntervals);
+      const physicalSchema = `${PHYSICAL_SCHEMA_PREFIX}${SCHEMA}`;
+      const prodTables = await tablesIn(engine, physicalSchema);
+      expect(prodTables).toHaveLength(3);
+
+      // dev from the unchanged project: no data copied, the views read prod's tables
+      const executionsBefore = (await listExecutions(db, { limit: 500 })).items.length;
+      const devUnchanged = await planAndApply({ project: loaded, environment: 'dev' });
+      expect(devUnchanged.diff.base).toBe('prod');
+      expect(devUnchanged.diff.unchanged).toEqual([SEED, INCREMENTAL, FULL]);
+      expect(devUnchanged.diff.virtualUpdateOnly).toBe(true);
+      expect(devUnchanged.executions).toEqual([]);
+      expect((await listExecutions(db, { limit: 500 })).items).toHaveLength(executionsBefore);
+      expect(await environmentSnapshotMap(db, 'dev')).toEqual(prodMap);
+      expect(await tablesIn(engine, physicalSchema)).toEqual(prodTables);
+      expect(await views('dev')).toEqual(asText(want.devUnchanged));
+
+      // change incremental_model: dev backfills it and full_model into new snapshots
+      editFile(join(project.dir, want.change.file), want.change.find, want.change.replace);
+      const changed = load().loaded;
+      const dev = await planAndApply({ project: changed, environment: 'dev' });
+      expect(dev.diff.base).toBe('dev');
+      expect(dev.diff.directlyModified).toEqual([INCREMENTAL]);
+      expect(dev.diff.indirectlyModified).toEqual([FULL]);
+      expect(dev.diff.unchanged).toEqual([SEED]);
+      expect(dev.diff.backfill.map((entry) => entry.model)).toEqual([INCREMENTAL, FULL]);
+      expect(dev.executions.map((execution) => [execution.model, execution.status])).toEqual([
+        [INCREMENTAL, 'succeeded'],
+        [FULL, 'succeeded'],
+      ]);
+      expect(await views('dev')).toEqual(asText(want.devChanged));
+
+      const devMap = await environmentSnapshotMap(db, 'dev');
+      expect(devMap[SEED]).toBe(prodMap[SEED]);
+      expect(devMap[INCREMENTAL]).not.toBe(prodMap[INCREMENTAL]);
+      expect(devMap[FULL]).not.toBe(prodMap[FULL]);
+      const allTables = await tablesIn(engine, physicalSchema);
+      expect(allTables).toHaveLength(5);
+      expect(allTables).toEqual(expect.arrayContaining(prodTables));
+
+      // prod is untouched: same map, same contents
+      expect(await environmentSnapshotMap(db, 'prod')).toEqual(prodMap);
+      expect(await views('prod')).toEqual(asText(want.prod));
+      const runs = (await listRuns(db, { trigger: 'plan' })).items;
+      expect(runs.map((run) => [run.environment, run.status]).sort()).toEqual([
+        ['dev', 'succeeded'],
+        ['prod', 'succeeded'],
+      ]);
+    });
+  },
+);

@@ -1,60 +1,69 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+/**
+ * Plans applied the way production applies them (stack.ts): queued on the environment workflow,
+ * applied by the apply workflow with the scheduler worker on a PostgreSQL state database and an apply
+ * executor on a DuckDB warehouse. What the state database and the warehouse hold afterwards.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../activities/engines/engine.ts';
 import type { EnginePool } from '../../../activities/engines/pool.ts';
-import { applyPlan } from '../../../activities/plan/apply.ts';
-import { PlanBackfillError } from '../../../activities/plan/backfill-error.ts';
-import { computePlan } from '../../../activities/plan/compute.ts';
-import type { PlanProgress } from '../../../activities/plan/progress.ts';
+import { createPlanRecord } from '../../../activities/scheduler/plans.ts';
 import { environmentSnapshotMap, getEnvironment } from '../../../activities/state/environments.ts';
-import { listExecutions } from '../../../activities/state/executions.ts';
 import { completedIntervals } from '../../../activities/state/intervals.ts';
-import { pause } from '../../../activities/state/pauses.ts';
 import { getPlan } from '../../../activities/state/plans.ts';
 import { getRun } from '../../../activities/state/runs.ts';
+import { createPendingPlan, environmentState, pauseModel } from '../../../api/environment-commands.ts';
 import type { Project } from '../../../core/project/types.ts';
-import { DRIVERS, useStateDb } from '../state/harness.ts';
+import { createStateDb, type StateConnection } from '../../../db/client.ts';
+import { migrate } from '../../../db/migrate.ts';
+import { planWorkflowId } from '../../../workflows/ids.ts';
+import { waitFor } from '../../support/waiting.ts';
+import { createScratchDatabase, resetState, type ScratchDatabase } from '../state/harness.ts';
 import { createTestProject, day, EVENTS, NOW, poison, type TestProject } from './project.ts';
-import { enginesFor, planAndApply, readRelation, storePlan } from './support.ts';
+import { APPLY_EXECUTOR, type PlanStack, startPlanStack } from './stack.ts';
+import { enginesFor, readRelation } from './support.ts';
 
-describe.each(DRIVERS)('applying plans (state on %s)', (driver) => {
-  const state = useStateDb(driver, 'plan_apply');
+describe('applying plans through the apply workflow (DuckDB warehouse)', { timeout: 120_000 }, () => {
+  let scratch: ScratchDatabase;
+  let state: StateConnection;
   let project: TestProject;
   let engines: EnginePool;
   let engine: Engine;
+  let stack: PlanStack;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('plan_apply');
+    state = createStateDb({ url: scratch.url });
+    await migrate(state.db);
+  });
+
+  afterAll(async () => {
+    await state?.close();
+    await scratch?.drop();
+  });
 
   beforeEach(async () => {
+    await resetState(state.db);
     project = createTestProject();
     engines = enginesFor(project.load());
     engine = engines.get('local');
     await poison(engine, []);
+    stack = await startPlanStack({ db: state.db, project: project.load() });
   });
 
   afterEach(async () => {
+    await stack?.stop();
     await engines.closeAll();
     project.dispose();
   });
 
-  const plan = (
-    loaded: Project,
-    environment = 'prod',
-    extra: { start?: number; end?: number; createFrom?: string | null } = {},
-  ) => planAndApply({ db: state.db, engines, project: loaded, environment, now: NOW, ...extra });
+  const plan = (loaded: Project, environment = 'prod', extra: { start?: number; end?: number } = {}) =>
+    stack.planAndApply({ project: loaded, environment, now: NOW, ...extra });
 
   const rows = async (schema: string, table: string) => (await readRelation(engine, schema, table)).rows;
 
   it('backfills every model in dependency order, inlines embedded models and exposes the rest as views', async () => {
-    const progress: PlanProgress[] = [];
-    const loaded = project.load();
-    const diff = await computePlan({ db: state.db, project: loaded, environment: 'prod', now: NOW });
-    const planId = await storePlan(state.db, diff);
-    const result = await applyPlan({
-      db: state.db,
-      engines,
-      project: loaded,
-      diff,
-      planId,
-      onProgress: (p) => progress.push(p),
-    });
+    const applied = await plan(project.load());
+    const { diff, plan: stored, executions } = applied;
 
     expect(diff.backfill.map((entry) => [entry.model, entry.intervals])).toEqual([
       [
@@ -68,7 +77,6 @@ describe.each(DRIVERS)('applying plans (state on %s)', (driver) => {
       ['mart.totals', [[day(1), day(6)]]],
       ['mart.latest', [[day(1), day(6)]]],
     ]);
-    expect(result.backfill.executions).toBe(5);
     expect(await rows('src', 'events')).toEqual([
       ['2024-01-01', '1'],
       ['2024-01-02', '2'],
@@ -79,82 +87,84 @@ describe.each(DRIVERS)('applying plans (state on %s)', (driver) => {
     expect(await rows('mart', 'totals')).toEqual([['5', '150']]);
     expect(await rows('mart', 'latest')).toEqual([['2024-01-05', '150']]);
     expect(await engine.columns('mart', 'constants')).toEqual([]);
-    expect(Object.keys(await environmentSnapshotMap(state.db, 'prod'))).toEqual([
-      'mart.constants',
-      'mart.latest',
-      'mart.totals',
-      'src.events',
-    ]);
+    const map = await environmentSnapshotMap(state.db, 'prod');
+    expect(Object.keys(map)).toEqual(['mart.constants', 'mart.latest', 'mart.totals', 'src.events']);
+    expect(map).toEqual(diff.snapshotMap);
 
-    expect(progress.map((p) => p.step)).toEqual([
-      'snapshots',
-      'tables',
-      'backfill',
-      'backfill',
-      'backfill',
-      'backfill',
-      'backfill',
-      'views',
-      'environment',
-    ]);
-    expect(progress[2]).toEqual({
-      step: 'backfill',
-      model: 'src.events',
-      interval: [day(1), day(3)],
-      done: 1,
-      total: 5,
-      rowsAffected: 2,
-      alreadyComplete: false,
-    });
-    const stored = await getPlan(state.db, planId);
+    // the plan's record: applied, with the progress production records
     expect(stored).toMatchObject({
       status: 'applied',
       error: null,
       progress: { step: 'environment', models: 4 },
     });
-    expect(stored?.startedAt).not.toBeNull();
-    expect(stored?.finishedAt).not.toBeNull();
-    expect((await getEnvironment(state.db, 'prod'))?.planId).toBe(planId);
-    const executions = (await listExecutions(state.db, { runId: result.backfill.runId! })).items;
-    expect(executions.map((e) => e.status)).toEqual(Array(5).fill('succeeded'));
-    expect(executions.find((e) => e.model === 'src.events' && e.interval?.[0] === day(1))).toMatchObject({
-      rowsAffected: 2,
-      attempt: 1,
+    expect(stored.startedAt).not.toBeNull();
+    expect(stored.finishedAt).not.toBeNull();
+    expect((await getEnvironment(state.db, 'prod'))?.planId).toBe(applied.planId);
+
+    // one run records the backfill: five executions on the apply executor, each after its upstream
+    expect(await getRun(state.db, applied.runId)).toMatchObject({
+      trigger: 'plan',
+      planId: applied.planId,
+      status: 'succeeded',
+      environment: 'prod',
     });
+    expect(executions.map((e) => [e.model, e.interval, e.status])).toEqual([
+      ['src.events', [day(1), day(3)], 'succeeded'],
+      ['src.events', [day(3), day(5)], 'succeeded'],
+      ['src.events', [day(5), day(6)], 'succeeded'],
+      ['mart.totals', [day(1), day(6)], 'succeeded'],
+      ['mart.latest', [day(1), day(6)], 'succeeded'],
+    ]);
+    expect(executions.every((e) => e.executor === APPLY_EXECUTOR && e.attempt === 1)).toBe(true);
+    expect(executions[0]).toMatchObject({ rowsAffected: 2 });
+    const finished = (model: string) =>
+      Math.max(...executions.filter((e) => e.model === model).map((e) => Date.parse(e.finishedAt!)));
+    const started = (model: string) =>
+      Math.min(...executions.filter((e) => e.model === model).map((e) => Date.parse(e.startedAt!)));
+    expect(started('mart.totals')).toBeGreaterThanOrEqual(finished('src.events'));
+    expect(started('mart.latest')).toBeGreaterThanOrEqual(finished('mart.totals'));
+
+    // every interval the backfill covered is recorded complete
+    const completed = await completedIntervals(state.db, Object.values(map));
+    expect(completed[map['src.events']!]).toEqual([[day(1), day(6)]]);
+    expect(completed[map['mart.totals']!]).toEqual([[day(1), day(6)]]);
   });
 
-  it('stops at the first failing batch, names its model and interval, and leaves a new environment uncreated', async () => {
+  it('stops a model at its first failing batch, skips its downstream, names both, and leaves a new environment uncreated', async () => {
     await poison(engine, [4]);
     const loaded = project.load();
-    const diff = await computePlan({ db: state.db, project: loaded, environment: 'prod', now: NOW });
-    const planId = await storePlan(state.db, diff);
-    const failure = await applyPlan({ db: state.db, engines, project: loaded, diff, planId }).catch(
-      (e: unknown) => e,
+    const failed = await stack.settle(
+      (await stack.submit({ project: loaded, environment: 'prod', now: NOW })).planId,
     );
 
-    expect(failure).toBeInstanceOf(PlanBackfillError);
-    const error = failure as PlanBackfillError;
-    expect(error.model).toBe('src.events');
-    expect(error.interval).toEqual([day(3), day(5)]);
-    expect(error.message).toMatch(
-      /^backfill of model src\.events failed for interval \[2024-01-03 00:00, 2024-01-05 00:00\): .*poisoned/,
+    expect(failed.plan.status).toBe('failed');
+    const error = failed.plan.error ?? '';
+    expect(error).toMatch(/^backfill failed; /);
+    expect(error).toMatch(
+      /src\.events failed: src\.events \[2024-01-03 00:00, 2024-01-05 00:00\): SQL_ERROR: .*poisoned/,
     );
-    const stored = await getPlan(state.db, planId);
-    expect(stored?.status).toBe('failed');
-    expect(stored?.error).toBe(error.message);
+    expect(error).toMatch(/mart\.totals skipped: upstream src\.events failed/);
+    expect(error).toMatch(/mart\.latest skipped: upstream/);
     expect(await getEnvironment(state.db, 'prod')).toBeNull();
     expect(await engine.columns('src', 'events')).toEqual([]);
     expect(await engine.columns('mart', 'totals')).toEqual([]);
 
-    const events = diff.snapshotMap['src.events']!;
+    const events = failed.diff.snapshotMap['src.events']!;
     expect((await completedIntervals(state.db, [events]))[events]).toEqual([[day(1), day(3)]]);
-    const run = await getRun(state.db, `plan-${planId}`);
-    expect(run?.status).toBe('failed');
-    const executions = (await listExecutions(state.db, { runId: run!.id })).items;
-    expect(executions.map((e) => [e.model, e.interval, e.status]).sort()).toEqual([
+    expect((await getRun(state.db, failed.runId))?.status).toBe('failed');
+    const byModel = failed.executions.map((e) => [e.model, e.interval, e.status]);
+    expect(byModel.filter(([model]) => model === 'src.events')).toEqual([
       ['src.events', [day(1), day(3)], 'succeeded'],
       ['src.events', [day(3), day(5)], 'failed'],
     ]);
+    const failure = failed.executions.find((e) => e.status === 'failed')!;
+    expect(failure.attempt).toBeGreaterThanOrEqual(1);
+    expect(failure.error).toMatch(/poisoned/);
+    // downstream executions recorded ahead of time end skipped with the reason, never run
+    for (const skipped of failed.executions.filter((e) => e.model !== 'src.events')) {
+      expect(skipped).toMatchObject({ status: 'skipped', startedAt: null });
+      expect(skipped.skipReason).toMatch(/^upstream /);
+    }
 
     // a new plan for the same project resumes: the completed batch is not run again
     await poison(engine, []);
@@ -163,29 +173,42 @@ describe.each(DRIVERS)('applying plans (state on %s)', (driver) => {
       [day(3), day(5)],
       [day(5), day(6)],
     ]);
+    expect(retry.executions.filter((e) => e.model === 'src.events').map((e) => e.interval)).toEqual([
+      [day(3), day(5)],
+      [day(5), day(6)],
+    ]);
     expect(await rows('mart', 'totals')).toEqual([['5', '150']]);
   });
 
   it('keeps the views and the snapshot map of an existing environment when a backfill fails', async () => {
-    await plan(project.load());
+    const first = await plan(project.load());
     const before = await environmentSnapshotMap(state.db, 'prod');
     await poison(engine, [2]);
     project.write(
       'models/events.sql',
       EVENTS.replace('SELECT CAST(d AS DATE) AS ds', 'SELECT DISTINCT CAST(d AS DATE) AS ds'),
     );
-    const changed = project.load();
-    const diff = await computePlan({ db: state.db, project: changed, environment: 'prod', now: NOW });
-    expect(diff.directlyModified).toEqual(['src.events']);
-    const planId = await storePlan(state.db, diff);
-    await expect(applyPlan({ db: state.db, engines, project: changed, diff, planId })).rejects.toThrow(
-      /^backfill of model src\.events failed for interval \[2024-01-01 00:00, 2024-01-03 00:00\)/,
+    const submitted = await stack.submit({ project: project.load(), environment: 'prod', now: NOW });
+    expect(submitted.diff.directlyModified).toEqual(['src.events']);
+    const failed = await stack.settle(submitted.planId);
+    expect(failed.plan.status).toBe('failed');
+    expect(failed.plan.error).toMatch(
+      /src\.events failed: src\.events \[2024-01-01 00:00, 2024-01-03 00:00\): SQL_ERROR/,
     );
     expect(await environmentSnapshotMap(state.db, 'prod')).toEqual(before);
     expect(await rows('mart', 'totals')).toEqual([['5', '150']]);
     expect(await rows('src', 'events')).toHaveLength(5);
-    expect((await getEnvironment(state.db, 'prod'))?.planId).not.toBe(planId);
-    expect((await getPlan(state.db, planId))?.status).toBe('failed');
+    expect((await getEnvironment(state.db, 'prod'))?.planId).toBe(first.planId);
+
+    // the environment's schedule is the applied plan's still
+    const live = await environmentState(stack.temporal.client, 'prod');
+    expect(live.models.map((m) => m.name).sort()).toEqual([
+      'mart.constants',
+      'mart.latest',
+      'mart.totals',
+      'src.events',
+    ]);
+    expect(live.applyingPlan).toBeNull();
   });
 
   it('drops the view of a removed model and keeps its physical table', async () => {
@@ -194,17 +217,40 @@ describe.each(DRIVERS)('applying plans (state on %s)', (driver) => {
     const second = await plan(project.load());
     expect(second.diff.removed).toEqual(['mart.latest']);
     expect(second.diff.virtualUpdateOnly).toBe(true);
-    expect(second.result.views).toEqual({ promoted: 2, dropped: 1 });
+    expect(second.executions).toEqual([]);
     expect(await engine.columns('mart', 'latest')).toEqual([]);
+    expect(await rows('mart', 'totals')).toEqual([['5', '150']]);
     const physical = first.diff.snapshotMap['mart.latest']!.replace('mart.latest@', 'mart__latest__');
     expect(await engine.columns('sluice__mart', physical)).not.toEqual([]);
     expect(await environmentSnapshotMap(state.db, 'prod')).not.toHaveProperty('mart.latest');
   });
 
   it('executes paused models too: a plan backfills everything in its diff', async () => {
-    await pause(state.db, { environment: 'prod', model: 'mart.totals', pausedBy: 'tests' });
     await plan(project.load());
-    expect(await rows('mart', 'totals')).toEqual([['5', '150']]);
+    const { client } = stack.temporal;
+    await waitFor(
+      'the environment to take the plan',
+      async () => ((await environmentState(client, 'prod')).models.length === 4 ? true : undefined),
+      30_000,
+    );
+    await pauseModel(client, 'prod', 'mart.totals', 'tests', 'tests');
+    await waitFor(
+      'the pause',
+      async () => ((await environmentState(client, 'prod')).pauses.models['mart.totals'] ? true : undefined),
+      30_000,
+    );
+    project.write(
+      'models/events.sql',
+      EVENTS.replace(
+        "CAST(strftime(d, '%d') AS INTEGER) AS v",
+        "CAST(strftime(d, '%d') AS INTEGER) * 2 AS v",
+      ),
+    );
+    const second = await plan(project.load());
+    expect(second.diff.indirectlyModified).toContain('mart.totals');
+    expect(second.executions.find((e) => e.model === 'mart.totals')?.status).toBe('succeeded');
+    expect(await rows('mart', 'totals')).toEqual([['5', '300']]);
+    expect((await environmentState(client, 'prod')).pauses.models['mart.totals']).toBeTruthy();
   });
 
   it('narrows a development plan to its start and end, and refuses to narrow prod', async () => {
@@ -216,50 +262,81 @@ describe.each(DRIVERS)('applying plans (state on %s)', (driver) => {
     ]);
     expect(await rows('mart__dev', 'totals')).toEqual([['2', '70']]);
     await expect(
-      computePlan({ db: state.db, project: project.load(), environment: 'prod', now: NOW, start: day(3) }),
+      stack.submit({ project: project.load(), environment: 'prod', now: NOW, start: day(3) }),
     ).rejects.toThrow(/may only narrow the plan of a development environment/);
   });
 
-  it('refuses a stale plan, a plan for another project, an applied plan and an unknown base environment', async () => {
+  it('refuses, when its turn comes, a plan computed before another plan changed the environment', async () => {
     const loaded = project.load();
-    const first = await computePlan({ db: state.db, project: loaded, environment: 'prod', now: NOW });
-    const second = await computePlan({ db: state.db, project: loaded, environment: 'prod', now: NOW });
-    const firstId = await storePlan(state.db, first);
-    const secondId = await storePlan(state.db, second);
-    await applyPlan({ db: state.db, engines, project: loaded, diff: first, planId: firstId });
-    await expect(
-      applyPlan({ db: state.db, engines, project: loaded, diff: second, planId: secondId }),
-    ).rejects.toThrow(
-      `plan "${secondId}" creates environment "prod", which exists now: compute the plan again`,
-    );
-    expect((await getPlan(state.db, secondId))?.status).toBe('failed');
-    await expect(
-      applyPlan({ db: state.db, engines, project: loaded, diff: first, planId: firstId }),
-    ).rejects.toThrow(`plan "${firstId}" is applied; it cannot be applied`);
+    const pending = () =>
+      createPendingPlan({
+        db: state.db,
+        project: loaded,
+        environment: 'prod',
+        submittedBy: 'tests',
+        now: NOW,
+      });
+    // two plans that both create prod, queued one behind the other
+    const first = await pending();
+    const second = await pending();
+    expect((await stack.queue(first.planId, 'prod')).position).toBe(1);
+    await stack.queue(second.planId, 'prod');
+    expect((await stack.settle(first.planId)).plan.status).toBe('applied');
+    const refused = await stack.settle(second.planId);
+    expect(refused.plan).toMatchObject({
+      status: 'failed',
+      error: `plan "${second.planId}" creates environment "prod", which exists now: compute the plan again`,
+    });
+    expect(refused.executions).toEqual([]);
 
+    // a plan computed from the old project, queued behind one that changes the environment
     project.write(
       'models/totals.sql',
       'MODEL (name mart.totals, kind FULL);\nSELECT count(*) AS days, sum(v) AS total FROM src.events\n',
     );
-    const stale = await computePlan({ db: state.db, project: loaded, environment: 'prod', now: NOW });
-    const rival = await computePlan({ db: state.db, project: project.load(), environment: 'prod', now: NOW });
-    const rivalId = await storePlan(state.db, rival);
-    await applyPlan({ db: state.db, engines, project: project.load(), diff: rival, planId: rivalId });
-    const staleId = await storePlan(state.db, stale);
-    await expect(
-      applyPlan({ db: state.db, engines, project: loaded, diff: stale, planId: staleId }),
-    ).rejects.toThrow(
+    const stale = await pending();
+    const rival = await stack.submit({ project: project.load(), environment: 'prod', now: NOW });
+    await stack.queue(stale.planId, 'prod');
+    expect((await stack.settle(rival.planId)).plan.status).toBe('applied');
+    const staleEnd = await stack.settle(stale.planId);
+    expect(staleEnd.plan.status).toBe('failed');
+    expect(staleEnd.plan.error).toMatch(
       /^environment "prod" changed since plan ".*" was computed \(mart\.latest, mart\.totals\): compute the plan again$/,
     );
+    expect(await environmentSnapshotMap(state.db, 'prod')).toEqual(rival.diff.snapshotMap);
+    expect(await rows('mart', 'totals')).toEqual([['5', '15']]);
 
-    const other = await computePlan({ db: state.db, project: project.load(), environment: 'prod', now: NOW });
-    const otherId = await storePlan(state.db, other);
-    await expect(
-      applyPlan({ db: state.db, engines, project: loaded, diff: other, planId: otherId }),
-    ).rejects.toThrow(/^model mart\.totals changed since the plan was computed/);
+    // an applied plan queued again is refused by the apply workflow and stays applied
+    const again = stack.temporal.client.workflow.getHandle(planWorkflowId(rival.planId));
+    const firstRun = (await again.describe()).runId;
+    await stack.queue(rival.planId, 'prod');
+    await waitFor(
+      'the second application to end',
+      async () => {
+        const run = await again.describe();
+        return run.runId !== firstRun && run.status.name !== 'RUNNING' ? run : undefined;
+      },
+      60_000,
+    );
+    const failure = await again.result().then(
+      () => null,
+      (error: unknown) => error,
+    );
+    const chain: string[] = [];
+    for (let e = failure as Error | undefined; e; e = e.cause as Error | undefined) chain.push(e.message);
+    expect(chain.join(' / ')).toContain(`plan "${rival.planId}" is applied; it cannot`);
+    expect((await getPlan(state.db, rival.planId))?.status).toBe('applied');
+    expect(await environmentSnapshotMap(state.db, 'prod')).toEqual(rival.diff.snapshotMap);
 
     await expect(
-      computePlan({ db: state.db, project: loaded, environment: 'dev', now: NOW, createFrom: 'staging' }),
+      createPlanRecord({
+        db: state.db,
+        project: loaded,
+        environment: 'dev',
+        submittedBy: 'tests',
+        now: NOW,
+        createFrom: 'staging',
+      }),
     ).rejects.toThrow('environment "dev" cannot be created from "staging": no such environment');
   });
 });

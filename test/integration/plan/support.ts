@@ -1,16 +1,13 @@
 /**
  * Shared pieces of the plan tests: a throw-away copy of a fixture project, a state database per
- * driver, planning and applying in one call, and reading a view's columns and rows as text.
+ * driver, the engines of a project's gateways, and reading a view's columns and rows as text.
+ * Plans are applied through the real stack (stack.ts).
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Engine } from '../../../activities/engines/engine.ts';
 import { EnginePool } from '../../../activities/engines/pool.ts';
-import { type ApplyPlanResult, applyPlan } from '../../../activities/plan/apply.ts';
-import { computePlan } from '../../../activities/plan/compute.ts';
-import { createPlan } from '../../../activities/state/plans.ts';
-import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { Project } from '../../../core/project/types.ts';
 import { createStateDb, type StateConnection, type StateDriver } from '../../../db/client.ts';
 import { migrate } from '../../../db/migrate.ts';
@@ -57,40 +54,6 @@ export function enginesFor(project: Project): EnginePool {
     Object.entries(project.config.gateways).map(([name, gateway]) => [name, gateway.connection]),
   );
   return new EnginePool(connections, { baseDir: project.root });
-}
-
-let planCounter = 0;
-
-export interface PlanApplyOptions {
-  db: StateConnection['db'];
-  engines: EnginePool;
-  project: Project;
-  environment: string;
-  now: number;
-  start?: number;
-  end?: number;
-  createFrom?: string | null;
-}
-
-/** Computes a plan, stores it and applies it. */
-export async function planAndApply(
-  options: PlanApplyOptions,
-): Promise<{ diff: PlanDiff; planId: string; result: ApplyPlanResult }> {
-  const diff = await computePlan(options);
-  const planId = await storePlan(options.db, diff);
-  const result = await applyPlan({ ...options, diff, planId });
-  return { diff, planId, result };
-}
-
-export async function storePlan(db: StateConnection['db'], diff: PlanDiff): Promise<string> {
-  planCounter++;
-  const plan = await createPlan(db, {
-    id: `plan-${process.pid}-${planCounter}`,
-    environment: diff.environment,
-    diff,
-    submittedBy: 'tests',
-  });
-  return plan.id;
 }
 
 export interface TableContents {
