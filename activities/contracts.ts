@@ -109,6 +109,8 @@ export interface BatchCompletion {
   reason?: string;
   /** the attempts Temporal made (the executor's report says it on success). */
   attempt: number;
+  /** for a failure without a report: the executor of the failed attempt and when it began, when it said. */
+  failedOn?: { executor: string; startedAt: number };
 }
 
 export type ModelStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';

@@ -16,6 +16,7 @@ import {
   CancellationScope,
   CancelledFailure,
   isCancellation,
+  log,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -96,9 +97,12 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
   } catch (err) {
     const cancelled = isCancellation(err);
     const error = err instanceof ApplicationFailure ? err.message : failureMessage(err);
+    // A plan refused because it already ended keeps its outcome: the refusal is what is reported.
     await finish(
       cancelled ? 'cancelled' : 'failed',
       cancelled ? `plan ${planId} was cancelled before its views changed` : error,
+    ).catch((finishErr) =>
+      log.warn('the plan could not be recorded as ended', { planId, error: failureMessage(finishErr) }),
     );
     // A cancelled application ends as cancelled in Temporal too.
     if (cancelled) throw err;

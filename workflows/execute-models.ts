@@ -69,15 +69,36 @@ function executorFor(taskQueue: string) {
  * when the attempts ran out.
  */
 export function failedAttempts(err: unknown): number {
-  let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
-  const reported =
-    e instanceof ApplicationFailure ? (e.details?.[0] as { attempt?: unknown } | undefined) : undefined;
+  const reported = failureDetail(err);
   if (typeof reported?.attempt === 'number') return reported.attempt;
   if (err instanceof ActivityFailure && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED') {
     return EXECUTOR_MAX_ATTEMPTS;
   }
   return 1;
+}
+
+/** What the executor said of the failed attempt: its number, identity and start, when it said. */
+function failureDetail(
+  err: unknown,
+): { attempt?: unknown; executor?: unknown; startedAt?: unknown } | undefined {
+  let e: unknown = err;
+  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  return e instanceof ApplicationFailure
+    ? (e.details?.[0] as Record<string, unknown> | undefined)
+    : undefined;
+}
+
+/** The executor and start of the failed attempt, when the executor reported them. */
+export function failedOn(err: unknown): { executor: string; startedAt: number } | undefined {
+  const detail = failureDetail(err);
+  return typeof detail?.executor === 'string' && typeof detail.startedAt === 'number'
+    ? { executor: detail.executor, startedAt: detail.startedAt }
+    : undefined;
+}
+
+function withFailedOn(err: unknown): { failedOn?: { executor: string; startedAt: number } } {
+  const where = failedOn(err);
+  return where ? { failedOn: where } : {};
 }
 
 /** The message of the failure at the bottom of an activity failure chain. */
@@ -139,6 +160,7 @@ async function executeModel(
           status: cancelled ? 'cancelled' : 'failed',
           error,
           attempt: failedAttempts(err),
+          ...(cancelled ? {} : withFailedOn(err)),
         }),
       );
       if (cancelled) throw err;

@@ -29,6 +29,8 @@ function isCoded(error: unknown): error is CodedError {
 export interface FailedAttempt {
   attempt: number;
   executor: string;
+  /** when the attempt began, epoch ms. */
+  startedAt: number;
 }
 
 /**

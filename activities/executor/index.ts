@@ -99,6 +99,7 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
   ): Promise<T> {
     const context = Context.current();
     const signal = context.cancellationSignal;
+    const startedAt = Date.now();
     options.refreshGateways?.();
     const work = typeof first.model === 'string' ? first.model : `${first.phase} on gateway ${first.gateway}`;
     try {
@@ -109,7 +110,11 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
         (pulse) => leases.hold(() => memory.run(work, signal, (guarded) => body(guarded, pulse))),
       );
     } catch (error) {
-      throw toActivityFailure(error, signal, { attempt: context.info.attempt, executor: identity });
+      throw toActivityFailure(error, signal, {
+        attempt: context.info.attempt,
+        executor: identity,
+        startedAt,
+      });
     }
   }
 

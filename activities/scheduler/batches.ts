@@ -77,6 +77,7 @@ const COMPLETION = z
     error: z.string().optional(),
     reason: z.string().optional(),
     attempt: z.number().int().nonnegative(),
+    failedOn: z.object({ executor: text, startedAt: epochMs }).optional(),
   })
   .refine((completion) => completion.status !== 'succeeded' || completion.report !== undefined, {
     message: "must carry the executor's report when the batch succeeded",
@@ -261,6 +262,13 @@ export async function completeBatch(ctx: SchedulerContext, completion: BatchComp
       attempt: Math.max(report.attempt ?? 1, execution.attempt + 1),
       executor: report.executor,
       at: report.startedAt,
+    });
+  } else if (input.failedOn && input.attempt > execution.attempt && execution.status !== 'running') {
+    // A failed attempt that said where and when it ran: its start is recorded like a success's.
+    await recordExecutionStarted(ctx.db, execution.id, {
+      attempt: input.attempt,
+      executor: input.failedOn.executor,
+      at: input.failedOn.startedAt,
     });
   }
   await recordExecutionFinished(ctx.db, execution.id, {

@@ -269,6 +269,7 @@ function planView(plan: PlanRecord, queuePosition: number | null) {
     text: formatPlanDiff(diff),
     changes: planChangesSomething(diff),
     recomputeOnTurn: plan.recomputeOnTurn,
+    cancelledBy: plan.cancelledBy,
     queuePosition,
   };
 }

@@ -83,6 +83,7 @@ export const PlanSchema = z
         'an auto-applied plan that queued behind another: its diff is computed again against the environment ' +
         'when its turn comes, and `diff` is then the diff applied',
     }),
+    cancelledBy: z.string().nullable().openapi({ description: 'who cancelled the plan, when someone did' }),
     queuePosition: z
       .number()
       .int()

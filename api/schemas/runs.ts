@@ -18,6 +18,7 @@ export const RunSchema = z
     triggeredBy: z.string().nullable(),
     error: z.string().nullable(),
     skipReason: z.string().nullable(),
+    cancelledBy: z.string().nullable().openapi({ description: 'who cancelled the run, when someone did' }),
   })
   .openapi('Run');
 

@@ -197,6 +197,27 @@ describe('sluice CLI against the API', () => {
     );
   });
 
+  it('cancel cancels a pending plan by id or workflow id; an ended run or plan exits 2 with the reason', async () => {
+    const dir = projectCopy('top_customers.sql', (text) => text.replace('LIMIT 5', 'LIMIT 4'));
+    const plan = await sluice(['plan', 'dev', '--project', dir]);
+    expect(plan.code).toBe(0);
+    const planId = /apply it with: sluice apply (\S+)/.exec(plan.stdout)?.[1];
+    expect(planId).toBeDefined();
+
+    const cancelled = await sluice(['cancel', `sluice-plan-${planId}`]);
+    expect(cancelled.stderr).toBe('');
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toMatch(new RegExp(`^Plan ${planId} for dev cancelled by \\S`));
+    expect(await getPlan(t.state.db, planId!)).toMatchObject({ status: 'cancelled' });
+
+    const again = await sluice(['cancel', planId!]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(`sluice: plan ${planId} is already cancelled\n`);
+    const unknown = await sluice(['cancel', 'sluice-run-prod-19990101T0000Z']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('sluice: unknown run "sluice-run-prod-19990101T0000Z"\n');
+  });
+
   it('plan --auto-apply applies and prints progress; a broken project exits 2 with file:line', async () => {
     const dir = projectCopy('top_customers.sql', (text) => text.replace('LIMIT 5', 'LIMIT 7'));
     const auto = await sluice(['plan', '--project', dir, '--auto-apply']);

@@ -282,7 +282,11 @@ export class FakeExecutor {
           if (failure) throw failureOf(failure, batch.model);
         } catch (error) {
           if (context.cancellationSignal.aborted) this.cancelled.push(batch.model);
-          throw toActivityFailure(error, context.cancellationSignal, { attempt, executor: 'fake-executor' });
+          throw toActivityFailure(error, context.cancellationSignal, {
+            attempt,
+            executor: 'fake-executor',
+            startedAt,
+          });
         }
         return {
           executor: 'fake-executor',

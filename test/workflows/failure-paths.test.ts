@@ -144,7 +144,11 @@ describe('a failing model in a scheduled run', () => {
       // The failure is recorded with the attempts Temporal made, and the skip as a skip.
       const failed = scheduler.completions.filter((c) => c.model === 'm.b');
       expect(failed).toEqual([
-        expect.objectContaining({ status: 'failed', attempt: FAILURES[kind].attempts }),
+        expect.objectContaining({
+          status: 'failed',
+          attempt: FAILURES[kind].attempts,
+          failedOn: { executor: 'fake-executor', startedAt: expect.any(Number) },
+        }),
       ]);
       expect(executor.executed.filter((e) => e.model === 'm.b')).toHaveLength(FAILURES[kind].attempts);
       expect(scheduler.runsFinished.find((r) => r.runId === firstRun.runId)?.status).toBe('failed');

@@ -23,7 +23,7 @@ import { createStateDb, type StateConnection } from '../../../db/client.ts';
 import { migrate } from '../../../db/migrate.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
 import { createScratchDatabase, resetState, type ScratchDatabase } from '../state/harness.ts';
-import { type AppliedPlan, type PlanStack, startPlanStack } from './stack.ts';
+import { APPLY_EXECUTOR, type AppliedPlan, type PlanStack, startPlanStack } from './stack.ts';
 import { enginesFor, readRelation } from './support.ts';
 
 const NOW = Date.parse('2024-01-06T12:00:00Z');
@@ -176,6 +176,10 @@ describe.each<Warehouse>(['duckdb', 'postgres'])(
       expect(byModel['shop.orders']!.attempt).toBeGreaterThanOrEqual(1);
       expect(byModel['shop.orders']!.error).toMatch(cause);
       expect(byModel['shop.orders']!.finishedAt).not.toBeNull();
+      // Who ran the failed attempt, and when it began, as the executor said.
+      expect(byModel['shop.orders']!.executor).toBe(APPLY_EXECUTOR);
+      expect(byModel['shop.orders']!.startedAt).not.toBeNull();
+      expect(byModel['shop.orders']!.durationMs).toBeGreaterThanOrEqual(0);
       expect(byModel['shop.revenue']).toMatchObject({
         status: 'skipped',
         skipReason: 'upstream shop.orders failed',
