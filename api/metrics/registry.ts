@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { Counter, Gauge, type Metric, Registry } from 'prom-client';
-import { workInFlight } from '../../activities/state/work-in-flight.ts';
+import { type EnvironmentWorkInFlight, workInFlight } from '../../activities/state/work-in-flight.ts';
 import { DEFAULT_STUCK_AFTER_MS, stuckWork } from '../../core/watchdog.ts';
 import type { StateDb } from '../../db/client.ts';
 import { modelExecutions, runs } from '../../db/schema.ts';
@@ -21,15 +21,21 @@ export interface ApiMetrics {
 
 export function createMetrics(db: StateDb, stuckAfterMs: number = DEFAULT_STUCK_AFTER_MS): ApiMetrics {
   const registry = new Registry();
+  // Both watchdog gauges read the same work in flight, once per scrape.
+  let inFlight: { at: number; work: Promise<EnvironmentWorkInFlight[]> } | undefined;
+  const workNow = () => {
+    const now = Date.now();
+    if (!inFlight || now - inFlight.at > 1000) inFlight = { at: now, work: workInFlight(db, stuckAfterMs) };
+    return inFlight.work.then((work) => ({ work, now }));
+  };
   new Gauge({
     name: 'sluice_stuck_work',
     help: 'Runs and plan applications going on for longer than their watchdog limit (a few times the longest batch seen for their models, at least SLUICE_STUCK_AFTER), by environment and kind',
     labelNames: ['environment', 'kind'],
     registers: [registry],
     async collect() {
-      const work = await workInFlight(db, stuckAfterMs);
+      const { work, now } = await workNow();
       this.reset();
-      const now = Date.now();
       for (const w of work) this.inc({ environment: w.environment, kind: w.kind }, 0);
       for (const w of stuckWork(work, now)) this.inc({ environment: w.environment, kind: w.kind });
     },
@@ -40,9 +46,8 @@ export function createMetrics(db: StateDb, stuckAfterMs: number = DEFAULT_STUCK_
     labelNames: ['environment', 'kind'],
     registers: [registry],
     async collect() {
-      const work = await workInFlight(db, stuckAfterMs);
+      const { work, now } = await workNow();
       this.reset();
-      const now = Date.now();
       const oldest = new Map<string, { environment: string; kind: string; ms: number }>();
       for (const w of work) {
         const key = `${w.environment}\u0000${w.kind}`;
