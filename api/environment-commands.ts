@@ -31,6 +31,8 @@ export interface EnvironmentOptions {
   threads?: number;
   /** set typed search attributes (the server must have them registered). */
   searchAttributes?: boolean;
+  /** continue-as-new once the workflow's history reaches this many events (10,000 when omitted). */
+  maxHistoryEvents?: number;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function ensureEnvironmentWorkflow(
     environment,
     threads: options.threads,
     searchAttributes: options.searchAttributes,
+    maxHistoryEvents: options.maxHistoryEvents,
   };
   await client.workflow.start(environmentWorkflow, {
     taskQueue: TASK_QUEUES.scheduler,
