@@ -38,6 +38,8 @@ export interface EnvironmentOptions {
   searchAttributes?: boolean;
   /** the least time a run or plan may take before it is reported stuck (SLUICE_STUCK_AFTER). */
   stuckAfterMs?: number;
+  /** continue-as-new once the workflow's history reaches this many events (10,000 when omitted). */
+  maxHistoryEvents?: number;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function ensureEnvironmentWorkflow(
     threads: options.threads,
     searchAttributes: options.searchAttributes,
     ...(options.stuckAfterMs === undefined ? {} : { stuckAfterMs: options.stuckAfterMs }),
+    maxHistoryEvents: options.maxHistoryEvents,
   };
   await client.workflow.start(environmentWorkflow, {
     taskQueue: TASK_QUEUES.scheduler,

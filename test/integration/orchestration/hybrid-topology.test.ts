@@ -29,8 +29,8 @@ import { runSluice, type SluiceProcess, SluiceProcesses } from '../../support/sl
 import { startDevServer } from '../../support/temporal.ts';
 import { waitFor } from '../../support/waiting.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../state/harness.ts';
+import { floorMinute, MINUTE, projectConfig } from './stack.ts';
 
-const MINUTE = 60_000;
 /** Distinctive passwords: the apply executor's first and rotated ones, and the stored connection's. */
 const ENV_FILE_PASSWORD = `env-file-${randomBytes(9).toString('hex')}`;
 const ROTATED_PASSWORD = `rotated-${randomBytes(9).toString('hex')}`;
@@ -99,24 +99,9 @@ describe('hybrid topology: API, scheduler, run and apply executors as separate p
   }
 
   function writeProject(countExpression: string): void {
-    const start = new Date(Math.floor(Date.now() / MINUTE) * MINUTE - 5 * MINUTE).toISOString();
     writeFileSync(
       join(dir, 'project', 'config.yaml'),
-      [
-        'gateways:',
-        '  warehouse:',
-        '    connection:',
-        '      type: postgres',
-        '      host: 127.0.0.1',
-        '      port: 5432',
-        '      user: postgres',
-        `      database: ${warehouse.name}`,
-        'default_gateway: warehouse',
-        'model_defaults:',
-        '  dialect: postgres',
-        `  start: '${start}'`,
-        '',
-      ].join('\n'),
+      projectConfig(warehouse.name, floorMinute(Date.now()) - 5 * MINUTE),
     );
     writeFileSync(
       join(dir, 'project', 'models', 'ticks.sql'),

@@ -1,0 +1,251 @@
+/**
+ * The real stack the orchestration tests run on: a Temporal dev server with sluice's search
+ * attributes registered and its default limits, a scratch PostgreSQL state database, the scheduler
+ * worker, a scratch PostgreSQL warehouse with a project written against it, an apply executor in this
+ * process, and run executors as separate `sluice worker --role run` processes configured by
+ * environment only, as in production. `stop()` undoes all of it.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import postgres from 'postgres';
+import { afterAll, beforeAll } from 'vitest';
+import { getPlan } from '../../../activities/state/plans.ts';
+import {
+  type EnvironmentOptions,
+  environmentState,
+  type SubmittedPlan,
+  submitPlan,
+} from '../../../api/environment-commands.ts';
+import { loadProject } from '../../../core/project/load.ts';
+import type { Project } from '../../../core/project/types.ts';
+import { createStateDb, type StateConnection, type StateDb } from '../../../db/client.ts';
+import { migrate } from '../../../db/migrate.ts';
+import { startExecutorWorker } from '../../../workers/executor-worker.ts';
+import type { RunningWorker } from '../../../workers/running-worker.ts';
+import { bundleWorkflows, startSchedulerWorker } from '../../../workers/scheduler-worker.ts';
+import { SLUICE_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes.ts';
+import { type SluiceProcess, SluiceProcesses } from '../../support/sluice-process.ts';
+import { startDevServer } from '../../support/temporal.ts';
+import { waitFor } from '../../support/waiting.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../state/harness.ts';
+
+export const MINUTE = 60_000;
+
+/** `ms` rounded down to its minute. */
+export function floorMinute(ms: number): number {
+  return Math.floor(ms / MINUTE) * MINUTE;
+}
+
+/** A `MODEL (...)` file: its header properties, one a line, then its query. */
+export function modelFile(properties: string[], query: string): string {
+  return `MODEL (\n  ${properties.join(',\n  ')}\n);\n${query}\n`;
+}
+
+/** A project's `config.yaml`: one PostgreSQL gateway, `warehouse`, on the test server. */
+export function projectConfig(database: string, start: number): string {
+  return [
+    'gateways:',
+    '  warehouse:',
+    '    connection:',
+    '      type: postgres',
+    '      host: 127.0.0.1',
+    '      port: 5432',
+    '      user: postgres',
+    `      database: ${database}`,
+    'default_gateway: warehouse',
+    'model_defaults:',
+    '  dialect: postgres',
+    `  start: '${new Date(start).toISOString()}'`,
+    '',
+  ].join('\n');
+}
+
+export interface OrchestrationStack {
+  temporal: TestWorkflowEnvironment;
+  client: Client;
+  /** the state database the scheduler worker writes. */
+  db: StateDb;
+  warehouse: ScratchDatabase;
+  /** a connection to the warehouse, for the test's own reads and writes. */
+  wh: postgres.Sql;
+  projectDir: string;
+  /** writes (or overwrites) `models/<file>`. */
+  writeModel(file: string, text: string): void;
+  /** the project as it is on disk now. */
+  project(): Project;
+  /** starts a `sluice worker --role run` process serving the warehouse; resolves once it polls. */
+  startRunExecutor(identity: string): Promise<SluiceProcess>;
+  /** the run executor processes started so far, in order. */
+  runExecutors: SluiceProcess[];
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** names the scratch databases and the project folder. */
+  tag: string;
+  /** `model_defaults.start` of the project. */
+  start: number;
+  /** model files by file name. */
+  models: Record<string, string>;
+  /** identity of a run executor process to start with the stack. */
+  runExecutor?: string;
+}
+
+export async function startOrchestrationStack(options: StackOptions): Promise<OrchestrationStack> {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
+  };
+  try {
+    const temporal = await startDevServer(SLUICE_SEARCH_ATTRIBUTES);
+    cleanups.push(() => temporal.teardown());
+    const warehouse = await createScratchDatabase(`${options.tag}_wh`);
+    cleanups.push(() => warehouse.drop());
+    const stateDb = await createScratchDatabase(`${options.tag}_state`);
+    cleanups.push(() => stateDb.drop());
+    const state: StateConnection = createStateDb({ url: stateDb.url });
+    cleanups.push(() => state.close());
+    await migrate(state.db);
+    const wh = postgres(warehouse.url, { max: 2, onnotice: () => {} });
+    cleanups.push(() => wh.end());
+
+    const projectDir = mkdtempSync(join(tmpdir(), `sluice-${options.tag}-`));
+    cleanups.push(() => rmSync(projectDir, { recursive: true, force: true }));
+    mkdirSync(join(projectDir, 'models'));
+    writeFileSync(join(projectDir, 'config.yaml'), projectConfig(warehouse.name, options.start));
+    const writeModel = (file: string, text: string) => writeFileSync(join(projectDir, 'models', file), text);
+    for (const [file, text] of Object.entries(options.models)) writeModel(file, text);
+    const project = () => loadProject(projectDir, { env: process.env });
+
+    const workers: RunningWorker[] = [];
+    cleanups.push(async () => {
+      for (const worker of workers) await worker.stop().catch(() => {});
+    });
+    workers.push(
+      await startSchedulerWorker({
+        connection: temporal.nativeConnection,
+        db: state.db,
+        client: temporal.client,
+        identity: 'scheduler@test',
+        workflowBundle: await bundleWorkflows(),
+      }),
+    );
+    workers.push(
+      await startExecutorWorker({
+        connection: temporal.nativeConnection,
+        role: 'apply',
+        gateways: project().config.gateways,
+        baseDir: projectDir,
+        identity: 'apply@test',
+      }),
+    );
+
+    const processes = new SluiceProcesses();
+    cleanups.push(() => processes.stopAll());
+    const runExecutors: SluiceProcess[] = [];
+    const startRunExecutor = async (identity: string) => {
+      const started = await processes.start(
+        identity,
+        ['worker', '--role', 'run'],
+        {
+          TEMPORAL_ADDRESS: temporal.address,
+          SLUICE_EXECUTOR_IDENTITY: identity,
+          SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__TYPE: 'postgres',
+          SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__HOST: '127.0.0.1',
+          SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PORT: '5432',
+          SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__USER: 'postgres',
+          SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__DATABASE: warehouse.name,
+          SLUICE__DEFAULT_GATEWAY: 'warehouse',
+          SLUICE_SHUTDOWN_GRACE: '2s',
+        },
+        /serving task queue sluice-run/,
+      );
+      runExecutors.push(started);
+      return started;
+    };
+    if (options.runExecutor) await startRunExecutor(options.runExecutor);
+
+    return {
+      temporal,
+      client: temporal.client,
+      db: state.db,
+      warehouse,
+      wh,
+      projectDir,
+      writeModel,
+      project,
+      startRunExecutor,
+      runExecutors,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Waits until the plan is applied; fails at once with its error when it failed. */
+export function waitForPlanApplied(db: StateDb, planId: string, timeoutMs = 120_000) {
+  return waitFor(
+    `plan ${planId} to apply`,
+    async () => {
+      const plan = await getPlan(db, planId);
+      if (plan?.status === 'failed' || plan?.status === 'cancelled') {
+        throw new Error(`plan ${planId} ${plan.status}: ${plan.error}`);
+      }
+      return plan?.status === 'applied' ? plan : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/**
+ * Starts the stack around the tests of the enclosing describe block (stopped after them); the
+ * returned function gives it to the tests.
+ */
+export function useOrchestrationStack(options: () => StackOptions): () => OrchestrationStack {
+  let stack: OrchestrationStack | undefined;
+  beforeAll(async () => {
+    stack = await startOrchestrationStack(options());
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return () => {
+    if (!stack) throw new Error('the orchestration stack is not started yet');
+    return stack;
+  };
+}
+
+/**
+ * Submits a plan of the project on disk to prod, waits until it is applied and the environment
+ * workflow schedules the project's models.
+ */
+export async function applyPlan(
+  stack: OrchestrationStack,
+  args: { now?: number; options?: EnvironmentOptions; timeoutMs?: number } = {},
+): Promise<SubmittedPlan> {
+  const project = stack.project();
+  const submitted = await submitPlan({
+    db: stack.db,
+    client: stack.client,
+    project,
+    environment: 'prod',
+    submittedBy: 'ci',
+    ...(args.now === undefined ? {} : { now: args.now }),
+    ...(args.options === undefined ? {} : { options: args.options }),
+  });
+  await waitForPlanApplied(stack.db, submitted.planId, args.timeoutMs);
+  await waitFor(
+    'the environment to schedule the plan',
+    async () => {
+      const state = await environmentState(stack.client, 'prod');
+      return state.applyingPlan === null && state.models.length === project.models.length ? true : undefined;
+    },
+    30_000,
+  );
+  return submitted;
+}
