@@ -24,6 +24,7 @@ import { GatewayNotConfiguredError } from '../../activities/executor/gateway-not
 import { MemoryLimitError } from '../../activities/executor/memory-limit-error.ts';
 import { closedRuns } from '../../activities/scheduler/closed-runs.ts';
 import type { ScheduledModel } from '../../core/schedule.ts';
+import { EXECUTOR_MAX_ATTEMPTS } from '../../workflows/execute-models.ts';
 
 const HOUR = 3_600_000;
 
@@ -188,6 +189,15 @@ export class FakeScheduler {
 
 /** The ways an executor's batch fails, each raised as the real executor raises it. */
 export type BatchFailure = 'sql' | 'audit' | 'non-retryable' | 'retryable' | 'memory';
+
+/** The failure type each kind reaches the workflows as, and how many attempts Temporal makes of it. */
+export const BATCH_FAILURES: Record<BatchFailure, { type: string; attempts: number }> = {
+  sql: { type: 'SQL_ERROR', attempts: 1 },
+  audit: { type: 'AUDIT_FAILED', attempts: 1 },
+  'non-retryable': { type: 'GATEWAY_NOT_CONFIGURED', attempts: 1 },
+  retryable: { type: 'CONNECTION_LOST', attempts: EXECUTOR_MAX_ATTEMPTS },
+  memory: { type: 'MEMORY_LIMIT', attempts: 1 },
+};
 
 /** The error an engine or the executor raises for each kind of failure. */
 function failureOf(kind: BatchFailure, model: string): Error {

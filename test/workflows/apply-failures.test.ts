@@ -13,8 +13,13 @@ import {
   stateQuery,
   submitPlanUpdate,
 } from '../../workflows/environment.ts';
-import { EXECUTOR_MAX_ATTEMPTS } from '../../workflows/execute-models.ts';
-import { type BatchFailure, FakeExecutor, FakeScheduler, scheduled } from '../support/fake-activities.ts';
+import {
+  BATCH_FAILURES,
+  type BatchFailure,
+  FakeExecutor,
+  FakeScheduler,
+  scheduled,
+} from '../support/fake-activities.ts';
 import { startDevServer, startTimeSkippingServer } from '../support/temporal.ts';
 import { waitUntil } from '../support/waiting.ts';
 import { createHarness } from '../support/workflow-harness.ts';
@@ -26,14 +31,6 @@ const MODELS = [
   scheduled('m.i', '@daily'),
 ];
 const BACKFILL = MODELS.map((m) => m.name);
-
-const FAILURES: Record<BatchFailure, { type: string; attempts: number }> = {
-  sql: { type: 'SQL_ERROR', attempts: 1 },
-  audit: { type: 'AUDIT_FAILED', attempts: 1 },
-  'non-retryable': { type: 'GATEWAY_NOT_CONFIGURED', attempts: 1 },
-  retryable: { type: 'CONNECTION_LOST', attempts: EXECUTOR_MAX_ATTEMPTS },
-  memory: { type: 'MEMORY_LIMIT', attempts: 1 },
-};
 
 /** The environment, its fakes and workers on `env`; `applied` waits for a plan's application. */
 async function stack(env: TestWorkflowEnvironment, name: string) {
@@ -68,7 +65,7 @@ describe('a plan whose application fails', () => {
     await env?.teardown();
   });
 
-  it.each(Object.keys(FAILURES) as BatchFailure[])(
+  it.each(Object.keys(BATCH_FAILURES) as BatchFailure[])(
     '%s: the plan ends failed with each model’s outcome, the views stay, and the next plan applies',
     async (kind) => {
       const { scheduler, executor, harness, start, applied } = await stack(env, `apply-${kind}`);
@@ -84,12 +81,14 @@ describe('a plan whose application fails', () => {
 
         const failed = scheduler.plansFinished.find((p) => p.planId === 'broken')!;
         expect(failed.status).toBe('failed');
-        expect(failed.error).toMatch(new RegExp(`m\\.b failed: m\\.b \\[[^)]*\\): ${FAILURES[kind].type}: `));
+        expect(failed.error).toMatch(
+          new RegExp(`m\\.b failed: m\\.b \\[[^)]*\\): ${BATCH_FAILURES[kind].type}: `),
+        );
         expect(failed.error).toContain('m.c skipped: upstream m.b failed');
         expect(failed.error).not.toContain('m.a');
         expect(failed.error).not.toContain('m.i');
         expect(scheduler.completions.filter((c) => c.model === 'm.b')).toEqual([
-          expect.objectContaining({ status: 'failed', attempt: FAILURES[kind].attempts }),
+          expect.objectContaining({ status: 'failed', attempt: BATCH_FAILURES[kind].attempts }),
         ]);
         // Nothing of the failed plan reached the environment's views.
         expect(executor.promoted).toEqual([]);

@@ -12,8 +12,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../activities/contracts.ts';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
 import { environmentWorkflow, stateQuery } from '../../workflows/environment.ts';
-import { EXECUTOR_MAX_ATTEMPTS } from '../../workflows/execute-models.ts';
-import { type BatchFailure, FakeExecutor, FakeScheduler, scheduled } from '../support/fake-activities.ts';
+import {
+  BATCH_FAILURES,
+  type BatchFailure,
+  FakeExecutor,
+  FakeScheduler,
+  scheduled,
+} from '../support/fake-activities.ts';
 import { startTimeSkippingServer } from '../support/temporal.ts';
 import { waitUntil } from '../support/waiting.ts';
 import { createHarness } from '../support/workflow-harness.ts';
@@ -51,15 +56,6 @@ const EXPECTED = {
     'm.i': { status: 'succeeded' },
   },
 } as const;
-
-/** The failure type each kind reaches the workflow as, and how many attempts Temporal makes. */
-const FAILURES: Record<BatchFailure, { type: string; attempts: number }> = {
-  sql: { type: 'SQL_ERROR', attempts: 1 },
-  audit: { type: 'AUDIT_FAILED', attempts: 1 },
-  'non-retryable': { type: 'GATEWAY_NOT_CONFIGURED', attempts: 1 },
-  retryable: { type: 'CONNECTION_LOST', attempts: EXECUTOR_MAX_ATTEMPTS },
-  memory: { type: 'MEMORY_LIMIT', attempts: 1 },
-};
 
 type Topology = keyof typeof TOPOLOGIES;
 
@@ -117,7 +113,7 @@ describe('a failing model in a scheduled run', () => {
     );
   }
 
-  const cases = (Object.keys(FAILURES) as BatchFailure[]).flatMap((kind) =>
+  const cases = (Object.keys(BATCH_FAILURES) as BatchFailure[]).flatMap((kind) =>
     (Object.keys(TOPOLOGIES) as Topology[]).map((topology) => [kind, topology] as const),
   );
 
@@ -140,17 +136,17 @@ describe('a failing model in a scheduled run', () => {
       expect(first.status).toBe('failed');
       expect(outcomesOf(first)).toMatchObject(EXPECTED[topology]);
       expect(first.models['m.b']).toMatchObject({ status: 'failed' });
-      expect(first.models['m.b']!.error).toContain(`${FAILURES[kind].type}:`);
+      expect(first.models['m.b']!.error).toContain(`${BATCH_FAILURES[kind].type}:`);
       // The failure is recorded with the attempts Temporal made, and the skip as a skip.
       const failed = scheduler.completions.filter((c) => c.model === 'm.b');
       expect(failed).toEqual([
         expect.objectContaining({
           status: 'failed',
-          attempt: FAILURES[kind].attempts,
+          attempt: BATCH_FAILURES[kind].attempts,
           failedOn: { executor: 'fake-executor', startedAt: expect.any(Number) },
         }),
       ]);
-      expect(executor.executed.filter((e) => e.model === 'm.b')).toHaveLength(FAILURES[kind].attempts);
+      expect(executor.executed.filter((e) => e.model === 'm.b')).toHaveLength(BATCH_FAILURES[kind].attempts);
       expect(scheduler.runsFinished.find((r) => r.runId === firstRun.runId)?.status).toBe('failed');
 
       // The environment released every model of the failed run.
