@@ -21,6 +21,7 @@ import { physicalTable } from '../../core/naming.ts';
 import { fingerprintOf } from '../../core/plan/requests.ts';
 import { loadProject } from '../../core/project/load.ts';
 import { TEST_DATABASE_URL } from '../support/postgres.ts';
+import { postgresConfig } from '../support/project-config.ts';
 import { createTestProject, NOW, poison, type TestProject } from './plan/project.ts';
 import { type PlanStack, startPlanStack } from './plan/stack.ts';
 import { enginesFor, openState, readRelation } from './plan/support.ts';
@@ -153,26 +154,7 @@ describe('janitor on a PostgreSQL warehouse', { timeout: 120_000 }, () => {
     warehouse = await createScratchDatabase('janitor_wh');
     dir = mkdtempSync(join(tmpdir(), 'sluice-janitor-'));
     mkdirSync(join(dir, 'models'));
-    const url = new URL(TEST_DATABASE_URL);
-    writeFileSync(
-      join(dir, 'config.yaml'),
-      [
-        'gateways:',
-        '  warehouse:',
-        '    connection:',
-        '      type: postgres',
-        `      host: ${url.hostname}`,
-        `      port: ${url.port || '5432'}`,
-        `      user: ${decodeURIComponent(url.username || 'postgres')}`,
-        `      database: ${warehouse.name}`,
-        'default_gateway: warehouse',
-        'model_defaults:',
-        '  dialect: postgres',
-        "  start: '2024-01-01'",
-        "  cron: '@daily'",
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(join(dir, 'config.yaml'), postgresConfig('warehouse', warehouse.name));
   });
 
   afterAll(async () => {

@@ -23,6 +23,7 @@ import { createStateDb, type StateConnection } from '../../../db/client.ts';
 import { migrate } from '../../../db/migrate.ts';
 import { planWorkflowId } from '../../../workflows/ids.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
+import { postgresConfig } from '../../support/project-config.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../state/harness.ts';
 import { type AppliedPlan, type PlanStack, startPlanStack } from './stack.ts';
 import { enginesFor, readRelation } from './support.ts';
@@ -77,26 +78,7 @@ describe('plans to one environment on the real stack', { timeout: 180_000 }, () 
     warehouse = await createScratchDatabase('plan_queue_wh');
     dir = mkdtempSync(join(tmpdir(), 'sluice-plan-queue-'));
     mkdirSync(join(dir, 'models'));
-    const url = new URL(TEST_DATABASE_URL);
-    write(
-      'config.yaml',
-      [
-        'gateways:',
-        '  wh:',
-        '    connection:',
-        '      type: postgres',
-        `      host: ${url.hostname}`,
-        `      port: ${url.port || '5432'}`,
-        `      user: ${decodeURIComponent(url.username || 'postgres')}`,
-        `      database: ${warehouse.name}`,
-        'default_gateway: wh',
-        'model_defaults:',
-        '  dialect: postgres',
-        "  start: '2024-01-01'",
-        "  cron: '@daily'",
-        '',
-      ].join('\n'),
-    );
+    write('config.yaml', postgresConfig('wh', warehouse.name));
     write('models/events.sql', events(0, 0));
     write('models/summary.sql', SUMMARY);
     engines = enginesFor(load());

@@ -8,7 +8,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type ExecutionRecord, listExecutions } from '../../../activities/state/executions.ts';
 import { getPlan, PLAN_FINAL, type PlanRecord } from '../../../activities/state/plans.ts';
-import { queuePlan, type SubmittedPlan, submitPlan } from '../../../api/environment-commands.ts';
+import {
+  pauseEnvironment,
+  queuePlan,
+  type SubmittedPlan,
+  submitPlan,
+} from '../../../api/environment-commands.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { Project } from '../../../core/project/types.ts';
 import type { StateDb } from '../../../db/client.ts';
@@ -139,9 +144,24 @@ export async function startPlanStack(options: { db: StateDb; project: Project })
     return { planId, diff: plan.diff as PlanDiff, plan: (await getPlan(db, planId))!, runId, executions };
   };
 
+  /**
+   * The stack serves no run executor: an environment is paused once its first plan is queued (plans
+   * apply whatever is paused), so a cron tick falling during a test, at midnight for the daily
+   * models, starts no scheduled run that would wait for one, and no plan behind it.
+   */
+  const track = async (environment: string) => {
+    if (environments.has(environment)) return;
+    environments.add(environment);
+    await pauseEnvironment(
+      temporal.client,
+      environment,
+      'plans only: this test stack runs no schedules',
+      'tests',
+    );
+  };
+
   const submit = async (input: PlanInput): Promise<SubmittedPlan> => {
-    environments.add(input.environment);
-    return submitPlan({
+    const submitted = await submitPlan({
       db,
       client: temporal.client,
       project: input.project,
@@ -151,15 +171,24 @@ export async function startPlanStack(options: { db: StateDb; project: Project })
       ...(input.start === undefined ? {} : { start: input.start }),
       ...(input.end === undefined ? {} : { end: input.end }),
     });
+    if (submitted.position !== undefined) await track(input.environment);
+    return submitted;
   };
 
   return {
     temporal,
     db,
     submit,
-    queue(planId, environment) {
-      environments.add(environment);
-      return queuePlan({ db, client: temporal.client, planId, environment, submittedBy: 'tests' });
+    async queue(planId, environment) {
+      const queued = await queuePlan({
+        db,
+        client: temporal.client,
+        planId,
+        environment,
+        submittedBy: 'tests',
+      });
+      await track(environment);
+      return queued;
     },
     settle,
     async planAndApply(input) {

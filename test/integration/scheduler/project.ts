@@ -8,22 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProject } from '../../../core/project/load.ts';
 import type { Project } from '../../../core/project/types.ts';
+import { duckdbConfig } from '../../support/project-config.ts';
 
 /** The plan's execution time: intervals up to the 6th are ready. */
 export const NOW = Date.parse('2024-01-06T12:00:00Z');
 export const day = (n: number): number => Date.UTC(2024, 0, n);
 
-const CONFIG = `gateways:
-  local:
-    connection:
-      type: duckdb
-      database: warehouse.duckdb
-default_gateway: local
-model_defaults:
-  dialect: duckdb
-  start: '2024-01-01'
-  cron: '@daily'
-`;
+const CONFIG = duckdbConfig();
 
 const LABELS_CSV = `id,label
 1,one

@@ -20,6 +20,7 @@ import { completedIntervals } from '../../../activities/state/intervals.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import { loadProject } from '../../../core/project/load.ts';
 import { runsOnSchedule, withDownstream } from '../../../core/schedule.ts';
+import { duckdbConfig } from '../../support/project-config.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
 import { applyPlanWork, failureOf, rows, runWork } from './support.ts';
@@ -30,17 +31,7 @@ const HOUR = 3_600_000;
 const day = (month: number, n: number) => Date.UTC(2024, month - 1, n);
 const jan = (n: number) => day(1, n);
 
-const CONFIG = `gateways:
-  local:
-    connection:
-      type: duckdb
-      database: warehouse.duckdb
-default_gateway: local
-model_defaults:
-  dialect: duckdb
-  start: '2024-01-01'
-  cron: '@daily'
-`;
+const CONFIG = duckdbConfig();
 
 /** Daily, re-running the day before every missing day (lookback 1). `version` tells definitions apart. */
 const days = (version: number) => `MODEL (
