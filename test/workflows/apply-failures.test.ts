@@ -5,7 +5,7 @@
  * independent model beside it; m.b fails.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
 import {
   cancelPlanSignal,
@@ -20,7 +20,7 @@ import {
   FakeScheduler,
   scheduled,
 } from '../support/fake-activities.ts';
-import { startDevServer, startTimeSkippingServer } from '../support/temporal.ts';
+import { startDevServer, timeSkippingServerPerTest } from '../support/temporal.ts';
 import { waitUntil } from '../support/waiting.ts';
 import { createHarness } from '../support/workflow-harness.ts';
 
@@ -57,18 +57,12 @@ async function stack(env: TestWorkflowEnvironment, name: string) {
 }
 
 describe('a plan whose application fails', () => {
-  let env: TestWorkflowEnvironment;
-  beforeEach(async () => {
-    env = await startTimeSkippingServer();
-  });
-  afterEach(async () => {
-    await env?.teardown();
-  });
+  const server = timeSkippingServerPerTest();
 
   it.each(Object.keys(BATCH_FAILURES) as BatchFailure[])(
     '%s: the plan ends failed with each model’s outcome, the views stay, and the next plan applies',
     async (kind) => {
-      const { scheduler, executor, harness, start, applied } = await stack(env, `apply-${kind}`);
+      const { scheduler, executor, harness, start, applied } = await stack(server(), `apply-${kind}`);
       executor.fail('m.b', kind);
       scheduler.planBackfill.set('broken', BACKFILL);
       scheduler.planBackfill.set('fixed', BACKFILL);
@@ -76,7 +70,7 @@ describe('a plan whose application fails', () => {
         const handle = await start();
         await handle.executeUpdate(submitPlanUpdate, { args: [{ planId: 'broken', submittedBy: 'ci' }] });
         await handle.executeUpdate(submitPlanUpdate, { args: [{ planId: 'fixed', submittedBy: 'ci' }] });
-        const broken = env.client.workflow.getHandle('sluice-plan-broken');
+        const broken = server().client.workflow.getHandle('sluice-plan-broken');
         await expect(broken.result()).rejects.toThrow();
 
         const failed = scheduler.plansFinished.find((p) => p.planId === 'broken')!;
@@ -111,7 +105,7 @@ describe('a plan whose application fails', () => {
   );
 
   it('a cancelled application stops its statements, leaves the views, and the next plan applies', async () => {
-    const { scheduler, executor, harness, start, applied } = await stack(env, 'apply-cancel');
+    const { scheduler, executor, harness, start, applied } = await stack(server(), 'apply-cancel');
     executor.hold('m.b');
     scheduler.planBackfill.set('slow', BACKFILL);
     try {
@@ -144,7 +138,7 @@ describe('a plan whose application fails', () => {
   });
 
   it('a queued plan cancelled leaves the queue without being applied', async () => {
-    const { scheduler, executor, harness, start, applied } = await stack(env, 'apply-queued');
+    const { scheduler, executor, harness, start, applied } = await stack(server(), 'apply-queued');
     executor.hold('m.a');
     try {
       await harness.run(async () => {

@@ -7,8 +7,7 @@
  * model succeeds; the next tick retries the failed intervals and the downstream catches up, with no
  * gap and no interval executed twice.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../../activities/contracts.ts';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
 import { environmentWorkflow, stateQuery } from '../../workflows/environment.ts';
@@ -19,7 +18,7 @@ import {
   FakeScheduler,
   scheduled,
 } from '../support/fake-activities.ts';
-import { startTimeSkippingServer } from '../support/temporal.ts';
+import { timeSkippingServerPerTest } from '../support/temporal.ts';
 import { waitUntil } from '../support/waiting.ts';
 import { createHarness } from '../support/workflow-harness.ts';
 
@@ -76,24 +75,16 @@ function expectNoGapNoDuplicate(scheduler: FakeScheduler, model: string, from: n
 }
 
 describe('a failing model in a scheduled run', () => {
-  // A server per test: each test skips hours of time, and one test's leftovers must not hold the
-  // next one's clock.
-  let env: TestWorkflowEnvironment;
-  beforeEach(async () => {
-    env = await startTimeSkippingServer();
-  });
-  afterEach(async () => {
-    await env?.teardown();
-  });
+  const server = timeSkippingServerPerTest();
 
   /** Starts an environment whose models have missed nothing before the coming hour. */
   async function start(name: string, topology: Topology) {
     const scheduler = new FakeScheduler(TOPOLOGIES[topology]);
     const executor = new FakeExecutor();
-    const now = await env.currentTimeMs();
+    const now = await server().currentTimeMs();
     const firstTick = Math.floor(now / HOUR) * HOUR + HOUR;
     scheduler.intervalsSince = firstTick - HOUR;
-    const harness = await createHarness(env, {
+    const harness = await createHarness(server(), {
       scheduler: scheduler.activities(),
       run: executor.activities(),
     });
@@ -101,7 +92,7 @@ describe('a failing model in a scheduled run', () => {
   }
 
   async function runResult(runId: string): Promise<RunReport> {
-    return env.client.workflow.getHandle(runId).result();
+    return server().client.workflow.getHandle(runId).result();
   }
 
   function outcomesOf(report: RunReport) {
@@ -124,12 +115,12 @@ describe('a failing model in a scheduled run', () => {
     );
     executor.fail('m.b', kind);
     await harness.run(async () => {
-      const handle = await env.client.workflow.start(environmentWorkflow, {
+      const handle = await server().client.workflow.start(environmentWorkflow, {
         taskQueue: TASK_QUEUES.scheduler,
         workflowId,
         args: [{ environment: `${kind}-${topology}`, searchAttributes: false }],
       });
-      await env.sleep(firstTick - (await env.currentTimeMs()) + 60_000);
+      await server().sleep(firstTick - (await server().currentTimeMs()) + 60_000);
       const firstRun = scheduler.runsStarted[0]!;
       const first = await runResult(firstRun.runId);
 
@@ -156,7 +147,7 @@ describe('a failing model in a scheduled run', () => {
 
       // The source is back: the next tick runs the failed interval and the missed downstream ones.
       executor.heal('m.b');
-      await env.sleep(HOUR);
+      await server().sleep(HOUR);
       const secondRun = scheduler.runsStarted[1]!;
       const second = await runResult(secondRun.runId);
       expect(second.status).toBe('succeeded');
@@ -178,17 +169,17 @@ describe('a failing model in a scheduled run', () => {
       executor.hold('m.b');
       try {
         await harness.run(async () => {
-          const handle = await env.client.workflow.start(environmentWorkflow, {
+          const handle = await server().client.workflow.start(environmentWorkflow, {
             taskQueue: TASK_QUEUES.scheduler,
             workflowId,
             args: [{ environment: `cancel-${topology}`, searchAttributes: false }],
           });
           // Time stands still while m.b is held: sleep to the tick, then wait for m.b in real time.
-          await env.sleep(firstTick - (await env.currentTimeMs()));
+          await server().sleep(firstTick - (await server().currentTimeMs()));
           await waitUntil(() => executor.executed.some((e) => e.model === 'm.b'));
           const runId = scheduler.runsStarted[0]!.runId;
-          await env.client.workflow.getHandle(runId).cancel();
-          const run = env.client.workflow.getHandle(runId);
+          await server().client.workflow.getHandle(runId).cancel();
+          const run = server().client.workflow.getHandle(runId);
           await expect(run.result()).rejects.toThrow();
           expect((await run.describe()).status.name).toBe('CANCELLED');
 
@@ -204,8 +195,8 @@ describe('a failing model in a scheduled run', () => {
 
           await waitUntil(async () => (await handle.query(stateQuery)).runsInFlight.length === 0);
           executor.release('m.b');
-          await env.sleep(HOUR);
-          const next = await env.client.workflow.getHandle(scheduler.runsStarted[1]!.runId).result();
+          await server().sleep(HOUR);
+          const next = await server().client.workflow.getHandle(scheduler.runsStarted[1]!.runId).result();
           expect(next.status).toBe('succeeded');
           for (const model of TOPOLOGIES[topology].map((m) => m.name)) {
             expectNoGapNoDuplicate(scheduler, model, firstTick - HOUR, firstTick + HOUR);
