@@ -52,6 +52,7 @@ import {
 } from '../core/schedule.ts';
 import { DEFAULT_STUCK_AFTER_MS, stuckLimitMs, type WorkInFlight } from '../core/watchdog.ts';
 import type { applyWorkflow } from './apply.ts';
+import { failureMessage } from './execute-models.ts';
 import { environmentWorkflowId, planWorkflowId, runWorkflowId } from './ids.ts';
 import type { runWorkflow } from './run.ts';
 import { modelsAttribute, SluiceEnvironment, SluiceModels, SluiceTrigger } from './search-attributes.ts';
@@ -184,13 +185,6 @@ const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 const RECONCILE_EVERY = '1 minute';
 /** ... and while sleeping with runs in flight. */
 const RECONCILE_IDLE_MS = 5 * 60_000;
-
-/** The message of a child's failure, from the bottom of its chain. */
-function failureText(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
-}
 
 export async function environmentWorkflow(input: EnvironmentInput): Promise<void> {
   const env = input.environment;
@@ -463,13 +457,13 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
           : isCancellation(err)
             ? 'cancelled'
             : 'failed';
-      log.warn('plan not applied', { planId: plan.planId, outcome, error: failureText(err) });
+      log.warn('plan not applied', { planId: plan.planId, outcome, error: failureMessage(err) });
       try {
         memory.models = await scheduler.finishPlan({
           planId: plan.planId,
           environment: env,
           status: outcome,
-          error: `the plan's application ${outcome === 'failed' ? 'failed' : `was ${outcome}`}: ${failureText(err)}`,
+          error: `the plan's application ${outcome === 'failed' ? 'failed' : `was ${outcome}`}: ${failureMessage(err)}`,
         });
       } catch (recordErr) {
         if (isCancellation(recordErr)) throw recordErr;

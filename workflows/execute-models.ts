@@ -10,6 +10,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   condition,
   isCancellation,
   proxyActivities,
@@ -101,10 +102,10 @@ function withFailedOn(err: unknown): { failedOn?: { executor: string; startedAt:
   return where ? { failedOn: where } : {};
 }
 
-/** The message of the failure at the bottom of an activity failure chain. */
+/** The message of the failure at the bottom of an activity's or a child workflow's failure chain. */
 export function failureMessage(err: unknown): string {
   let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  while ((e instanceof ActivityFailure || e instanceof ChildWorkflowFailure) && e.cause) e = e.cause;
   if (e instanceof ApplicationFailure && e.type) return `${e.type}: ${e.message}`;
   return e instanceof Error ? e.message : String(e);
 }

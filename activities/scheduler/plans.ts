@@ -29,7 +29,7 @@ import type { ModelWork, PlanOutcome, PlanWork } from '../contracts.ts';
 import { checkPlanApplicable } from '../plan/check.ts';
 import { finalizePlan } from '../plan/finalize.ts';
 import { storePlanSnapshots } from '../plan/store-snapshots.ts';
-import { planViewChanges } from '../plan/swap-views.ts';
+import { planViewChanges } from '../plan/view-changes.ts';
 import { getPlan, PLAN_FINAL, type PlanRecord, updatePlan } from '../state/plans.ts';
 import { updateRunStatus } from '../state/runs.ts';
 import type { SchedulerContext } from './context.ts';
