@@ -34,6 +34,8 @@ COPY core ./core
 COPY crypto ./crypto
 COPY db ./db
 COPY activities ./activities
+COPY state ./state
+COPY engines ./engines
 COPY workflows ./workflows
 COPY workers ./workers
 COPY deploy/bootstrap-admin-token.sh ./deploy/bootstrap-admin-token.sh

@@ -9,16 +9,16 @@
 import { Dag } from '../core/dag.ts';
 import { qualifiedName } from '../core/naming.ts';
 import type { StateDb } from '../db/client.ts';
-import type { EnginePool } from './engines/pool.ts';
-import { deleteEnvironment, environmentSnapshotMap, listEnvironments } from './state/environments.ts';
-import { listPlans } from './state/plans.ts';
+import type { EnginePool } from '../engines/pool.ts';
+import { dropPhysicalTables, dropViews } from '../engines/views.ts';
+import { deleteEnvironment, environmentSnapshotMap, listEnvironments } from '../state/environments.ts';
+import { listPlans } from '../state/plans.ts';
 import {
   deleteSnapshots,
   getSnapshots,
   type SnapshotRecord,
   unreferencedSnapshots,
-} from './state/snapshots.ts';
-import { dropPhysicalTables, dropViews } from './virtual-environment.ts';
+} from '../state/snapshots.ts';
 
 export interface JanitorInput {
   db: StateDb;

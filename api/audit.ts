@@ -1,6 +1,6 @@
 /** Writes the audit entry of a change made through the API, naming the principal that made it. */
 import type { Context } from 'hono';
-import { appendAudit } from '../activities/state/audit-log.ts';
+import { appendAudit } from '../state/audit-log.ts';
 import type { AppEnv } from './context.ts';
 
 export interface AuditedChange {

@@ -1,7 +1,7 @@
 /**
  * Reads the connection an admin sends (`POST /api/connections`): a gateway name and the gateway's
  * `connection:` mapping as SQLMesh YAML. The mapping is checked exactly as an executor checks the
- * gateways of its own environment (activities/engines/config.ts), so an unknown key, a missing host
+ * gateways of its own environment (engines/config.ts), so an unknown key, a missing host
  * or a bad port is refused before anything is sealed, tested or stored.
  *
  * Nothing here quotes the YAML back: a syntax error gives its line, column and kind only, because
@@ -9,10 +9,10 @@
  */
 import { basename } from 'node:path';
 import { parseDocument } from 'yaml';
-import { type EngineSettings, parseGatewayConnection } from '../activities/engines/config.ts';
-import { EngineConfigError } from '../activities/engines/errors.ts';
-import { CONNECTION_GATEWAY_PATTERN } from '../activities/state/connections.ts';
 import type { ConnectionType } from '../db/schema.ts';
+import { type EngineSettings, parseGatewayConnection } from '../engines/config.ts';
+import { EngineConfigError } from '../engines/errors.ts';
+import { CONNECTION_GATEWAY_PATTERN } from '../state/connections.ts';
 import { ApiError, badRequest } from './errors.ts';
 
 export interface ConnectionInput {

@@ -12,8 +12,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import type { ConnectionTestResult } from '../activities/contracts.ts';
 import { TASK_QUEUES } from '../activities/contracts.ts';
-import type { EngineSettings } from '../activities/engines/config.ts';
 import type { Sealed } from '../crypto/sealed.ts';
+import type { EngineSettings } from '../engines/config.ts';
 import {
   CONNECTION_TEST_FAILURES,
   formatDuration,

@@ -1,5 +1,5 @@
 /** A list's `cursor` parameter, checked before the query so a bad one is a 400 naming it. */
-import { decodeCursor } from '../activities/state/pagination.ts';
+import { decodeCursor } from '../state/pagination.ts';
 import { badRequest } from './errors.ts';
 
 export function checkCursor(cursor: string | undefined, idType: 'string' | 'number'): string | undefined {

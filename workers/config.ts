@@ -34,12 +34,12 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
-import { parseGatewayConnection } from '../activities/engines/config.ts';
-import { EngineConfigError } from '../activities/engines/errors.ts';
 import { type Env, gatewaysFromEnv } from '../core/project/env-overrides.ts';
 import { formatIssue, type GatewayConnection, ProjectError } from '../core/project/types.ts';
 import { type Keyring, KeyringError, readKeyring } from '../crypto/keyring.ts';
 import { payloadCodecFromEnv } from '../crypto/payload-codec.ts';
+import { parseGatewayConnection } from '../engines/config.ts';
+import { EngineConfigError } from '../engines/errors.ts';
 import {
   DEFAULT_ENV_FILE_POLL_MS,
   EnvFileError,

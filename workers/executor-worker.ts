@@ -8,11 +8,11 @@
 import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/contracts.ts';
-import { EnginePool } from '../activities/engines/pool.ts';
 import { createExecutorActivities, type ExecutorRole } from '../activities/executor/index.ts';
 import { ManagedConnections } from '../activities/executor/managed-connections.ts';
 import type { GatewayConnection } from '../core/project/types.ts';
 import type { Keyring } from '../crypto/keyring.ts';
+import { EnginePool } from '../engines/pool.ts';
 import type { EnvFileWatch } from './env-file.ts';
 import {
   type ExecutorPresence,

@@ -6,8 +6,8 @@
  * done. A file that fails to load keeps the previous gateways (see workers/env-file.ts).
  */
 
-import type { EnginePool, PoolChange } from '../activities/engines/pool.ts';
 import type { Env } from '../core/project/env-overrides.ts';
+import type { EnginePool, PoolChange } from '../engines/pool.ts';
 import { readGateways } from './config.ts';
 import { EnvFileWatch, mergeEnvFile } from './env-file.ts';
 

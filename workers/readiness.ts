@@ -10,9 +10,9 @@
 
 import type { NativeConnection } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
-import type { EnginePool } from '../activities/engines/pool.ts';
-import { redactSecrets } from '../activities/engines/redact.ts';
 import type { StateDb } from '../db/client.ts';
+import type { EnginePool } from '../engines/pool.ts';
+import { redactSecrets } from '../engines/redact.ts';
 import type { EnvFileStatus } from './env-file.ts';
 
 export interface CheckResult {

@@ -1,5 +1,5 @@
 /**
- * A blocking audit found offending rows. Like the engine errors (activities/engines/errors.ts) it
+ * A blocking audit found offending rows. Like the engine errors (engines/errors.ts) it
  * carries a stable `code` and a `retryable` flag for the activity to turn into a Temporal failure:
  * running the same batch again audits the same rows, so it is not retryable.
  */

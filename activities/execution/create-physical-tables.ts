@@ -5,8 +5,8 @@
  */
 
 import type { ExecutionRequest } from '../../core/execution/request.ts';
-import type { Engine } from '../engines/engine.ts';
-import { ensurePhysicalSchemas } from '../virtual-environment.ts';
+import type { Engine } from '../../engines/engine.ts';
+import { ensurePhysicalSchemas } from '../../engines/views.ts';
 
 export async function createPhysicalTables(
   engine: Engine,

@@ -7,9 +7,9 @@
  */
 
 import type { ExecutionRequest } from '../../core/execution/request.ts';
-import { throwIfAborted } from '../engines/cancellation.ts';
-import type { Engine } from '../engines/engine.ts';
-import { SqlExecutionError } from '../engines/errors.ts';
+import { throwIfAborted } from '../../engines/cancellation.ts';
+import type { Engine } from '../../engines/engine.ts';
+import { SqlExecutionError } from '../../engines/errors.ts';
 import { AuditFailedError } from './audit-failed-error.ts';
 
 export interface StatementReport {

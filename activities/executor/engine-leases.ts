@@ -1,6 +1,6 @@
 /**
  * The engines one executor activity holds. An activity takes each engine through a lease on the
- * pool (activities/engines/pool.ts) and releases every lease when it ends, so a gateway whose
+ * pool (engines/pool.ts) and releases every lease when it ends, so a gateway whose
  * settings are reloaded mid-activity keeps serving that activity from the engine it started with,
  * and the old engine closes only once the activity is done with it.
  *
@@ -9,8 +9,8 @@
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Engine } from '../engines/engine.ts';
-import type { EngineLease, EnginePool } from '../engines/pool.ts';
+import type { Engine } from '../../engines/engine.ts';
+import type { EngineLease, EnginePool } from '../../engines/pool.ts';
 
 export class ActivityLeases {
   private readonly scope = new AsyncLocalStorage<EngineLease[]>();

@@ -14,6 +14,9 @@
 
 import { Context } from '@temporalio/activity';
 import type { Keyring } from '../../crypto/keyring.ts';
+import type { Engine } from '../../engines/engine.ts';
+import type { EnginePool } from '../../engines/pool.ts';
+import { dropViews, promoteViews } from '../../engines/views.ts';
 import type {
   ConnectionTestResult,
   ExecutorActivities,
@@ -21,11 +24,8 @@ import type {
   PreparedBatch,
 } from '../contracts.ts';
 import { TASK_QUEUES } from '../contracts.ts';
-import type { Engine } from '../engines/engine.ts';
-import type { EnginePool } from '../engines/pool.ts';
 import { createPhysicalTables } from '../execution/create-physical-tables.ts';
 import { executeBatch } from '../execution/execute-batch.ts';
-import { dropViews, promoteViews } from '../virtual-environment.ts';
 import { ActivityLeases } from './engine-leases.ts';
 import { toActivityFailure } from './failure.ts';
 import { GatewayNotConfiguredError } from './gateway-not-configured-error.ts';

@@ -16,8 +16,8 @@
 import { createHash } from 'node:crypto';
 import type { Keyring } from '../../crypto/keyring.ts';
 import { isSealed, OpenError, open, type Sealed } from '../../crypto/sealed.ts';
-import { type EngineSettings, parseGatewayConnection } from '../engines/config.ts';
-import { engineFor } from '../engines/create-engine.ts';
+import { type EngineSettings, parseGatewayConnection } from '../../engines/config.ts';
+import { engineFor } from '../../engines/create-engine.ts';
 import type {
   ColumnInfo,
   Engine,
@@ -26,10 +26,10 @@ import type {
   Statement,
   StatementResult,
   TransactionOptions,
-} from '../engines/engine.ts';
-import { EngineConfigError } from '../engines/errors.ts';
-import { closedError } from '../engines/in-flight.ts';
-import { quoteIdentifier, quoteQualifiedName } from '../engines/quote.ts';
+} from '../../engines/engine.ts';
+import { EngineConfigError } from '../../engines/errors.ts';
+import { closedError } from '../../engines/in-flight.ts';
+import { quoteIdentifier, quoteQualifiedName } from '../../engines/quote.ts';
 import { InvalidRequestError } from './invalid-request-error.ts';
 import { SealedConnectionError } from './sealed-connection-error.ts';
 

@@ -7,10 +7,10 @@
  * the limit stops all executions in flight: none of them can be told apart as the culprit.
  *
  * DuckDB, which runs inside the process, gets the same limit as its `memory_limit` (see
- * activities/engines/pool.ts) and usually refuses first; its refusal is reported the same way.
+ * engines/pool.ts) and usually refuses first; its refusal is reported the same way.
  */
 
-import { EngineMemoryLimitError } from '../engines/errors.ts';
+import { EngineMemoryLimitError } from '../../engines/errors.ts';
 import { MemoryLimitError } from './memory-limit-error.ts';
 
 export const MEMORY_SAMPLE_INTERVAL_MS = 200;

@@ -6,7 +6,7 @@
  */
 
 import type { Sealed } from '../../crypto/sealed.ts';
-import { engineFor } from '../engines/create-engine.ts';
+import { engineFor } from '../../engines/create-engine.ts';
 import type { ManagedConnections } from './managed-connections.ts';
 
 export interface SealedConnectionTest {

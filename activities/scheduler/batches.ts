@@ -17,15 +17,15 @@ import { z } from 'zod';
 import { formatInterval, type Interval } from '../../core/intervals.ts';
 import { batchRequest } from '../../core/plan/requests.ts';
 import type { ExecutionLog } from '../../db/schema.ts';
-import type { BatchCompletion, BatchRef, PreparedBatch } from '../contracts.ts';
 import {
   type ExecutionRecord,
   getExecution,
   recordExecutionFinished,
   recordExecutionStarted,
-} from '../state/executions.ts';
-import { recordIntervals } from '../state/intervals.ts';
-import { createRun, getRun } from '../state/runs.ts';
+} from '../../state/executions.ts';
+import { recordIntervals } from '../../state/intervals.ts';
+import { createRun, getRun } from '../../state/runs.ts';
+import type { BatchCompletion, BatchRef, PreparedBatch } from '../contracts.ts';
 import { claimBatch, type Holder } from './claim.ts';
 import { closedRuns } from './closed-runs.ts';
 import type { SchedulerContext } from './context.ts';

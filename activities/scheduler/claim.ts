@@ -18,7 +18,7 @@ import { and, eq, gt, gte, inArray, isNull, lt, ne, or, type SQL, sql } from 'dr
 import { containsInterval, formatInterval, type Interval } from '../../core/intervals.ts';
 import type { StateDb } from '../../db/client.ts';
 import { type ExecutionLog, type ExecutionStatus, intervals, modelExecutions } from '../../db/schema.ts';
-import { recordExecutionFinished, recordExecutionQueued } from '../state/executions.ts';
+import { recordExecutionFinished, recordExecutionQueued } from '../../state/executions.ts';
 
 /** First key of the advisory locks on snapshots: the bytes of "sluc". */
 export const SNAPSHOT_LOCK_NAMESPACE = 0x736c7563;

@@ -13,8 +13,8 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { StateDb } from '../../db/client.ts';
 import { modelExecutions, type RunStatus } from '../../db/schema.ts';
-import { recordExecutionFinished } from '../state/executions.ts';
-import { getRun, RUN_FINAL, updateRunStatus } from '../state/runs.ts';
+import { recordExecutionFinished } from '../../state/executions.ts';
+import { getRun, RUN_FINAL, updateRunStatus } from '../../state/runs.ts';
 import { parseInput, textList } from './input.ts';
 
 /** Statuses of a workflow that may still make progress. */

@@ -26,8 +26,8 @@ import {
   unionIntervals,
 } from '../../core/intervals.ts';
 import type { IntervalUnit, Model } from '../../core/project/types.ts';
+import { completedIntervals } from '../../state/intervals.ts';
 import type { ModelWork } from '../contracts.ts';
-import { completedIntervals } from '../state/intervals.ts';
 import type { SchedulerContext } from './context.ts';
 import {
   loadEnvironmentModels,

@@ -12,8 +12,8 @@ import { qualifiedName } from '../../core/naming.ts';
 import type { Audit, Model } from '../../core/project/types.ts';
 import { runsOnSchedule } from '../../core/schedule.ts';
 import type { StateDb } from '../../db/client.ts';
-import { environmentSnapshotMap, getEnvironment } from '../state/environments.ts';
-import { getSnapshots } from '../state/snapshots.ts';
+import { environmentSnapshotMap, getEnvironment } from '../../state/environments.ts';
+import { getSnapshots } from '../../state/snapshots.ts';
 import { FAILURE_TYPES, rejected } from './failures.ts';
 import type { PlanCache } from './plan-cache.ts';
 

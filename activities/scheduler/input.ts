@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { RUN_TRIGGERS } from '../../db/schema.ts';
-import { describeValue } from '../state/validate.ts';
+import { describeValue } from '../../state/validate.ts';
 import { invalidInput } from './failures.ts';
 
 export const text = z.string().min(1, 'must be a non-empty string');

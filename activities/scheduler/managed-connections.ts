@@ -5,7 +5,7 @@
  */
 import type { Sealed } from '../../crypto/sealed.ts';
 import type { StateDb } from '../../db/client.ts';
-import { getConnection, sealedConnections } from '../state/connections.ts';
+import { getConnection, sealedConnections } from '../../state/connections.ts';
 
 /** The sealed connection stored for `gateway`; undefined when there is none. */
 export async function managedConnectionOf(db: StateDb, gateway: string): Promise<Sealed | undefined> {

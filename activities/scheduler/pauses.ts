@@ -4,9 +4,9 @@
  * not change nothing and add no audit entry, so a retried activity records the change once.
  */
 import { z } from 'zod';
+import { appendAudit } from '../../state/audit-log.ts';
+import { pause, resume } from '../../state/pauses.ts';
 import type { PauseChange } from '../contracts.ts';
-import { appendAudit } from '../state/audit-log.ts';
-import { pause, resume } from '../state/pauses.ts';
 import type { SchedulerContext } from './context.ts';
 import { loadEnvironmentModels, requireModels } from './environment-models.ts';
 import { parseInput, text } from './input.ts';

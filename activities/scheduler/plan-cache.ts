@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
-import { getPlan, getPlanProject } from '../state/plans.ts';
+import { getPlan, getPlanProject } from '../../state/plans.ts';
 import { FAILURE_TYPES } from './failures.ts';
 import { readStoredProject } from './stored-project.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Creating a plan: what the API and `sluice dev` do before they submit a plan to the environment's
- * workflow. The plan is computed against the state database (activities/plan/compute.ts) and stored
+ * workflow. The plan is computed against the state database (state/plan/compute.ts) and stored
  * pending, with the project it was computed from (without warehouse credentials), which its
  * application renders. An auto-applied plan that queued behind another is computed again, the same
  * way, when its turn comes (recomputePlanRecord).
@@ -8,8 +8,8 @@
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
-import { computePlan } from '../plan/compute.ts';
-import { createPlan, replacePlanDiff } from '../state/plans.ts';
+import { computePlan } from '../../state/plan/compute.ts';
+import { createPlan, replacePlanDiff } from '../../state/plans.ts';
 import { storableProject } from './stored-project.ts';
 
 export interface PlanRecordInput {

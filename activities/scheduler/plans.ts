@@ -1,6 +1,6 @@
 /**
  * `beginPlan` and `finishPlan`: the first and last steps of a plan's application by the apply
- * workflow. Beginning checks the plan still applies (activities/plan/check.ts), marks it applying,
+ * workflow. Beginning checks the plan still applies (state/plan/check.ts), marks it applying,
  * stores its new snapshots and prepares its work: the physical tables to create and the backfill,
  * rendered against the plan's new snapshot map, and the views to swap, each grouped by gateway.
  * Finishing promotes the environment's snapshot map (applied) or records the error (failed), and
@@ -25,13 +25,13 @@ import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { ScheduledModel } from '../../core/schedule.ts';
 import { runs } from '../../db/schema.ts';
+import { checkPlanApplicable } from '../../state/plan/check.ts';
+import { finalizePlan } from '../../state/plan/finalize.ts';
+import { storePlanSnapshots } from '../../state/plan/store-snapshots.ts';
+import { planViewChanges } from '../../state/plan/view-changes.ts';
+import { getPlan, PLAN_FINAL, type PlanRecord, updatePlan } from '../../state/plans.ts';
+import { updateRunStatus } from '../../state/runs.ts';
 import type { ModelWork, PlanOutcome, PlanWork } from '../contracts.ts';
-import { checkPlanApplicable } from '../plan/check.ts';
-import { finalizePlan } from '../plan/finalize.ts';
-import { storePlanSnapshots } from '../plan/store-snapshots.ts';
-import { planViewChanges } from '../plan/view-changes.ts';
-import { getPlan, PLAN_FINAL, type PlanRecord, updatePlan } from '../state/plans.ts';
-import { updateRunStatus } from '../state/runs.ts';
 import type { SchedulerContext } from './context.ts';
 import { FAILURE_TYPES, isCheckFailure, rejected } from './failures.ts';
 import { parseInput, text } from './input.ts';

@@ -22,9 +22,9 @@ import { z } from 'zod';
 import type { Interval } from '../../core/intervals.ts';
 import { PROD_ENVIRONMENT } from '../../core/naming.ts';
 import { coveringRange, restatementRanges } from '../../core/restatement.ts';
-import { environmentsMapping } from '../state/environments.ts';
-import { clearIntervalRanges } from '../state/intervals.ts';
-import { unreferencedSnapshots } from '../state/snapshots.ts';
+import { environmentsMapping } from '../../state/environments.ts';
+import { clearIntervalRanges } from '../../state/intervals.ts';
+import { unreferencedSnapshots } from '../../state/snapshots.ts';
 import type { SchedulerContext } from './context.ts';
 import {
   type EnvironmentModels,

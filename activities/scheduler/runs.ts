@@ -9,9 +9,9 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { modelExecutions } from '../../db/schema.ts';
+import { recordExecutionFinished, recordExecutionQueued } from '../../state/executions.ts';
+import { createRun, getRun, updateRunStatus } from '../../state/runs.ts';
 import type { ModelOutcome, RunReport, RunTrigger } from '../contracts.ts';
-import { recordExecutionFinished, recordExecutionQueued } from '../state/executions.ts';
-import { createRun, getRun, updateRunStatus } from '../state/runs.ts';
 import type { SchedulerContext } from './context.ts';
 import { loadEnvironmentModels } from './environment-models.ts';
 import { FAILURE_TYPES, rejectCheckFailures } from './failures.ts';

@@ -9,9 +9,9 @@
  * restatement runs say so in their ids, every other run is the schedule's.
  */
 import { z } from 'zod';
+import { recordExecutionFinished, recordExecutionQueued } from '../../state/executions.ts';
+import { createRun, updateRunStatus } from '../../state/runs.ts';
 import type { RunTrigger, SkipRecord } from '../contracts.ts';
-import { recordExecutionFinished, recordExecutionQueued } from '../state/executions.ts';
-import { createRun, updateRunStatus } from '../state/runs.ts';
 import type { SchedulerContext } from './context.ts';
 import { type EnvironmentModels, loadEnvironmentModels, requireModels } from './environment-models.ts';
 import { FAILURE_TYPES, rejectCheckFailures } from './failures.ts';

@@ -5,10 +5,10 @@
  */
 import { sql } from 'drizzle-orm';
 import { Counter, Gauge, type Metric, Registry } from 'prom-client';
-import { type EnvironmentWorkInFlight, workInFlight } from '../../activities/state/work-in-flight.ts';
 import { DEFAULT_STUCK_AFTER_MS, stuckWork } from '../../core/watchdog.ts';
 import type { StateDb } from '../../db/client.ts';
 import { modelExecutions, runs } from '../../db/schema.ts';
+import { type EnvironmentWorkInFlight, workInFlight } from '../../state/work-in-flight.ts';
 import { DbHistogram } from './db-histogram.ts';
 
 const WAIT_BUCKETS = [0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 3600];

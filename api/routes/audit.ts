@@ -1,6 +1,6 @@
 /** The audit log, newest first, filtered by environment, actor, action, target and time. */
 import { createRoute } from '@hono/zod-openapi';
-import { listAudit } from '../../activities/state/audit-log.ts';
+import { listAudit } from '../../state/audit-log.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import { checkCursor } from '../cursor.ts';
 import { router } from '../router.ts';

@@ -7,8 +7,8 @@
  * 202: the workflow records the end once its statements have stopped.
  */
 import { createRoute } from '@hono/zod-openapi';
-import { getPlan, PLAN_FINAL, updatePlan } from '../../activities/state/plans.ts';
-import { getRun, RUN_FINAL, updateRunStatus } from '../../activities/state/runs.ts';
+import { getPlan, PLAN_FINAL, updatePlan } from '../../state/plans.ts';
+import { getRun, RUN_FINAL, updateRunStatus } from '../../state/runs.ts';
 import { audit } from '../audit.ts';
 import { checkEnvironment, requirePermission } from '../auth/authorize.ts';
 import { cancelPlan, cancelRun } from '../environment-commands.ts';

@@ -9,6 +9,8 @@
  * test timings, never the settings.
  */
 import { createRoute } from '@hono/zod-openapi';
+import type { Keyring } from '../../crypto/keyring.ts';
+import { OpenError, open, seal } from '../../crypto/sealed.ts';
 import {
   type ConnectionRecord,
   deleteConnection,
@@ -17,9 +19,7 @@ import {
   resealConnections,
   toSummary,
   upsertConnection,
-} from '../../activities/state/connections.ts';
-import type { Keyring } from '../../crypto/keyring.ts';
-import { OpenError, open, seal } from '../../crypto/sealed.ts';
+} from '../../state/connections.ts';
 import { audit } from '../audit.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import { readConnectionYaml, readGatewayName } from '../connection-input.ts';

@@ -1,8 +1,8 @@
 /** A model's executions across runs, newest first, in every environment or one. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { type ExecutionStatus, listExecutions } from '../../activities/state/executions.ts';
 import { snapshots } from '../../db/schema.ts';
+import { type ExecutionStatus, listExecutions } from '../../state/executions.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import { checkCursor } from '../cursor.ts';
 import { notFound } from '../errors.ts';

@@ -11,21 +11,21 @@
  */
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { checkPlanApplicable } from '../../activities/plan/check.ts';
 import { isCheckFailure } from '../../activities/scheduler/failures.ts';
 import { storableProject } from '../../activities/scheduler/stored-project.ts';
+import { NamingError, validateEnvironmentName } from '../../core/naming.ts';
+import { formatPlanDiff } from '../../core/plan/format.ts';
+import { PlanRequestError } from '../../core/plan/request-error.ts';
+import type { PlanDiff } from '../../core/plan/types.ts';
+import type { Project, ProjectIssue } from '../../core/project/types.ts';
+import { checkPlanApplicable } from '../../state/plan/check.ts';
 import {
   getPlan,
   getPlanProject,
   type PlanRecord,
   rejectPendingPlan,
   setRecomputeOnTurn,
-} from '../../activities/state/plans.ts';
-import { NamingError, validateEnvironmentName } from '../../core/naming.ts';
-import { formatPlanDiff } from '../../core/plan/format.ts';
-import { PlanRequestError } from '../../core/plan/request-error.ts';
-import type { PlanDiff } from '../../core/plan/types.ts';
-import type { Project, ProjectIssue } from '../../core/project/types.ts';
+} from '../../state/plans.ts';
 import { audit } from '../audit.ts';
 import { checkEnvironment, requirePermission } from '../auth/authorize.ts';
 import type { AppEnv } from '../context.ts';

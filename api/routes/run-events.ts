@@ -5,7 +5,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { getRun, type RunRecord } from '../../activities/state/runs.ts';
+import { getRun, type RunRecord } from '../../state/runs.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import { notFound } from '../errors.ts';
 import { router } from '../router.ts';

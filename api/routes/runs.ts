@@ -1,7 +1,7 @@
 /** Runs: trigger one, list them, show one with its model executions, read an execution's log. */
 import { createRoute } from '@hono/zod-openapi';
-import { type ExecutionRecord, getExecution, listExecutions } from '../../activities/state/executions.ts';
-import { getRun, listRuns, type RunStatus, type RunTrigger } from '../../activities/state/runs.ts';
+import { type ExecutionRecord, getExecution, listExecutions } from '../../state/executions.ts';
+import { getRun, listRuns, type RunStatus, type RunTrigger } from '../../state/runs.ts';
 import { audit } from '../audit.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import { checkCursor } from '../cursor.ts';

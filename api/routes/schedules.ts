@@ -1,7 +1,7 @@
 /** Every model's schedule in one environment or all: when it runs next, whether it may, how it last went. */
 import { createRoute } from '@hono/zod-openapi';
-import { listEnvironments } from '../../activities/state/environments.ts';
 import { blockedByPauses } from '../../core/schedule.ts';
+import { listEnvironments } from '../../state/environments.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import type { AppDeps } from '../context.ts';
 import { router } from '../router.ts';

@@ -3,10 +3,11 @@
  * workflow says now (pauses, next wake-up, runs and plans in flight), and each model's next run and
  * latest execution.
  */
-import { listEnvironments } from '../../activities/state/environments.ts';
-import { activePauses } from '../../activities/state/pauses.ts';
+
 import { nextTick } from '../../core/cron.ts';
 import { blockedByPauses, type Pauses, runsOnSchedule, type ScheduledModel } from '../../core/schedule.ts';
+import { listEnvironments } from '../../state/environments.ts';
+import { activePauses } from '../../state/pauses.ts';
 import type { AppDeps } from '../context.ts';
 import type { EnvironmentDetail, EnvironmentModelView } from '../schemas/environments.ts';
 import { type EnvironmentModel, environmentModels, requireEnvironment } from './environment-models.ts';

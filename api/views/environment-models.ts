@@ -2,10 +2,11 @@
  * The models an environment maps, read from the state DB: each model's snapshot and the definition
  * the snapshot stores (kind, cron, time zone, interval unit).
  */
-import { environmentSnapshotMap, getEnvironment } from '../../activities/state/environments.ts';
-import { getSnapshots } from '../../activities/state/snapshots.ts';
+
 import type { Model } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
+import { environmentSnapshotMap, getEnvironment } from '../../state/environments.ts';
+import { getSnapshots } from '../../state/snapshots.ts';
 import { notFound } from '../errors.ts';
 
 export interface EnvironmentModel {

@@ -1,5 +1,5 @@
 /** A model execution as the API lists it: the log left out (it has its own route), the interval as times. */
-import type { ExecutionRecord } from '../../activities/state/executions.ts';
+import type { ExecutionRecord } from '../../state/executions.ts';
 import type { ExecutionView } from '../schemas/runs.ts';
 
 export function executionView(record: ExecutionRecord): ExecutionView {

@@ -2,9 +2,10 @@
  * An environment's live state from its workflow (pauses, next wake-up, runs and plans in flight),
  * with the pauses recorded in the state DB standing in when the workflow cannot be asked.
  */
-import { activePauses } from '../../activities/state/pauses.ts';
+
 import type { Pauses } from '../../core/schedule.ts';
 import { stuckWork } from '../../core/watchdog.ts';
+import { activePauses } from '../../state/pauses.ts';
 import type { EnvironmentState } from '../../workflows/environment.ts';
 import type { AppDeps } from '../context.ts';
 import { environmentState } from '../environment-commands.ts';

@@ -6,7 +6,7 @@
 
 import type { ModelKindName } from '../project/types.ts';
 
-/** One SQL statement; the same shape as an engine's `Statement` (activities/engines/engine.ts). */
+/** One SQL statement; the same shape as an engine's `Statement` (engines/engine.ts). */
 export interface Statement {
   sql: string;
   /** the model name, repeated in results and error messages. */

@@ -5,11 +5,11 @@
  * flight is walked on the production workflows in test/workflows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getPlan } from '../../activities/state/plans.ts';
-import { listRuns } from '../../activities/state/runs.ts';
 import type { SluiceApp } from '../../api/app.ts';
 import { createApiToken } from '../../api/auth/tokens.ts';
 import { loadProject } from '../../core/project/load.ts';
+import { getPlan } from '../../state/plans.ts';
+import { listRuns } from '../../state/runs.ts';
 import { testApp } from './support/app.ts';
 import { Contract } from './support/contract.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';

@@ -8,12 +8,12 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listAudit } from '../../activities/state/audit-log.ts';
-import { promoteEnvironment } from '../../activities/state/environments.ts';
-import { getPlan } from '../../activities/state/plans.ts';
 import type { SluiceApp } from '../../api/app.ts';
 import type { Project } from '../../core/project/types.ts';
 import { queryRows } from '../../db/query-rows.ts';
+import { listAudit } from '../../state/audit-log.ts';
+import { promoteEnvironment } from '../../state/environments.ts';
+import { getPlan } from '../../state/plans.ts';
 import { DRIVERS } from '../integration/state/harness.ts';
 import { testApp, tokenFor, unreachableTemporal } from './support/app.ts';
 import { Contract } from './support/contract.ts';

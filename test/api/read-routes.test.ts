@@ -4,8 +4,8 @@
  * response matches the OpenAPI document.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { pause } from '../../activities/state/pauses.ts';
 import type { SluiceApp } from '../../api/app.ts';
+import { pause } from '../../state/pauses.ts';
 import { DRIVERS } from '../integration/state/harness.ts';
 import { testApp, tokenFor, unreachableTemporal } from './support/app.ts';
 import { Contract } from './support/contract.ts';

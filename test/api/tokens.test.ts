@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listAudit } from '../../activities/state/audit-log.ts';
 import type { SluiceApp } from '../../api/app.ts';
 import { queryRows } from '../../db/query-rows.ts';
+import { listAudit } from '../../state/audit-log.ts';
 import { DRIVERS } from '../integration/state/harness.ts';
 import { testApp, tokenFor, unreachableTemporal } from './support/app.ts';
 import { Contract } from './support/contract.ts';

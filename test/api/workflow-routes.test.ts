@@ -8,12 +8,12 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAudit } from '../../activities/state/audit-log.ts';
 import type { SluiceApp } from '../../api/app.ts';
 import { createApiToken } from '../../api/auth/tokens.ts';
 import { type ApiServer, startApiServer } from '../../api/server.ts';
 import { loadProject } from '../../core/project/load.ts';
 import type { Project } from '../../core/project/types.ts';
+import { listAudit } from '../../state/audit-log.ts';
 import { testApp } from './support/app.ts';
 import { type Body, Contract } from './support/contract.ts';
 import { eventually, startTestStack, type TestStack } from './support/stack.ts';

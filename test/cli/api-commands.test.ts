@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getPlan } from '../../activities/state/plans.ts';
 import { createApiToken } from '../../api/auth/tokens.ts';
 import { type ApiServer, startApiServer } from '../../api/server.ts';
+import { getPlan } from '../../state/plans.ts';
 import { eventually, startTestStack, type TestStack } from '../api/support/stack.ts';
 import { tableCounts } from '../api/support/state.ts';
 

@@ -2,24 +2,20 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Engine } from '../../activities/engines/engine.ts';
-import type { EnginePool } from '../../activities/engines/pool.ts';
 import { createPhysicalTables } from '../../activities/execution/create-physical-tables.ts';
 import { janitor } from '../../activities/janitor.ts';
-import { computePlan } from '../../activities/plan/compute.ts';
-import { storePlanSnapshots } from '../../activities/plan/store-snapshots.ts';
 import { createPlanRecord, createSchedulerActivities } from '../../activities/scheduler/index.ts';
-import {
-  environmentSnapshotMap,
-  getEnvironment,
-  promoteEnvironment,
-} from '../../activities/state/environments.ts';
-import { completedIntervals } from '../../activities/state/intervals.ts';
-import { getSnapshots } from '../../activities/state/snapshots.ts';
 import type { ExecutionRequest } from '../../core/execution/request.ts';
 import { physicalTable } from '../../core/naming.ts';
 import { fingerprintOf } from '../../core/plan/requests.ts';
 import { loadProject } from '../../core/project/load.ts';
+import type { Engine } from '../../engines/engine.ts';
+import type { EnginePool } from '../../engines/pool.ts';
+import { environmentSnapshotMap, getEnvironment, promoteEnvironment } from '../../state/environments.ts';
+import { completedIntervals } from '../../state/intervals.ts';
+import { computePlan } from '../../state/plan/compute.ts';
+import { storePlanSnapshots } from '../../state/plan/store-snapshots.ts';
+import { getSnapshots } from '../../state/snapshots.ts';
 import { TEST_DATABASE_URL } from '../support/postgres.ts';
 import { postgresConfig } from '../support/project-config.ts';
 import { createTestProject, NOW, poison, type TestProject } from './plan/project.ts';

@@ -10,14 +10,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnginePool } from '../../activities/engines/pool.ts';
-import { environmentSnapshotMap } from '../../activities/state/environments.ts';
-import { listExecutions } from '../../activities/state/executions.ts';
-import { completedIntervals } from '../../activities/state/intervals.ts';
-import { listRuns } from '../../activities/state/runs.ts';
 import { environmentSchema, PHYSICAL_SCHEMA_PREFIX } from '../../core/naming.ts';
 import { loadProject } from '../../core/project/load.ts';
 import type { StateDriver } from '../../db/client.ts';
+import type { EnginePool } from '../../engines/pool.ts';
+import { environmentSnapshotMap } from '../../state/environments.ts';
+import { listExecutions } from '../../state/executions.ts';
+import { completedIntervals } from '../../state/intervals.ts';
+import { listRuns } from '../../state/runs.ts';
 import { TEST_DATABASE_URL } from '../support/postgres.ts';
 import { type PlanStack, startPlanStack } from './plan/stack.ts';
 import {

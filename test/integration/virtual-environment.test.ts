@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeBatch } from '../../activities/execution/execute-batch.ts';
-import {
-  dropPhysicalTables,
-  dropViews,
-  ensurePhysicalSchemas,
-  promoteViews,
-} from '../../activities/virtual-environment.ts';
 import { buildExecution } from '../../core/execution/statements.ts';
 import { environmentView, physicalTable } from '../../core/naming.ts';
 import type { ModelKind } from '../../core/project/types.ts';
 import { renderQuery } from '../../core/render.ts';
+import { dropPhysicalTables, dropViews, ensurePhysicalSchemas, promoteViews } from '../../engines/views.ts';
 import { testModel } from '../unit/execution/model.ts';
 import { openWarehouse, WAREHOUSES, type Warehouse } from './execution/warehouses.ts';
 

@@ -17,13 +17,13 @@ import type {
   SkipRecord,
 } from '../../activities/contracts.ts';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
-import { RetryableEngineError, SqlExecutionError } from '../../activities/engines/errors.ts';
 import { AuditFailedError } from '../../activities/execution/audit-failed-error.ts';
 import { toActivityFailure } from '../../activities/executor/failure.ts';
 import { GatewayNotConfiguredError } from '../../activities/executor/gateway-not-configured-error.ts';
 import { MemoryLimitError } from '../../activities/executor/memory-limit-error.ts';
 import { closedRuns } from '../../activities/scheduler/closed-runs.ts';
 import type { ScheduledModel } from '../../core/schedule.ts';
+import { RetryableEngineError, SqlExecutionError } from '../../engines/errors.ts';
 import { EXECUTOR_MAX_ATTEMPTS } from '../../workflows/execute-models.ts';
 
 const HOUR = 3_600_000;

@@ -4,20 +4,20 @@
  * and audit entries written through the state functions.
  */
 import { fileURLToPath } from 'node:url';
-import { finalizePlan } from '../../../activities/plan/finalize.ts';
-import { storePlanSnapshots } from '../../../activities/plan/store-snapshots.ts';
 import { createPlanRecord } from '../../../activities/scheduler/plans.ts';
-import { appendAudit } from '../../../activities/state/audit-log.ts';
+import { loadProject } from '../../../core/project/load.ts';
+import type { Project } from '../../../core/project/types.ts';
+import type { StateDb } from '../../../db/client.ts';
+import { appendAudit } from '../../../state/audit-log.ts';
 import {
   recordExecutionFinished,
   recordExecutionQueued,
   recordExecutionStarted,
-} from '../../../activities/state/executions.ts';
-import { updatePlan } from '../../../activities/state/plans.ts';
-import { createRun, updateRunStatus } from '../../../activities/state/runs.ts';
-import { loadProject } from '../../../core/project/load.ts';
-import type { Project } from '../../../core/project/types.ts';
-import type { StateDb } from '../../../db/client.ts';
+} from '../../../state/executions.ts';
+import { finalizePlan } from '../../../state/plan/finalize.ts';
+import { storePlanSnapshots } from '../../../state/plan/store-snapshots.ts';
+import { updatePlan } from '../../../state/plans.ts';
+import { createRun, updateRunStatus } from '../../../state/runs.ts';
 
 export const SHOP = fileURLToPath(new URL('../../fixtures/projects/shop/', import.meta.url));
 export const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);

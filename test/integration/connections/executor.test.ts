@@ -13,7 +13,6 @@ import type {
   ExecutorReport,
   PreparedBatch,
 } from '../../../activities/contracts.ts';
-import { EnginePool } from '../../../activities/engines/pool.ts';
 import { createExecutorActivities } from '../../../activities/executor/index.ts';
 import { ManagedConnections } from '../../../activities/executor/managed-connections.ts';
 import type { ExecutionRequest } from '../../../core/execution/request.ts';
@@ -21,6 +20,7 @@ import { buildExecution } from '../../../core/execution/statements.ts';
 import { physicalTable } from '../../../core/naming.ts';
 import { type Keyring, keyringOf } from '../../../crypto/keyring.ts';
 import { type Sealed, seal } from '../../../crypto/sealed.ts';
+import { EnginePool } from '../../../engines/pool.ts';
 import { NON_RETRYABLE_ERRORS } from '../../../workflows/execute-models.ts';
 import { testModel } from '../../unit/execution/model.ts';
 import {

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { keyringOf } from '../../../crypto/keyring.ts';
+import { open, seal } from '../../../crypto/sealed.ts';
+import { connections } from '../../../db/schema.ts';
 import {
   deleteConnection,
   getConnection,
@@ -8,10 +11,7 @@ import {
   resealConnections,
   sealedConnections,
   upsertConnection,
-} from '../../../activities/state/index.ts';
-import { keyringOf } from '../../../crypto/keyring.ts';
-import { open, seal } from '../../../crypto/sealed.ts';
-import { connections } from '../../../db/schema.ts';
+} from '../../../state/index.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
 
 const PASSWORD = 'state-test-pa55word';

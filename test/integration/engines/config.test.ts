@@ -1,20 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { parseGatewayConnection } from '../../../activities/engines/config.ts';
-import { createEngine } from '../../../activities/engines/create-engine.ts';
+import { parseGatewayConnection } from '../../../engines/config.ts';
+import { createEngine } from '../../../engines/create-engine.ts';
 import {
   EngineConfigError,
   RetryableEngineError,
   SqlExecutionError,
   UnknownGatewayError,
-} from '../../../activities/engines/errors.ts';
-import { metadataLimit, toMetadataValue } from '../../../activities/engines/metadata.ts';
-import {
-  quoteIdentifier,
-  quoteQualifiedName,
-  splitQualifiedName,
-} from '../../../activities/engines/quote.ts';
-import { REDACTED, redactSecrets } from '../../../activities/engines/redact.ts';
-import { holdsSeveralStatements } from '../../../activities/engines/several-statements.ts';
+} from '../../../engines/errors.ts';
+import { metadataLimit, toMetadataValue } from '../../../engines/metadata.ts';
+import { quoteIdentifier, quoteQualifiedName, splitQualifiedName } from '../../../engines/quote.ts';
+import { REDACTED, redactSecrets } from '../../../engines/redact.ts';
+import { holdsSeveralStatements } from '../../../engines/several-statements.ts';
 
 const base = { baseDir: '/srv/project' };
 const postgresBase = {

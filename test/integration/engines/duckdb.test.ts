@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../../activities/engines/create-engine.ts';
-import type { Engine, StatementResult } from '../../../activities/engines/engine.ts';
+import { createEngine } from '../../../engines/create-engine.ts';
+import type { Engine, StatementResult } from '../../../engines/engine.ts';
 import {
   EngineCancelledError,
   EngineError,
   RetryableEngineError,
   SqlExecutionError,
-} from '../../../activities/engines/errors.ts';
+} from '../../../engines/errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'sluice-engine-duckdb-'));
 const engines: Engine[] = [];

@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../../activities/engines/engine.ts';
-import { EngineConfigError, UnknownGatewayError } from '../../../activities/engines/errors.ts';
-import { EnginePool } from '../../../activities/engines/pool.ts';
 import type { GatewayConnection } from '../../../core/project/types.ts';
+import type { Engine } from '../../../engines/engine.ts';
+import { EngineConfigError, UnknownGatewayError } from '../../../engines/errors.ts';
+import { EnginePool } from '../../../engines/pool.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
 import { waitUntil } from '../../support/waiting.ts';
 

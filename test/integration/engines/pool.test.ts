@@ -4,13 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  EngineConfigError,
-  RetryableEngineError,
-  UnknownGatewayError,
-} from '../../../activities/engines/errors.ts';
-import { EnginePool } from '../../../activities/engines/pool.ts';
 import type { GatewayConnection } from '../../../core/project/types.ts';
+import { EngineConfigError, RetryableEngineError, UnknownGatewayError } from '../../../engines/errors.ts';
+import { EnginePool } from '../../../engines/pool.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
 
 const url = new URL(TEST_DATABASE_URL);

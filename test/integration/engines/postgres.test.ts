@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../../activities/engines/create-engine.ts';
-import type { Engine, StatementResult } from '../../../activities/engines/engine.ts';
+import { createEngine } from '../../../engines/create-engine.ts';
+import type { Engine, StatementResult } from '../../../engines/engine.ts';
 import {
   ConnectionRejectedError,
   EngineCancelledError,
   EngineError,
   RetryableEngineError,
   SqlExecutionError,
-} from '../../../activities/engines/errors.ts';
+} from '../../../engines/errors.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
 
 const url = new URL(TEST_DATABASE_URL);

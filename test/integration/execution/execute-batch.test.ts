@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlExecutionError } from '../../../activities/engines/errors.ts';
 import { AuditFailedError } from '../../../activities/execution/audit-failed-error.ts';
 import { createPhysicalTables } from '../../../activities/execution/create-physical-tables.ts';
 import { type ExecutionProgress, executeBatch } from '../../../activities/execution/execute-batch.ts';
@@ -10,6 +9,7 @@ import type { Interval } from '../../../core/intervals.ts';
 import { physicalTable } from '../../../core/naming.ts';
 import type { Audit, Model, ModelKind } from '../../../core/project/types.ts';
 import { renderQuery } from '../../../core/render.ts';
+import { SqlExecutionError } from '../../../engines/errors.ts';
 import { days, testModel } from '../../unit/execution/model.ts';
 import { openWarehouse, WAREHOUSES, type Warehouse } from './warehouses.ts';
 

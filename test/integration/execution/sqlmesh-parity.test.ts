@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeBatch } from '../../../activities/execution/execute-batch.ts';
-import { promoteViews } from '../../../activities/virtual-environment.ts';
 import { renderAudits } from '../../../core/execution/audits.ts';
 import { buildExecution } from '../../../core/execution/statements.ts';
 import { fingerprintProject } from '../../../core/fingerprint.ts';
@@ -11,6 +10,7 @@ import { loadProject } from '../../../core/project/load.ts';
 import type { Model, Project } from '../../../core/project/types.ts';
 import { renderQuery } from '../../../core/render.ts';
 import { parseTimeValue } from '../../../core/time.ts';
+import { promoteViews } from '../../../engines/views.ts';
 import { openWarehouse, WAREHOUSES, type Warehouse } from './warehouses.ts';
 
 interface ViewContents {

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { createEngine } from '../../../activities/engines/create-engine.ts';
-import type { Engine, MetadataRow } from '../../../activities/engines/engine.ts';
+import { createEngine } from '../../../engines/create-engine.ts';
+import type { Engine, MetadataRow } from '../../../engines/engine.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
 
 /** A throw-away warehouse: its own DuckDB file, or its own Postgres database. */

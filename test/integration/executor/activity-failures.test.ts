@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedBatch } from '../../../activities/contracts.ts';
-import { EnginePool } from '../../../activities/engines/pool.ts';
 import { createExecutorActivities } from '../../../activities/executor/index.ts';
 import { buildExecution } from '../../../core/execution/statements.ts';
+import { EnginePool } from '../../../engines/pool.ts';
 import { NON_RETRYABLE_ERRORS } from '../../../workflows/execute-models.ts';
 import { testModel } from '../../unit/execution/model.ts';
 import {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import postgres from 'postgres';
-import { EnginePool } from '../../../activities/engines/pool.ts';
 import type { GatewayConnection } from '../../../core/project/types.ts';
+import { EnginePool } from '../../../engines/pool.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
 
 /** Accepted by the trust-auth test server, and must never show up in a report or an error. */

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutorReport, PreparedBatch } from '../../../activities/contracts.ts';
-import { EnginePool } from '../../../activities/engines/pool.ts';
 import { createExecutorActivities } from '../../../activities/executor/index.ts';
 import { MemoryGuard } from '../../../activities/executor/memory-guard.ts';
 import { MemoryLimitError } from '../../../activities/executor/memory-limit-error.ts';
 import type { ExecutionRequest } from '../../../core/execution/request.ts';
+import { EnginePool } from '../../../engines/pool.ts';
 import { NON_RETRYABLE_ERRORS } from '../../../workflows/execute-models.ts';
 import { waitUntil } from '../../support/waiting.ts';
 import {

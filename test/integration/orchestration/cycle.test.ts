@@ -7,9 +7,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { getPlan } from '../../../activities/state/plans.ts';
 import { environmentState, restate } from '../../../api/environment-commands.ts';
 import { queryRows } from '../../../db/query-rows.ts';
+import { getPlan } from '../../../state/plans.ts';
 import { waitFor } from '../../support/waiting.ts';
 import { applyPlan, floorMinute, MINUTE, modelFile, useOrchestrationStack } from './stack.ts';
 

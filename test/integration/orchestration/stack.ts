@@ -12,7 +12,6 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll } from 'vitest';
-import { getPlan } from '../../../activities/state/plans.ts';
 import {
   type EnvironmentOptions,
   environmentState,
@@ -23,6 +22,7 @@ import { loadProject } from '../../../core/project/load.ts';
 import type { Project } from '../../../core/project/types.ts';
 import { createStateDb, type StateConnection, type StateDb } from '../../../db/client.ts';
 import { migrate } from '../../../db/migrate.ts';
+import { getPlan } from '../../../state/plans.ts';
 import { startExecutorWorker } from '../../../workers/executor-worker.ts';
 import type { RunningWorker } from '../../../workers/running-worker.ts';
 import { bundleWorkflows, startSchedulerWorker } from '../../../workers/scheduler-worker.ts';

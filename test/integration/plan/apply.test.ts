@@ -4,17 +4,17 @@
  * executor on a DuckDB warehouse. What the state database and the warehouse hold afterwards.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Engine } from '../../../activities/engines/engine.ts';
-import type { EnginePool } from '../../../activities/engines/pool.ts';
 import { createPlanRecord } from '../../../activities/scheduler/plans.ts';
-import { environmentSnapshotMap, getEnvironment } from '../../../activities/state/environments.ts';
-import { completedIntervals } from '../../../activities/state/intervals.ts';
-import { getPlan } from '../../../activities/state/plans.ts';
-import { getRun } from '../../../activities/state/runs.ts';
 import { createPendingPlan, environmentState, pauseModel } from '../../../api/environment-commands.ts';
 import type { Project } from '../../../core/project/types.ts';
 import { createStateDb, type StateConnection } from '../../../db/client.ts';
 import { migrate } from '../../../db/migrate.ts';
+import type { Engine } from '../../../engines/engine.ts';
+import type { EnginePool } from '../../../engines/pool.ts';
+import { environmentSnapshotMap, getEnvironment } from '../../../state/environments.ts';
+import { completedIntervals } from '../../../state/intervals.ts';
+import { getPlan } from '../../../state/plans.ts';
+import { getRun } from '../../../state/runs.ts';
 import { planWorkflowId } from '../../../workflows/ids.ts';
 import { waitFor } from '../../support/waiting.ts';
 import { createScratchDatabase, resetState, type ScratchDatabase } from '../state/harness.ts';

@@ -6,9 +6,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Engine } from '../../../activities/engines/engine.ts';
 import { loadProject } from '../../../core/project/load.ts';
 import type { Project } from '../../../core/project/types.ts';
+import type { Engine } from '../../../engines/engine.ts';
 
 export const NOW = Date.parse('2024-01-06T12:00:00Z');
 export const day = (n: number): number => Date.UTC(2024, 0, n);

@@ -6,8 +6,6 @@
  * final and its apply workflow has ended.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { type ExecutionRecord, listExecutions } from '../../../activities/state/executions.ts';
-import { getPlan, PLAN_FINAL, type PlanRecord } from '../../../activities/state/plans.ts';
 import {
   pauseEnvironment,
   queuePlan,
@@ -17,6 +15,8 @@ import {
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { Project } from '../../../core/project/types.ts';
 import type { StateDb } from '../../../db/client.ts';
+import { type ExecutionRecord, listExecutions } from '../../../state/executions.ts';
+import { getPlan, PLAN_FINAL, type PlanRecord } from '../../../state/plans.ts';
 import { startExecutorWorker } from '../../../workers/executor-worker.ts';
 import type { RunningWorker } from '../../../workers/running-worker.ts';
 import {

@@ -6,11 +6,11 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Engine } from '../../../activities/engines/engine.ts';
-import { EnginePool } from '../../../activities/engines/pool.ts';
 import type { Project } from '../../../core/project/types.ts';
 import { createStateDb, type StateConnection, type StateDriver } from '../../../db/client.ts';
 import { migrate } from '../../../db/migrate.ts';
+import type { Engine } from '../../../engines/engine.ts';
+import { EnginePool } from '../../../engines/pool.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../state/harness.ts';
 
 export const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;

@@ -1,17 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SchedulerActivities } from '../../../activities/contracts.ts';
-import type { EnginePool } from '../../../activities/engines/pool.ts';
 import {
   createPlanRecord,
   createSchedulerActivities,
   FAILURE_TYPES,
 } from '../../../activities/scheduler/index.ts';
-import { listAudit } from '../../../activities/state/audit-log.ts';
-import { getExecution, listExecutions } from '../../../activities/state/executions.ts';
-import { completedIntervals } from '../../../activities/state/intervals.ts';
-import { activePauses } from '../../../activities/state/pauses.ts';
-import { getRun, listRuns } from '../../../activities/state/runs.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
+import type { EnginePool } from '../../../engines/pool.ts';
+import { listAudit } from '../../../state/audit-log.ts';
+import { getExecution, listExecutions } from '../../../state/executions.ts';
+import { completedIntervals } from '../../../state/intervals.ts';
+import { activePauses } from '../../../state/pauses.ts';
+import { getRun, listRuns } from '../../../state/runs.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
 import { createSchedulerProject, day, NOW, type SchedulerProject } from './project.ts';

@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SchedulerActivities } from '../../../activities/contracts.ts';
-import type { EnginePool } from '../../../activities/engines/pool.ts';
 import {
   createPlanRecord,
   createSchedulerActivities,
   FAILURE_TYPES,
 } from '../../../activities/scheduler/index.ts';
-import { environmentSnapshotMap, getEnvironment } from '../../../activities/state/environments.ts';
-import { getPlan } from '../../../activities/state/plans.ts';
-import { getRun } from '../../../activities/state/runs.ts';
 import { planChangesSomething } from '../../../api/environment-commands.ts';
 import type { ExecutionRequest } from '../../../core/execution/request.ts';
+import type { EnginePool } from '../../../engines/pool.ts';
+import { environmentSnapshotMap, getEnvironment } from '../../../state/environments.ts';
+import { getPlan } from '../../../state/plans.ts';
+import { getRun } from '../../../state/runs.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
 import { createSchedulerProject, day, EVENTS, NOW, type SchedulerProject } from './project.ts';

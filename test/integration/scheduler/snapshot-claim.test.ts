@@ -1,17 +1,17 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SchedulerActivities } from '../../../activities/contracts.ts';
-import type { EnginePool } from '../../../activities/engines/pool.ts';
 import {
   createPlanRecord,
   createSchedulerActivities,
   FAILURE_TYPES,
 } from '../../../activities/scheduler/index.ts';
-import { getExecution } from '../../../activities/state/executions.ts';
-import { completedIntervals } from '../../../activities/state/intervals.ts';
-import { getRun } from '../../../activities/state/runs.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { StateDb } from '../../../db/client.ts';
+import type { EnginePool } from '../../../engines/pool.ts';
+import { getExecution } from '../../../state/executions.ts';
+import { completedIntervals } from '../../../state/intervals.ts';
+import { getRun } from '../../../state/runs.ts';
 import { startDevServer } from '../../support/temporal.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';

@@ -13,11 +13,11 @@ import type {
   PreparedBatch,
   SchedulerActivities,
 } from '../../../activities/contracts.ts';
-import type { EnginePool } from '../../../activities/engines/pool.ts';
 import { createPhysicalTables } from '../../../activities/execution/create-physical-tables.ts';
 import { executeBatch } from '../../../activities/execution/execute-batch.ts';
-import { dropViews, promoteViews } from '../../../activities/virtual-environment.ts';
 import type { ExecutionRequest } from '../../../core/execution/request.ts';
+import type { EnginePool } from '../../../engines/pool.ts';
+import { dropViews, promoteViews } from '../../../engines/views.ts';
 import { readRelation } from '../plan/support.ts';
 
 export const EXECUTOR = 'executor-test@warehouse';

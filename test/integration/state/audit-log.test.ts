@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AuditEntry, appendAudit, listAudit } from '../../../activities/state/audit-log.ts';
+import { type AuditEntry, appendAudit, listAudit } from '../../../state/audit-log.ts';
 import { DRIVERS, useStateDb } from './harness.ts';
 
 describe.each(DRIVERS)('audit log on %s', (driver) => {

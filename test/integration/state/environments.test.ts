@@ -5,9 +5,9 @@ import {
   getEnvironment,
   listEnvironments,
   promoteEnvironment,
-} from '../../../activities/state/environments.ts';
-import { createPlan } from '../../../activities/state/plans.ts';
-import { unreferencedSnapshots, upsertSnapshots } from '../../../activities/state/snapshots.ts';
+} from '../../../state/environments.ts';
+import { createPlan } from '../../../state/plans.ts';
+import { unreferencedSnapshots, upsertSnapshots } from '../../../state/snapshots.ts';
 import { DRIVERS, useStateDb } from './harness.ts';
 import { snapshotInput } from './snapshot-fixtures.ts';
 

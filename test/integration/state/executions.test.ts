@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { StateDb } from '../../../db/client.ts';
 import {
   type ExecutionRecord,
   getExecution,
@@ -6,9 +7,8 @@ import {
   recordExecutionFinished,
   recordExecutionQueued,
   recordExecutionStarted,
-} from '../../../activities/state/executions.ts';
-import { createRun } from '../../../activities/state/runs.ts';
-import type { StateDb } from '../../../db/client.ts';
+} from '../../../state/executions.ts';
+import { createRun } from '../../../state/runs.ts';
 import { DRIVERS, useStateDb } from './harness.ts';
 
 const T0 = Date.parse('2024-03-01T10:00:00.000Z');

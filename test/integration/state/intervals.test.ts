@@ -1,6 +1,8 @@
 import { asc, eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { StateDb } from '../../../db/client.ts';
+import { intervals } from '../../../db/schema.ts';
 import {
   clearIntervalRanges,
   clearIntervals,
@@ -8,10 +10,8 @@ import {
   type Interval,
   mergeIntervals,
   recordIntervals,
-} from '../../../activities/state/intervals.ts';
-import { upsertSnapshots } from '../../../activities/state/snapshots.ts';
-import type { StateDb } from '../../../db/client.ts';
-import { intervals } from '../../../db/schema.ts';
+} from '../../../state/intervals.ts';
+import { upsertSnapshots } from '../../../state/snapshots.ts';
 import { DRIVERS, resetState, useStateDb } from './harness.ts';
 import { snapshotInput } from './snapshot-fixtures.ts';
 

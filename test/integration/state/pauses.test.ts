@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { activePauses, pause, resume } from '../../../activities/state/pauses.ts';
 import { pauses } from '../../../db/schema.ts';
+import { activePauses, pause, resume } from '../../../state/pauses.ts';
 import { DRIVERS, useStateDb } from './harness.ts';
 
 describe.each(DRIVERS)('pauses on %s', (driver) => {

@@ -8,7 +8,7 @@ import {
   replacePlanDiff,
   setRecomputeOnTurn,
   updatePlan,
-} from '../../../activities/state/plans.ts';
+} from '../../../state/plans.ts';
 import { DRIVERS, useStateDb } from './harness.ts';
 
 const DIFF = {

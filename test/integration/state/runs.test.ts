@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createRun,
-  getRun,
-  listRuns,
-  type RunRecord,
-  updateRunStatus,
-} from '../../../activities/state/runs.ts';
 import type { StateDb } from '../../../db/client.ts';
+import { createRun, getRun, listRuns, type RunRecord, updateRunStatus } from '../../../state/runs.ts';
 import { DRIVERS, useStateDb } from './harness.ts';
 
 const TICK = '2024-03-01T10:00:00.000Z';

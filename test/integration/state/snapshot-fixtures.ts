@@ -1,7 +1,7 @@
 /** Snapshot inputs for the state tests: a valid model definition under any name and fingerprint. */
 
-import type { SnapshotInput } from '../../../activities/state/snapshots.ts';
 import type { Model } from '../../../core/project/types.ts';
+import type { SnapshotInput } from '../../../state/snapshots.ts';
 
 export function modelDefinition(name: string, overrides: Partial<Model> = {}): Model {
   const [schema = 'db', table = name] = name.split('.');

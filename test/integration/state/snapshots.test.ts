@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { environmentsMapping, promoteEnvironment } from '../../../activities/state/environments.ts';
-import { completedIntervals, recordIntervals } from '../../../activities/state/intervals.ts';
+import { snapshots } from '../../../db/schema.ts';
+import { environmentsMapping, promoteEnvironment } from '../../../state/environments.ts';
+import { completedIntervals, recordIntervals } from '../../../state/intervals.ts';
 import {
   deleteSnapshots,
   getSnapshots,
@@ -9,8 +10,7 @@ import {
   snapshotId,
   unreferencedSnapshots,
   upsertSnapshots,
-} from '../../../activities/state/snapshots.ts';
-import { snapshots } from '../../../db/schema.ts';
+} from '../../../state/snapshots.ts';
 import { DRIVERS, useStateDb } from './harness.ts';
 import { snapshotInput } from './snapshot-fixtures.ts';
 

@@ -14,8 +14,8 @@ import { Worker } from '@temporalio/worker';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutorReport, PreparedBatch } from '../../../activities/contracts.ts';
-import { EnginePool } from '../../../activities/engines/pool.ts';
 import type { ExecutionRequest } from '../../../core/execution/request.ts';
+import { EnginePool } from '../../../engines/pool.ts';
 import { readWorkerConfig } from '../../../workers/config.ts';
 import {
   EnvFileError,

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EnginePool } from '../../../activities/engines/pool.ts';
 import { createStateDb } from '../../../db/client.ts';
+import { EnginePool } from '../../../engines/pool.ts';
 import { envFileCheck, gatewayChecks, runReadinessChecks, stateDbCheck } from '../../../workers/readiness.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
 

@@ -7,8 +7,8 @@
 
 import type { ExecutionRequest } from '../core/execution/request.ts';
 import { environmentView, validateEnvironmentName } from '../core/naming.ts';
-import type { Engine } from './engines/engine.ts';
-import { splitQualifiedName } from './engines/quote.ts';
+import type { Engine } from './engine.ts';
+import { splitQualifiedName } from './quote.ts';
 
 export interface ViewEntry {
   model: string;

@@ -11,6 +11,8 @@
  * last promoted it (as activities/scheduler/environment-models.ts reads it), and that is what the
  * project is compared with. Otherwise a metadata change would show in every plan after it too.
  */
+
+import { readStoredProject } from '../../activities/scheduler/stored-project.ts';
 import { fingerprintProject } from '../../core/fingerprint.ts';
 import { PROD_ENVIRONMENT, validateEnvironmentName } from '../../core/naming.ts';
 import { diffProject, snapshotIdOf } from '../../core/plan/diff.ts';
@@ -18,11 +20,10 @@ import { PlanRequestError } from '../../core/plan/request-error.ts';
 import type { CurrentSnapshots, PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
-import { readStoredProject } from '../scheduler/stored-project.ts';
-import { environmentSnapshotMap, getEnvironment } from '../state/environments.ts';
-import { completedIntervals } from '../state/intervals.ts';
-import { getPlan, getPlanProject } from '../state/plans.ts';
-import { getSnapshots } from '../state/snapshots.ts';
+import { environmentSnapshotMap, getEnvironment } from '../environments.ts';
+import { completedIntervals } from '../intervals.ts';
+import { getPlan, getPlanProject } from '../plans.ts';
+import { getSnapshots } from '../snapshots.ts';
 
 export interface ComputePlanInput {
   db: StateDb;

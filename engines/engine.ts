@@ -4,7 +4,7 @@
  * exist for sluice's own metadata (audit counts, introspection) and are not a way to fetch model data.
  */
 
-import type { GatewayType } from '../../core/project/types.ts';
+import type { GatewayType } from '../core/project/types.ts';
 
 export interface Statement {
   sql: string;

@@ -3,8 +3,8 @@
  * restatements, manual runs). Entries are only ever appended.
  */
 import { and, eq, gte, lt, type SQL } from 'drizzle-orm';
-import type { StateDb } from '../../db/client.ts';
-import { auditLog } from '../../db/schema.ts';
+import type { StateDb } from '../db/client.ts';
+import { auditLog } from '../db/schema.ts';
 import { afterCursor, decodeCursor, newestFirst, type Page, pageSize, toPage } from './pagination.ts';
 import {
   type Instant,

@@ -5,8 +5,8 @@
  * in one transaction: when any row cannot be re-sealed, no row changes.
  */
 import { asc, eq, sql } from 'drizzle-orm';
-import type { StateDb } from '../../db/client.ts';
-import { CONNECTION_TYPES, type ConnectionType, connections, type SealedValue } from '../../db/schema.ts';
+import type { StateDb } from '../db/client.ts';
+import { CONNECTION_TYPES, type ConnectionType, connections, type SealedValue } from '../db/schema.ts';
 import {
   type Instant,
   invalid,

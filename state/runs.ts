@@ -4,8 +4,8 @@
  * returns the stored run instead of adding a second one.
  */
 import { and, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
-import type { StateDb } from '../../db/client.ts';
-import { RUN_STATUSES, RUN_TRIGGERS, type RunStatus, type RunTrigger, runs } from '../../db/schema.ts';
+import type { StateDb } from '../db/client.ts';
+import { RUN_STATUSES, RUN_TRIGGERS, type RunStatus, type RunTrigger, runs } from '../db/schema.ts';
 import { afterCursor, decodeCursor, newestFirst, type Page, pageSize, toPage } from './pagination.ts';
 import { checkTransition, type TransitionTable } from './transitions.ts';
 import {
@@ -21,7 +21,7 @@ import {
   toDate,
 } from './validate.ts';
 
-export type { RunStatus, RunTrigger } from '../../db/schema.ts';
+export type { RunStatus, RunTrigger } from '../db/schema.ts';
 
 export interface RunInput {
   /** the run workflow's id. */

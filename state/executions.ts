@@ -6,14 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
-import type { StateDb } from '../../db/client.ts';
+import type { StateDb } from '../db/client.ts';
 import {
   EXECUTION_STATUSES,
   type ExecutionLog,
   type ExecutionStatus,
   modelExecutions,
   runs,
-} from '../../db/schema.ts';
+} from '../db/schema.ts';
 import { afterCursor, decodeCursor, newestFirst, type Page, pageSize, toPage } from './pagination.ts';
 import { checkTransition, type TransitionTable } from './transitions.ts';
 import {
@@ -33,7 +33,7 @@ import {
   toDate,
 } from './validate.ts';
 
-export type { ExecutionAuditLog, ExecutionLog, ExecutionStatus, StatementLog } from '../../db/schema.ts';
+export type { ExecutionAuditLog, ExecutionLog, ExecutionStatus, StatementLog } from '../db/schema.ts';
 
 export interface ExecutionInput {
   /** a stable id (e.g. derived from the run, model and interval) makes retries idempotent. */

@@ -3,7 +3,7 @@
  * their connections on first use.
  */
 
-import type { GatewayConnection } from '../../core/project/types.ts';
+import type { GatewayConnection } from '../core/project/types.ts';
 import { type EngineSettings, type ParseOptions, parseGatewayConnection } from './config.ts';
 import { DuckDBEngine } from './duckdb.ts';
 import type { Engine } from './engine.ts';

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
-import type { StateDb } from '../../db/client.ts';
-import { PLAN_STATUSES, type PlanStatus, plans } from '../../db/schema.ts';
+import type { StateDb } from '../db/client.ts';
+import { PLAN_STATUSES, type PlanStatus, plans } from '../db/schema.ts';
 import { afterCursor, decodeCursor, newestFirst, type Page, pageSize, toPage } from './pagination.ts';
 import { checkTransition, type TransitionTable } from './transitions.ts';
 import {
@@ -21,7 +21,7 @@ import {
   toDate,
 } from './validate.ts';
 
-export type { PlanStatus } from '../../db/schema.ts';
+export type { PlanStatus } from '../db/schema.ts';
 
 export interface PlanInput {
   /** generated when omitted; a stable id makes retries idempotent. */

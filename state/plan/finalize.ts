@@ -5,8 +5,8 @@
  */
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { StateDb } from '../../db/client.ts';
-import { type EnvironmentRecord, promoteEnvironment } from '../state/environments.ts';
-import { updatePlan } from '../state/plans.ts';
+import { type EnvironmentRecord, promoteEnvironment } from '../environments.ts';
+import { updatePlan } from '../plans.ts';
 
 export interface FinalizeInput {
   db: StateDb;

@@ -4,7 +4,7 @@
  * give (postgres.js keeps the first command's, DuckDB the last one's).
  */
 
-import { significant, tokenize } from '../../core/sql/tokenize.ts';
+import { significant, tokenize } from '../core/sql/tokenize.ts';
 
 export function holdsSeveralStatements(sql: string): boolean {
   let tokens: ReturnType<typeof tokenize>;

@@ -4,9 +4,9 @@
  * since the id is supposed to be a hash of the content.
  */
 import { and, asc, eq, inArray, lt, notExists, type SQL } from 'drizzle-orm';
-import type { Model, ModelKindName } from '../../core/project/types.ts';
-import type { StateDb } from '../../db/client.ts';
-import { environmentSnapshots, snapshots } from '../../db/schema.ts';
+import type { Model, ModelKindName } from '../core/project/types.ts';
+import type { StateDb } from '../db/client.ts';
+import { environmentSnapshots, snapshots } from '../db/schema.ts';
 import {
   invalid,
   iso,

@@ -10,7 +10,7 @@ import { gatewayOf } from '../../core/plan/requests.ts';
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Model, Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
-import { getSnapshots, type SnapshotInput, upsertSnapshots } from '../state/snapshots.ts';
+import { getSnapshots, type SnapshotInput, upsertSnapshots } from '../snapshots.ts';
 
 export interface StoreSnapshotsInput {
   db: StateDb;

@@ -7,8 +7,8 @@ import { checkProjectMatchesDiff } from '../../core/plan/requests.ts';
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
-import { environmentSnapshotMap, getEnvironment } from '../state/environments.ts';
-import { getPlan, type PlanStatus } from '../state/plans.ts';
+import { environmentSnapshotMap, getEnvironment } from '../environments.ts';
+import { getPlan, type PlanStatus } from '../plans.ts';
 
 /** A plan in one of these states has had its outcome: it is never applied (again). */
 const FINISHED: readonly PlanStatus[] = ['applied', 'failed', 'cancelled', 'rejected', 'terminated'];

@@ -15,7 +15,7 @@
  * their connector_config sets one, so DuckDB refuses an oversized query before the process grows.
  */
 
-import type { GatewayConnection } from '../../core/project/types.ts';
+import type { GatewayConnection } from '../core/project/types.ts';
 import { type EngineSettings, type ParseOptions, parseGatewayConnection } from './config.ts';
 import { engineFor } from './create-engine.ts';
 import type { Engine } from './engine.ts';

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull, type SQL, sql } from 'drizzle-orm';
-import type { StateDb } from '../../db/client.ts';
-import { pauses } from '../../db/schema.ts';
+import type { StateDb } from '../db/client.ts';
+import { pauses } from '../db/schema.ts';
 import { type Instant, iso, optionalMessage, optionalText, requireText, toDate } from './validate.ts';
 
 export interface PauseInput {

@@ -4,8 +4,8 @@
  * and merged on read. Restatement clears a range, clipping or splitting the stored ones around it.
  */
 import { and, asc, gt, inArray, lt } from 'drizzle-orm';
-import type { StateDb } from '../../db/client.ts';
-import { intervals, snapshots } from '../../db/schema.ts';
+import type { StateDb } from '../db/client.ts';
+import { intervals, snapshots } from '../db/schema.ts';
 import { type Interval, optionalText, requireInterval, requireText, requireTextList } from './validate.ts';
 
 export type { Interval } from './validate.ts';

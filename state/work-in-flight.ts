@@ -4,9 +4,9 @@
  * successful batch recorded for its models, at least the floor. What the metrics judge stuck.
  */
 import { and, eq, inArray, isNotNull, max, ne } from 'drizzle-orm';
-import { stuckLimitMs, type WorkInFlight } from '../../core/watchdog.ts';
-import type { StateDb } from '../../db/client.ts';
-import { modelExecutions, plans, runs } from '../../db/schema.ts';
+import { stuckLimitMs, type WorkInFlight } from '../core/watchdog.ts';
+import type { StateDb } from '../db/client.ts';
+import { modelExecutions, plans, runs } from '../db/schema.ts';
 
 export interface EnvironmentWorkInFlight extends WorkInFlight {
   environment: string;

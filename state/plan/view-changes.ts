@@ -10,8 +10,8 @@ import { fingerprintOf, gatewayOf } from '../../core/plan/requests.ts';
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
-import { getSnapshots } from '../state/snapshots.ts';
-import type { ViewEntry } from '../virtual-environment.ts';
+import type { ViewEntry } from '../../engines/views.ts';
+import { getSnapshots } from '../snapshots.ts';
 
 export interface ViewChanges {
   /** per gateway, the views to point at physical tables. */

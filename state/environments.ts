@@ -4,8 +4,8 @@
  * the old map or the new one, never a mixture.
  */
 import { asc, count, eq, inArray, sql } from 'drizzle-orm';
-import type { StateDb } from '../../db/client.ts';
-import { environmentSnapshots, environments, plans, snapshots } from '../../db/schema.ts';
+import type { StateDb } from '../db/client.ts';
+import { environmentSnapshots, environments, plans, snapshots } from '../db/schema.ts';
 import { parseSnapshotId } from './snapshots.ts';
 import {
   type Instant,
