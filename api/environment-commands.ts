@@ -6,12 +6,12 @@
  */
 import type { Client } from '@temporalio/client';
 import { TASK_QUEUES } from '../activities/contracts.ts';
-import { createPlanRecord } from '../activities/scheduler/plans.ts';
 import { planChangesSomething } from '../core/plan/changes.ts';
 import type { PlanDiff } from '../core/plan/types.ts';
 import type { Project } from '../core/project/types.ts';
 import type { StateDb } from '../db/client.ts';
 import { checkPlanApplicable } from '../state/plan/check.ts';
+import { createPlanRecord } from '../state/plan/record.ts';
 import { getPlan, setRecomputeOnTurn, updatePlan } from '../state/plans.ts';
 import {
   cancelPlanSignal,

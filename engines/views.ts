@@ -7,14 +7,9 @@
 
 import type { ExecutionRequest } from '../core/execution/request.ts';
 import { environmentView, validateEnvironmentName } from '../core/naming.ts';
+import type { ViewEntry } from '../core/plan/types.ts';
 import type { Engine } from './engine.ts';
 import { splitQualifiedName } from './quote.ts';
-
-export interface ViewEntry {
-  model: string;
-  /** the physical table's SQL name (`physicalTable(...).qualified`). */
-  physical: string;
-}
 
 /** Creates every physical schema the requests write to, once each. */
 export async function ensurePhysicalSchemas(

@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import type { ExecutionRequest } from '../../core/execution/request.ts';
-import type { ViewEntry } from '../../engines/views.ts';
+import type { ViewEntry } from '../../core/plan/types.ts';
 import { InvalidRequestError } from './invalid-request-error.ts';
 
 const MODEL_KINDS = [

@@ -19,9 +19,8 @@ import { recordRunFinished, recordRunStarted } from './runs.ts';
 import { loadSchedule } from './schedule.ts';
 import { recordSkips } from './skips.ts';
 
+export { storableProject } from '../../state/plan/stored-project.ts';
 export { FAILURE_TYPES } from './failures.ts';
-export { createPlanRecord, type PlanRecordInput } from './plan-record.ts';
-export { storableProject } from './stored-project.ts';
 
 export interface SchedulerActivitiesOptions {
   db: StateDb;

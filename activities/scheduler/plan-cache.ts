@@ -9,9 +9,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
+import { readStoredProject } from '../../state/plan/stored-project.ts';
 import { getPlan, getPlanProject } from '../../state/plans.ts';
 import { FAILURE_TYPES } from './failures.ts';
-import { readStoredProject } from './stored-project.ts';
 
 export interface StoredPlan {
   id: string;

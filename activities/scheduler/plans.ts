@@ -27,6 +27,7 @@ import type { ScheduledModel } from '../../core/schedule.ts';
 import { runs } from '../../db/schema.ts';
 import { checkPlanApplicable } from '../../state/plan/check.ts';
 import { finalizePlan } from '../../state/plan/finalize.ts';
+import { recomputePlanRecord } from '../../state/plan/record.ts';
 import { storePlanSnapshots } from '../../state/plan/store-snapshots.ts';
 import { planViewChanges } from '../../state/plan/view-changes.ts';
 import { getPlan, PLAN_FINAL, type PlanRecord, updatePlan } from '../../state/plans.ts';
@@ -38,10 +39,7 @@ import { parseInput, text } from './input.ts';
 import { nearestUpstream } from './lineage.ts';
 import { managedConnections, withManagedConnection } from './managed-connections.ts';
 import type { StoredPlan } from './plan-cache.ts';
-import { recomputePlanRecord } from './plan-record.ts';
 import { loadSchedule } from './schedule.ts';
-
-export { createPlanRecord, type PlanRecordInput } from './plan-record.ts';
 
 const BEGIN_ARGS = z.object({ planId: text, environment: text });
 const FINISH_ARGS = z.object({

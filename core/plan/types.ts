@@ -75,3 +75,10 @@ export interface PlanDiff {
   /** true when the plan changes no data: applying it only swaps views. */
   virtualUpdateOnly: boolean;
 }
+
+/** One view of an environment: the model and the physical table it points at. */
+export interface ViewEntry {
+  model: string;
+  /** the physical table's SQL name (`physicalTable(...).qualified`). */
+  physical: string;
+}

@@ -12,7 +12,6 @@
  * project is compared with. Otherwise a metadata change would show in every plan after it too.
  */
 
-import { readStoredProject } from '../../activities/scheduler/stored-project.ts';
 import { fingerprintProject } from '../../core/fingerprint.ts';
 import { PROD_ENVIRONMENT, validateEnvironmentName } from '../../core/naming.ts';
 import { diffProject, snapshotIdOf } from '../../core/plan/diff.ts';
@@ -24,6 +23,7 @@ import { environmentSnapshotMap, getEnvironment } from '../environments.ts';
 import { completedIntervals } from '../intervals.ts';
 import { getPlan, getPlanProject } from '../plans.ts';
 import { getSnapshots } from '../snapshots.ts';
+import { readStoredProject } from './stored-project.ts';
 
 export interface ComputePlanInput {
   db: StateDb;

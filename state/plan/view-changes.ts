@@ -7,10 +7,9 @@
  */
 import { physicalTable } from '../../core/naming.ts';
 import { fingerprintOf, gatewayOf } from '../../core/plan/requests.ts';
-import type { PlanDiff } from '../../core/plan/types.ts';
+import type { PlanDiff, ViewEntry } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
-import type { ViewEntry } from '../../engines/views.ts';
 import { getSnapshots } from '../snapshots.ts';
 
 export interface ViewChanges {

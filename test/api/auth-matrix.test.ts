@@ -5,11 +5,11 @@
  * without a valid token are 401s.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlanRecord } from '../../activities/scheduler/plans.ts';
 import type { SluiceApp } from '../../api/app.ts';
 import { createApiToken, revokeApiToken } from '../../api/auth/tokens.ts';
 import type { ApiRole } from '../../db/schema.ts';
 import { environmentSnapshotMap, promoteEnvironment } from '../../state/environments.ts';
+import { createPlanRecord } from '../../state/plan/record.ts';
 import { DRIVERS } from '../integration/state/harness.ts';
 import { testApp, unreachableTemporal } from './support/app.ts';
 import { Contract } from './support/contract.ts';

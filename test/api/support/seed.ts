@@ -4,7 +4,6 @@
  * and audit entries written through the state functions.
  */
 import { fileURLToPath } from 'node:url';
-import { createPlanRecord } from '../../../activities/scheduler/plans.ts';
 import { loadProject } from '../../../core/project/load.ts';
 import type { Project } from '../../../core/project/types.ts';
 import type { StateDb } from '../../../db/client.ts';
@@ -15,6 +14,7 @@ import {
   recordExecutionStarted,
 } from '../../../state/executions.ts';
 import { finalizePlan } from '../../../state/plan/finalize.ts';
+import { createPlanRecord } from '../../../state/plan/record.ts';
 import { storePlanSnapshots } from '../../../state/plan/store-snapshots.ts';
 import { updatePlan } from '../../../state/plans.ts';
 import { createRun, updateRunStatus } from '../../../state/runs.ts';

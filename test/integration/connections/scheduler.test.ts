@@ -14,11 +14,12 @@ import type {
 } from '../../../activities/contracts.ts';
 import { createExecutorActivities } from '../../../activities/executor/index.ts';
 import { ManagedConnections } from '../../../activities/executor/managed-connections.ts';
-import { createPlanRecord, createSchedulerActivities } from '../../../activities/scheduler/index.ts';
+import { createSchedulerActivities } from '../../../activities/scheduler/index.ts';
 import { keyringOf } from '../../../crypto/keyring.ts';
 import { type Sealed, seal } from '../../../crypto/sealed.ts';
 import { EnginePool } from '../../../engines/pool.ts';
 import { upsertConnection } from '../../../state/connections.ts';
+import { createPlanRecord } from '../../../state/plan/record.ts';
 import { activityEnvironment } from '../executor/executor-gateways.ts';
 import { readRelation } from '../plan/support.ts';
 import { createSchedulerProject, NOW, type SchedulerProject } from '../scheduler/project.ts';

@@ -4,7 +4,6 @@
  * executor on a DuckDB warehouse. What the state database and the warehouse hold afterwards.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPlanRecord } from '../../../activities/scheduler/plans.ts';
 import { createPendingPlan, environmentState, pauseModel } from '../../../api/environment-commands.ts';
 import type { Project } from '../../../core/project/types.ts';
 import { createStateDb, type StateConnection } from '../../../db/client.ts';
@@ -13,6 +12,7 @@ import type { Engine } from '../../../engines/engine.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { environmentSnapshotMap, getEnvironment } from '../../../state/environments.ts';
 import { completedIntervals } from '../../../state/intervals.ts';
+import { createPlanRecord } from '../../../state/plan/record.ts';
 import { getPlan } from '../../../state/plans.ts';
 import { getRun } from '../../../state/runs.ts';
 import { planWorkflowId } from '../../../workflows/ids.ts';

@@ -1,16 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SchedulerActivities } from '../../../activities/contracts.ts';
-import {
-  createPlanRecord,
-  createSchedulerActivities,
-  FAILURE_TYPES,
-} from '../../../activities/scheduler/index.ts';
+import { createSchedulerActivities, FAILURE_TYPES } from '../../../activities/scheduler/index.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { listAudit } from '../../../state/audit-log.ts';
 import { getExecution, listExecutions } from '../../../state/executions.ts';
 import { completedIntervals } from '../../../state/intervals.ts';
 import { activePauses } from '../../../state/pauses.ts';
+import { createPlanRecord } from '../../../state/plan/record.ts';
 import { getRun, listRuns } from '../../../state/runs.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SchedulerActivities } from '../../../activities/contracts.ts';
-import { createPlanRecord, createSchedulerActivities } from '../../../activities/scheduler/index.ts';
+import { createSchedulerActivities } from '../../../activities/scheduler/index.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { environmentSnapshotMap } from '../../../state/environments.ts';
 import { listExecutions } from '../../../state/executions.ts';
 import { completedIntervals } from '../../../state/intervals.ts';
+import { createPlanRecord } from '../../../state/plan/record.ts';
 import { getPlan, getPlanProject } from '../../../state/plans.ts';
 import { getRun } from '../../../state/runs.ts';
 import { enginesFor } from '../plan/support.ts';

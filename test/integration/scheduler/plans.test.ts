@@ -1,14 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SchedulerActivities } from '../../../activities/contracts.ts';
-import {
-  createPlanRecord,
-  createSchedulerActivities,
-  FAILURE_TYPES,
-} from '../../../activities/scheduler/index.ts';
+import { createSchedulerActivities, FAILURE_TYPES } from '../../../activities/scheduler/index.ts';
 import { planChangesSomething } from '../../../api/environment-commands.ts';
 import type { ExecutionRequest } from '../../../core/execution/request.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { environmentSnapshotMap, getEnvironment } from '../../../state/environments.ts';
+import { createPlanRecord } from '../../../state/plan/record.ts';
 import { getPlan } from '../../../state/plans.ts';
 import { getRun } from '../../../state/runs.ts';
 import { enginesFor } from '../plan/support.ts';

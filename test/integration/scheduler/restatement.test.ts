@@ -10,16 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelWork, SchedulerActivities } from '../../../activities/contracts.ts';
-import {
-  createPlanRecord,
-  createSchedulerActivities,
-  FAILURE_TYPES,
-} from '../../../activities/scheduler/index.ts';
+import { createSchedulerActivities, FAILURE_TYPES } from '../../../activities/scheduler/index.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import { loadProject } from '../../../core/project/load.ts';
 import { runsOnSchedule, withDownstream } from '../../../core/schedule.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { completedIntervals } from '../../../state/intervals.ts';
+import { createPlanRecord } from '../../../state/plan/record.ts';
 import { duckdbConfig } from '../../support/project-config.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';

@@ -1,16 +1,13 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SchedulerActivities } from '../../../activities/contracts.ts';
-import {
-  createPlanRecord,
-  createSchedulerActivities,
-  FAILURE_TYPES,
-} from '../../../activities/scheduler/index.ts';
+import { createSchedulerActivities, FAILURE_TYPES } from '../../../activities/scheduler/index.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { StateDb } from '../../../db/client.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { getExecution } from '../../../state/executions.ts';
 import { completedIntervals } from '../../../state/intervals.ts';
+import { createPlanRecord } from '../../../state/plan/record.ts';
 import { getRun } from '../../../state/runs.ts';
 import { startDevServer } from '../../support/temporal.ts';
 import { enginesFor } from '../plan/support.ts';

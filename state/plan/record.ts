@@ -8,8 +8,8 @@
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { StateDb } from '../../db/client.ts';
-import { computePlan } from '../../state/plan/compute.ts';
-import { createPlan, replacePlanDiff } from '../../state/plans.ts';
+import { createPlan, replacePlanDiff } from '../plans.ts';
+import { computePlan } from './compute.ts';
 import { storableProject } from './stored-project.ts';
 
 export interface PlanRecordInput {
