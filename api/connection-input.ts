@@ -1,8 +1,9 @@
 /**
  * Reads the connection an admin sends (`POST /api/connections`): a gateway name and the gateway's
- * `connection:` mapping as SQLMesh YAML. The mapping is checked exactly as an executor checks the
- * gateways of its own environment (engines/config.ts), so an unknown key, a missing host
- * or a bad port is refused before anything is sealed, tested or stored.
+ * `connection:` mapping as SQLMesh YAML. The mapping is checked with the one connection schema
+ * (core/connection-schema.ts, through engines/config.ts), exactly as an executor checks the gateways
+ * of its own environment, so an unknown key, a missing host or a bad port is refused before
+ * anything is sealed, tested or stored; the problem names the key (`details.key`).
  *
  * Nothing here quotes the YAML back: a syntax error gives its line, column and kind only, because
  * the offending line may hold the password.
@@ -30,18 +31,6 @@ export interface ConnectionInput {
  */
 const CHECK_BASE_DIR = '/';
 
-/** Settings SQLMesh reads as strings: a YAML number there (`password: 123456`) is meant as text. */
-const STRING_SETTINGS = new Set([
-  'host',
-  'user',
-  'password',
-  'database',
-  'schema',
-  'role',
-  'sslmode',
-  'application_name',
-]);
-
 /** The gateway name as stored: lower case (gateway names are case-insensitive, as in SQLMesh). */
 export function readGatewayName(value: string): string {
   const gateway = value.trim().toLowerCase();
@@ -56,7 +45,7 @@ export function readGatewayName(value: string): string {
 }
 
 export function readConnectionYaml(gateway: string, yaml: string): ConnectionInput {
-  const connection = normalise(parseMapping(yaml));
+  const connection = parseMapping(yaml);
   let settings: EngineSettings;
   try {
     settings = parseGatewayConnection(gateway, connection, { baseDir: CHECK_BASE_DIR });
@@ -99,14 +88,6 @@ function parseMapping(yaml: string): Record<string, unknown> {
     );
   }
   return mapping;
-}
-
-function normalise(mapping: Record<string, unknown>): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(mapping)) {
-    result[key] = STRING_SETTINGS.has(key) && typeof value === 'number' ? String(value) : value;
-  }
-  return result;
 }
 
 function hostOf(settings: EngineSettings): string | null {

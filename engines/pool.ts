@@ -16,9 +16,9 @@
  */
 
 import type { GatewayConnection } from '../core/project/types.ts';
-import { type EngineSettings, type ParseOptions, parseGatewayConnection } from './config.ts';
-import { engineFor } from './create-engine.ts';
+import { type ParseOptions, parseGatewayConnection } from './config.ts';
 import type { Engine } from './engine.ts';
+import { EngineSlot } from './engine-slot.ts';
 import { UnknownGatewayError } from './errors.ts';
 import { closedError } from './in-flight.ts';
 
@@ -44,24 +44,10 @@ export interface EngineLease {
   release(): void;
 }
 
-/** One generation of a gateway's settings and the engine built from them. */
-interface Slot {
-  settings: EngineSettings;
-  /** the settings as a canonical string, to tell whether a reload changed them. */
-  key: string;
-  engine: Engine | undefined;
-  leases: number;
-  /** replaced or removed by `update()`: closed once its last lease is released. */
-  retired: boolean;
-}
-
-/** DuckDB settings that already bound its memory (`max_memory` is DuckDB's alias). */
-const DUCKDB_MEMORY_SETTINGS = /^(memory_limit|max_memory)$/i;
-
 export class EnginePool {
-  private slots = new Map<string, Slot>();
+  private slots = new Map<string, EngineSlot>();
   /** retired slots whose engines are still leased. */
-  private readonly retiring = new Set<Slot>();
+  private readonly retiring = new Set<EngineSlot>();
   /** engines being closed after retirement. */
   private readonly closing = new Set<Promise<void>>();
   private closed = false;
@@ -87,22 +73,22 @@ export class EnginePool {
    * survive a settings change on its engine takes a lease with `acquire()` instead.
    */
   get(gateway: string): Engine {
-    return this.engineOf(this.slot(gateway));
+    return this.slot(gateway).engine;
   }
 
   /** The current engine for `gateway`, held until the lease is released. */
   acquire(gateway: string): EngineLease {
     const slot = this.slot(gateway);
-    const engine = this.engineOf(slot);
-    slot.leases++;
+    const engine = slot.engine;
+    slot.users++;
     let released = false;
     return {
       engine,
       release: () => {
         if (released) return;
         released = true;
-        slot.leases--;
-        if (slot.retired && slot.leases === 0) this.retire(slot);
+        slot.users--;
+        if (slot.retired && slot.users === 0) this.retire(slot);
       },
     };
   }
@@ -126,7 +112,7 @@ export class EnginePool {
         continue;
       }
       slot.retired = true;
-      if (slot.leases === 0) this.retire(slot);
+      if (slot.users === 0) this.retire(slot);
       else this.retiring.add(slot);
     }
     for (const name of next.keys()) if (!this.slots.has(name)) change.added.push(name);
@@ -138,60 +124,31 @@ export class EnginePool {
   /** Closes every engine created so far; later `get` calls fail with ENGINE_CLOSED. */
   async closeAll(): Promise<void> {
     this.closed = true;
-    const engines = [...this.slots.values(), ...this.retiring]
-      .map((slot) => slot.engine)
-      .filter((engine): engine is Engine => engine !== undefined);
-    for (const slot of this.slots.values()) slot.engine = undefined;
+    const slots = [...this.slots.values(), ...this.retiring];
     this.retiring.clear();
-    await Promise.all([...engines.map((engine) => engine.close()), ...this.closing]);
+    await Promise.all([...slots.map((slot) => slot.close()), ...this.closing]);
   }
 
-  private parse(gateways: GatewayConnections): Map<string, Slot> {
-    const slots = new Map<string, Slot>();
+  private parse(gateways: GatewayConnections): Map<string, EngineSlot> {
+    const slots = new Map<string, EngineSlot>();
     for (const [gateway, connection] of Object.entries(gateways)) {
-      const settings = this.withMemoryLimit(parseGatewayConnection(gateway, connection, this.options));
-      slots.set(gateway, {
-        settings,
-        key: canonical(settings),
-        engine: undefined,
-        leases: 0,
-        retired: false,
-      });
+      const settings = parseGatewayConnection(gateway, connection, this.options);
+      slots.set(gateway, new EngineSlot(settings, canonical(settings), this.options.maxMemoryMb));
     }
     return slots;
   }
 
-  private withMemoryLimit(settings: EngineSettings): EngineSettings {
-    const limit = this.options.maxMemoryMb;
-    if (limit === undefined || settings.type !== 'duckdb') return settings;
-    if (Object.keys(settings.connectorConfig).some((key) => DUCKDB_MEMORY_SETTINGS.test(key)))
-      return settings;
-    return { ...settings, connectorConfig: { ...settings.connectorConfig, memory_limit: `${limit}MiB` } };
-  }
-
-  private slot(gateway: string): Slot {
+  private slot(gateway: string): EngineSlot {
     if (this.closed) throw closedError(gateway);
     const slot = this.slots.get(gateway);
     if (slot === undefined) throw new UnknownGatewayError(gateway, this.gateways);
     return slot;
   }
 
-  private engineOf(slot: Slot): Engine {
-    slot.engine ??= engineFor(slot.settings);
-    return slot.engine;
-  }
-
   /** Closes a retired slot's engine (it waits for operations still running on it). */
-  private retire(slot: Slot): void {
+  private retire(slot: EngineSlot): void {
     this.retiring.delete(slot);
-    const engine = slot.engine;
-    slot.engine = undefined;
-    if (engine === undefined) return;
-    const closing: Promise<void> = engine.close().then(
-      () => {},
-      // a failed close leaves nothing to release that a later close could
-      () => {},
-    );
+    const closing = slot.close();
     this.closing.add(closing);
     void closing.finally(() => this.closing.delete(closing));
   }

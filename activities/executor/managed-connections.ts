@@ -17,7 +17,6 @@ import { createHash } from 'node:crypto';
 import type { Keyring } from '../../crypto/keyring.ts';
 import { isSealed, OpenError, open, type Sealed } from '../../crypto/sealed.ts';
 import { type EngineSettings, parseGatewayConnection } from '../../engines/config.ts';
-import { engineFor } from '../../engines/create-engine.ts';
 import type {
   ColumnInfo,
   Engine,
@@ -27,6 +26,7 @@ import type {
   StatementResult,
   TransactionOptions,
 } from '../../engines/engine.ts';
+import { EngineSlot } from '../../engines/engine-slot.ts';
 import { EngineConfigError } from '../../engines/errors.ts';
 import { closedError } from '../../engines/in-flight.ts';
 import { quoteIdentifier, quoteQualifiedName } from '../../engines/quote.ts';
@@ -37,9 +37,6 @@ export const ENCRYPTION_KEY_VARIABLE = 'SLUICE_ENCRYPTION_KEY';
 
 /** How long a replaced engine may sit idle before it closes. */
 const DEFAULT_RETIRE_AFTER_MS = 10_000;
-
-/** DuckDB settings that already bound its memory (`max_memory` is DuckDB's alias). */
-const DUCKDB_MEMORY_SETTINGS = /^(memory_limit|max_memory)$/i;
 
 export interface ManagedConnectionsOptions {
   /** SLUICE_ENCRYPTION_KEY (and _PREVIOUS); without it every managed connection is refused. */
@@ -53,15 +50,11 @@ export interface ManagedConnectionsOptions {
   retireAfterMs?: number;
 }
 
+/** A slot of one sealed value; `users` counts the operations running on its engine. */
 interface Entry {
-  key: string;
   gateway: string;
-  settings: EngineSettings;
-  engine: Engine | undefined;
-  /** operations running on the engine. */
-  active: number;
-  /** no longer the gateway's current connection: closes once idle for retireAfterMs. */
-  retired: boolean;
+  slot: EngineSlot;
+  /** set while a retired entry waits out retireAfterMs idle before it closes. */
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -129,10 +122,9 @@ export class ManagedConnections {
     if (connection === null || typeof connection !== 'object' || Array.isArray(connection)) {
       throw new EngineConfigError(gateway, undefined, 'the managed connection is not a mapping');
     }
-    const settings = parseGatewayConnection(gateway, connection as Record<string, unknown>, {
+    return parseGatewayConnection(gateway, connection as Record<string, unknown>, {
       baseDir: this.options.baseDir,
     });
-    return this.withMemoryLimit(settings);
   }
 
   /**
@@ -145,7 +137,7 @@ export class ManagedConnections {
     const key = cacheKey(gateway, sealed);
     const entry = this.entries.get(key) ?? this.add(key, gateway, sealed);
     if (this.current.get(gateway) !== key) this.makeCurrent(entry);
-    return new ManagedEngine(gateway, entry.settings.type, (operation) =>
+    return new ManagedEngine(gateway, entry.slot.settings.type, (operation) =>
       this.use(key, gateway, sealed, operation),
     );
   }
@@ -153,40 +145,37 @@ export class ManagedConnections {
   /** Closes every engine; later calls fail with ENGINE_CLOSED. */
   async closeAll(): Promise<void> {
     this.closed = true;
-    const engines: Engine[] = [];
+    const slots: EngineSlot[] = [];
     for (const entry of this.entries.values()) {
       clearTimeout(entry.timer);
-      if (entry.engine !== undefined) engines.push(entry.engine);
+      slots.push(entry.slot);
     }
     this.entries.clear();
     this.current.clear();
-    await Promise.all([...engines.map((engine) => engine.close().catch(() => {})), ...this.closing]);
+    await Promise.all([...slots.map((slot) => slot.close()), ...this.closing]);
   }
 
   private add(key: string, gateway: string, sealed: Sealed): Entry {
     const entry: Entry = {
-      key,
       gateway,
-      settings: this.settings(gateway, sealed),
-      engine: undefined,
-      active: 0,
-      retired: this.current.has(gateway),
+      slot: new EngineSlot(this.settings(gateway, sealed), key, this.options.maxMemoryMb),
       timer: undefined,
     };
+    entry.slot.retired = this.current.has(gateway);
     this.entries.set(key, entry);
-    if (entry.retired) this.scheduleRetirement(entry);
+    if (entry.slot.retired) this.scheduleRetirement(entry);
     return entry;
   }
 
   /** `entry` becomes its gateway's connection; the others of the gateway retire. */
   private makeCurrent(entry: Entry): void {
-    this.current.set(entry.gateway, entry.key);
-    entry.retired = false;
+    this.current.set(entry.gateway, entry.slot.key);
+    entry.slot.retired = false;
     clearTimeout(entry.timer);
     entry.timer = undefined;
     for (const other of this.entries.values()) {
-      if (other.gateway !== entry.gateway || other === entry || other.retired) continue;
-      other.retired = true;
+      if (other.gateway !== entry.gateway || other === entry || other.slot.retired) continue;
+      other.slot.retired = true;
       this.scheduleRetirement(other);
     }
   }
@@ -199,20 +188,19 @@ export class ManagedConnections {
   ): Promise<T> {
     if (this.closed) throw closedError(gateway);
     const entry = this.entries.get(key) ?? this.add(key, gateway, sealed);
-    entry.active++;
+    entry.slot.users++;
     clearTimeout(entry.timer);
     entry.timer = undefined;
     try {
-      entry.engine ??= engineFor(entry.settings);
-      return await operation(entry.engine);
+      return await operation(entry.slot.engine);
     } finally {
-      entry.active--;
-      if (entry.retired) this.scheduleRetirement(entry);
+      entry.slot.users--;
+      if (entry.slot.retired) this.scheduleRetirement(entry);
     }
   }
 
   private scheduleRetirement(entry: Entry): void {
-    if (entry.active > 0 || this.closed) return;
+    if (entry.slot.users > 0 || this.closed) return;
     clearTimeout(entry.timer);
     entry.timer = setTimeout(() => this.retire(entry), this.retireAfterMs);
     entry.timer.unref();
@@ -220,22 +208,13 @@ export class ManagedConnections {
 
   private retire(entry: Entry): void {
     entry.timer = undefined;
-    if (!entry.retired || entry.active > 0 || this.entries.get(entry.key) !== entry) return;
-    this.entries.delete(entry.key);
-    const engine = entry.engine;
-    entry.engine = undefined;
-    if (engine === undefined) return;
-    const closing = engine.close().catch(() => {});
+    const { slot } = entry;
+    if (!slot.retired || slot.users > 0 || this.entries.get(slot.key) !== entry) return;
+    this.entries.delete(slot.key);
+    if (!slot.isOpen) return;
+    const closing = slot.close();
     this.closing.add(closing);
     void closing.finally(() => this.closing.delete(closing));
-  }
-
-  private withMemoryLimit(settings: EngineSettings): EngineSettings {
-    const limit = this.options.maxMemoryMb;
-    if (limit === undefined || settings.type !== 'duckdb') return settings;
-    if (Object.keys(settings.connectorConfig).some((key) => DUCKDB_MEMORY_SETTINGS.test(key)))
-      return settings;
-    return { ...settings, connectorConfig: { ...settings.connectorConfig, memory_limit: `${limit}MiB` } };
   }
 }
 

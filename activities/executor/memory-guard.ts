@@ -7,7 +7,7 @@
  * the limit stops all executions in flight: none of them can be told apart as the culprit.
  *
  * DuckDB, which runs inside the process, gets the same limit as its `memory_limit` (see
- * engines/pool.ts) and usually refuses first; its refusal is reported the same way.
+ * engines/engine-slot.ts) and usually refuses first; its refusal is reported the same way.
  */
 
 import { EngineMemoryLimitError } from '../../engines/errors.ts';

@@ -1,11 +1,12 @@
 /**
  * Validates the `gateways` section of a project's configuration (from config.yaml, environment
- * variables, or both) into named warehouse connections. Connection settings sluice does not know
- * are kept as written, because engines read them; settings SQLMesh types as integers or booleans
- * are converted the way SQLMesh's pydantic models convert them, so an environment variable
- * (always a string) means the same as the YAML value it replaces.
+ * variables, or both) into named warehouse connections. Each connection is checked against the
+ * connection schema (core/connection-schema.ts) in its partial form: the settings given must be
+ * valid for the type, and settings the executor's environment may add are not required yet.
+ * Problems are reported at the file and line (or variable) that set the setting.
  */
 
+import { CONNECTION_TYPES, checkPartialConnection } from '../connection-schema.ts';
 import type { Issues } from './issues.ts';
 import type { GatewayConnection, GatewayType } from './types.ts';
 
@@ -17,22 +18,7 @@ export interface ConfigTree {
 /** Where a configuration path was written: a file (or `$VARIABLE`) and a line (0 for variables). */
 export type Locate = (path: string[]) => { file: string; line: number };
 
-export const GATEWAY_TYPES: readonly GatewayType[] = ['duckdb', 'postgres'];
-
-const INTEGER_SETTINGS = new Set(['port', 'concurrent_tasks', 'connect_timeout', 'keepalives_idle']);
-const BOOLEAN_SETTINGS = new Set(['register_comments', 'pre_ping', 'pretty_sql']);
-const STRING_SETTINGS = new Set([
-  'host',
-  'user',
-  'password',
-  'database',
-  'role',
-  'sslmode',
-  'application_name',
-  'token',
-]);
-const TRUE_TEXT = new Set(['1', 'on', 't', 'true', 'y', 'yes']);
-const FALSE_TEXT = new Set(['0', 'off', 'f', 'false', 'n', 'no']);
+export const GATEWAY_TYPES: readonly GatewayType[] = CONNECTION_TYPES;
 
 /** Gateway keys SQLMesh has that sluice does not use. */
 const IGNORED_GATEWAY_KEYS = new Set([
@@ -124,42 +110,28 @@ function readConnection(
     );
     return undefined;
   }
-  const result: GatewayConnection = { type: type as GatewayType };
-  let ok = true;
+  // a project's settings are text, numbers and booleans; the schema checks the rest
+  const problems: { key: string; path: (string | number)[]; message: string }[] = [];
+  const scalars: ConfigTree = {};
   for (const [key, value] of Object.entries(connection)) {
-    if (key === 'type' || value === null) continue;
-    const setting = readSetting(key, value);
-    if (typeof setting === 'object') {
-      // Only integer and boolean settings are echoed: other values may be secrets.
-      const echo = INTEGER_SETTINGS.has(key) || BOOLEAN_SETTINGS.has(key) ? String(value) : undefined;
-      at([key], `gateways.${gateway}.connection.${key}: ${setting.error}`, echo);
-      ok = false;
-    } else {
-      result[key] = setting;
+    if (typeof value === 'object' && value !== null) {
+      const message = 'only string, number and boolean connection settings are supported by sluice';
+      problems.push({ key, path: [key], message: `gateways.${gateway}.connection.${key}: ${message}` });
+    } else scalars[key] = value;
+  }
+  const checked = checkPartialConnection(scalars);
+  if (!checked.ok) {
+    for (const issue of checked.issues) {
+      const key = String(issue.path[0]);
+      problems.push({
+        key,
+        path: issue.path.map(String),
+        message: `gateways.${gateway}.connection.${issue.key}: ${issue.problem}`,
+      });
     }
   }
-  return ok ? result : undefined;
-}
-
-function readSetting(key: string, value: ConfigValue): string | number | boolean | { error: string } {
-  if (typeof value === 'object') {
-    return { error: 'only string, number and boolean connection settings are supported by sluice' };
-  }
-  if (INTEGER_SETTINGS.has(key)) {
-    if (typeof value === 'number' && Number.isInteger(value)) return value;
-    if (typeof value === 'string' && /^\s*[+-]?[0-9]+\s*$/.test(value)) return Number(value.trim());
-    return { error: 'must be an integer' };
-  }
-  if (BOOLEAN_SETTINGS.has(key)) {
-    if (typeof value === 'boolean') return value;
-    const text = String(value).trim().toLowerCase();
-    if (TRUE_TEXT.has(text)) return true;
-    if (FALSE_TEXT.has(text)) return false;
-    return { error: 'must be true or false' };
-  }
-  if (STRING_SETTINGS.has(key)) {
-    if (typeof value === 'boolean') return { error: 'must be a string' };
-    return String(value);
-  }
-  return value;
+  const order = Object.keys(connection);
+  problems.sort((x, y) => order.indexOf(x.key) - order.indexOf(y.key));
+  for (const problem of problems) at(problem.path as string[], problem.message);
+  return problems.length === 0 && checked.ok ? (checked.value as GatewayConnection) : undefined;
 }

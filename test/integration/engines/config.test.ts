@@ -83,6 +83,12 @@ describe('gateway connection settings', () => {
     });
   });
 
+  it('reads a YAML number where SQLMesh expects text as that text', () => {
+    expect(
+      parseGatewayConnection('warehouse', { ...postgresBase, password: 123456, schema: 2024 }, base),
+    ).toMatchObject({ password: '123456', schema: '2024' });
+  });
+
   it('names the gateway and key of a bad value', () => {
     expect(configError('warehouse', { ...postgresBase, port: 'abc' }).message).toBe(
       'gateway "warehouse": port: must be an integer, got "abc"',
@@ -114,7 +120,7 @@ describe('gateway connection settings', () => {
   });
 
   it('never shows a password value, even a malformed one', () => {
-    const error = configError('warehouse', { ...postgresBase, password: 987654321 });
+    const error = configError('warehouse', { ...postgresBase, password: [987654321] });
     expect(error.message).toBe('gateway "warehouse": password: must be a string');
     expect(error.message).not.toContain('987654321');
   });

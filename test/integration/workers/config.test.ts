@@ -195,7 +195,7 @@ describe('worker configuration from the environment', () => {
 
     const unknown = failure('run', { ...WAREHOUSE, SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__HOSTNAME: 'db' });
     expect(unknown).toMatch(
-      /^SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__HOSTNAME: gateway "warehouse": hostname: unknown setting/,
+      /\$SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__HOSTNAME: gateways\.warehouse\.connection\.hostname: unknown setting/,
     );
     expect(unknown).not.toContain(PASSWORD);
 
@@ -204,7 +204,12 @@ describe('worker configuration from the environment', () => {
       SQLMESH__GATEWAYS__WAREHOUSE__CONNECTION__SSLMODE: 'always',
     });
     expect(sslmode).toBe(
-      'SQLMESH__GATEWAYS__WAREHOUSE__CONNECTION__SSLMODE: gateway "warehouse": sslmode: must be one of disable, allow, prefer, require, verify-full, got "always"',
+      'invalid gateway configuration:\n  $SQLMESH__GATEWAYS__WAREHOUSE__CONNECTION__SSLMODE: gateways.warehouse.connection.sslmode: must be one of disable, allow, prefer, require, verify-full, got "always"',
+    );
+
+    const { SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__HOST: _host, ...withoutHost } = WAREHOUSE;
+    expect(failure('run', withoutHost)).toBe(
+      'SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__HOST: gateway "warehouse": host: missing',
     );
 
     const noType = failure('run', { SLUICE__GATEWAYS__LAKE__CONNECTION__DATABASE: 'lake.duckdb' });

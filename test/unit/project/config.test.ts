@@ -191,8 +191,8 @@ flavour: mint
       "config.yaml:26: unknown configuration key 'flavour' (flavour)",
       "config.yaml:4: connection type 'snowflake' of gateway local is not supported by sluice (expected duckdb or postgres) (snowflake)",
       "config.yaml:11: unknown key 'colour' in gateway other (expected connection) (colour)",
-      'config.yaml:8: gateways.other.connection.port: must be an integer (abc)',
-      'config.yaml:9: gateways.other.connection.pre_ping: must be true or false (maybe)',
+      'config.yaml:8: gateways.other.connection.port: must be an integer, got "abc"',
+      'config.yaml:9: gateways.other.connection.pre_ping: must be true or false, got "maybe"',
       'config.yaml:10: gateways.other.connection.extensions: only string, number and boolean connection settings are supported by sluice',
       'config.yaml:12: gateway empty has no connection',
       "config.yaml:13: default_gateway 'nowhere' is not a gateway of the project (gateways: local, other, empty) (nowhere)",
@@ -218,6 +218,44 @@ flavour: mint
     expect(read('model_defaults:\n  dialect: duckdb\n').errors).toEqual([
       'config.yaml: no gateways are defined (expected gateways: NAME: connection: { type: duckdb | postgres, ... })',
     ]);
+  });
+
+  it('checks connection settings with the connection schema, at their lines', () => {
+    const { errors } = read(`gateways:
+  pg:
+    connection:
+      type: postgres
+      hots: db.internal
+      sslmode: always
+      token: abc
+  lake:
+    connection:
+      type: duckdb
+      database: md:prod
+      catalogs: other.duckdb
+model_defaults:
+  dialect: postgres
+`);
+    expect(errors).toEqual([
+      'config.yaml:5: gateways.pg.connection.hots: unknown setting; expected one of host, port, database, user, password, schema, sslmode, connect_timeout, concurrent_tasks, keepalives_idle, role, application_name',
+      'config.yaml:6: gateways.pg.connection.sslmode: must be one of disable, allow, prefer, require, verify-full, got "always"',
+      'config.yaml:7: gateways.pg.connection.token: unknown setting; expected one of host, port, database, user, password, schema, sslmode, connect_timeout, concurrent_tasks, keepalives_idle, role, application_name',
+      'config.yaml:11: gateways.lake.connection.database: MotherDuck databases are not supported ("md:prod")',
+      'config.yaml:12: gateways.lake.connection.catalogs: is not supported by sluice for duckdb gateways',
+    ]);
+  });
+
+  it('leaves required settings to the executor and reads a number where text is expected as text', () => {
+    const { config, errors } = read(`gateways:
+  pg:
+    connection:
+      type: postgres
+      schema: 2024
+model_defaults:
+  dialect: postgres
+`);
+    expect(errors).toEqual([]);
+    expect(config?.gateways.pg?.connection).toEqual({ type: 'postgres', schema: '2024' });
   });
 
   it('never echoes the value of a string setting in an error', () => {
@@ -287,7 +325,7 @@ model_defaults:
     });
     expect(errors).toEqual([
       '$SLUICE__GATEWAYS__: invalid configuration variable SLUICE__GATEWAYS__ (expected SLUICE__KEY__SUBKEY)',
-      '$SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PORT: gateways.warehouse.connection.port: must be an integer (five)',
+      '$SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PORT: gateways.warehouse.connection.port: must be an integer, got "five"',
       '$SLUICE__GATEWAYS__LAKE__CONNECTION__HOST: the connection of gateway lake has no type (expected duckdb or postgres)',
       "$SLUICE__DEFAULT_GATEWAY: default_gateway 'nowhere' is not a gateway of the project (gateways: warehouse, lake) (nowhere)",
     ]);

@@ -75,11 +75,10 @@ describe('gatewaysFromEnv', () => {
         SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__KEEPALIVES_IDLE: '30',
         SQLMESH__GATEWAYS__LAKE__CONNECTION__TYPE: 'duckdb',
         SQLMESH__GATEWAYS__LAKE__CONNECTION__DATABASE: '/data/lake.duckdb',
-        SQLMESH__GATEWAYS__LAKE__CONNECTION__READ_ONLY: 'true',
         HOME: '/root',
       }),
     ).toEqual({
-      lake: { connection: { type: 'duckdb', database: '/data/lake.duckdb', read_only: 'true' } },
+      lake: { connection: { type: 'duckdb', database: '/data/lake.duckdb' } },
       warehouse: {
         connection: {
           type: 'postgres',
@@ -91,6 +90,17 @@ describe('gatewaysFromEnv', () => {
         },
       },
     });
+  });
+
+  it('refuses a setting the connection type does not have, naming its variable', () => {
+    expect(() =>
+      gatewaysFromEnv({
+        SQLMESH__GATEWAYS__LAKE__CONNECTION__TYPE: 'duckdb',
+        SQLMESH__GATEWAYS__LAKE__CONNECTION__READ_ONLY: 'true',
+      }),
+    ).toThrow(
+      '$SQLMESH__GATEWAYS__LAKE__CONNECTION__READ_ONLY: gateways.lake.connection.read_only: unknown setting; expected one of database, extensions, connector_config',
+    );
   });
 
   it('gives no gateways for an environment without configuration variables', () => {
@@ -115,7 +125,7 @@ describe('gatewaysFromEnv', () => {
       [
         '$SLUICE__GATEWAYS__A__CONNECTION__HOST: the connection of gateway a has no type (expected duckdb or postgres)',
         "$SLUICE__GATEWAYS__B__CONNECTION__TYPE: connection type 'oracle' of gateway b is not supported by sluice (expected duckdb or postgres) (oracle)",
-        '$SLUICE__GATEWAYS__C__CONNECTION__PORT: gateways.c.connection.port: must be an integer (5432x)',
+        '$SLUICE__GATEWAYS__C__CONNECTION__PORT: gateways.c.connection.port: must be an integer, got "5432x"',
       ].join('\n'),
     );
     expect((caught as ProjectError).message).not.toContain('hunter2');
