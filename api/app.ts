@@ -62,9 +62,13 @@ export interface AppOptions {
 /** Routes anyone may call, token or not. */
 const PUBLIC_PATHS = new Set(['/api/health', '/api/openapi.json', '/api/docs', '/metrics']);
 
-export type SluiceApp = OpenAPIHono<AppEnv>;
+/** The app, its type carrying every `/api` route's path, input and responses (for `hono/client`). */
+export type SluiceApp = ReturnType<typeof createApp>;
 
-export function createApp(options: AppOptions): SluiceApp {
+/** The API's routes as `hc<AppType>` (hono/client) reads them: what the CLI's client is typed from. */
+export type AppType = SluiceApp;
+
+export function createApp(options: AppOptions) {
   const deps: AppDeps = {
     db: options.db,
     client: options.client,
@@ -107,27 +111,29 @@ export function createApp(options: AppOptions): SluiceApp {
     return limits.get(limit)!(c, next);
   });
 
-  app.route('/api', healthRoutes());
-  app.route('/api', environmentRoutes());
-  app.route('/api', pauseRoutes());
-  app.route('/api', runRoutes());
-  app.route('/api', runEventRoutes());
-  app.route('/api', modelRoutes());
-  app.route('/api', planRoutes());
-  app.route('/api', cancellationRoutes());
-  app.route('/api', scheduleRoutes());
-  app.route('/api', auditRoutes());
-  app.route('/api', tokenRoutes());
-  app.route(
-    '/api',
-    connectionRoutes({
-      ...(options.encryption === undefined ? {} : { encryption: options.encryption }),
-      ...(options.connectionTestTimeoutMs === undefined
-        ? {}
-        : { testTimeoutMs: options.connectionTestTimeoutMs }),
-    }),
-  );
-  app.route('/api', executorRoutes(options.executorGoneAfterMs));
+  // chained, so that the returned app's type carries the routes
+  const routed = app
+    .route('/api', healthRoutes())
+    .route('/api', environmentRoutes())
+    .route('/api', pauseRoutes())
+    .route('/api', runRoutes())
+    .route('/api', runEventRoutes())
+    .route('/api', modelRoutes())
+    .route('/api', planRoutes())
+    .route('/api', cancellationRoutes())
+    .route('/api', scheduleRoutes())
+    .route('/api', auditRoutes())
+    .route('/api', tokenRoutes())
+    .route(
+      '/api',
+      connectionRoutes({
+        ...(options.encryption === undefined ? {} : { encryption: options.encryption }),
+        ...(options.connectionTestTimeoutMs === undefined
+          ? {}
+          : { testTimeoutMs: options.connectionTestTimeoutMs }),
+      }),
+    )
+    .route('/api', executorRoutes(options.executorGoneAfterMs));
   if (options.payloadCodec) app.route('/api/codec', codecRoutes(options.payloadCodec.codec));
   app.route('/', metricsRoutes(metrics));
 
@@ -166,5 +172,5 @@ export function createApp(options: AppOptions): SluiceApp {
     if (error.status === 401) response.headers.set('WWW-Authenticate', 'Bearer realm="sluice"');
     return response;
   });
-  return app;
+  return routed;
 }

@@ -1,61 +1,63 @@
 /**
- * A small typed client of the sluice HTTP API for the CLI. Failures become CliErrors carrying one
- * line that says what went wrong and what to do, and the exit code: 2 when the server rejected the
- * request (4xx), 1 when it failed or could not be reached.
+ * A small client of the sluice HTTP API for the CLI, typed from the API's own routes
+ * (`hono/client` over api/app.ts's AppType): a route's path, input or reply changing is a type
+ * error here. Failures become CliErrors carrying one line that says what went wrong and what to
+ * do, and the exit code: 2 when the server rejected the request (4xx), 1 when it failed or could
+ * not be reached.
  */
-import type { z } from '@hono/zod-openapi';
-import type { AuditPageSchema } from '../api/schemas/audit.ts';
-import type { CancelledPlanSchema, CancelledRunSchema } from '../api/schemas/cancellations.ts';
-import type { EnvironmentDetailSchema, EnvironmentListSchema } from '../api/schemas/environments.ts';
-import type { HealthSchema } from '../api/schemas/health.ts';
-import type { PauseChangeSchema, PauseListSchema } from '../api/schemas/pauses.ts';
-import type { AppliedPlanSchema, PlanSchema } from '../api/schemas/plans.ts';
-import type {
-  ExecutionLogSchema,
-  ExecutionSchema,
-  RunDetailSchema,
-  RunPageSchema,
-  RunSchema,
-  TriggeredRunSchema,
-} from '../api/schemas/runs.ts';
-import type { ScheduleListSchema } from '../api/schemas/schedules.ts';
-import type { CreatedTokenSchema, TokenListSchema, TokenSchema } from '../api/schemas/tokens.ts';
+import { type ClientResponse, hc, type InferRequestType, type InferResponseType } from 'hono/client';
+import type { SuccessStatusCode } from 'hono/utils/http-status';
+import type { AppType } from '../api/app.ts';
 import type { Project } from '../core/project/types.ts';
 import { CliError, EXIT } from './errors.ts';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8787';
 
-export type Health = z.infer<typeof HealthSchema>;
-export type EnvironmentList = z.infer<typeof EnvironmentListSchema>;
-export type EnvironmentDetail = z.infer<typeof EnvironmentDetailSchema>;
-export type PauseChange = z.infer<typeof PauseChangeSchema>;
-export type PauseList = z.infer<typeof PauseListSchema>;
-export type Plan = z.infer<typeof PlanSchema>;
-export type CancelledRun = z.infer<typeof CancelledRunSchema>;
-export type CancelledPlan = z.infer<typeof CancelledPlanSchema>;
-export type AppliedPlan = z.infer<typeof AppliedPlanSchema>;
-export type Run = z.infer<typeof RunSchema>;
-export type RunDetail = z.infer<typeof RunDetailSchema>;
-export type RunPage = z.infer<typeof RunPageSchema>;
-export type Execution = z.infer<typeof ExecutionSchema>;
-export type ExecutionLog = z.infer<typeof ExecutionLogSchema>;
-export type TriggeredRun = z.infer<typeof TriggeredRunSchema>;
-export type ScheduleList = z.infer<typeof ScheduleListSchema>;
-export type AuditPage = z.infer<typeof AuditPageSchema>;
-export type Token = z.infer<typeof TokenSchema>;
-export type CreatedToken = z.infer<typeof CreatedTokenSchema>;
-export type TokenList = z.infer<typeof TokenListSchema>;
+type Api = ReturnType<typeof hc<AppType>>['api'];
+
+/** What an endpoint answers when it succeeds. */
+type Success<Endpoint> = InferResponseType<Endpoint, SuccessStatusCode>;
+
+export type Health = Success<Api['health']['$get']>;
+export type EnvironmentList = Success<Api['environments']['$get']>;
+export type EnvironmentDetail = Success<Api['environments'][':env']['$get']>;
+export type PauseChange = Success<Api['environments'][':env']['pause']['$post']>;
+export type PauseList = Success<Api['environments'][':env']['pauses']['$get']>;
+export type Plan = Success<Api['plans'][':id']['$get']>;
+export type CancelledRun = Success<Api['runs'][':id']['cancel']['$post']>;
+export type CancelledPlan = Success<Api['plans'][':id']['cancel']['$post']>;
+export type AppliedPlan = Success<Api['plans'][':id']['apply']['$post']>;
+export type RunPage = Success<Api['runs']['$get']>;
+export type Run = RunPage['items'][number];
+export type RunDetail = Success<Api['runs'][':id']['$get']>;
+export type Execution = RunDetail['executions'][number];
+export type ExecutionLog = Success<Api['runs'][':id']['executions'][':eid']['log']['$get']>;
+export type TriggeredRun = Success<Api['environments'][':env']['runs']['$post']>;
+export type ScheduleList = Success<Api['schedules']['$get']>;
+export type AuditPage = Success<Api['audit']['$get']>;
+export type Token = Success<Api['tokens'][':id']['$delete']>;
+export type CreatedToken = Success<Api['tokens']['$post']>;
+export type TokenList = Success<Api['tokens']['$get']>;
+export type Connection = Success<Api['connections'][':gateway']['$delete']>;
+export type SavedConnection = Success<Api['connections']['$post']>;
+export type ConnectionList = Success<Api['connections']['$get']>;
+export type KeyRotation = Success<Api['connections']['rotate-key']['$post']>;
+export type ExecutorList = Success<Api['executors']['$get']>;
+
+type TokenRequest = InferRequestType<Api['tokens']['$post']>['json'];
+
+/** The body of a reply with one of the statuses its route declares as success. */
+type Body<R> =
+  R extends ClientResponse<infer T, infer S, infer _F> ? (S extends SuccessStatusCode ? T : never) : never;
 
 export interface RunEvent {
   event: string;
   data: unknown;
 }
 
-type Query = Record<string, string | number | boolean | undefined>;
-
 export class ApiClient {
   readonly url: string;
-  private readonly token: string | undefined;
+  private readonly api: Api;
 
   constructor(options: { url?: string; token?: string }) {
     const url = (options.url ?? DEFAULT_API_URL).trim().replace(/\/+$/, '');
@@ -66,55 +68,61 @@ export class ApiClient {
       );
     }
     this.url = url;
-    this.token = options.token?.trim() || undefined;
+    const token = options.token?.trim() || undefined;
+    this.api = hc<AppType>(url, {
+      headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      fetch: ((input: string | URL | Request, init?: RequestInit) => this.reach(input, init)) as typeof fetch,
+    }).api;
   }
 
   health() {
-    return this.request<Health>('GET', '/api/health', { acceptStatus: [503] });
+    return this.read(this.api.health.$get(), [503]);
   }
   environments() {
-    return this.request<EnvironmentList>('GET', '/api/environments');
+    return this.read(this.api.environments.$get());
   }
   environment(env: string) {
-    return this.request<EnvironmentDetail>('GET', `/api/environments/${enc(env)}`);
+    return this.read(this.api.environments[':env'].$get({ param: path({ env }) }));
   }
   pauseEnvironment(env: string, reason: string) {
-    return this.request<PauseChange>('POST', `/api/environments/${enc(env)}/pause`, { body: { reason } });
+    return this.read(this.api.environments[':env'].pause.$post({ param: path({ env }), json: { reason } }));
   }
   resumeEnvironment(env: string) {
-    return this.request<PauseChange>('POST', `/api/environments/${enc(env)}/resume`);
+    return this.read(this.api.environments[':env'].resume.$post({ param: path({ env }) }));
   }
   pauses(env: string) {
-    return this.request<PauseList>('GET', `/api/environments/${enc(env)}/pauses`);
+    return this.read(this.api.environments[':env'].pauses.$get({ param: path({ env }) }));
   }
   pauseModel(env: string, model: string, reason: string) {
-    return this.request<PauseChange>('POST', `/api/environments/${enc(env)}/pauses`, {
-      body: { model, reason },
-    });
+    return this.read(
+      this.api.environments[':env'].pauses.$post({ param: path({ env }), json: { model, reason } }),
+    );
   }
   resumeModel(env: string, model: string) {
-    return this.request<PauseChange>('DELETE', `/api/environments/${enc(env)}/pauses/${enc(model)}`);
+    return this.read(this.api.environments[':env'].pauses[':model'].$delete({ param: path({ env, model }) }));
   }
   cancelRun(id: string): Promise<CancelledRun> {
-    return this.request<CancelledRun>('POST', `/api/runs/${enc(id)}/cancel`);
+    return this.read(this.api.runs[':id'].cancel.$post({ param: path({ id }) }));
   }
   cancelPlan(id: string): Promise<CancelledPlan> {
-    return this.request<CancelledPlan>('POST', `/api/plans/${enc(id)}/cancel`);
+    return this.read(this.api.plans[':id'].cancel.$post({ param: path({ id }) }));
   }
   triggerRun(
     env: string,
     body: { models?: string[]; includeUpstream?: boolean; restate?: { start: string; end: string } },
   ) {
-    return this.request<TriggeredRun>('POST', `/api/environments/${enc(env)}/runs`, { body });
+    return this.read(this.api.environments[':env'].runs.$post({ param: path({ env }), json: body }));
   }
   runs(query: { environment?: string; status?: string; trigger?: string; limit?: number; cursor?: string }) {
-    return this.request<RunPage>('GET', '/api/runs', { query });
+    return this.read(this.api.runs.$get({ query }));
   }
   run(id: string) {
-    return this.request<RunDetail>('GET', `/api/runs/${enc(id)}`);
+    return this.read(this.api.runs[':id'].$get({ param: path({ id }) }));
   }
   executionLog(runId: string, executionId: string) {
-    return this.request<ExecutionLog>('GET', `/api/runs/${enc(runId)}/executions/${enc(executionId)}/log`);
+    return this.read(
+      this.api.runs[':id'].executions[':eid'].log.$get({ param: path({ id: runId, eid: executionId }) }),
+    );
   }
   createPlan(body: {
     environment: string;
@@ -123,35 +131,54 @@ export class ApiClient {
     end?: string;
     autoApply?: boolean;
   }) {
-    return this.request<Plan>('POST', '/api/plans', { body });
+    return this.read(this.api.plans.$post({ json: body }));
   }
   applyPlan(id: string) {
-    return this.request<AppliedPlan>('POST', `/api/plans/${enc(id)}/apply`);
+    return this.read(this.api.plans[':id'].apply.$post({ param: path({ id }) }));
   }
   plan(id: string) {
-    return this.request<Plan>('GET', `/api/plans/${enc(id)}`);
+    return this.read(this.api.plans[':id'].$get({ param: path({ id }) }));
   }
   schedules(environment?: string) {
-    return this.request<ScheduleList>('GET', '/api/schedules', { query: { environment } });
+    return this.read(this.api.schedules.$get({ query: { environment } }));
   }
   audit(query: { environment?: string; limit?: number; cursor?: string }) {
-    return this.request<AuditPage>('GET', '/api/audit', { query });
+    return this.read(this.api.audit.$get({ query }));
   }
   createToken(body: { name: string; role: string; environments: string[]; expiresAt?: string }) {
-    return this.request<CreatedToken>('POST', '/api/tokens', { body });
+    // the role is the user's word: the API checks it and says what the roles are
+    return this.read(this.api.tokens.$post({ json: body as TokenRequest }));
   }
   tokens(includeRevoked: boolean) {
-    return this.request<TokenList>('GET', '/api/tokens', {
-      query: { includeRevoked: includeRevoked ? 'true' : undefined },
-    });
+    return this.read(
+      this.api.tokens.$get({ query: { includeRevoked: includeRevoked ? 'true' : undefined } }),
+    );
   }
   revokeToken(id: string) {
-    return this.request<Token>('DELETE', `/api/tokens/${enc(id)}`);
+    return this.read(this.api.tokens[':id'].$delete({ param: path({ id }) }));
+  }
+  addConnection(gateway: string, yaml: string) {
+    return this.read(this.api.connections.$post({ json: { gateway, yaml } }));
+  }
+  connections() {
+    return this.read(this.api.connections.$get());
+  }
+  removeConnection(gateway: string) {
+    return this.read(this.api.connections[':gateway'].$delete({ param: path({ gateway }) }));
+  }
+  rotateKey() {
+    return this.read(this.api.connections['rotate-key'].$post());
+  }
+  executors(query: { role?: string; status?: string }) {
+    return this.read(this.api.executors.$get({ query }));
   }
 
   /** Reads the run's event stream, calling `onEvent` for each event, until the server closes it. */
   async followRun(id: string, onEvent: (event: RunEvent) => void | Promise<void>): Promise<void> {
-    const response = await this.send('GET', `/api/runs/${enc(id)}/events`, { accept: 'text/event-stream' });
+    const response = await this.api.runs[':id'].events.$get(
+      { param: path({ id }) },
+      { headers: { accept: 'text/event-stream' } },
+    );
     if (!response.ok) await this.fail(response);
     if (!response.body) return;
     const decoder = new TextDecoder();
@@ -169,34 +196,20 @@ export class ApiClient {
     }
   }
 
-  async request<T>(
-    method: string,
-    path: string,
-    options: { body?: unknown; query?: Query; acceptStatus?: number[] } = {},
-  ): Promise<T> {
-    const response = await this.send(method, path, options);
-    if (!response.ok && !(options.acceptStatus ?? []).includes(response.status)) await this.fail(response);
-    return (await response.json()) as T;
+  /** The reply's body when its status is a success (or one of `acceptStatus`); a CliError otherwise. */
+  private async read<R extends ClientResponse<unknown, number, 'json'>>(
+    reply: Promise<R>,
+    acceptStatus: number[] = [],
+  ): Promise<Body<R>> {
+    const response = await reply;
+    if (!response.ok && !acceptStatus.includes(response.status)) await this.fail(response);
+    return (await response.json()) as Body<R>;
   }
 
-  private async send(
-    method: string,
-    path: string,
-    options: { body?: unknown; query?: Query; accept?: string },
-  ): Promise<Response> {
-    const target = new URL(`${this.url}${path}`);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) target.searchParams.set(key, String(value));
-    }
-    const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
+  /** fetch, its failure to reach the API told as a CliError that says what to do. */
+  private async reach(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     try {
-      return await fetch(target, {
-        method,
-        headers,
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      });
+      return await fetch(input, init);
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const reason = cause?.code ?? cause?.message ?? (err as Error).message;
@@ -207,7 +220,11 @@ export class ApiClient {
     }
   }
 
-  private async fail(response: Response): Promise<never> {
+  private async fail(response: {
+    status: number;
+    statusText: string;
+    json(): Promise<unknown>;
+  }): Promise<never> {
     let message = `${response.status} ${response.statusText}`;
     try {
       const body = (await response.json()) as { error?: { message?: string } };
@@ -220,8 +237,26 @@ export class ApiClient {
   }
 }
 
-function enc(part: string): string {
-  return encodeURIComponent(part);
+const PARAMETER_NAMES: Record<string, string> = {
+  env: 'environment name',
+  model: 'model name',
+  id: 'id',
+  eid: 'execution id',
+  gateway: 'gateway name',
+};
+
+/**
+ * Path parameters, each URL-encoded. hono/client drops an empty parameter together with its slash,
+ * which would name another route, so an empty one is refused here.
+ */
+function path<P extends Record<string, string>>(params: P): P {
+  const encoded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (value === '')
+      throw new CliError(`the ${PARAMETER_NAMES[name] ?? name} must not be empty`, EXIT.invalid);
+    encoded[name] = encodeURIComponent(value);
+  }
+  return encoded as P;
 }
 
 function parseEvent(block: string): RunEvent | null {

@@ -1,7 +1,9 @@
 /**
  * Cron schedules read in an IANA time zone. Pure and deterministic: this module is bundled into
- * Temporal workflow code, so it never reads the clock or the filesystem (cron-parser is imported from
- * its expression module only, never through its index, which also carries a crontab file reader).
+ * Temporal workflow code, so it never reads the clock or the filesystem, and every parse is given
+ * its current date, time zone and hash seed. cron-parser's index also carries a crontab file reader
+ * that requires `fs` when called; it is never called, and the workflow bundle leaves `fs` out
+ * (workers/scheduler-worker.ts).
  *
  * A cron expression matches wall-clock times in its zone. cron-parser walks those wall-clock times
  * in UTC (where every wall-clock time exists exactly once) and this module maps each one to real
@@ -19,11 +21,7 @@
  * every zone whose clock changes do not straddle midnight), and an hourly cron never ticks twice at
  * one instant nor misses an hour.
  */
-import type { CronExpressionParser as TypedParser } from 'cron-parser';
-// @ts-expect-error the package types only its index, which also loads a crontab file reader (node:fs)
-import { CronExpressionParser as parserModule } from 'cron-parser/dist/CronExpressionParser.js';
-
-const CronExpressionParser: typeof TypedParser = parserModule;
+import { CronExpressionParser } from 'cron-parser';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;

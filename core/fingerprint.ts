@@ -10,7 +10,7 @@
  * and its audits: each one's name and arguments, and for a project audit its definition too, the
  * query normalised like the model's, `blocking`, `dialect` and `defaults`), as SQLMesh keeps audits
  * out of the data hash: editing an audit re-runs nothing, but the environment's later executions
- * run the edited audit. Pure code, so workflows can compute fingerprints too.
+ * run the edited audit.
  */
 
 import { sha256Hex } from './hash.ts';

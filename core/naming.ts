@@ -6,10 +6,15 @@
  * model, because a silently truncated name could collide with another.
  */
 
-import { utf8Bytes } from './hash.ts';
-
 /** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes. */
 export const MAX_IDENTIFIER_BYTES = 63;
+
+const UTF8 = new TextEncoder();
+
+/** Length of a name in UTF-8 bytes, the unit of PostgreSQL's identifier limit. */
+function byteLength(name: string): number {
+  return UTF8.encode(name).length;
+}
 
 export const PROD_ENVIRONMENT = 'prod';
 
@@ -97,7 +102,7 @@ export function validateEnvironmentName(name: string): void {
       `invalid environment name ${JSON.stringify(name)}: use lower-case letters, digits and _, starting with a letter`,
     );
   }
-  if (utf8Bytes(name).length > MAX_IDENTIFIER_BYTES) {
+  if (byteLength(name) > MAX_IDENTIFIER_BYTES) {
     throw new NamingError(
       `invalid environment name "${name}": longer than ${MAX_IDENTIFIER_BYTES} characters`,
     );
@@ -105,7 +110,7 @@ export function validateEnvironmentName(name: string): void {
 }
 
 function checkLength(modelName: string, what: string, generated: string): void {
-  const bytes = utf8Bytes(generated).length;
+  const bytes = byteLength(generated);
   if (bytes > MAX_IDENTIFIER_BYTES) {
     throw new NamingError(
       `model "${modelName}": ${what} name "${generated}" is ${bytes} bytes, longer than PostgreSQL's ${MAX_IDENTIFIER_BYTES}-byte identifier limit; use a shorter model name`,

@@ -1,32 +1,23 @@
 /**
- * Errors raised by warehouse engines. Each carries a stable `code` and a `retryable` flag so an
- * activity can turn it into a Temporal ApplicationFailure (`type: code`, `nonRetryable: !retryable`)
- * without inspecting driver internals. Messages never contain credentials: they are built from
- * scrubbed text only, and no driver error object is kept as `cause`.
+ * Errors raised by warehouse engines. Each carries a stable `code` from core/errors.ts, which says
+ * whether it is retryable, so an activity can turn it into a Temporal ApplicationFailure
+ * (`type: code`, `nonRetryable: !retryable`) without inspecting driver internals. Messages never
+ * contain credentials: they are built from scrubbed text only, and no driver error object is kept
+ * as `cause`.
  */
 
-export type RetryableErrorCode =
-  /** the server could not be reached (refused, unreachable host, unknown host). */
-  | 'CONNECTION_FAILED'
-  /** connecting took longer than the gateway's `connect_timeout`. */
-  | 'CONNECTION_TIMEOUT'
-  /** an established connection broke; for a COMMIT in flight the outcome is unknown. */
-  | 'CONNECTION_LOST'
-  /** the server is shutting down, starting up or out of connection slots. */
-  | 'SERVER_UNAVAILABLE'
-  /** the server cancelled a statement on its own (statement_timeout, lock_timeout). */
-  | 'STATEMENT_TIMEOUT'
-  /** a serialization failure, deadlock or write-write conflict; the same work may succeed again. */
-  | 'TRANSACTION_CONFLICT'
-  /** another process holds the DuckDB database file (DuckDB allows one writing process per file). */
-  | 'DATABASE_LOCKED'
-  /** the engine was closed while the work was waiting; another executor can take it. */
-  | 'ENGINE_CLOSED'
-  /** a driver failure that is neither a SQL error nor a known connection failure. */
-  | 'ENGINE_FAILURE';
+import { type ErrorDetails, type RetryableCode, SluiceError } from '../core/errors.ts';
 
 export type EngineErrorCode =
-  | RetryableErrorCode
+  | 'CONNECTION_FAILED'
+  | 'CONNECTION_TIMEOUT'
+  | 'CONNECTION_LOST'
+  | 'SERVER_UNAVAILABLE'
+  | 'STATEMENT_TIMEOUT'
+  | 'TRANSACTION_CONFLICT'
+  | 'DATABASE_LOCKED'
+  | 'ENGINE_CLOSED'
+  | 'ENGINE_FAILURE'
   | 'SQL_ERROR'
   | 'MEMORY_LIMIT'
   | 'CANCELLED'
@@ -34,37 +25,27 @@ export type EngineErrorCode =
   | 'INVALID_GATEWAY_CONFIG'
   | 'UNKNOWN_GATEWAY';
 
-export abstract class EngineError extends Error {
-  abstract readonly code: EngineErrorCode;
-  abstract readonly retryable: boolean;
+/** The engine's codes for transient failures (see core/errors.ts for what each one means). */
+export type RetryableErrorCode = Extract<EngineErrorCode, RetryableCode>;
 
+export abstract class EngineError<C extends EngineErrorCode = EngineErrorCode> extends SluiceError<C> {
   constructor(
+    code: C,
     message: string,
     /** the gateway the failing engine serves, when there is one. */
     readonly gateway?: string,
   ) {
-    super(message);
-    this.name = new.target.name;
+    super(code, message);
   }
 
   /** Plain, credential-free fields for a failure's details. */
-  details(): Record<string, string | number | boolean | null> {
-    return { code: this.code, retryable: this.retryable, gateway: this.gateway ?? null };
+  override details(): ErrorDetails {
+    return { ...super.details(), gateway: this.gateway ?? null };
   }
 }
 
 /** Transient failure: running the same work again later may succeed. */
-export class RetryableEngineError extends EngineError {
-  readonly retryable = true;
-
-  constructor(
-    readonly code: RetryableErrorCode,
-    message: string,
-    gateway?: string,
-  ) {
-    super(message, gateway);
-  }
-}
+export class RetryableEngineError extends EngineError<RetryableErrorCode> {}
 
 export interface SqlErrorFields {
   gateway: string;
@@ -83,9 +64,7 @@ export interface SqlErrorFields {
 }
 
 /** The warehouse rejected a statement. Running it again unchanged gives the same error. */
-export class SqlExecutionError extends EngineError {
-  readonly code = 'SQL_ERROR';
-  readonly retryable = false;
+export class SqlExecutionError extends EngineError<'SQL_ERROR'> {
   readonly engineMessage: string;
   readonly sqlState: string | undefined;
   readonly label: string | undefined;
@@ -102,6 +81,7 @@ export class SqlExecutionError extends EngineError {
       fields.hint === undefined ? '' : `\nHINT: ${fields.hint}`,
     ].join('');
     super(
+      'SQL_ERROR',
       `gateway "${fields.gateway}": statement ${fields.statementIndex + 1}${who} failed: ${fields.engineMessage}${state}${extra}`,
       fields.gateway,
     );
@@ -114,7 +94,7 @@ export class SqlExecutionError extends EngineError {
     this.hint = fields.hint;
   }
 
-  override details(): Record<string, string | number | boolean | null> {
+  override details(): ErrorDetails {
     return {
       ...super.details(),
       engineMessage: this.engineMessage,
@@ -130,10 +110,7 @@ export class SqlExecutionError extends EngineError {
  * The engine refused to use more memory than its limit (DuckDB's `memory_limit`); the statement
  * failed and the transaction was rolled back. The same batch needs the same memory: not retryable.
  */
-export class EngineMemoryLimitError extends EngineError {
-  readonly code = 'MEMORY_LIMIT';
-  readonly retryable = false;
-
+export class EngineMemoryLimitError extends EngineError<'MEMORY_LIMIT'> {
   constructor(
     message: string,
     gateway: string,
@@ -142,33 +119,33 @@ export class EngineMemoryLimitError extends EngineError {
     /** the engine's own message, scrubbed of secrets. */
     readonly engineMessage: string,
   ) {
-    super(message, gateway);
+    super('MEMORY_LIMIT', message, gateway);
   }
 }
 
 /** The caller's AbortSignal fired; the running statement was stopped and the transaction rolled back. */
-export class EngineCancelledError extends EngineError {
-  readonly code = 'CANCELLED';
-  readonly retryable = false;
+export class EngineCancelledError extends EngineError<'CANCELLED'> {
+  constructor(message: string, gateway?: string) {
+    super('CANCELLED', message, gateway);
+  }
 }
 
 /** The server answered but refused the session: bad credentials, unknown database, TLS refused. */
-export class ConnectionRejectedError extends EngineError {
-  readonly code = 'CONNECTION_REJECTED';
-  readonly retryable = false;
+export class ConnectionRejectedError extends EngineError<'CONNECTION_REJECTED'> {
+  constructor(message: string, gateway?: string) {
+    super('CONNECTION_REJECTED', message, gateway);
+  }
 }
 
 /** A gateway's connection settings are invalid; `key` names the offending setting. */
-export class EngineConfigError extends EngineError {
-  readonly code = 'INVALID_GATEWAY_CONFIG';
-  readonly retryable = false;
-
+export class EngineConfigError extends EngineError<'INVALID_GATEWAY_CONFIG'> {
   constructor(
     gateway: string,
     readonly key: string | undefined,
     problem: string,
   ) {
     super(
+      'INVALID_GATEWAY_CONFIG',
       key === undefined ? `gateway "${gateway}": ${problem}` : `gateway "${gateway}": ${key}: ${problem}`,
       gateway,
     );
@@ -176,15 +153,16 @@ export class EngineConfigError extends EngineError {
 }
 
 /** Work named a gateway that this executor has no connection settings for. */
-export class UnknownGatewayError extends EngineError {
-  readonly code = 'UNKNOWN_GATEWAY';
-  readonly retryable = false;
-
+export class UnknownGatewayError extends EngineError<'UNKNOWN_GATEWAY'> {
   constructor(
     gateway: string,
     readonly configured: string[],
   ) {
     const known = configured.length === 0 ? 'none' : configured.map((name) => `"${name}"`).join(', ');
-    super(`gateway "${gateway}" is not configured on this executor (configured gateways: ${known})`, gateway);
+    super(
+      'UNKNOWN_GATEWAY',
+      `gateway "${gateway}" is not configured on this executor (configured gateways: ${known})`,
+      gateway,
+    );
   }
 }

@@ -25,18 +25,11 @@ import type {
   RunRequest,
   SchedulerActivities,
 } from '../activities/contracts.ts';
+import { NON_RETRYABLE_CODES } from '../core/errors.ts';
 import { formatInterval, type Interval } from '../core/intervals.ts';
 
-/** Error types an executor raises that retrying cannot fix. */
-export const NON_RETRYABLE_ERRORS = [
-  'SQL_ERROR',
-  'AUDIT_FAILED',
-  'GATEWAY_NOT_CONFIGURED',
-  'INVALID_REQUEST',
-  'MEMORY_LIMIT',
-  'CONNECTION_REJECTED',
-  'INVALID_GATEWAY_CONFIG',
-];
+/** Error types an executor raises that retrying cannot fix: the one list in core/errors.ts. */
+export const NON_RETRYABLE_ERRORS = NON_RETRYABLE_CODES;
 
 /** Attempts of an executor activity before its failure is final. */
 export const EXECUTOR_MAX_ATTEMPTS = 5;

@@ -1,13 +1,12 @@
 /**
- * A blocking audit found offending rows. Like the engine errors (engines/errors.ts) it
- * carries a stable `code` and a `retryable` flag for the activity to turn into a Temporal failure:
- * running the same batch again audits the same rows, so it is not retryable.
+ * A blocking audit found offending rows. Like every SluiceError (core/errors.ts) it carries a
+ * stable `code` for the activity to turn into a Temporal failure: running the same batch again
+ * audits the same rows, so it is not retryable.
  */
 
-export class AuditFailedError extends Error {
-  readonly code = 'AUDIT_FAILED';
-  readonly retryable = false;
+import { type ErrorDetails, SluiceError } from '../../core/errors.ts';
 
+export class AuditFailedError extends SluiceError<'AUDIT_FAILED'> {
   constructor(
     readonly audit: string,
     readonly model: string,
@@ -15,16 +14,15 @@ export class AuditFailedError extends Error {
     readonly gateway?: string,
   ) {
     super(
+      'AUDIT_FAILED',
       `audit "${audit}" failed for model "${model}": ${failingRows} offending ${failingRows === 1 ? 'row' : 'rows'}`,
     );
-    this.name = 'AuditFailedError';
   }
 
   /** Plain fields for a failure's details. */
-  details(): Record<string, string | number | boolean | null> {
+  override details(): ErrorDetails {
     return {
-      code: this.code,
-      retryable: this.retryable,
+      ...super.details(),
       gateway: this.gateway ?? null,
       audit: this.audit,
       model: this.model,

@@ -1,29 +1,20 @@
 /**
- * How executor errors reach a workflow: every engine, audit and request error becomes an
- * ApplicationFailure whose `type` is the error's stable `code` and which is non-retryable when the
- * error is, so the workflow's retry policy never repeats work that cannot succeed. A cancelled
+ * How executor errors reach a workflow: every engine, audit and request error (a SluiceError)
+ * becomes an ApplicationFailure whose `type` is the error's stable `code` and which is
+ * non-retryable when core/errors.ts says the code is, so the workflow's retry policy never repeats
+ * work that cannot succeed. A cancelled
  * activity reports Temporal's CancelledFailure, so the run sees a cancellation and not an error.
  */
 
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { type ErrorCode, isRetryable, SluiceError } from '../../core/errors.ts';
 import { NamingError } from '../../core/naming.ts';
 
 /** The type of failures that are not one of the known errors (a bug, an unexpected driver error). */
-export const EXECUTOR_FAILURE = 'EXECUTOR_FAILURE';
+export const EXECUTOR_FAILURE: ErrorCode = 'EXECUTOR_FAILURE';
 
-interface CodedError extends Error {
-  code: string;
-  retryable: boolean;
-  details?: () => Record<string, string | number | boolean | null>;
-}
-
-function isCoded(error: unknown): error is CodedError {
-  return (
-    error instanceof Error &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    typeof (error as { retryable?: unknown }).retryable === 'boolean'
-  );
-}
+/** The type of a NamingError's failure: the request named something the warehouse cannot hold. */
+const INVALID_REQUEST: ErrorCode = 'INVALID_REQUEST';
 
 /** Which attempt failed, and where: carried in the failure's first detail, so the run records it. */
 export interface FailedAttempt {
@@ -54,19 +45,19 @@ export function toActivityFailure(error: unknown, signal?: AbortSignal, where?: 
       ...(error.cause ? { cause: error.cause } : {}),
     });
   }
-  if (isCoded(error)) {
+  if (error instanceof SluiceError) {
     return ApplicationFailure.create({
       message: error.message,
       type: error.code,
       nonRetryable: !error.retryable,
-      details: [{ ...(typeof error.details === 'function' ? error.details() : {}), ...where }],
+      details: [{ ...error.details(), ...where }],
     });
   }
   if (error instanceof NamingError) {
     return ApplicationFailure.create({
       message: error.message,
-      type: 'INVALID_REQUEST',
-      nonRetryable: true,
+      type: INVALID_REQUEST,
+      nonRetryable: !isRetryable(INVALID_REQUEST),
       details: where ? [where] : [],
     });
   }
@@ -74,7 +65,7 @@ export function toActivityFailure(error: unknown, signal?: AbortSignal, where?: 
   return ApplicationFailure.create({
     message,
     type: EXECUTOR_FAILURE,
-    nonRetryable: false,
+    nonRetryable: !isRetryable(EXECUTOR_FAILURE),
     details: where ? [where] : [],
   });
 }

@@ -8,10 +8,9 @@
  * the key id, never the key.
  */
 
-export class GatewayNotConfiguredError extends Error {
-  readonly code = 'GATEWAY_NOT_CONFIGURED';
-  readonly retryable = false;
+import { type ErrorDetails, SluiceError } from '../../core/errors.ts';
 
+export class GatewayNotConfiguredError extends SluiceError<'GATEWAY_NOT_CONFIGURED'> {
   constructor(
     readonly gateway: string,
     readonly executor: string,
@@ -23,6 +22,7 @@ export class GatewayNotConfiguredError extends Error {
     const known = configured.length === 0 ? 'none' : configured.map((name) => `"${name}"`).join(', ');
     const variable = `SLUICE__GATEWAYS__${gateway.toUpperCase()}__CONNECTION__TYPE`;
     super(
+      'GATEWAY_NOT_CONFIGURED',
       managedProblem === undefined
         ? `gateway "${gateway}" is not configured on executor ${executor} (its gateways: ${known}); ` +
             `set ${variable} and the gateway's other ` +
@@ -33,13 +33,11 @@ export class GatewayNotConfiguredError extends Error {
             `(or SLUICE_ENCRYPTION_KEY_PREVIOUS), or set ${variable} and the gateway's other connection ` +
             'settings in their environment',
     );
-    this.name = 'GatewayNotConfiguredError';
   }
 
-  details(): Record<string, string | number | boolean | null> {
+  override details(): ErrorDetails {
     return {
-      code: this.code,
-      retryable: this.retryable,
+      ...super.details(),
       gateway: this.gateway,
       executor: this.executor,
       configured: this.configured.join(','),

@@ -1,18 +1,13 @@
 /**
- * An activity input that does not have the shape the executor expects. Like the engine errors it
- * carries a stable `code` and a `retryable` flag; sending the same input again fails the same way.
+ * An activity input that does not have the shape the executor expects. Like every SluiceError
+ * (core/errors.ts) it carries a stable `code`; sending the same input again fails the same way, so
+ * it is not retryable.
  */
 
-export class InvalidRequestError extends Error {
-  readonly code = 'INVALID_REQUEST';
-  readonly retryable = false;
+import { SluiceError } from '../../core/errors.ts';
 
+export class InvalidRequestError extends SluiceError<'INVALID_REQUEST'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'InvalidRequestError';
-  }
-
-  details(): Record<string, string | number | boolean | null> {
-    return { code: this.code, retryable: this.retryable };
+    super('INVALID_REQUEST', message);
   }
 }

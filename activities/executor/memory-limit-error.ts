@@ -6,10 +6,9 @@
  * smaller batch.
  */
 
-export class MemoryLimitError extends Error {
-  readonly code = 'MEMORY_LIMIT';
-  readonly retryable = false;
+import { type ErrorDetails, SluiceError } from '../../core/errors.ts';
 
+export class MemoryLimitError extends SluiceError<'MEMORY_LIMIT'> {
   constructor(
     message: string,
     readonly executor: string,
@@ -19,14 +18,12 @@ export class MemoryLimitError extends Error {
     /** the process's resident set size when the limit was passed; undefined when DuckDB refused. */
     readonly rssMb: number | undefined,
   ) {
-    super(message);
-    this.name = 'MemoryLimitError';
+    super('MEMORY_LIMIT', message);
   }
 
-  details(): Record<string, string | number | boolean | null> {
+  override details(): ErrorDetails {
     return {
-      code: this.code,
-      retryable: this.retryable,
+      ...super.details(),
       executor: this.executor,
       work: this.work,
       limitMb: this.limitMb ?? null,

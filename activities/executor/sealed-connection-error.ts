@@ -5,10 +5,9 @@
  * fails the same way until its keys change. The message names the key id, never a key.
  */
 
-export class SealedConnectionError extends Error {
-  readonly code = 'CONNECTION_NOT_OPENED';
-  readonly retryable = false;
+import { type ErrorDetails, SluiceError } from '../../core/errors.ts';
 
+export class SealedConnectionError extends SluiceError<'CONNECTION_NOT_OPENED'> {
   constructor(
     readonly gateway: string,
     readonly keyId: string,
@@ -16,14 +15,15 @@ export class SealedConnectionError extends Error {
     /** what is wrong, e.g. `sealed with key "k1", which SLUICE_ENCRYPTION_KEY does not hold (…)`. */
     readonly problem: string,
   ) {
-    super(`executor ${executor} cannot open the connection of gateway "${gateway}": ${problem}`);
-    this.name = 'SealedConnectionError';
+    super(
+      'CONNECTION_NOT_OPENED',
+      `executor ${executor} cannot open the connection of gateway "${gateway}": ${problem}`,
+    );
   }
 
-  details(): Record<string, string | number | boolean | null> {
+  override details(): ErrorDetails {
     return {
-      code: this.code,
-      retryable: this.retryable,
+      ...super.details(),
       gateway: this.gateway,
       keyId: this.keyId,
       executor: this.executor,

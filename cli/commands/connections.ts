@@ -5,22 +5,11 @@
  * commands print contains the settings.
  */
 import { readFileSync } from 'node:fs';
-import type { z } from '@hono/zod-openapi';
 import type { Command } from 'commander';
-import type {
-  ConnectionListSchema,
-  ConnectionSchema,
-  KeyRotationSchema,
-  SavedConnectionSchema,
-} from '../../api/schemas/connections.ts';
+import type { Connection } from '../api-client.ts';
 import { type ApiOptions, apiClient, print, printJson, withApiOptions } from '../api-options.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { formatTable } from '../table.ts';
-
-type Connection = z.infer<typeof ConnectionSchema>;
-type SavedConnection = z.infer<typeof SavedConnectionSchema>;
-type ConnectionList = z.infer<typeof ConnectionListSchema>;
-type KeyRotation = z.infer<typeof KeyRotationSchema>;
 
 /** The largest connection file `add` reads (the API accepts 64 KiB). */
 const MAX_FILE_BYTES = 64 * 1024;
@@ -38,9 +27,7 @@ export function registerConnections(program: Command): void {
       .requiredOption('--file <path>', "a YAML file with the gateway's connection: mapping, or - for stdin"),
   ).action(async (gateway: string, options: ApiOptions & { file: string }) => {
     const yaml = readConnectionFile(options.file);
-    const saved = await apiClient(options).request<SavedConnection>('POST', '/api/connections', {
-      body: { gateway, yaml },
-    });
+    const saved = await apiClient(options).addConnection(gateway, yaml);
     if (options.json) return printJson(saved);
     const version = saved.test.serverVersion === undefined ? '' : `, ${saved.test.serverVersion}`;
     print(
@@ -52,7 +39,7 @@ export function registerConnections(program: Command): void {
 
   withApiOptions(connections.command('list').description('list connections (without their settings)')).action(
     async (options: ApiOptions) => {
-      const list = await apiClient(options).request<ConnectionList>('GET', '/api/connections');
+      const list = await apiClient(options).connections();
       if (options.json) return printJson(list);
       if (list.items.length === 0) return print('No scheduler-managed connections');
       print(
@@ -78,10 +65,7 @@ export function registerConnections(program: Command): void {
       .description("remove a gateway's connection; executors then need the gateway in their own environment")
       .argument('<gateway>', 'gateway name'),
   ).action(async (gateway: string, options: ApiOptions) => {
-    const removed = await apiClient(options).request<Connection>(
-      'DELETE',
-      `/api/connections/${encodeURIComponent(gateway)}`,
-    );
+    const removed = await apiClient(options).removeConnection(gateway);
     if (options.json) return printJson(removed);
     print(`Connection of gateway ${removed.gateway} removed`);
   });
@@ -91,7 +75,7 @@ export function registerConnections(program: Command): void {
       .command('rotate-key')
       .description("re-seal every connection under the API's current SLUICE_ENCRYPTION_KEY (all or none)"),
   ).action(async (options: ApiOptions) => {
-    const rotation = await apiClient(options).request<KeyRotation>('POST', '/api/connections/rotate-key');
+    const rotation = await apiClient(options).rotateKey();
     if (options.json) return printJson(rotation);
     const moved = Object.entries(rotation.resealed)
       .map(([keyId, count]) => `${count} from key ${keyId}`)

@@ -1,6 +1,6 @@
 /** `sluice executors`: every run and apply executor, with its version, gateways and whether it is up. */
 import { type Command, Option } from 'commander';
-import { EXECUTOR_ROLES, EXECUTOR_STATUSES, type ExecutorList } from '../../api/schemas/executors.ts';
+import { EXECUTOR_ROLES, EXECUTOR_STATUSES } from '../../api/schemas/executors.ts';
 import { type ApiOptions, apiClient, print, printJson, withApiOptions } from '../api-options.ts';
 import { formatTable } from '../table.ts';
 
@@ -17,9 +17,7 @@ export function registerExecutors(program: Command): void {
       .addOption(new Option('--role <role>', 'only executors of this role').choices(EXECUTOR_ROLES))
       .addOption(new Option('--status <status>', 'only executors in this status').choices(EXECUTOR_STATUSES)),
   ).action(async (options: ExecutorsOptions) => {
-    const list = await apiClient(options).request<ExecutorList>('GET', '/api/executors', {
-      query: { role: options.role, status: options.status },
-    });
+    const list = await apiClient(options).executors({ role: options.role, status: options.status });
     if (options.json) return printJson(list);
     if (list.items.length === 0) {
       const filter = [options.status, options.role].filter(Boolean).join(' ');

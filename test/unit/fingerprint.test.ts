@@ -54,6 +54,15 @@ describe('fingerprintProject', () => {
     expect(fingerprints()).toEqual(base);
   });
 
+  // Fingerprints name stored snapshots and their tables: the same project must keep them forever.
+  it('keeps the fingerprints it always gave', () => {
+    expect(base).toEqual({
+      's.seed': { fingerprint: '90bdd97b5c', metadataHash: '5667114fae' },
+      's.orders': { fingerprint: '68b2319416', metadataHash: '1eb33be5e8' },
+      's.report': { fingerprint: '0d730695c5', metadataHash: '1d105acc81' },
+    });
+  });
+
   it('ignores formatting: whitespace, comments, keyword case and a trailing comma in the header', () => {
     const reformatted = fingerprints({
       'models/orders.sql': `-- orders, reformatted

@@ -1,0 +1,92 @@
+/**
+ * The errors that reach a workflow as a failed activity, each with a stable `code` that becomes the
+ * Temporal failure's `type`. ERROR_CODES is the one list of those codes and says, per code, whether
+ * running the same work again may succeed: the executor's failures take their `nonRetryable` flag
+ * from it (through SluiceError.retryable) and the workflows' retry policies their
+ * `nonRetryableErrorTypes` (NON_RETRYABLE_CODES). Pure, so workflow code may import it.
+ */
+
+export const ERROR_CODES = {
+  /** the server could not be reached (refused, unreachable host, unknown host). */
+  CONNECTION_FAILED: { retryable: true },
+  /** connecting took longer than the gateway's `connect_timeout`. */
+  CONNECTION_TIMEOUT: { retryable: true },
+  /** an established connection broke; for a COMMIT in flight the outcome is unknown. */
+  CONNECTION_LOST: { retryable: true },
+  /** the server is shutting down, starting up or out of connection slots. */
+  SERVER_UNAVAILABLE: { retryable: true },
+  /** the server cancelled a statement on its own (statement_timeout, lock_timeout). */
+  STATEMENT_TIMEOUT: { retryable: true },
+  /** a serialization failure, deadlock or write-write conflict; the same work may succeed again. */
+  TRANSACTION_CONFLICT: { retryable: true },
+  /** another process holds the DuckDB database file (DuckDB allows one writing process per file). */
+  DATABASE_LOCKED: { retryable: true },
+  /** the engine was closed while the work was waiting; another executor can take it. */
+  ENGINE_CLOSED: { retryable: true },
+  /** a driver failure that is neither a SQL error nor a known connection failure. */
+  ENGINE_FAILURE: { retryable: true },
+  /** anything else an executor raised (a bug, an unexpected driver error). */
+  EXECUTOR_FAILURE: { retryable: true },
+
+  /** the warehouse rejected a statement; running it again unchanged gives the same error. */
+  SQL_ERROR: { retryable: false },
+  /** a blocking audit found offending rows; the same batch audits the same rows. */
+  AUDIT_FAILED: { retryable: false },
+  /** the batch passed a memory limit (the executor's or the engine's); it needs the same memory again. */
+  MEMORY_LIMIT: { retryable: false },
+  /** the work was cancelled; the statement was stopped and rolled back. */
+  CANCELLED: { retryable: false },
+  /** the server refused the session: bad credentials, unknown database, TLS refused. */
+  CONNECTION_REJECTED: { retryable: false },
+  /** a gateway's connection settings are invalid. */
+  INVALID_GATEWAY_CONFIG: { retryable: false },
+  /** an engine was asked for a gateway it has no settings for. */
+  UNKNOWN_GATEWAY: { retryable: false },
+  /** the executor serving the work has no connection for its gateway. */
+  GATEWAY_NOT_CONFIGURED: { retryable: false },
+  /** a scheduler-managed connection the executor cannot open with the keys it holds. */
+  CONNECTION_NOT_OPENED: { retryable: false },
+  /** an activity input without the shape the executor expects. */
+  INVALID_REQUEST: { retryable: false },
+} as const satisfies Record<string, { retryable: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The codes of failures that running the same work again may fix. */
+export type RetryableCode = {
+  [C in ErrorCode]: (typeof ERROR_CODES)[C]['retryable'] extends true ? C : never;
+}[ErrorCode];
+
+/** Whether running the same work again may succeed after a failure with this code. */
+export function isRetryable(code: ErrorCode): boolean {
+  if (!Object.hasOwn(ERROR_CODES, code)) {
+    throw new Error(`unknown error code ${JSON.stringify(code)}: add it to ERROR_CODES in core/errors.ts`);
+  }
+  return ERROR_CODES[code].retryable;
+}
+
+/** The failure types a workflow's retry policy never retries (`nonRetryableErrorTypes`). */
+export const NON_RETRYABLE_CODES: string[] = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
+  (code) => !isRetryable(code),
+);
+
+/** Plain, credential-free fields for a Temporal failure's details. */
+export type ErrorDetails = Record<string, string | number | boolean | null>;
+
+/** An error with a code from ERROR_CODES; its name is its class's name. */
+export class SluiceError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly retryable: boolean;
+
+  constructor(
+    readonly code: C,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+    this.retryable = isRetryable(code);
+  }
+
+  details(): ErrorDetails {
+    return { code: this.code, retryable: this.retryable };
+  }
+}
