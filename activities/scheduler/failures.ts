@@ -5,6 +5,7 @@
  * workflow's retry policy waits and tries again.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { isCheckFailure as isStateCheckFailure } from '../../state/check-failure.ts';
 
 export const FAILURE_TYPES = {
   invalidInput: 'INVALID_INPUT',
@@ -29,12 +30,12 @@ export function invalidInput(activity: string, message: string): ApplicationFail
 }
 
 /**
- * True for the errors the state functions throw when a check on their input fails: plain Errors
- * without a `code`. Database and connection errors carry a code (postgres.js, PGlite, Node's
- * sockets) and stay retryable.
+ * True for the errors the state functions throw when a check on their input fails (see
+ * state/check-failure.ts), and not already a failure of an activity. Database and connection
+ * errors carry a code and stay retryable.
  */
 export function isCheckFailure(error: unknown): error is Error {
-  return error instanceof Error && !(error instanceof ApplicationFailure) && !('code' in error);
+  return !(error instanceof ApplicationFailure) && isStateCheckFailure(error);
 }
 
 /** Runs `body`; a failed check in it (see isCheckFailure) becomes a non-retryable failure of `type`. */

@@ -11,12 +11,12 @@
  */
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { isCheckFailure } from '../../activities/scheduler/failures.ts';
 import { NamingError, validateEnvironmentName } from '../../core/naming.ts';
 import { formatPlanDiff } from '../../core/plan/format.ts';
 import { PlanRequestError } from '../../core/plan/request-error.ts';
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project, ProjectIssue } from '../../core/project/types.ts';
+import { isCheckFailure } from '../../state/check-failure.ts';
 import { checkPlanApplicable } from '../../state/plan/check.ts';
 import { storableProject } from '../../state/plan/stored-project.ts';
 import {
