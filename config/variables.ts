@@ -223,7 +223,7 @@ export const VARIABLES = declare({
   },
   SLUICE_PRESENCE_INTERVAL: {
     schema: duration().default(15_000),
-    readBy: ['executor'],
+    readBy: ['executor', 'dev'],
     default: '`15s`',
     description: 'how often an executor reports its presence to the executor registry',
   },
