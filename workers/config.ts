@@ -1,49 +1,30 @@
 /**
  * A worker process's configuration (twelve-factor: the same image runs as scheduler, run executor
  * or apply executor). Its variables are declared in config/variables.ts and read once at start-up;
- * what is built on them here (the Temporal connection's TLS files and payload codec, the gateways,
- * the env file, the connection keyring) needs the rest of sluice.
+ * what is built on them here (the gateways, the env file, the connection keyring; the Temporal
+ * connection in workers/temporal-config.ts) needs the rest of sluice.
  *
  * Errors name the variable and its value, except for values that may be secret (API key,
  * database URL, gateway passwords), which are never shown.
  */
 
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { PayloadCodec } from '@temporalio/common';
 import { encryptionKeyring } from '../api/connection-options.ts';
-import { ConfigurationError, invalidValue } from '../config/configuration-error.ts';
-import { type ConfigOf, type Environment, readConfig, readVariables } from '../config/read.ts';
-import { DEFAULT_TEMPORAL_ADDRESS, type Values } from '../config/variables.ts';
+import { ConfigurationError } from '../config/configuration-error.ts';
+import { type ConfigOf, type Environment, readConfig } from '../config/read.ts';
+import type { Values } from '../config/variables.ts';
 import { type Env, gatewaysFromEnv } from '../core/project/env-overrides.ts';
 import { formatIssue, type GatewayConnection, ProjectError } from '../core/project/types.ts';
-import { type Keyring, KeyringError } from '../crypto/keyring.ts';
-import { payloadCodecFromEnv } from '../crypto/payload-codec.ts';
+import type { Keyring } from '../crypto/keyring.ts';
 import { parseGatewayConnection } from '../engines/config.ts';
 import { EngineConfigError } from '../engines/errors.ts';
 import { EnvFileError, isGatewayVariable, mergeEnvFile, readEnvFile } from './env-file.ts';
+import { type TemporalConfig, temporalConfig } from './temporal-config.ts';
 
 export type WorkerRole = 'scheduler' | 'run' | 'apply';
 
 export const WORKER_ROLES: readonly WorkerRole[] = ['scheduler', 'run', 'apply'];
-
-export interface TemporalTls {
-  /** the client certificate and key (mTLS). */
-  clientCertPair?: { crt: Buffer; key: Buffer };
-  serverRootCACertificate?: Buffer;
-  serverNameOverride?: string;
-}
-
-export interface TemporalConfig {
-  address: string;
-  namespace: string;
-  /** undefined for a plain connection. */
-  tls?: TemporalTls;
-  apiKey?: string;
-  /** set when SLUICE_PAYLOAD_KEY is: every client and worker encrypts payloads with it. */
-  payloadCodec?: PayloadCodec;
-}
 
 export interface WorkerConfig {
   role: WorkerRole;
@@ -82,21 +63,6 @@ export interface WorkerConfig {
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 export const DEFAULT_READY_TIMEOUT_MS = 5_000;
-
-/** The variables a Temporal connection is made from, in every process that talks to Temporal. */
-export const TEMPORAL_VARIABLES = [
-  'TEMPORAL_ADDRESS',
-  'TEMPORAL_NAMESPACE',
-  'TEMPORAL_TLS_CERT',
-  'TEMPORAL_TLS_KEY',
-  'TEMPORAL_TLS_CA',
-  'TEMPORAL_TLS_SERVER_NAME',
-  'TEMPORAL_API_KEY',
-  'SLUICE_PAYLOAD_KEY',
-  'SLUICE_PAYLOAD_KEY_PREVIOUS',
-] as const;
-
-export type TemporalValues = Values<(typeof TEMPORAL_VARIABLES)[number]>;
 
 export interface ReadConfigOptions {
   hostname?: string;
@@ -155,64 +121,6 @@ function baseConfig(
     config.healthPort = values.SLUICE_HEALTH_PORT;
     config.healthHost = values.SLUICE_HEALTH_HOST;
     config.readyTimeoutMs = values.SLUICE_READY_TIMEOUT;
-  }
-  return config;
-}
-
-/** The Temporal connection settings from an environment (see `temporalConfig`). */
-export function readTemporalConfig(env: Environment): TemporalConfig {
-  return temporalConfig(readVariables(TEMPORAL_VARIABLES, env));
-}
-
-/** The Temporal connection settings, for every kind of process (workers, API, CLI, `sluice dev`). */
-export function temporalConfig(values: TemporalValues): TemporalConfig {
-  const address = values.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS;
-  const namespace = values.TEMPORAL_NAMESPACE;
-  const config: TemporalConfig = { address, namespace };
-  const cert = values.TEMPORAL_TLS_CERT;
-  const key = values.TEMPORAL_TLS_KEY;
-  const ca = values.TEMPORAL_TLS_CA;
-  const serverName = values.TEMPORAL_TLS_SERVER_NAME;
-  const apiKey = values.TEMPORAL_API_KEY;
-  if ((cert === undefined) !== (key === undefined)) {
-    const [set, missing] =
-      cert === undefined
-        ? ['TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CERT']
-        : ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY'];
-    throw new ConfigurationError(
-      `${set} is set but ${missing} is not: mTLS needs both the certificate and its key`,
-    );
-  }
-  if (apiKey !== undefined && cert !== undefined) {
-    throw new ConfigurationError(
-      'TEMPORAL_API_KEY and TEMPORAL_TLS_CERT are both set: authenticate with either an API key or a client certificate',
-    );
-  }
-  if (
-    cert !== undefined ||
-    key !== undefined ||
-    ca !== undefined ||
-    serverName !== undefined ||
-    apiKey !== undefined
-  ) {
-    const tls: TemporalTls = {};
-    if (cert !== undefined && key !== undefined) {
-      tls.clientCertPair = { crt: readPem('TEMPORAL_TLS_CERT', cert), key: readPem('TEMPORAL_TLS_KEY', key) };
-    }
-    if (ca !== undefined) tls.serverRootCACertificate = readPem('TEMPORAL_TLS_CA', ca);
-    if (serverName !== undefined) tls.serverNameOverride = serverName;
-    config.tls = tls;
-  }
-  if (apiKey !== undefined) config.apiKey = apiKey;
-  try {
-    const payloadCodec = payloadCodecFromEnv({
-      SLUICE_PAYLOAD_KEY: values.SLUICE_PAYLOAD_KEY,
-      SLUICE_PAYLOAD_KEY_PREVIOUS: values.SLUICE_PAYLOAD_KEY_PREVIOUS,
-    });
-    if (payloadCodec !== undefined) config.payloadCodec = payloadCodec;
-  } catch (error) {
-    if (error instanceof KeyringError) throw new ConfigurationError(error.message);
-    throw error;
   }
   return config;
 }
@@ -302,16 +210,6 @@ function readEnvFileSettings(
   config.envFilePollMs = values.SLUICE_ENV_FILE_POLL;
   config.gatewayEnv = Object.fromEntries(Object.entries(env).filter(([name]) => isGatewayVariable(name)));
   return mergeEnvFile(env, variables);
-}
-
-function readPem(variable: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw invalidValue(variable, `expected a readable PEM file (${reason})`, path);
-  }
 }
 
 function nonEmpty(env: Env, variable: string): string | undefined {

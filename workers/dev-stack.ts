@@ -37,12 +37,12 @@ import { computePlan } from '../state/plan/compute.ts';
 import { type EnvironmentState, stateQuery } from '../workflows/environment.ts';
 import { environmentWorkflowId } from '../workflows/ids.ts';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
-import { type TemporalConfig, temporalConfig } from './config.ts';
 import { connectTemporal } from './connection.ts';
 import { type DevServer, startDevServer } from './dev-server.ts';
 import { startExecutorWorker } from './executor-worker.ts';
 import type { RunningWorker } from './running-worker.ts';
 import { bundleWorkflows, startSchedulerWorker, type WorkflowBundle } from './scheduler-worker.ts';
+import { type TemporalConfig, temporalConfig } from './temporal-config.ts';
 
 export const DEV_SUBMITTER = 'sluice dev';
 

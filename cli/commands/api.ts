@@ -15,7 +15,7 @@ import { readConfig } from '../../config/read.ts';
 import { dataConverterOf } from '../../crypto/payload-codec.ts';
 import { createStateDb, stateDbOptions } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
-import { temporalConfig } from '../../workers/config.ts';
+import { temporalConfig } from '../../workers/temporal-config.ts';
 import { rejectingUsageErrors } from '../api-options.ts';
 import { CliError, EXIT } from '../errors.ts';
 

@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigurationError } from '../../config/configuration-error.ts';
 import { loadProject } from '../../core/project/load.ts';
-import { readTemporalConfig, readWorkerConfig } from '../../workers/config.ts';
+import { readWorkerConfig } from '../../workers/config.ts';
+import { readTemporalConfig } from '../../workers/temporal-config.ts';
 import { REPO_ROOT, readEnvFile } from './support/manifests.ts';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');

@@ -12,7 +12,7 @@ import {
   payloadCodecFromEnv,
 } from '../../../crypto/payload-codec.ts';
 import { sealBytes } from '../../../crypto/sealed.ts';
-import { readTemporalConfig } from '../../../workers/config.ts';
+import { readTemporalConfig } from '../../../workers/temporal-config.ts';
 
 const VAR = 'SLUICE_PAYLOAD_KEY';
 
