@@ -18,6 +18,8 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { ConfigurationError } from '../config/configuration-error.ts';
+import { type ConfigOf, type Environment, readConfig } from '../config/read.ts';
 import { KeyringError } from '../crypto/keyring.ts';
 import { EncryptionCodec, PAYLOAD_KEY_VARIABLE, payloadCodecFromEnv } from '../crypto/payload-codec.ts';
 import type { AppEnv } from './context.ts';
@@ -29,26 +31,12 @@ import { errors, json, jsonBody } from './schemas/common.ts';
 
 export const DEFAULT_CODEC_HOST = '127.0.0.1';
 export const DEFAULT_CODEC_PORT = 8888;
-/** The origins of a local Temporal Web UI (`temporal server start-dev`, `sluice dev`). */
-export const DEFAULT_CODEC_CORS_ORIGINS: readonly string[] = [
-  'http://localhost:8233',
-  'http://127.0.0.1:8233',
-];
 const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 export interface CodecEndpointOptions {
   codec: PayloadCodec;
   /** the browser origins (`scheme://host[:port]`) allowed to call the endpoint. */
   corsOrigins: readonly string[];
-}
-
-export class CodecConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CodecConfigError';
-  }
 }
 
 const decodeRoute = createRoute({
@@ -154,37 +142,6 @@ export function createCodecApp(
   return app;
 }
 
-/** SLUICE_CODEC_CORS_ORIGINS: comma-separated origins, each `http(s)://host[:port]` without a path. */
-export function readCodecCorsOrigins(env: Env): string[] {
-  const value = env.SLUICE_CODEC_CORS_ORIGINS?.trim();
-  if (value === undefined || value === '') return [...DEFAULT_CODEC_CORS_ORIGINS];
-  const origins = value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  for (const origin of origins) {
-    if (origin === '*') {
-      throw new CodecConfigError(
-        'SLUICE_CODEC_CORS_ORIGINS=*: list the Web UI origins instead (e.g. http://localhost:8233); ' +
-          'any site could otherwise decode payloads through the browser of someone who holds the key',
-      );
-    }
-    let url: URL | undefined;
-    try {
-      url = new URL(origin);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== origin.replace(/\/$/, '')) {
-      throw new CodecConfigError(
-        `SLUICE_CODEC_CORS_ORIGINS: "${origin}" is not an origin; expected http(s)://host[:port] without a path, ` +
-          'e.g. http://localhost:8233',
-      );
-    }
-  }
-  return origins.map((origin) => origin.replace(/\/$/, ''));
-}
-
 export interface CodecServerSettings extends CodecEndpointOptions {
   host: string;
   port: number;
@@ -192,34 +149,37 @@ export interface CodecServerSettings extends CodecEndpointOptions {
   keyId: string | undefined;
 }
 
-/** The standalone server's settings from the environment; every problem names its variable. */
-export function readCodecServerSettings(env: Env): CodecServerSettings {
+/** The standalone server's settings from its configuration; every problem names its variable. */
+export function codecServerSettings(values: ConfigOf<'codec'>): CodecServerSettings {
   let codec: PayloadCodec | undefined;
   try {
-    codec = payloadCodecFromEnv(env);
+    codec = payloadCodecFromEnv({
+      SLUICE_PAYLOAD_KEY: values.SLUICE_PAYLOAD_KEY,
+      SLUICE_PAYLOAD_KEY_PREVIOUS: values.SLUICE_PAYLOAD_KEY_PREVIOUS,
+    });
   } catch (error) {
-    if (error instanceof KeyringError) throw new CodecConfigError(error.message);
+    if (error instanceof KeyringError) throw new ConfigurationError(error.message);
     throw error;
   }
   if (codec === undefined) {
-    throw new CodecConfigError(
+    throw new ConfigurationError(
       `${PAYLOAD_KEY_VARIABLE} is not set: the codec server encrypts and decrypts with the same key as the ` +
         'workers (and SLUICE_PAYLOAD_KEY_PREVIOUS for older histories)',
+      PAYLOAD_KEY_VARIABLE,
     );
-  }
-  const host = env.SLUICE_CODEC_HOST?.trim() || DEFAULT_CODEC_HOST;
-  const portText = env.SLUICE_CODEC_PORT?.trim();
-  const port = portText === undefined || portText === '' ? DEFAULT_CODEC_PORT : Number(portText);
-  if (!/^\d*$/.test(portText ?? '') || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new CodecConfigError(`SLUICE_CODEC_PORT=${portText}: expected a port number from 0 to 65535`);
   }
   return {
     codec,
-    host,
-    port,
-    corsOrigins: readCodecCorsOrigins(env),
+    host: values.SLUICE_CODEC_HOST,
+    port: values.SLUICE_CODEC_PORT,
+    corsOrigins: values.SLUICE_CODEC_CORS_ORIGINS,
     keyId: codec instanceof EncryptionCodec ? codec.keyId : undefined,
   };
+}
+
+/** `codecServerSettings` of an environment, read as `sluice codec-server` reads its own. */
+export function readCodecServerSettings(env: Environment): CodecServerSettings {
+  return codecServerSettings(readConfig('codec', env));
 }
 
 export interface CodecServer {
@@ -230,8 +190,8 @@ export interface CodecServer {
 }
 
 export interface StartCodecServerOptions {
-  /** where SLUICE_PAYLOAD_KEY and SLUICE_CODEC_* are read from; the process environment by default. */
-  env?: Env;
+  /** the key, address and origins (`codecServerSettings`). */
+  settings: CodecServerSettings;
   /** override SLUICE_CODEC_HOST / SLUICE_CODEC_PORT (0 picks a free port). */
   host?: string;
   port?: number;
@@ -240,15 +200,15 @@ export interface StartCodecServerOptions {
 }
 
 /** `sluice codec-server`: the codec endpoint alone, listening until closed. */
-export async function startCodecServer(options: StartCodecServerOptions = {}): Promise<CodecServer> {
-  const settings = readCodecServerSettings(options.env ?? process.env);
+export async function startCodecServer(options: StartCodecServerOptions): Promise<CodecServer> {
+  const { settings } = options;
   const host = options.host ?? settings.host;
   const port = options.port ?? settings.port;
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const app = createCodecApp(settings);
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
   await listen(server, host, port, 'SLUICE_CODEC_PORT').catch((error: unknown) => {
-    throw error instanceof ListenError ? new CodecConfigError(error.message) : error;
+    throw error instanceof ListenError ? new ConfigurationError(error.message, 'SLUICE_CODEC_PORT') : error;
   });
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,15 +1,15 @@
 /**
  * The API as a listening HTTP server. It binds `SLUICE_API_HOST` (127.0.0.1) and `SLUICE_API_PORT`
- * (8787); decides first whether it may start and with authentication on or off
+ * (8787), given as options from the API's configuration (`apiServerSettings`); decides first whether it may start and with authentication on or off
  * (auth/startup-policy.ts), and says which in its first log line.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import type { Values } from '../config/variables.ts';
 import { DEFAULT_STUCK_AFTER_MS } from '../core/watchdog.ts';
-import { readDuration } from '../workers/config.ts';
 import { type AppOptions, createApp, type SluiceApp } from './app.ts';
-import { decideAuth, StartupRefused } from './auth/startup-policy.ts';
+import { decideAuth } from './auth/startup-policy.ts';
 import { countActiveTokens } from './auth/tokens.ts';
 import type { AuthMode } from './context.ts';
 import { listen } from './listen.ts';
@@ -23,8 +23,8 @@ export interface ApiServerOptions extends Omit<AppOptions, 'auth'> {
   port?: number;
   /** `tokens` or `off`; decided from the bind address and the stored tokens when omitted (SLUICE_API_AUTH). */
   auth?: AuthMode;
-  /** where `SLUICE_API_HOST`, `SLUICE_API_PORT` and `SLUICE_API_AUTH` are read from; the process environment by default. */
-  env?: NodeJS.ProcessEnv;
+  /** SLUICE_STUCK_AFTER; one hour when omitted. */
+  stuckAfterMs?: number;
   /** start-up lines (how requests are authenticated, where it listens). */
   log?: (line: string) => void;
 }
@@ -40,15 +40,14 @@ export interface ApiServer {
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const env = options.env ?? process.env;
-  const host = options.host ?? (env.SLUICE_API_HOST?.trim() || DEFAULT_API_HOST);
-  const port = options.port ?? readPort(env.SLUICE_API_PORT);
-  const requested = options.auth ?? readAuthMode(env.SLUICE_API_AUTH);
+  const host = options.host ?? DEFAULT_API_HOST;
+  const port = options.port ?? DEFAULT_API_PORT;
+  const requested = options.auth;
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
 
   const activeTokens = await countActiveTokens(options.db, new Date());
   const decision = decideAuth({ host, port, activeTokens, requested });
-  const stuckAfterMs = readDuration(env, 'SLUICE_STUCK_AFTER', DEFAULT_STUCK_AFTER_MS);
+  const stuckAfterMs = options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
   const app = createApp({
     ...options,
     auth: decision.mode,
@@ -75,20 +74,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
 }
 
-function readPort(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return DEFAULT_API_PORT;
-  const port = Number(value.trim());
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new StartupRefused(`SLUICE_API_PORT must be a port number from 0 to 65535 (got "${value}")`);
-  }
-  return port;
-}
-
-function readAuthMode(value: string | undefined): AuthMode | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const mode = value.trim().toLowerCase();
-  if (mode !== 'tokens' && mode !== 'off') {
-    throw new StartupRefused(`SLUICE_API_AUTH must be "tokens" or "off" (got "${value}")`);
-  }
-  return mode;
+/** The server's options from the API's configuration (config/read.ts). */
+export function apiServerSettings(
+  values: Values<
+    | 'SLUICE_API_HOST'
+    | 'SLUICE_API_PORT'
+    | 'SLUICE_API_AUTH'
+    | 'SLUICE_STUCK_AFTER'
+    | 'SLUICE_EXECUTOR_GONE_AFTER'
+  >,
+): Pick<ApiServerOptions, 'host' | 'port' | 'auth' | 'stuckAfterMs' | 'executorGoneAfterMs'> {
+  return {
+    host: values.SLUICE_API_HOST,
+    port: values.SLUICE_API_PORT,
+    ...(values.SLUICE_API_AUTH === undefined ? {} : { auth: values.SLUICE_API_AUTH }),
+    stuckAfterMs: values.SLUICE_STUCK_AFTER,
+    executorGoneAfterMs: values.SLUICE_EXECUTOR_GONE_AFTER,
+  };
 }

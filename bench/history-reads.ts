@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
 import { createApp } from '../api/app.ts';
+import { readConfig } from '../config/read.ts';
 import { createStateDb } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { percentile } from './support/stack.ts';
@@ -16,9 +17,7 @@ import { percentile } from './support/stack.ts';
 const RUNS = 10_000;
 const MODELS = 100;
 const REQUESTS = 200;
-const server = new URL(
-  process.env.SLUICE_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-);
+const server = new URL(readConfig('bench', process.env).SLUICE_BENCH_DATABASE_URL);
 const name = `sluice_history_bench_${process.pid}`;
 
 const admin = postgres({ ...urlParts(server, 'postgres'), max: 1, onnotice: () => {} });

@@ -6,10 +6,11 @@
  *   npx tsx bench/schedule-precision.ts
  */
 import { join } from 'node:path';
+import { readConfig } from '../config/read.ts';
 import { loadProject } from '../core/project/load.ts';
 import { percentile, rows, startBenchStack, writeProject } from './support/stack.ts';
 
-const ENVIRONMENTS = Number(process.env.BENCH_ENVIRONMENTS ?? 100);
+const ENVIRONMENTS = readConfig('bench', process.env).BENCH_ENVIRONMENTS;
 const TICKS = 2;
 const MINUTE = 60_000;
 

@@ -1,5 +1,6 @@
 /** The options every command that talks to the API shares: where it is, the token, JSON output. */
 import type { Command } from 'commander';
+import { type ConfigOf, readConfig } from '../config/read.ts';
 import { ApiClient, DEFAULT_API_URL } from './api-client.ts';
 import { CliError, EXIT } from './errors.ts';
 
@@ -37,10 +38,22 @@ function commandPath(command: Command): string {
   return names.join(' ');
 }
 
-export function apiClient(options: ApiOptions): ApiClient {
+let config: ConfigOf<'cli'> | undefined;
+
+/**
+ * The CLI's settings (SLUICE_API_URL, SLUICE_TOKEN, SLUICE_POLL_MS), read from the environment once,
+ * by the first command that talks to the API; a bad one exits 2 naming its variable.
+ */
+export function cliConfig(): ConfigOf<'cli'> {
+  config ??= readConfig('cli', process.env);
+  return config;
+}
+
+export function apiClient(options: ApiOptions, settings: ConfigOf<'cli'> = cliConfig()): ApiClient {
+  const token = options.token ?? settings.SLUICE_TOKEN;
   return new ApiClient({
-    url: options.url ?? process.env.SLUICE_API_URL ?? DEFAULT_API_URL,
-    token: options.token ?? process.env.SLUICE_TOKEN,
+    url: options.url ?? settings.SLUICE_API_URL,
+    ...(token === undefined ? {} : { token }),
   });
 }
 

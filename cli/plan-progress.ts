@@ -2,6 +2,9 @@
 import type { ApiClient, Plan } from './api-client.ts';
 import { CliError, EXIT } from './errors.ts';
 
+/** SLUICE_POLL_MS's default. */
+export const DEFAULT_POLL_MS = 1000;
+
 const FINAL = new Set(['applied', 'failed', 'cancelled', 'rejected', 'terminated']);
 
 export async function followPlan(
@@ -10,7 +13,7 @@ export async function followPlan(
   options: { intervalMs?: number; write?: (line: string) => void } = {},
 ): Promise<Plan> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const interval = options.intervalMs ?? Number(process.env.SLUICE_POLL_MS ?? 1000);
+  const interval = options.intervalMs ?? DEFAULT_POLL_MS;
   let last = '';
   for (;;) {
     const plan = await client.plan(planId);

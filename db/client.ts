@@ -1,8 +1,8 @@
 /**
- * The one way to open the state database. `SLUICE_DATABASE_URL` (or `url`) selects PostgreSQL
- * through postgres.js; without it the state lives in an embedded PGlite under
- * `<SLUICE_HOME or cwd>/.sluice/state`, so nothing has to be installed to start. `memory://` opens
- * a throw-away in-memory PGlite. Both drivers give the same Drizzle type, `StateDb`.
+ * The one way to open the state database. A `url` (SLUICE_DATABASE_URL) selects PostgreSQL through
+ * postgres.js; without one the state lives in an embedded PGlite in `$SLUICE_HOME/state` (SLUICE_HOME
+ * defaults to `.sluice` in the working directory), so nothing has to be installed to start.
+ * `memory://` opens a throw-away in-memory PGlite. Both drivers give the same Drizzle type, `StateDb`.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite, PgliteDatabase } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres, PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres, { type Sql } from 'postgres';
+import { ConfigurationError } from '../config/configuration-error.ts';
+import { DATABASE_URL_EXPECTATION, describeRejectedUrl, isDatabaseUrl } from '../config/database-url.ts';
 import * as schema from './schema.ts';
 
 export type StateSchema = typeof schema;
@@ -29,33 +31,46 @@ export interface StateConnection {
 }
 
 export interface StateDbOptions {
-  /** `postgres://…`, `postgresql://…` or `memory://`; defaults to `SLUICE_DATABASE_URL`. */
+  /** `postgres://…`, `postgresql://…` or `memory://` (SLUICE_DATABASE_URL); empty or omitted: PGlite. */
   url?: string;
-  /** PGlite data directory when no URL is given; defaults to `<SLUICE_HOME or cwd>/.sluice/state`. */
+  /** PGlite data directory when no URL is given; defaults to `./.sluice/state`. */
   dataDir?: string;
 }
 
 /** Connections the postgres.js pool may open; migrations need at least two (see `db/migrate.ts`). */
 const POOL_SIZE = 10;
 
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
-  const home = env.SLUICE_HOME?.trim();
-  return join(resolve(home ? home : cwd), '.sluice', 'state');
+/** sluice's own folder: SLUICE_HOME, or `.sluice` in `cwd`. */
+export function sluiceHome(home: string | undefined, cwd: string): string {
+  return resolve(cwd, home?.trim() ? home.trim() : '.sluice');
+}
+
+/** Where the embedded PGlite keeps the state: `<sluice home>/state`. */
+export function defaultStateDir(home: string | undefined, cwd: string): string {
+  return join(sluiceHome(home, cwd), 'state');
+}
+
+/** The state database a process's configuration names: SLUICE_DATABASE_URL, else PGlite in its home. */
+export function stateDbOptions(
+  values: { SLUICE_DATABASE_URL?: string | undefined; SLUICE_HOME?: string | undefined },
+  cwd: string,
+): StateDbOptions {
+  return values.SLUICE_DATABASE_URL
+    ? { url: values.SLUICE_DATABASE_URL }
+    : { dataDir: defaultStateDir(values.SLUICE_HOME, cwd) };
 }
 
 export function createStateDb(options: StateDbOptions = {}): StateConnection {
-  const url = (options.url ?? process.env.SLUICE_DATABASE_URL)?.trim();
+  const url = options.url?.trim();
   if (url) {
-    if (/^postgres(ql)?:\/\//i.test(url)) return openPostgres(url);
-    if (/^memory:\/\/$/i.test(url)) return openPglite(new PGlite());
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
-    throw new Error(
-      `state database URL must start with postgres://, postgresql:// or memory:// (got ${
-        scheme ? `a ${scheme}: URL` : 'a value that is not a URL'
-      })`,
-    );
+    if (!isDatabaseUrl(url)) {
+      throw new ConfigurationError(
+        `state database URL: ${DATABASE_URL_EXPECTATION}, got ${describeRejectedUrl(url)}`,
+      );
+    }
+    return /^memory:/i.test(url) ? openPglite(new PGlite()) : openPostgres(url);
   }
-  const dataDir = resolve(options.dataDir ?? defaultStateDir());
+  const dataDir = resolve(options.dataDir ?? defaultStateDir(undefined, process.cwd()));
   mkdirSync(dataDir, { recursive: true });
   return openPglite(new PGlite(dataDir));
 }

@@ -1,5 +1,5 @@
 /**
- * Connections to Temporal from a worker configuration (workers/config.ts): the native connection
+ * Connections to Temporal from a worker configuration (workers/temporal-config.ts): the native connection
  * workers poll with, and the client connection that starts, signals and queries workflows. A server
  * that cannot be reached fails with a message naming the address and namespace. The client encrypts
  * payloads when the configuration has a payload codec (SLUICE_PAYLOAD_KEY); workers get the same
@@ -9,7 +9,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { dataConverterOf } from '../crypto/payload-codec.ts';
-import type { TemporalConfig } from './config.ts';
+import type { TemporalConfig } from './temporal-config.ts';
 
 export type TemporalConnectionKind = 'worker' | 'client';
 

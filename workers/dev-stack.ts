@@ -21,10 +21,10 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/contracts.ts';
-import { CodecConfigError, readCodecCorsOrigins } from '../api/codec-server.ts';
-import { connectionOptionsFromEnv } from '../api/connection-options.ts';
+import { connectionOptionsOf } from '../api/connection-options.ts';
 import { ensureEnvironmentWorkflow, planChangesSomething, queuePlan } from '../api/environment-commands.ts';
-import { DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from '../api/server.ts';
+import { apiServerSettings, startApiServer } from '../api/server.ts';
+import { type ConfigOf, readConfig } from '../config/read.ts';
 import { PROD_ENVIRONMENT } from '../core/naming.ts';
 import { formatPlanDiff } from '../core/plan/format.ts';
 import type { Env } from '../core/project/env-overrides.ts';
@@ -37,28 +37,25 @@ import { createPlanRecord } from '../state/plan/record.ts';
 import { type EnvironmentState, stateQuery } from '../workflows/environment.ts';
 import { environmentWorkflowId } from '../workflows/ids.ts';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
-import {
-  DEFAULT_SHUTDOWN_GRACE_MS,
-  readDuration,
-  readTemporalConfig,
-  type TemporalConfig,
-  WorkerConfigError,
-} from './config.ts';
 import { connectTemporal } from './connection.ts';
 import { type DevServer, startDevServer } from './dev-server.ts';
 import { startExecutorWorker } from './executor-worker.ts';
 import type { RunningWorker } from './running-worker.ts';
 import { bundleWorkflows, startSchedulerWorker, type WorkflowBundle } from './scheduler-worker.ts';
+import { type TemporalConfig, temporalConfig } from './temporal-config.ts';
 
-export const DEFAULT_DEV_PORT = 7233;
-export const DEFAULT_DEV_UI_PORT = 8233;
 export const DEV_SUBMITTER = 'sluice dev';
 
 export interface DevStackOptions {
   /** the project folder. */
   project: string;
-  /** configuration variables (see the module comment); the process environment by default. */
+  /**
+   * the environment: the project's gateway variables and where the Temporal binary is; the process
+   * environment by default.
+   */
   env?: Env;
+  /** the settings (config/variables.ts, read by `sluice dev`); read from `env` when omitted. */
+  config?: ConfigOf<'dev'>;
   /** one line per step, for the person watching. */
   log?: (line: string) => void;
   /** a bundle from `bundleWorkflows()`, for callers that start the stack more than once. */
@@ -91,27 +88,28 @@ export interface DevStack {
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
+  // every setting is checked before anything is created
+  const config = options.config ?? readConfig('dev', env);
   const root = resolve(options.project);
   const project = loadProject(root, { env });
-  const home = resolve(env.SLUICE_HOME?.trim() || join(root, '.sluice'));
-  const graceMs = readDuration(env, 'SLUICE_SHUTDOWN_GRACE', DEFAULT_SHUTDOWN_GRACE_MS);
-  // every setting is checked before anything is created
-  const external = env.TEMPORAL_ADDRESS?.trim() ? readTemporalConfig(env) : undefined;
+  const home = config.SLUICE_HOME === undefined ? join(root, '.sluice') : resolve(config.SLUICE_HOME);
+  const graceMs = config.SLUICE_SHUTDOWN_GRACE;
+  const external = config.TEMPORAL_ADDRESS === undefined ? undefined : temporalConfig(config);
   const local =
     external === undefined
       ? {
-          port: readPort(env, 'SLUICE_TEMPORAL_PORT', DEFAULT_DEV_PORT),
-          uiPort: readPort(env, 'SLUICE_TEMPORAL_UI_PORT', DEFAULT_DEV_UI_PORT),
-          namespace: readTemporalConfig({ TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE }).namespace,
+          port: config.SLUICE_TEMPORAL_PORT,
+          uiPort: config.SLUICE_TEMPORAL_UI_PORT,
+          namespace: config.TEMPORAL_NAMESPACE,
         }
       : undefined;
-  const codec = readCodecSettings(env, external, local?.uiPort);
+  const codec = codecSettings(config, external, local?.uiPort);
   // SLUICE_ENCRYPTION_KEY: the API seals scheduler-managed connections, the executors open them
-  const connectionOptions = connectionOptionsFromEnv(env);
+  const connectionOptions = connectionOptionsOf(config);
   // with the payload key, the dev server's Web UI decodes through the API, which must listen where the UI is told
   const apiListen =
     codec !== undefined && options.api && local !== undefined
-      ? await readApiListen(env, options.api.port)
+      ? await apiListenAddress(config, options.api.port)
       : undefined;
   const codecEndpoint =
     apiListen === undefined ? null : `${browserUrl(apiListen.host, apiListen.port)}/api/codec`;
@@ -172,11 +170,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     opened.push({ name: 'Temporal client connection', close: () => connection.close() });
     await checkNamespace(client, namespace);
 
-    // an empty URL selects PGlite: the state database follows `env`, not the process environment
-    const state: StateConnection = createStateDb({
-      url: env.SLUICE_DATABASE_URL?.trim() ?? '',
-      dataDir: join(home, 'state'),
-    });
+    const state: StateConnection = createStateDb(
+      config.SLUICE_DATABASE_URL === undefined
+        ? { dataDir: join(home, 'state') }
+        : { url: config.SLUICE_DATABASE_URL },
+    );
     opened.push({ name: 'state database', close: () => state.close() });
     await migrate(state.db);
     log(
@@ -217,6 +215,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           baseDir: project.root,
           identity: `${role}@${host}`,
           shutdownGraceMs: graceMs,
+          presenceIntervalMs: config.SLUICE_PRESENCE_INTERVAL,
           ...(dataConverter === undefined ? {} : { dataConverter }),
           ...(connectionOptions.encryption === undefined ? {} : { encryption: connectionOptions.encryption }),
         }),
@@ -276,7 +275,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       const server = await startApiServer({
         db: state.db,
         client,
-        env: env as NodeJS.ProcessEnv,
+        ...apiServerSettings(config),
         log,
         ...(options.api.port === undefined ? {} : { port: options.api.port }),
         ...(apiListen === undefined ? {} : apiListen),
@@ -356,51 +355,42 @@ interface CodecSettings {
 }
 
 /** The payload codec SLUICE_PAYLOAD_KEY describes, and the browser origins allowed to use its endpoint. */
-function readCodecSettings(
-  env: Env,
+function codecSettings(
+  config: ConfigOf<'dev'>,
   external: TemporalConfig | undefined,
   uiPort: number | undefined,
 ): CodecSettings | undefined {
-  const keys = {
-    SLUICE_PAYLOAD_KEY: env.SLUICE_PAYLOAD_KEY,
-    SLUICE_PAYLOAD_KEY_PREVIOUS: env.SLUICE_PAYLOAD_KEY_PREVIOUS,
-  };
-  const codec = (external ?? readTemporalConfig(keys)).payloadCodec;
+  // without TEMPORAL_ADDRESS the dev server is local: only the payload keys of the Temporal settings apply
+  const codec = (
+    external ??
+    temporalConfig({
+      TEMPORAL_ADDRESS: undefined,
+      TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+      TEMPORAL_TLS_CERT: undefined,
+      TEMPORAL_TLS_KEY: undefined,
+      TEMPORAL_TLS_CA: undefined,
+      TEMPORAL_TLS_SERVER_NAME: undefined,
+      TEMPORAL_API_KEY: undefined,
+      SLUICE_PAYLOAD_KEY: config.SLUICE_PAYLOAD_KEY,
+      SLUICE_PAYLOAD_KEY_PREVIOUS: config.SLUICE_PAYLOAD_KEY_PREVIOUS,
+    })
+  ).payloadCodec;
   if (codec === undefined) return undefined;
-  let origins: string[];
-  try {
-    origins = readCodecCorsOrigins(env);
-  } catch (error) {
-    if (error instanceof CodecConfigError) throw new WorkerConfigError(error.message);
-    throw error;
-  }
   const own = uiPort === undefined ? [] : [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
   return {
     codec,
     keyId: codec instanceof EncryptionCodec ? codec.keyId : undefined,
-    corsOrigins: [...new Set([...origins, ...own])],
+    corsOrigins: [...new Set([...config.SLUICE_CODEC_CORS_ORIGINS, ...own])],
   };
 }
 
 /** Where the API will listen (SLUICE_API_HOST, SLUICE_API_PORT), known before it starts; port 0 picks one now. */
-async function readApiListen(
-  env: Env,
+async function apiListenAddress(
+  config: ConfigOf<'dev'>,
   explicitPort: number | undefined,
 ): Promise<{ host: string; port: number }> {
-  const host = env.SLUICE_API_HOST?.trim() || DEFAULT_API_HOST;
-  let port = explicitPort;
-  if (port === undefined) {
-    const value = env.SLUICE_API_PORT?.trim();
-    port =
-      value === undefined || value === ''
-        ? DEFAULT_API_PORT
-        : /^\d+$/.test(value)
-          ? Number(value)
-          : Number.NaN;
-    if (!(port >= 0 && port <= 65_535)) {
-      throw new WorkerConfigError(`SLUICE_API_PORT=${value}: expected a port number between 0 and 65535`);
-    }
-  }
+  const host = config.SLUICE_API_HOST;
+  const port = explicitPort ?? config.SLUICE_API_PORT;
   return { host, port: port === 0 ? await freePort(host) : port };
 }
 
@@ -420,16 +410,6 @@ function freePort(host: string): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function readPort(env: Env, variable: string, fallback: number): number {
-  const value = env[variable]?.trim();
-  if (value === undefined || value === '') return fallback;
-  const port = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!(port >= 1 && port <= 65_535)) {
-    throw new WorkerConfigError(`${variable}=${value}: expected a port number between 1 and 65535`);
-  }
-  return port;
 }
 
 async function checkNamespace(client: Client, namespace: string): Promise<void> {

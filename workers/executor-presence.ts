@@ -10,7 +10,6 @@ import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import type { ExecutorRole } from '../activities/executor/index.ts';
-import type { Env } from '../core/project/env-overrides.ts';
 import {
   EXECUTOR_REGISTRY_WORKFLOW_ID,
   type ExecutorGoodbye,
@@ -20,7 +19,6 @@ import {
   type executorRegistryWorkflow,
   executorStoppedSignal,
 } from '../workflows/executor-registry.ts';
-import { readDuration, WorkerConfigError } from './config.ts';
 
 export const DEFAULT_PRESENCE_INTERVAL_MS = 15_000;
 /** how long one report or goodbye may take before it counts as failed. */
@@ -37,7 +35,7 @@ export interface ExecutorPresenceOptions {
   /** executor activities running now. */
   inFlight: () => number;
   health: () => ExecutorHealth;
-  /** time between reports; SLUICE_PRESENCE_INTERVAL (15 s) when omitted. */
+  /** time between reports (SLUICE_PRESENCE_INTERVAL); 15 s when omitted. */
   intervalMs?: number;
   /** where failed reports are told (once per outage); stderr by default. */
   log?: (line: string) => void;
@@ -62,17 +60,6 @@ export function sluiceVersion(): string {
   return version;
 }
 
-/** The presence interval from `SLUICE_PRESENCE_INTERVAL`, checked (a duration above zero). */
-export function presenceIntervalFromEnv(env: Env): number {
-  const interval = readDuration(env, 'SLUICE_PRESENCE_INTERVAL', DEFAULT_PRESENCE_INTERVAL_MS);
-  if (interval <= 0) {
-    throw new WorkerConfigError(
-      `SLUICE_PRESENCE_INTERVAL=${env.SLUICE_PRESENCE_INTERVAL}: expected a duration above zero, such as 15s`,
-    );
-  }
-  return interval;
-}
-
 /** `ok` while the worker runs and polls for activities, `degraded` otherwise. */
 export function workerHealth(worker: Worker): ExecutorHealth {
   const status = worker.getStatus();
@@ -81,7 +68,7 @@ export function workerHealth(worker: Worker): ExecutorHealth {
 
 export function startExecutorPresence(options: ExecutorPresenceOptions): ExecutorPresence {
   const { client, identity } = options;
-  const intervalMs = options.intervalMs ?? presenceIntervalFromEnv(process.env);
+  const intervalMs = options.intervalMs ?? DEFAULT_PRESENCE_INTERVAL_MS;
   if (!(Number.isFinite(intervalMs) && intervalMs > 0)) {
     throw new Error(`presence interval must be a number of milliseconds above zero (got ${intervalMs})`);
   }

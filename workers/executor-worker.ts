@@ -15,8 +15,8 @@ import type { Keyring } from '../crypto/keyring.ts';
 import { EnginePool } from '../engines/pool.ts';
 import type { EnvFileWatch } from './env-file.ts';
 import {
+  DEFAULT_PRESENCE_INTERVAL_MS,
   type ExecutorPresence,
-  presenceIntervalFromEnv,
   startExecutorPresence,
   workerHealth,
 } from './executor-presence.ts';
@@ -60,7 +60,7 @@ export interface RunningExecutor extends RunningWorker {
 }
 
 export async function startExecutorWorker(options: ExecutorWorkerOptions): Promise<RunningExecutor> {
-  const presenceIntervalMs = options.presenceIntervalMs ?? presenceIntervalFromEnv(process.env);
+  const presenceIntervalMs = options.presenceIntervalMs ?? DEFAULT_PRESENCE_INTERVAL_MS;
   const connections = Object.fromEntries(
     Object.entries(options.gateways).map(([name, gateway]) => [name, gateway.connection]),
   );

@@ -5,7 +5,7 @@
  */
 
 import { dataConverterOf } from '../crypto/payload-codec.ts';
-import { createStateDb } from '../db/client.ts';
+import { createStateDb, stateDbOptions } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { DEFAULT_READY_TIMEOUT_MS, type WorkerConfig } from './config.ts';
 import { connectTemporal } from './connection.ts';
@@ -47,7 +47,9 @@ export async function startWorkerProcess(
     const dataConverter = dataConverterOf(temporal.payloadCodec);
     const where = `Temporal ${temporal.address}, namespace ${temporal.namespace}${dataConverter === undefined ? '' : ', payloads encrypted (SLUICE_PAYLOAD_KEY)'}`;
     if (config.role === 'scheduler') {
-      const state = createStateDb(config.databaseUrl === undefined ? {} : { url: config.databaseUrl });
+      const state = createStateDb(
+        stateDbOptions({ SLUICE_DATABASE_URL: config.databaseUrl, SLUICE_HOME: config.home }, config.baseDir),
+      );
       resources.unshift({ name: 'state database', close: () => state.close() });
       await migrate(state.db);
       const client = await connectTemporal(temporal, 'client');
@@ -83,6 +85,7 @@ export async function startWorkerProcess(
       shutdownGraceMs: config.shutdownGraceMs,
       ...(dataConverter === undefined ? {} : { dataConverter }),
       ...(config.maxMemoryMb === undefined ? {} : { maxMemoryMb: config.maxMemoryMb }),
+      ...(config.presenceIntervalMs === undefined ? {} : { presenceIntervalMs: config.presenceIntervalMs }),
       ...(config.encryption === undefined ? {} : { encryption: config.encryption }),
       ...(config.envFile === undefined
         ? {}

@@ -59,9 +59,9 @@ const list = createRoute({
   },
 });
 
-/** Routes of `/api/executors`; `goneAfterMs` defaults to SLUICE_EXECUTOR_GONE_AFTER (60 s). */
-export function executorRoutes(goneAfterMs?: number) {
-  const goneAfter = goneAfterMs ?? goneAfterFromEnv(process.env);
+/** Routes of `/api/executors`; `goneAfterMs` is SLUICE_EXECUTOR_GONE_AFTER, 60 s when omitted. */
+export function executorRoutes(goneAfterMs: number = DEFAULT_EXECUTOR_GONE_AFTER_MS) {
+  const goneAfter = goneAfterMs;
   if (!(Number.isFinite(goneAfter) && goneAfter > 0)) {
     throw new Error(`the executor gone-after time must be above zero (got ${goneAfter} ms)`);
   }
@@ -77,20 +77,6 @@ export function executorRoutes(goneAfterMs?: number) {
     );
     return c.json({ items, goneAfterSeconds: goneAfter / 1000 }, 200);
   });
-}
-
-/** `SLUICE_EXECUTOR_GONE_AFTER`: `60s`, `2m`, `500ms`, or a number of seconds. */
-export function goneAfterFromEnv(env: Record<string, string | undefined>): number {
-  const value = env.SLUICE_EXECUTOR_GONE_AFTER?.trim();
-  if (value === undefined || value === '') return DEFAULT_EXECUTOR_GONE_AFTER_MS;
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value);
-  const ms = match ? Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']! : 0;
-  if (!(ms > 0)) {
-    throw new Error(
-      `SLUICE_EXECUTOR_GONE_AFTER=${value}: expected a duration above zero such as 60s, 2m or 500ms`,
-    );
-  }
-  return Math.round(ms);
 }
 
 /** The registry's map; empty while no executor has reported yet (the workflow does not exist). */

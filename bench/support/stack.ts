@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { submitPlan } from '../../api/environment-commands.ts';
+import { readConfig } from '../../config/read.ts';
 import type { Project } from '../../core/project/types.ts';
 import { createStateDb, type StateDb } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
@@ -49,7 +50,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     }),
   );
   // SLUICE_DATABASE_URL measures against PostgreSQL; embedded PGlite (in memory) otherwise.
-  const state = createStateDb({ url: process.env.SLUICE_DATABASE_URL ?? 'memory://' });
+  const state = createStateDb({ url: readConfig('bench', process.env).SLUICE_DATABASE_URL ?? 'memory://' });
   await migrate(state.db);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const gateways = { warehouse: { connection: { type: 'duckdb' as const, database: ':memory:' } } };

@@ -7,14 +7,15 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { StartupRefused } from '../../api/auth/startup-policy.ts';
-import { CodecConfigError, readCodecCorsOrigins } from '../../api/codec-server.ts';
-import { type ConnectionOptions, connectionOptionsFromEnv } from '../../api/connection-options.ts';
+import { connectionOptionsOf } from '../../api/connection-options.ts';
 import type { AuthMode } from '../../api/context.ts';
-import { DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from '../../api/server.ts';
+import { apiServerSettings, DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from '../../api/server.ts';
+import { parsePort, portExpectation } from '../../config/port.ts';
+import { readConfig } from '../../config/read.ts';
 import { dataConverterOf } from '../../crypto/payload-codec.ts';
-import { createStateDb } from '../../db/client.ts';
+import { createStateDb, stateDbOptions } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
-import { readTemporalConfig, type TemporalConfig, WorkerConfigError } from '../../workers/config.ts';
+import { temporalConfig } from '../../workers/temporal-config.ts';
 import { rejectingUsageErrors } from '../api-options.ts';
 import { CliError, EXIT } from '../errors.ts';
 
@@ -37,25 +38,19 @@ export function registerApi(program: Command): void {
       if (options.auth !== undefined && options.auth !== 'tokens' && options.auth !== 'off') {
         throw new CliError(`--auth must be tokens or off (got "${options.auth}")`, EXIT.invalid);
       }
-      const port = options.port === undefined ? undefined : Number(options.port);
-      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-        throw new CliError(`--port must be a port number (got "${options.port}")`, EXIT.invalid);
+      const port = options.port === undefined ? undefined : parsePort(options.port, { allowZero: true });
+      if (options.port !== undefined && port === undefined) {
+        throw new CliError(
+          `--port: ${portExpectation({ allowZero: true })}, got "${options.port}"`,
+          EXIT.invalid,
+        );
       }
-      let temporal: TemporalConfig;
-      let codecOrigins: string[] = [];
-      let connectionOptions: ConnectionOptions;
-      try {
-        temporal = readTemporalConfig(process.env);
-        connectionOptions = connectionOptionsFromEnv(process.env);
-        if (temporal.payloadCodec) codecOrigins = readCodecCorsOrigins(process.env);
-      } catch (error) {
-        if (error instanceof WorkerConfigError || error instanceof CodecConfigError) {
-          throw new CliError(error.message, EXIT.invalid);
-        }
-        throw error;
-      }
+      // every setting is checked before anything is opened; a bad one exits 2 naming its variable
+      const config = readConfig('api', process.env);
+      const temporal = temporalConfig(config);
+      const connectionOptions = connectionOptionsOf(config);
       const dataConverter = dataConverterOf(temporal.payloadCodec);
-      const state = createStateDb();
+      const state = createStateDb(stateDbOptions(config, process.cwd()));
       await migrate(state.db);
       const connection = Connection.lazy({
         address: temporal.address,
@@ -72,13 +67,16 @@ export function registerApi(program: Command): void {
         server = await startApiServer({
           db: state.db,
           client,
+          ...apiServerSettings(config),
           ...(options.host === undefined ? {} : { host: options.host }),
           ...(port === undefined ? {} : { port }),
           ...(options.auth === undefined ? {} : { auth: options.auth as AuthMode }),
           ...connectionOptions,
           ...(temporal.payloadCodec === undefined
             ? {}
-            : { payloadCodec: { codec: temporal.payloadCodec, corsOrigins: codecOrigins } }),
+            : {
+                payloadCodec: { codec: temporal.payloadCodec, corsOrigins: config.SLUICE_CODEC_CORS_ORIGINS },
+              }),
         });
       } catch (err) {
         await connection.close().catch(() => {});

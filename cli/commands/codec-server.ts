@@ -6,11 +6,12 @@
  */
 import type { Command } from 'commander';
 import {
-  CodecConfigError,
   DEFAULT_CODEC_HOST,
   DEFAULT_CODEC_PORT,
+  readCodecServerSettings,
   startCodecServer,
 } from '../../api/codec-server.ts';
+import { parsePort, portExpectation } from '../../config/port.ts';
 import { rejectingUsageErrors } from '../api-options.ts';
 import { CliError, EXIT } from '../errors.ts';
 
@@ -28,21 +29,19 @@ export function registerCodecServer(program: Command): void {
     .option('--host <host>', `address to listen on (SLUICE_CODEC_HOST, default ${DEFAULT_CODEC_HOST})`)
     .option('--port <port>', `port (SLUICE_CODEC_PORT, default ${DEFAULT_CODEC_PORT})`)
     .action(async (options: CodecServerCommandOptions) => {
-      const port = options.port === undefined ? undefined : Number(options.port);
-      if (port !== undefined && !(/^\d+$/.test(options.port ?? '') && port >= 0 && port <= 65535)) {
-        throw new CliError(`--port must be a port number (got "${options.port}")`, EXIT.invalid);
+      const port = options.port === undefined ? undefined : parsePort(options.port, { allowZero: true });
+      if (options.port !== undefined && port === undefined) {
+        throw new CliError(
+          `--port: ${portExpectation({ allowZero: true })}, got "${options.port}"`,
+          EXIT.invalid,
+        );
       }
-      let server: Awaited<ReturnType<typeof startCodecServer>>;
-      try {
-        server = await startCodecServer({
-          env: process.env,
-          ...(options.host === undefined ? {} : { host: options.host }),
-          ...(port === undefined ? {} : { port }),
-        });
-      } catch (error) {
-        if (error instanceof CodecConfigError) throw new CliError(error.message, EXIT.invalid);
-        throw error;
-      }
+      // a bad setting, or a port in use, exits 2 naming its variable (cli/errors.ts)
+      const server = await startCodecServer({
+        settings: readCodecServerSettings(process.env),
+        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(port === undefined ? {} : { port }),
+      });
       process.stdout.write(
         `sluice codec-server: in the Temporal Web UI, set the codec endpoint to ${server.url}\n`,
       );

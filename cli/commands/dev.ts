@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { readConfig } from '../../config/read.ts';
 import { formatIssue, ProjectError } from '../../core/project/types.ts';
-import { DEFAULT_SHUTDOWN_GRACE_MS, readDuration, WorkerConfigError } from '../../workers/config.ts';
 import type { DevStack } from '../../workers/dev-stack.ts';
 import { CliError, EXIT } from '../errors.ts';
 
@@ -15,13 +15,9 @@ export function registerDev(program: Command): void {
     .option('-p, --project <dir>', 'project folder', '.')
     .action(async (options: { project: string }) => {
       const log = (line: string) => process.stdout.write(`${line}\n`);
-      let graceMs: number;
-      try {
-        graceMs = readDuration(process.env, 'SLUICE_SHUTDOWN_GRACE', DEFAULT_SHUTDOWN_GRACE_MS);
-      } catch (error) {
-        if (error instanceof WorkerConfigError) throw new CliError(error.message, EXIT.invalid);
-        throw error;
-      }
+      // a bad setting exits 2 naming its variable (cli/errors.ts)
+      const config = readConfig('dev', process.env);
+      const graceMs = config.SLUICE_SHUTDOWN_GRACE;
       // loaded here so that other commands do not pay for Temporal's native worker runtime
       const { startDevStack } = await import('../../workers/dev-stack.ts');
       const { installWorkerRuntime } = await import('../../workers/runtime.ts');
@@ -30,10 +26,15 @@ export function registerDev(program: Command): void {
       const signals = watchShutdownSignals({ graceMs, log });
       let stack: DevStack;
       try {
-        stack = await startDevStack({ project: resolve(options.project), env: process.env, log, api: {} });
+        stack = await startDevStack({
+          project: resolve(options.project),
+          env: process.env,
+          config,
+          log,
+          api: {},
+        });
       } catch (error) {
         signals.dispose();
-        if (error instanceof WorkerConfigError) throw new CliError(error.message, EXIT.invalid);
         if (error instanceof ProjectError) {
           for (const issue of error.issues) process.stderr.write(`${formatIssue(issue)}\n`);
           const n = error.issues.length;

@@ -9,6 +9,7 @@ import type { ApiClient, Plan } from '../api-client.ts';
 import {
   type ApiOptions,
   apiClient,
+  cliConfig,
   DEFAULT_ENVIRONMENT,
   print,
   printJson,
@@ -72,7 +73,7 @@ async function followAutoApplied(client: ApiClient, plan: Plan, quiet: boolean):
     `Plan ${plan.id} queued on ${plan.environment} at position ${plan.queuePosition ?? '?'}` +
       (plan.recomputeOnTurn ? '; its diff is computed again when its turn comes' : ''),
   );
-  const done = await followPlan(client, plan.id, { write });
+  const done = await followPlan(client, plan.id, { write, intervalMs: cliConfig().SLUICE_POLL_MS });
   if (plan.recomputeOnTurn) write(renderPlan(done));
   write(`Plan ${plan.id} applied to ${done.environment}`);
   return done;
@@ -82,7 +83,7 @@ export async function applyAndFollow(client: ApiClient, planId: string, quiet: b
   const queued = await client.applyPlan(planId);
   const write = quiet ? () => {} : (line: string) => print(line);
   write(`Plan ${planId} queued on ${queued.environment} at position ${queued.position}`);
-  const done = await followPlan(client, planId, { write });
+  const done = await followPlan(client, planId, { write, intervalMs: cliConfig().SLUICE_POLL_MS });
   write(`Plan ${planId} applied to ${done.environment}`);
   return done;
 }

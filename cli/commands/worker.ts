@@ -1,12 +1,5 @@
 import { type Command, Option } from 'commander';
-import {
-  readWorkerConfig,
-  WORKER_ROLES,
-  type WorkerConfig,
-  WorkerConfigError,
-  type WorkerRole,
-} from '../../workers/config.ts';
-import { CliError, EXIT } from '../errors.ts';
+import { readWorkerConfig, WORKER_ROLES, type WorkerRole } from '../../workers/config.ts';
 
 export function registerWorker(program: Command): void {
   program
@@ -19,13 +12,8 @@ export function registerWorker(program: Command): void {
       new Option('--role <role>', 'what the process serves').choices(WORKER_ROLES).makeOptionMandatory(),
     )
     .action(async (options: { role: WorkerRole }) => {
-      let config: WorkerConfig;
-      try {
-        config = readWorkerConfig(options.role, process.env);
-      } catch (error) {
-        if (error instanceof WorkerConfigError) throw new CliError(error.message, EXIT.invalid);
-        throw error;
-      }
+      // a bad setting exits 2 naming its variable (cli/errors.ts)
+      const config = readWorkerConfig(options.role, process.env);
       // loaded here so that other commands do not pay for Temporal's native worker runtime
       const { runWorkerProcess } = await import('../../workers/worker-process.ts');
       const code = await runWorkerProcess(

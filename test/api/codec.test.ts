@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SluiceApp } from '../../api/app.ts';
-import { CodecConfigError, readCodecServerSettings, startCodecServer } from '../../api/codec-server.ts';
+import { readCodecServerSettings, startCodecServer } from '../../api/codec-server.ts';
+import { ConfigurationError } from '../../config/configuration-error.ts';
 import { readKeyring } from '../../crypto/keyring.ts';
 import { createPayloadCodec, ENCRYPTED_ENCODING } from '../../crypto/payload-codec.ts';
 import { API_ROLES } from '../../db/schema.ts';
@@ -240,7 +241,11 @@ describe('the codec endpoint in the API', () => {
 describe('the standalone codec server', () => {
   it('serves /decode and /encode over HTTP with CORS for the Web UI, until closed', async () => {
     const lines: string[] = [];
-    const server = await startCodecServer({ env: ENV, port: 0, log: (line) => lines.push(line) });
+    const server = await startCodecServer({
+      settings: readCodecServerSettings(ENV),
+      port: 0,
+      log: (line) => lines.push(line),
+    });
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(lines[0]).toBe(
@@ -319,16 +324,22 @@ describe('the standalone codec server', () => {
     const bad: Array<[Record<string, string>, RegExp]> = [
       [{}, /^SLUICE_PAYLOAD_KEY is not set: /],
       [{ SLUICE_PAYLOAD_KEY: 'short' }, /^SLUICE_PAYLOAD_KEY: expected a 32-byte key/],
-      [{ ...ENV, SLUICE_CODEC_PORT: '80a' }, /^SLUICE_CODEC_PORT=80a: expected a port number/],
-      [{ ...ENV, SLUICE_CODEC_PORT: '70000' }, /^SLUICE_CODEC_PORT=70000: /],
-      [{ ...ENV, SLUICE_CODEC_CORS_ORIGINS: '*' }, /^SLUICE_CODEC_CORS_ORIGINS=\*: list the Web UI origins/],
+      [
+        { ...ENV, SLUICE_CODEC_PORT: '80a' },
+        /^SLUICE_CODEC_PORT: expected a port number 0–65535 .*, got "80a"$/,
+      ],
+      [{ ...ENV, SLUICE_CODEC_PORT: '70000' }, /^SLUICE_CODEC_PORT: .*, got "70000"$/],
+      [
+        { ...ENV, SLUICE_CODEC_CORS_ORIGINS: '*' },
+        /^SLUICE_CODEC_CORS_ORIGINS: expected .*\(\* is refused\), got "\*"$/,
+      ],
       [
         { ...ENV, SLUICE_CODEC_CORS_ORIGINS: 'http://localhost:8233/namespaces' },
-        /^SLUICE_CODEC_CORS_ORIGINS: "http:\/\/localhost:8233\/namespaces" is not an origin/,
+        /^SLUICE_CODEC_CORS_ORIGINS: expected .* without a path.*, got "http:\/\/localhost:8233\/namespaces"$/,
       ],
       [
         { ...ENV, SLUICE_CODEC_CORS_ORIGINS: 'localhost:8233' },
-        /^SLUICE_CODEC_CORS_ORIGINS: "localhost:8233"/,
+        /^SLUICE_CODEC_CORS_ORIGINS: expected .*, got "localhost:8233"$/,
       ],
     ];
     for (const [env, message] of bad) {
@@ -338,7 +349,7 @@ describe('the standalone codec server', () => {
       } catch (caught) {
         error = caught as Error;
       }
-      expect(error, JSON.stringify(env)).toBeInstanceOf(CodecConfigError);
+      expect(error, JSON.stringify(env)).toBeInstanceOf(ConfigurationError);
       expect(error!.message).toMatch(message);
       expect(error!.message).not.toContain(KEY.toString('base64'));
     }
@@ -346,9 +357,11 @@ describe('the standalone codec server', () => {
 
   it('says so when its port is taken', async () => {
     const port = await freePort();
-    const first = await startCodecServer({ env: ENV, port, log: () => {} });
+    const first = await startCodecServer({ settings: readCodecServerSettings(ENV), port, log: () => {} });
     try {
-      await expect(startCodecServer({ env: ENV, port, log: () => {} })).rejects.toThrow(
+      await expect(
+        startCodecServer({ settings: readCodecServerSettings(ENV), port, log: () => {} }),
+      ).rejects.toThrow(
         `cannot listen on 127.0.0.1:${port}: the port is in use (set SLUICE_CODEC_PORT to another port)`,
       );
     } finally {

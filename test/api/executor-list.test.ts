@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_EXECUTOR_GONE_AFTER_MS,
   executorRoutes,
-  goneAfterFromEnv,
   LONG_POLL_MS,
   listExecutors,
 } from '../../api/routes/executors.ts';
+import { readVariables } from '../../config/read.ts';
 import type { ExecutorEntry } from '../../workflows/executor-registry.ts';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
@@ -92,13 +92,15 @@ describe('executor list', () => {
   });
 
   it('reads SLUICE_EXECUTOR_GONE_AFTER and refuses values that are not durations above zero', () => {
-    expect(goneAfterFromEnv({})).toBe(DEFAULT_EXECUTOR_GONE_AFTER_MS);
-    expect(goneAfterFromEnv({ SLUICE_EXECUTOR_GONE_AFTER: '2m' })).toBe(120_000);
-    expect(goneAfterFromEnv({ SLUICE_EXECUTOR_GONE_AFTER: '90' })).toBe(90_000);
-    expect(goneAfterFromEnv({ SLUICE_EXECUTOR_GONE_AFTER: '1500ms' })).toBe(1_500);
+    const goneAfter = (env: Record<string, string>) =>
+      readVariables(['SLUICE_EXECUTOR_GONE_AFTER'], env).SLUICE_EXECUTOR_GONE_AFTER;
+    expect(goneAfter({})).toBe(DEFAULT_EXECUTOR_GONE_AFTER_MS);
+    expect(goneAfter({ SLUICE_EXECUTOR_GONE_AFTER: '2m' })).toBe(120_000);
+    expect(goneAfter({ SLUICE_EXECUTOR_GONE_AFTER: '90' })).toBe(90_000);
+    expect(goneAfter({ SLUICE_EXECUTOR_GONE_AFTER: '1500ms' })).toBe(1_500);
     for (const bad of ['soon', '0s', '-5s']) {
-      expect(() => goneAfterFromEnv({ SLUICE_EXECUTOR_GONE_AFTER: bad })).toThrow(
-        `SLUICE_EXECUTOR_GONE_AFTER=${bad}: expected a duration above zero such as 60s, 2m or 500ms`,
+      expect(() => goneAfter({ SLUICE_EXECUTOR_GONE_AFTER: bad })).toThrow(
+        `SLUICE_EXECUTOR_GONE_AFTER: expected a duration above zero such as 30s, 2m, 1h or 500ms, got "${bad}"`,
       );
     }
     expect(() => executorRoutes(0)).toThrow('the executor gone-after time must be above zero (got 0 ms)');

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decideAuth, isLoopbackHost, StartupRefused } from '../../api/auth/startup-policy.ts';
 import { createApiToken } from '../../api/auth/tokens.ts';
-import { type ApiServer, startApiServer } from '../../api/server.ts';
+import { type ApiServer, apiServerSettings, startApiServer } from '../../api/server.ts';
+import { readConfig } from '../../config/read.ts';
 import { unreachableTemporal } from './support/app.ts';
 import { Contract } from './support/contract.ts';
 import { openTestState, type TestState } from './support/state.ts';
@@ -65,16 +66,15 @@ describe('the API server', () => {
     await state.dispose();
   });
 
-  async function start(options: { host?: string; env?: NodeJS.ProcessEnv }) {
+  async function start(options: { host?: string; env?: Record<string, string> }) {
     const lines: string[] = [];
     const server = await startApiServer({
       db: state.db,
       client: temporal.client,
-      port: 0,
-      env: {},
+      ...apiServerSettings(readConfig('api', { SLUICE_API_PORT: '0', ...options.env })),
       temporalTimeoutMs: 500,
       log: (line) => lines.push(line),
-      ...options,
+      ...(options.host === undefined ? {} : { host: options.host }),
     });
     servers.push(server);
     return { server, lines };
@@ -150,19 +150,14 @@ describe('the API server', () => {
       startApiServer({
         db: state.db,
         client: temporal.client,
-        env: { SLUICE_API_PORT: String(server.port) },
+        ...apiServerSettings(readConfig('api', { SLUICE_API_PORT: String(server.port) })),
         log: () => {},
       }),
     ).rejects.toThrow(
       `cannot listen on 127.0.0.1:${server.port}: the port is in use (set SLUICE_API_PORT to another port)`,
     );
-    await expect(
-      startApiServer({
-        db: state.db,
-        client: temporal.client,
-        env: { SLUICE_API_PORT: 'eighty' },
-        log: () => {},
-      }),
-    ).rejects.toThrow('SLUICE_API_PORT must be a port number from 0 to 65535 (got "eighty")');
+    expect(() => readConfig('api', { SLUICE_API_PORT: 'eighty' })).toThrow(
+      'SLUICE_API_PORT: expected a port number 0–65535 (0 picks a free port), got "eighty"',
+    );
   });
 });

@@ -52,7 +52,6 @@ beforeAll(async () => {
     client: t.stack.client,
     host: '127.0.0.1',
     port: 0,
-    env: {},
     eventPollMs: 100,
     log: () => {},
   });

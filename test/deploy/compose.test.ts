@@ -13,8 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ConfigurationError } from '../../config/configuration-error.ts';
 import { loadProject } from '../../core/project/load.ts';
-import { readTemporalConfig, readWorkerConfig, WorkerConfigError } from '../../workers/config.ts';
+import { readWorkerConfig } from '../../workers/config.ts';
+import { readTemporalConfig } from '../../workers/temporal-config.ts';
 import { REPO_ROOT, readEnvFile } from './support/manifests.ts';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
@@ -309,7 +311,7 @@ describe('docker-compose.yml', () => {
       expect(example[variable], variable).toMatch(/^replace-with/);
     }
     expect(() => readTemporalConfig({ SLUICE_PAYLOAD_KEY: example.SLUICE_PAYLOAD_KEY })).toThrow(
-      WorkerConfigError,
+      ConfigurationError,
     );
     expect(() => readTemporalConfig({ SLUICE_PAYLOAD_KEY: example.SLUICE_PAYLOAD_KEY })).toThrow(
       /SLUICE_PAYLOAD_KEY/,

@@ -1,3 +1,7 @@
-/** The PostgreSQL server every integration test runs against; never optional. */
-export const TEST_DATABASE_URL =
-  process.env.SLUICE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+import { readVariables } from '../../config/read.ts';
+
+/** The PostgreSQL server every integration test runs against (SLUICE_TEST_DATABASE_URL); never optional. */
+export const TEST_DATABASE_URL = readVariables(
+  ['SLUICE_TEST_DATABASE_URL'],
+  process.env,
+).SLUICE_TEST_DATABASE_URL;

@@ -3,8 +3,10 @@
  * API reads it with SLUICE_CONNECTION_TEST_TIMEOUT; a bad value names the variable, never the key.
  */
 import { describe, expect, it } from 'vitest';
-import { connectionOptionsFromEnv } from '../../../api/connection-options.ts';
-import { readWorkerConfig, WorkerConfigError } from '../../../workers/config.ts';
+import { connectionOptionsOf } from '../../../api/connection-options.ts';
+import { ConfigurationError } from '../../../config/configuration-error.ts';
+import { readConfig } from '../../../config/read.ts';
+import { readWorkerConfig } from '../../../workers/config.ts';
 import { KEYS } from './support.ts';
 
 const KEY_MATERIAL = KEYS.k1.slice('k1:'.length);
@@ -35,7 +37,7 @@ describe('executor configuration', () => {
 
   it('still refuses an executor with neither gateways nor a key, saying what would do', () => {
     const error = failure(() => readWorkerConfig('run', {}));
-    expect(error).toBeInstanceOf(WorkerConfigError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toMatch(
       /^no gateways configured: an executor needs at least one warehouse connection/,
     );
@@ -48,7 +50,7 @@ describe('executor configuration', () => {
     const error = failure(() =>
       readWorkerConfig('apply', { SLUICE_ENCRYPTION_KEY: `${KEY_MATERIAL.slice(0, 20)}` }),
     );
-    expect(error).toBeInstanceOf(WorkerConfigError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toMatch(/^SLUICE_ENCRYPTION_KEY: expected a 32-byte key/);
     expect(error.message).not.toContain(KEY_MATERIAL.slice(0, 20));
     const previousOnly = failure(() =>
@@ -62,6 +64,9 @@ describe('executor configuration', () => {
 });
 
 describe('API connection options', () => {
+  const connectionOptionsFromEnv = (env: Record<string, string>) =>
+    connectionOptionsOf(readConfig('api', env));
+
   it('reads the key and the test timeout', () => {
     expect(connectionOptionsFromEnv({})).toEqual({ connectionTestTimeoutMs: 30_000 });
     const options = connectionOptionsFromEnv({
@@ -74,13 +79,13 @@ describe('API connection options', () => {
 
   it('refuses a bad timeout or key naming the variable', () => {
     expect(failure(() => connectionOptionsFromEnv({ SLUICE_CONNECTION_TEST_TIMEOUT: 'soon' })).message).toBe(
-      'SLUICE_CONNECTION_TEST_TIMEOUT=soon: expected a duration such as 30s, 2m, 1h or 500ms',
+      'SLUICE_CONNECTION_TEST_TIMEOUT: expected a duration above zero such as 30s, 2m, 1h or 500ms, got "soon"',
     );
     expect(failure(() => connectionOptionsFromEnv({ SLUICE_CONNECTION_TEST_TIMEOUT: '0s' })).message).toBe(
-      'SLUICE_CONNECTION_TEST_TIMEOUT=0s: must be longer than 0',
+      'SLUICE_CONNECTION_TEST_TIMEOUT: expected a duration above zero such as 30s, 2m, 1h or 500ms, got "0s"',
     );
     const bad = failure(() => connectionOptionsFromEnv({ SLUICE_ENCRYPTION_KEY: 'not a key' }));
-    expect(bad).toBeInstanceOf(WorkerConfigError);
+    expect(bad).toBeInstanceOf(ConfigurationError);
     expect(bad.message).toMatch(/^SLUICE_ENCRYPTION_KEY: /);
     expect(bad.message).not.toContain('not a key');
   });

@@ -311,7 +311,6 @@ describe('sluice connections', () => {
       host: '127.0.0.1',
       port: 0,
       auth: 'tokens',
-      env: {},
       log: () => {},
       logError: () => {},
       encryption: keyring('k1'),

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStateDb, defaultStateDir } from '../../../db/client.ts';
+import { readConfig } from '../../../config/read.ts';
+import { createStateDb, defaultStateDir, stateDbOptions } from '../../../db/client.ts';
 import { migrate } from '../../../db/migrate.ts';
 import { environments } from '../../../db/schema.ts';
 import { createScratchDatabase, type ScratchDatabase } from './harness.ts';
@@ -32,21 +33,17 @@ describe('createStateDb', () => {
     }
   });
 
-  it('reads SLUICE_DATABASE_URL when no URL is passed', async () => {
-    const saved = process.env.SLUICE_DATABASE_URL;
-    process.env.SLUICE_DATABASE_URL = scratch.url.replace(/^postgres:/, 'postgresql:');
+  it("opens the database of the process's SLUICE_DATABASE_URL", async () => {
+    const config = readConfig('api', {
+      SLUICE_DATABASE_URL: scratch.url.replace(/^postgres:/, 'postgresql:'),
+    });
+    const connection = createStateDb(stateDbOptions(config, workDir));
     try {
-      const connection = createStateDb();
-      try {
-        expect(connection.driver).toBe('postgres');
-        await migrate(connection.db);
-        expect((await connection.db.select().from(environments)).map((row) => row.name)).toEqual(['prod']);
-      } finally {
-        await connection.close();
-      }
+      expect(connection.driver).toBe('postgres');
+      await migrate(connection.db);
+      expect((await connection.db.select().from(environments)).map((row) => row.name)).toEqual(['prod']);
     } finally {
-      if (saved === undefined) delete process.env.SLUICE_DATABASE_URL;
-      else process.env.SLUICE_DATABASE_URL = saved;
+      await connection.close();
     }
   });
 
@@ -89,26 +86,28 @@ describe('createStateDb', () => {
     }
   });
 
-  it('puts the embedded state under SLUICE_HOME, or the working directory', () => {
-    expect(defaultStateDir({ SLUICE_HOME: '/srv/sluice' }, '/home/ana/project')).toBe(
-      '/srv/sluice/.sluice/state',
-    );
-    expect(defaultStateDir({}, '/home/ana/project')).toBe('/home/ana/project/.sluice/state');
-    expect(defaultStateDir({ SLUICE_HOME: '  ' }, '/home/ana/project')).toBe(
-      '/home/ana/project/.sluice/state',
-    );
+  it('puts the embedded state in $SLUICE_HOME/state, or .sluice/state in the working directory', () => {
+    expect(defaultStateDir('/srv/sluice', '/home/ana/project')).toBe('/srv/sluice/state');
+    expect(defaultStateDir(undefined, '/home/ana/project')).toBe('/home/ana/project/.sluice/state');
+    expect(defaultStateDir('  ', '/home/ana/project')).toBe('/home/ana/project/.sluice/state');
+    expect(stateDbOptions(readConfig('api', { SLUICE_HOME: 'home' }), '/home/ana/project')).toEqual({
+      dataDir: '/home/ana/project/home/state',
+    });
+    expect(stateDbOptions(readConfig('scheduler', {}), '/home/ana/project')).toEqual({
+      dataDir: '/home/ana/project/.sluice/state',
+    });
   });
 
   it('rejects other URLs without repeating them', () => {
     const attempt = () => createStateDb({ url: 'mysql://admin:hunter2@db.internal/state' });
     expect(attempt).toThrow(
-      'state database URL must start with postgres://, postgresql:// or memory:// (got a mysql: URL)',
+      'state database URL: expected a postgres://, postgresql:// or memory:// URL, got a mysql: URL',
     );
     try {
       attempt();
     } catch (error) {
       expect(String(error)).not.toContain('hunter2');
     }
-    expect(() => createStateDb({ url: 'not a url' })).toThrow('(got a value that is not a URL)');
+    expect(() => createStateDb({ url: 'not a url' })).toThrow('got a value that is not a URL');
   });
 });

@@ -62,6 +62,7 @@ describe('worker configuration from the environment', () => {
       },
       defaultGateway: 'warehouse',
       baseDir: dir,
+      presenceIntervalMs: 15_000,
     });
   });
 
@@ -89,19 +90,19 @@ describe('worker configuration from the environment', () => {
 
   it('names the variable and value of a bad setting', () => {
     expect(failure('run', { ...WAREHOUSE, TEMPORAL_ADDRESS: 'temporal.internal' })).toBe(
-      'TEMPORAL_ADDRESS=temporal.internal: expected host:port, e.g. 127.0.0.1:7233',
+      'TEMPORAL_ADDRESS: expected host:port, e.g. 127.0.0.1:7233, got "temporal.internal"',
     );
     expect(failure('run', { ...WAREHOUSE, TEMPORAL_ADDRESS: 'temporal:99999' })).toContain(
-      'TEMPORAL_ADDRESS=temporal:99999',
+      'TEMPORAL_ADDRESS: expected host:port, e.g. 127.0.0.1:7233, got "temporal:99999"',
     );
     expect(failure('run', { ...WAREHOUSE, TEMPORAL_NAMESPACE: 'my namespace' })).toMatch(
-      /^TEMPORAL_NAMESPACE=my namespace: /,
+      /^TEMPORAL_NAMESPACE: expected a namespace of .*, got "my namespace"$/,
     );
     expect(failure('run', { ...WAREHOUSE, SLUICE_SHUTDOWN_GRACE: 'soon' })).toBe(
-      'SLUICE_SHUTDOWN_GRACE=soon: expected a duration such as 30s, 2m, 1h or 500ms',
+      'SLUICE_SHUTDOWN_GRACE: expected a duration such as 30s, 2m, 1h or 500ms, got "soon"',
     );
     expect(failure('run', { ...WAREHOUSE, SLUICE_EXECUTOR_IDENTITY: ' ' })).toBe(
-      'SLUICE_EXECUTOR_IDENTITY=" ": expected 1 to 200 printable characters',
+      'SLUICE_EXECUTOR_IDENTITY: expected 1 to 200 printable characters, got " "',
     );
     expect(failure('cron' as WorkerRole, WAREHOUSE)).toBe(
       'unknown worker role "cron"; expected one of scheduler, run, apply',
@@ -126,11 +127,12 @@ describe('worker configuration from the environment', () => {
     );
     const missing = join(dir, 'nope.pem');
     expect(failure('run', { ...WAREHOUSE, TEMPORAL_TLS_CERT: missing, TEMPORAL_TLS_KEY: KEY })).toBe(
-      `TEMPORAL_TLS_CERT=${missing}: cannot read the file (no such file)`,
+      `TEMPORAL_TLS_CERT: expected a readable PEM file (no such file), got "${missing}"`,
     );
     const inline = '-----BEGIN PRIVATE KEY-----\nsecret-key-material\n-----END PRIVATE KEY-----';
     const message = failure('run', { ...WAREHOUSE, TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: inline });
-    expect(message).toBe('TEMPORAL_TLS_KEY must be the path of a PEM file, not the PEM text itself');
+    expect(message).toBe('TEMPORAL_TLS_KEY: expected the path of a PEM file, not the PEM text itself');
+    expect(message).not.toContain('secret-key-material');
   });
 
   it('connects with an API key over TLS and never shows the key', () => {
@@ -167,7 +169,7 @@ describe('worker configuration from the environment', () => {
     expect(read('scheduler', {}).databaseUrl).toBeUndefined();
     const message = failure('scheduler', { SLUICE_DATABASE_URL: 'mysql://sluice:hunter2@db/sluice' });
     expect(message).toBe(
-      'SLUICE_DATABASE_URL must be a postgres://, postgresql:// or memory:// URL (got a mysql: URL)',
+      'SLUICE_DATABASE_URL: expected a postgres://, postgresql:// or memory:// URL, got a mysql: URL',
     );
   });
 
@@ -254,17 +256,29 @@ describe('health port, env file and memory limit settings', () => {
   it('names the variable and value of a bad health setting', () => {
     for (const port of ['0', '65536', 'http', '80.5', '-1']) {
       expect(failure('run', { ...WAREHOUSE, SLUICE_HEALTH_PORT: port })).toBe(
-        `SLUICE_HEALTH_PORT=${port}: expected a port from 1 to 65535 (leave it unset to serve no health checks)`,
+        `SLUICE_HEALTH_PORT: expected a port number 1–65535, got "${port}"`,
       );
     }
     expect(failure('scheduler', { SLUICE_HEALTH_PORT: '9090', SLUICE_HEALTH_HOST: 'my host' })).toBe(
-      'SLUICE_HEALTH_HOST=my host: expected a host name or IP address to listen on, e.g. 0.0.0.0 or 127.0.0.1',
+      'SLUICE_HEALTH_HOST: expected a host name or IP address to listen on, e.g. 0.0.0.0 or 127.0.0.1, got "my host"',
     );
     expect(failure('run', { ...WAREHOUSE, SLUICE_READY_TIMEOUT: 'quick' })).toBe(
-      'SLUICE_READY_TIMEOUT=quick: expected a duration such as 30s, 2m, 1h or 500ms',
+      'SLUICE_READY_TIMEOUT: expected a duration above zero such as 30s, 2m, 1h or 500ms, got "quick"',
     );
     expect(failure('run', { ...WAREHOUSE, SLUICE_READY_TIMEOUT: '0s' })).toBe(
-      'SLUICE_READY_TIMEOUT=0s: must be longer than 0',
+      'SLUICE_READY_TIMEOUT: expected a duration above zero such as 30s, 2m, 1h or 500ms, got "0s"',
+    );
+  });
+
+  it('reads the presence interval of executors, a duration above zero', () => {
+    expect(read('run', WAREHOUSE).presenceIntervalMs).toBe(15_000);
+    expect(read('apply', { ...WAREHOUSE, SLUICE_PRESENCE_INTERVAL: '2s' }).presenceIntervalMs).toBe(2_000);
+    expect(read('scheduler', { SLUICE_PRESENCE_INTERVAL: '2s' }).presenceIntervalMs).toBeUndefined();
+    expect(failure('run', { ...WAREHOUSE, SLUICE_PRESENCE_INTERVAL: 'often' })).toBe(
+      'SLUICE_PRESENCE_INTERVAL: expected a duration above zero such as 30s, 2m, 1h or 500ms, got "often"',
+    );
+    expect(failure('run', { ...WAREHOUSE, SLUICE_PRESENCE_INTERVAL: '0s' })).toMatch(
+      /^SLUICE_PRESENCE_INTERVAL: expected a duration above zero/,
     );
   });
 
@@ -273,7 +287,7 @@ describe('health port, env file and memory limit settings', () => {
     expect(read('run', WAREHOUSE).maxMemoryMb).toBeUndefined();
     for (const value of ['0', '-5', '1.5', '2GB', 'lots', '9999999999']) {
       expect(failure('apply', { ...WAREHOUSE, SLUICE_MAX_MEMORY_MB: value })).toBe(
-        `SLUICE_MAX_MEMORY_MB=${value}: expected a positive whole number of megabytes, e.g. 2048`,
+        `SLUICE_MAX_MEMORY_MB: expected a positive whole number of megabytes, e.g. 2048, got "${value}"`,
       );
     }
   });
@@ -328,7 +342,7 @@ describe('health port, env file and memory limit settings', () => {
     expect(badPort).toContain('$SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PORT');
     expect(badPort).not.toContain(PASSWORD);
     expect(failure('run', { ...WAREHOUSE, SLUICE_ENV_FILE: file, SLUICE_ENV_FILE_POLL: 'often' })).toBe(
-      'SLUICE_ENV_FILE_POLL=often: expected a duration such as 30s, 2m, 1h or 500ms',
+      'SLUICE_ENV_FILE_POLL: expected a duration above zero such as 30s, 2m, 1h or 500ms, got "often"',
     );
   });
 });

@@ -244,7 +244,7 @@ describe('sluice dev stack', () => {
           ...options,
           env: { ...env, SLUICE_HOME: join(root, 'never-created'), SLUICE_TEMPORAL_UI_PORT: 'eighty' },
         }),
-      ).rejects.toThrow('SLUICE_TEMPORAL_UI_PORT=eighty: expected a port number between 1 and 65535');
+      ).rejects.toThrow('SLUICE_TEMPORAL_UI_PORT: expected a port number 1–65535, got "eighty"');
       // a rejected setting leaves nothing behind
       expect(existsSync(join(root, 'never-created'))).toBe(false);
     } finally {

@@ -13,11 +13,7 @@ import type { Executor, ExecutorList } from '../../../api/schemas/executors.ts';
 import { type ApiServer, startApiServer } from '../../../api/server.ts';
 import { createStateDb, type StateConnection } from '../../../db/client.ts';
 import { migrate } from '../../../db/migrate.ts';
-import {
-  presenceIntervalFromEnv,
-  sluiceVersion,
-  startExecutorPresence,
-} from '../../../workers/executor-presence.ts';
+import { sluiceVersion, startExecutorPresence } from '../../../workers/executor-presence.ts';
 import { type RunningExecutor, startExecutorWorker } from '../../../workers/executor-worker.ts';
 import type { RunningWorker } from '../../../workers/running-worker.ts';
 import { startSchedulerWorker } from '../../../workers/scheduler-worker.ts';
@@ -66,7 +62,6 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     auth: 'off',
-    env: {},
     log: () => {},
     executorGoneAfterMs: GONE_AFTER_MS,
   });
@@ -365,13 +360,5 @@ describe('presence reports when Temporal fails', () => {
     expect(lines.at(-1)).toBe(
       'sluice executor apply@flaky:2: could not tell Temporal it stopped (14 UNAVAILABLE: connection refused); it is listed as gone once its last report is old enough',
     );
-    expect(() => presenceIntervalFromEnv({ SLUICE_PRESENCE_INTERVAL: 'often' })).toThrow(
-      'SLUICE_PRESENCE_INTERVAL=often: expected a duration such as 30s, 2m, 1h or 500ms',
-    );
-    expect(() => presenceIntervalFromEnv({ SLUICE_PRESENCE_INTERVAL: '0s' })).toThrow(
-      'SLUICE_PRESENCE_INTERVAL=0s: expected a duration above zero',
-    );
-    expect(presenceIntervalFromEnv({ SLUICE_PRESENCE_INTERVAL: '2s' })).toBe(2_000);
-    expect(presenceIntervalFromEnv({})).toBe(15_000);
   });
 });

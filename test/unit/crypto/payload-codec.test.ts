@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../../../config/configuration-error.ts';
 import { KeyringError, readKeyring } from '../../../crypto/keyring.ts';
 import {
   createPayloadCodec,
@@ -11,7 +12,7 @@ import {
   payloadCodecFromEnv,
 } from '../../../crypto/payload-codec.ts';
 import { sealBytes } from '../../../crypto/sealed.ts';
-import { readTemporalConfig, WorkerConfigError } from '../../../workers/config.ts';
+import { readTemporalConfig } from '../../../workers/temporal-config.ts';
 
 const VAR = 'SLUICE_PAYLOAD_KEY';
 
@@ -153,11 +154,11 @@ describe('configuration from the environment', () => {
     } catch (caught) {
       error = caught as Error;
     }
-    expect(error).toBeInstanceOf(WorkerConfigError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect(error!.message).toMatch(/^SLUICE_PAYLOAD_KEY: expected a 32-byte key/);
     expect(error!.message).not.toContain(value);
     expect(() => readTemporalConfig({ [`${VAR}_PREVIOUS`]: randomBytes(32).toString('base64') })).toThrow(
-      new WorkerConfigError(`${VAR}_PREVIOUS is set but ${VAR} is not: set the current key too`),
+      new ConfigurationError(`${VAR}_PREVIOUS is set but ${VAR} is not: set the current key too`),
     );
   });
 });
