@@ -29,8 +29,6 @@ import { router } from './router.ts';
 import { type CodecPayloadJson, CodecPayloadsSchema } from './schemas/codec.ts';
 import { errors, json, jsonBody } from './schemas/common.ts';
 
-export const DEFAULT_CODEC_HOST = '127.0.0.1';
-export const DEFAULT_CODEC_PORT = 8888;
 const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface CodecEndpointOptions {

@@ -24,8 +24,6 @@ import type { AppDeps } from './context.ts';
 import { ApiError } from './errors.ts';
 import { callTemporal, temporalError } from './temporal-calls.ts';
 
-export const DEFAULT_CONNECTION_TEST_TIMEOUT_MS = 30_000;
-
 /** Time for the test itself once an executor has it, besides the connect timeout. */
 const TEST_BUDGET_MS = 30_000;
 /** DuckDB may install extensions on first open. */

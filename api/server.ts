@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../config/defaults.ts';
 import type { Values } from '../config/variables.ts';
 import { DEFAULT_STUCK_AFTER_MS } from '../core/watchdog.ts';
 import { type AppOptions, createApp, type SluiceApp } from './app.ts';
@@ -13,9 +14,6 @@ import { decideAuth } from './auth/startup-policy.ts';
 import { countActiveTokens } from './auth/tokens.ts';
 import type { AuthMode } from './context.ts';
 import { listen } from './listen.ts';
-
-export const DEFAULT_API_HOST = '127.0.0.1';
-export const DEFAULT_API_PORT = 8787;
 
 export interface ApiServerOptions extends Omit<AppOptions, 'auth'> {
   host?: string;

@@ -8,10 +8,9 @@
 import { type ClientResponse, hc, type InferRequestType, type InferResponseType } from 'hono/client';
 import type { SuccessStatusCode } from 'hono/utils/http-status';
 import type { AppType } from '../api/app.ts';
+import { DEFAULT_API_URL } from '../config/defaults.ts';
 import type { Project } from '../core/project/types.ts';
 import { CliError, EXIT } from './errors.ts';
-
-export const DEFAULT_API_URL = 'http://127.0.0.1:8787';
 
 type Api = ReturnType<typeof hc<AppType>>['api'];
 

@@ -1,7 +1,8 @@
 /** The options every command that talks to the API shares: where it is, the token, JSON output. */
 import type { Command } from 'commander';
+import { DEFAULT_API_URL } from '../config/defaults.ts';
 import { type ConfigOf, readConfig } from '../config/read.ts';
-import { ApiClient, DEFAULT_API_URL } from './api-client.ts';
+import { ApiClient } from './api-client.ts';
 import { CliError, EXIT } from './errors.ts';
 
 export interface ApiOptions {

@@ -1,9 +1,8 @@
 /** Follows a queued plan until it is applied or fails, printing each change of status or progress. */
+
+import { DEFAULT_POLL_MS } from '../config/defaults.ts';
 import type { ApiClient, Plan } from './api-client.ts';
 import { CliError, EXIT } from './errors.ts';
-
-/** SLUICE_POLL_MS's default. */
-export const DEFAULT_POLL_MS = 1000;
 
 const FINAL = new Set(['applied', 'failed', 'cancelled', 'rejected', 'terminated']);
 

@@ -5,6 +5,20 @@
  */
 import type { z } from 'zod';
 import { BROWSER_ORIGINS_EXPECTATION, parseBrowserOrigins } from './browser-origins.ts';
+import {
+  DEFAULT_API_HOST,
+  DEFAULT_API_PORT,
+  DEFAULT_API_URL,
+  DEFAULT_CODEC_HOST,
+  DEFAULT_CODEC_PORT,
+  DEFAULT_CONNECTION_TEST_TIMEOUT_MS,
+  DEFAULT_ENV_FILE_POLL_MS,
+  DEFAULT_EXECUTOR_GONE_AFTER_MS,
+  DEFAULT_POLL_MS,
+  DEFAULT_PRESENCE_INTERVAL_MS,
+  DEFAULT_READY_TIMEOUT_MS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+} from './defaults.ts';
 import { parsePort } from './port.ts';
 import {
   databaseUrl,
@@ -177,7 +191,7 @@ export const VARIABLES = declare({
     keepEmpty: true,
   },
   SLUICE_SHUTDOWN_GRACE: {
-    schema: duration({ allowZero: true }).default(30_000),
+    schema: duration({ allowZero: true }).default(DEFAULT_SHUTDOWN_GRACE_MS),
     readBy: ['scheduler', 'executor', 'dev'],
     default: '`30s`',
     description: 'how long a stopping worker lets in-flight work finish (SIGTERM)',
@@ -195,7 +209,7 @@ export const VARIABLES = declare({
     description: 'the address the health port listens on',
   },
   SLUICE_READY_TIMEOUT: {
-    schema: duration().default(5_000),
+    schema: duration().default(DEFAULT_READY_TIMEOUT_MS),
     readBy: ['scheduler', 'executor'],
     default: '`5s`',
     description:
@@ -209,7 +223,7 @@ export const VARIABLES = declare({
       'a mounted `.env` file of `SLUICE__…`/`SQLMESH__…` gateway variables, merged over the environment (the file wins) and re-read when it changes (workers/env-file.ts)',
   },
   SLUICE_ENV_FILE_POLL: {
-    schema: duration().default(2_000),
+    schema: duration().default(DEFAULT_ENV_FILE_POLL_MS),
     readBy: ['executor'],
     default: '`2s`',
     description: 'how often the env file is checked for changes (and as each batch starts)',
@@ -222,7 +236,7 @@ export const VARIABLES = declare({
       "a batch that takes the process's RSS past this many MiB is stopped, rolled back and failed with `MEMORY_LIMIT` (not retried); also DuckDB's `memory_limit` unless the gateway's `connector_config` sets one",
   },
   SLUICE_PRESENCE_INTERVAL: {
-    schema: duration().default(15_000),
+    schema: duration().default(DEFAULT_PRESENCE_INTERVAL_MS),
     readBy: ['executor', 'dev'],
     default: '`15s`',
     description: 'how often an executor reports its presence to the executor registry',
@@ -244,19 +258,19 @@ export const VARIABLES = declare({
     secret: true,
   },
   SLUICE_CONNECTION_TEST_TIMEOUT: {
-    schema: duration().default(30_000),
+    schema: duration().default(DEFAULT_CONNECTION_TEST_TIMEOUT_MS),
     readBy: ['api', 'dev'],
     default: '`30s`',
     description: 'how long adding a connection waits for an apply executor to test it',
   },
   SLUICE_API_HOST: {
-    schema: listenHost().default('127.0.0.1'),
+    schema: listenHost().default(DEFAULT_API_HOST),
     readBy: ['api', 'dev'],
     default: '`127.0.0.1`',
     description: 'the address the API listens on',
   },
   SLUICE_API_PORT: {
-    schema: port({ allowZero: true }).default(8787),
+    schema: port({ allowZero: true }).default(DEFAULT_API_PORT),
     readBy: ['api', 'dev'],
     default: '`8787`',
     description: 'the port the API listens on (0 picks a free one)',
@@ -268,7 +282,7 @@ export const VARIABLES = declare({
     description: '`tokens` or `off` (`off` only on loopback)',
   },
   SLUICE_EXECUTOR_GONE_AFTER: {
-    schema: duration().default(60_000),
+    schema: duration().default(DEFAULT_EXECUTOR_GONE_AFTER_MS),
     readBy: ['api', 'dev'],
     default: '`60s`',
     description:
@@ -282,13 +296,13 @@ export const VARIABLES = declare({
       'the least time a run or plan application may go before the watchdog calls it stuck; environment workflows started by this API use it too',
   },
   SLUICE_CODEC_HOST: {
-    schema: listenHost().default('127.0.0.1'),
+    schema: listenHost().default(DEFAULT_CODEC_HOST),
     readBy: ['codec'],
     default: '`127.0.0.1`',
     description: 'the address the codec server listens on',
   },
   SLUICE_CODEC_PORT: {
-    schema: port({ allowZero: true }).default(8888),
+    schema: port({ allowZero: true }).default(DEFAULT_CODEC_PORT),
     readBy: ['codec'],
     default: '`8888`',
     description: 'the port the codec server listens on (0 picks a free one)',
@@ -300,7 +314,7 @@ export const VARIABLES = declare({
     description: 'the Web UI origins allowed to call the codec endpoint, comma-separated; `*` is refused',
   },
   SLUICE_API_URL: {
-    schema: httpUrl().default('http://127.0.0.1:8787'),
+    schema: httpUrl().default(DEFAULT_API_URL),
     readBy: ['cli'],
     default: '`http://127.0.0.1:8787`',
     description: 'where the CLI finds the API',
@@ -313,7 +327,7 @@ export const VARIABLES = declare({
     secret: true,
   },
   SLUICE_POLL_MS: {
-    schema: wholeNumber('milliseconds', 1000).default(1000),
+    schema: wholeNumber('milliseconds', DEFAULT_POLL_MS).default(DEFAULT_POLL_MS),
     readBy: ['cli'],
     default: '`1000`',
     description: 'how often `sluice plan --wait` asks the API for the plan’s progress, in milliseconds',

@@ -61,9 +61,6 @@ export interface WorkerConfig {
   presenceIntervalMs?: number;
 }
 
-export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
-export const DEFAULT_READY_TIMEOUT_MS = 5_000;
-
 export interface ReadConfigOptions {
   hostname?: string;
   pid?: number;

@@ -22,8 +22,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync, type Stats, statSync } from 'node:fs';
-
-export const DEFAULT_ENV_FILE_POLL_MS = 2_000;
+import { DEFAULT_ENV_FILE_POLL_MS } from '../config/defaults.ts';
 
 export class EnvFileError extends Error {
   constructor(

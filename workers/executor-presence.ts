@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import type { ExecutorRole } from '../activities/executor/index.ts';
+import { DEFAULT_PRESENCE_INTERVAL_MS } from '../config/defaults.ts';
 import {
   EXECUTOR_REGISTRY_WORKFLOW_ID,
   type ExecutorGoodbye,
@@ -20,7 +21,6 @@ import {
   executorStoppedSignal,
 } from '../workflows/executor-registry.ts';
 
-export const DEFAULT_PRESENCE_INTERVAL_MS = 15_000;
 /** how long one report or goodbye may take before it counts as failed. */
 const CALL_TIMEOUT_MS = 5_000;
 

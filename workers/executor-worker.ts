@@ -10,16 +10,12 @@ import { type NativeConnection, Worker } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import { createExecutorActivities, type ExecutorRole } from '../activities/executor/index.ts';
 import { ManagedConnections } from '../activities/executor/managed-connections.ts';
+import { DEFAULT_PRESENCE_INTERVAL_MS } from '../config/defaults.ts';
 import type { GatewayConnection } from '../core/project/types.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { EnginePool } from '../engines/pool.ts';
 import type { EnvFileWatch } from './env-file.ts';
-import {
-  DEFAULT_PRESENCE_INTERVAL_MS,
-  type ExecutorPresence,
-  startExecutorPresence,
-  workerHealth,
-} from './executor-presence.ts';
+import { type ExecutorPresence, startExecutorPresence, workerHealth } from './executor-presence.ts';
 import { type GatewayReloadOptions, watchGatewayEnvFile } from './gateway-reload.ts';
 import { type RunningWorker, runWorker, shutdownTimes } from './running-worker.ts';
 

@@ -5,7 +5,7 @@
  */
 
 import type { Worker } from '@temporalio/worker';
-import { DEFAULT_SHUTDOWN_GRACE_MS } from './config.ts';
+import { DEFAULT_SHUTDOWN_GRACE_MS } from '../config/defaults.ts';
 
 /** How long past the grace time a stopping worker may take before it gives up on a clean stop. */
 export const SHUTDOWN_FORCE_MARGIN_MS = 15_000;

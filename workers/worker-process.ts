@@ -4,10 +4,11 @@
  * then drained (workers/shutdown.ts).
  */
 
+import { DEFAULT_READY_TIMEOUT_MS } from '../config/defaults.ts';
 import { dataConverterOf } from '../crypto/payload-codec.ts';
 import { createStateDb, stateDbOptions } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
-import { DEFAULT_READY_TIMEOUT_MS, type WorkerConfig } from './config.ts';
+import type { WorkerConfig } from './config.ts';
 import { connectTemporal } from './connection.ts';
 import { startExecutorWorker } from './executor-worker.ts';
 import { type HealthServer, startHealthServer } from './health-server.ts';

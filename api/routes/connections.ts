@@ -9,6 +9,7 @@
  * test timings, never the settings.
  */
 import { createRoute } from '@hono/zod-openapi';
+import { DEFAULT_CONNECTION_TEST_TIMEOUT_MS } from '../../config/defaults.ts';
 import type { Keyring } from '../../crypto/keyring.ts';
 import { OpenError, open, seal } from '../../crypto/sealed.ts';
 import {
@@ -23,7 +24,7 @@ import {
 import { audit } from '../audit.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import { readConnectionYaml, readGatewayName } from '../connection-input.ts';
-import { DEFAULT_CONNECTION_TEST_TIMEOUT_MS, runConnectionTest } from '../connection-test.ts';
+import { runConnectionTest } from '../connection-test.ts';
 import { ApiError, conflict, notFound } from '../errors.ts';
 import { router } from '../router.ts';
 import { ErrorSchema, errors, json, jsonBody } from '../schemas/common.ts';

@@ -9,6 +9,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
+import { DEFAULT_EXECUTOR_GONE_AFTER_MS } from '../../config/defaults.ts';
 import {
   EXECUTOR_REGISTRY_WORKFLOW_ID,
   type ExecutorEntry,
@@ -28,7 +29,6 @@ import {
 } from '../schemas/executors.ts';
 import { callTemporal } from '../temporal-calls.ts';
 
-export const DEFAULT_EXECUTOR_GONE_AFTER_MS = 60_000;
 /**
  * Temporal records a poller's access when a long poll starts, and an idle long poll lasts up to a
  * minute: a poller this recent is still polling.

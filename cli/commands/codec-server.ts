@@ -5,12 +5,8 @@
  * SLUICE_CODEC_PORT until SIGINT or SIGTERM.
  */
 import type { Command } from 'commander';
-import {
-  DEFAULT_CODEC_HOST,
-  DEFAULT_CODEC_PORT,
-  readCodecServerSettings,
-  startCodecServer,
-} from '../../api/codec-server.ts';
+import { readCodecServerSettings, startCodecServer } from '../../api/codec-server.ts';
+import { DEFAULT_CODEC_HOST, DEFAULT_CODEC_PORT } from '../../config/defaults.ts';
 import { parsePort, portExpectation } from '../../config/port.ts';
 import { rejectingUsageErrors } from '../api-options.ts';
 import { CliError, EXIT } from '../errors.ts';

@@ -4,12 +4,8 @@
  * gone-after setting.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_EXECUTOR_GONE_AFTER_MS,
-  executorRoutes,
-  LONG_POLL_MS,
-  listExecutors,
-} from '../../api/routes/executors.ts';
+import { executorRoutes, LONG_POLL_MS, listExecutors } from '../../api/routes/executors.ts';
+import { DEFAULT_EXECUTOR_GONE_AFTER_MS } from '../../config/defaults.ts';
 import { readVariables } from '../../config/read.ts';
 import type { ExecutorEntry } from '../../workflows/executor-registry.ts';
 
