@@ -34,9 +34,10 @@ import { dataConverterOf, EncryptionCodec } from '../crypto/payload-codec.ts';
 import { createStateDb, type StateConnection } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { computePlan } from '../state/plan/compute.ts';
-import { type EnvironmentState, stateQuery } from '../workflows/environment.ts';
+import type { EnvironmentState } from '../workflows/environment.ts';
 import { environmentWorkflowId } from '../workflows/ids.ts';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
+import { stateQuery } from '../workflows/signals.ts';
 import {
   DEFAULT_SHUTDOWN_GRACE_MS,
   readDuration,
