@@ -35,11 +35,13 @@ import {
   triggerModelError,
   triggerRequestError,
 } from '../core/environment/admission.ts';
-import type {
-  EnvironmentCommand,
-  ImmediateCommand,
-  LoopCommand,
-  SideCommand,
+import {
+  type EnvironmentCommand,
+  type ImmediateCommand,
+  isImmediateCommand,
+  isSideCommand,
+  type LoopCommand,
+  type SideCommand,
 } from '../core/environment/commands.ts';
 import type { EnvironmentEvent, LoopEvent, OutsideEvent } from '../core/environment/events.ts';
 import { hasRunsInFlight } from '../core/environment/in-flight.ts';
@@ -109,10 +111,6 @@ function planOutcome(err: ChildWorkflowFailure): PlanOutcome {
   return isCancellation(err) ? 'cancelled' : 'failed';
 }
 
-function isImmediate(command: EnvironmentCommand): command is ImmediateCommand {
-  return command.kind === 'log' || command.kind === 'showDetails';
-}
-
 export async function environmentWorkflow(input: EnvironmentInput): Promise<void> {
   const env = input.environment;
   const threads = input.threads ?? DEFAULT_THREADS;
@@ -155,17 +153,17 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
   /** A handler's commands: one that fails for good is logged and shown as lastError. */
   async function carryOut(commands: EnvironmentCommand[]): Promise<void> {
     for (const command of commands) {
-      if (isImmediate(command)) {
+      if (isImmediateCommand(command)) {
         doAtOnce(command);
         continue;
       }
+      if (!isSideCommand(command))
+        throw new Error(`environment ${env}: a handler cannot carry out ${command.kind}`);
       try {
-        await sideCommand(command as SideCommand);
+        await sideCommand(command);
       } catch (err) {
         if (isCancellation(err)) throw err;
-        await carryOut(
-          feed({ type: 'sideCommandFailed', what: (command as SideCommand).what, message: messageOf(err) }),
-        );
+        await carryOut(feed({ type: 'sideCommandFailed', what: command.what, message: messageOf(err) }));
       }
     }
   }
@@ -310,13 +308,15 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
     const command = commands.shift();
     if (command === undefined)
       throw new Error(`environment ${env}: the state machine gave its loop nothing to do`);
-    if (isImmediate(command)) {
+    if (isImmediateCommand(command)) {
       doAtOnce(command);
       continue;
     }
+    if (isSideCommand(command))
+      throw new Error(`environment ${env}: the loop cannot carry out ${command.kind}`);
     let event: LoopEvent;
     try {
-      event = await loopCommand(command as LoopCommand);
+      event = await loopCommand(command);
     } catch (err) {
       // Continuing as new ends this run by throwing; so do a cancellation and a fatal first load.
       const fatal = command.kind === 'continueAsNew' || (command.kind === 'loadSchedule' && command.fatal);

@@ -71,3 +71,15 @@ export type LoopCommand =
   | { kind: 'continueAsNew'; memory: EnvironmentMemory };
 
 export type EnvironmentCommand = ImmediateCommand | SideCommand | LoopCommand;
+
+export function isImmediateCommand(command: EnvironmentCommand): command is ImmediateCommand {
+  return command.kind === 'log' || command.kind === 'showDetails';
+}
+
+export function isSideCommand(command: EnvironmentCommand): command is SideCommand {
+  return (
+    command.kind === 'recordPauseChange' ||
+    command.kind === 'cancelApply' ||
+    command.kind === 'recordPlanCancelled'
+  );
+}

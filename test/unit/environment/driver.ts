@@ -2,11 +2,12 @@
  * Feeds events to the environment's state machine the way its workflow does, and splits what comes
  * back into the loop's one command, the handlers' side commands, and the logs and details shown.
  */
-import type {
-  EnvironmentCommand,
-  ImmediateCommand,
-  LoopCommand,
-  SideCommand,
+import {
+  type EnvironmentCommand,
+  isImmediateCommand,
+  isSideCommand,
+  type LoopCommand,
+  type SideCommand,
 } from '../../../core/environment/commands.ts';
 import type { EnvironmentEvent } from '../../../core/environment/events.ts';
 import type { EnvironmentMemory } from '../../../core/environment/memory.ts';
@@ -17,14 +18,6 @@ export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
 /** 2026-01-01T00:00:30Z: every example starts half a minute after a cron boundary. */
 export const START = Date.UTC(2026, 0, 1, 0, 0, 30);
-
-export function isImmediate(c: EnvironmentCommand): c is ImmediateCommand {
-  return c.kind === 'log' || c.kind === 'showDetails';
-}
-
-export function isSide(c: EnvironmentCommand): c is SideCommand {
-  return c.kind === 'recordPauseChange' || c.kind === 'cancelApply' || c.kind === 'recordPlanCancelled';
-}
 
 export class Driver {
   state: EnvironmentMachine;
@@ -46,11 +39,11 @@ export class Driver {
 
   /** The loop command of the last transition (there is exactly one after a loop event). */
   get loop(): LoopCommand | undefined {
-    return this.commands.find((c): c is LoopCommand => !isImmediate(c) && !isSide(c));
+    return this.commands.find((c): c is LoopCommand => !isImmediateCommand(c) && !isSideCommand(c));
   }
 
   get side(): SideCommand[] {
-    return this.commands.filter(isSide);
+    return this.commands.filter(isSideCommand);
   }
 
   get logs(): string[] {
