@@ -7,30 +7,29 @@
  * Inputs carry SQL text and metadata; results carry counts, timings and errors: never rows of data,
  * never credentials in plain text (a scheduler-managed connection travels sealed, see crypto/sealed.ts).
  */
+import type { ModelWork } from '../core/environment/model-work.ts';
+import type { PauseChange, PlanOutcome, SkipRecord } from '../core/environment/records.ts';
+import type { RunReport, RunTrigger } from '../core/environment/run-report.ts';
 import type { Interval } from '../core/intervals.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
 import type { Sealed } from '../crypto/sealed.ts';
+
+// The run and plan types the environment's state machine (core/environment) decides with.
+export type { ModelWork } from '../core/environment/model-work.ts';
+export type { PauseChange, PlanOutcome, SkipRecord } from '../core/environment/records.ts';
+export type {
+  ModelOutcome,
+  ModelStatus,
+  RunReport,
+  RunStatus,
+  RunTrigger,
+} from '../core/environment/run-report.ts';
 
 export const TASK_QUEUES = {
   scheduler: 'sluice-scheduler',
   run: 'sluice-run',
   apply: 'sluice-apply',
 } as const;
-
-export type RunTrigger = 'schedule' | 'manual' | 'restatement' | 'plan';
-
-/** How a plan's application ended. */
-export type PlanOutcome = 'applied' | 'failed' | 'cancelled' | 'terminated';
-
-/** One model's part of a run: its batches in order, each an interval or null for a whole rebuild. */
-export interface ModelWork {
-  model: string;
-  snapshotId: string;
-  gateway: string;
-  /** models of the same run this one waits for. */
-  dependsOn: string[];
-  batches: Array<Interval | null>;
-}
 
 export interface RunRequest {
   runId: string;
@@ -111,50 +110,6 @@ export interface BatchCompletion {
   attempt: number;
   /** for a failure without a report: the executor of the failed attempt and when it began, when it said. */
   failedOn?: { executor: string; startedAt: number };
-}
-
-export type ModelStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
-
-export interface ModelOutcome {
-  status: ModelStatus;
-  error?: string;
-  /** why a model was skipped. */
-  reason?: string;
-  batches: number;
-  rowsAffected: number;
-  finishedAt: number;
-  /** the longest batch the executor reported, ms (the watchdog's measure of the model). */
-  longestBatchMs?: number;
-}
-
-export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
-
-export interface RunReport {
-  runId: string;
-  environment: string;
-  trigger: RunTrigger;
-  status: RunStatus;
-  scheduledAt: number;
-  startedAt: number;
-  finishedAt: number;
-  models: Record<string, ModelOutcome>;
-}
-
-export interface SkipRecord {
-  environment: string;
-  model: string;
-  reason: string;
-  scheduledAt: number;
-  runId?: string;
-}
-
-export interface PauseChange {
-  environment: string;
-  /** undefined = the whole environment. */
-  model?: string;
-  action: 'pause' | 'resume';
-  reason?: string;
-  actor: string;
 }
 
 /** What an apply needs, prepared by the scheduler side from the stored plan. */

@@ -14,10 +14,14 @@ import { checkPlanApplicable } from '../state/plan/check.ts';
 import { createPlanRecord } from '../state/plan/record.ts';
 import { getPlan, setRecomputeOnTurn, updatePlan } from '../state/plans.ts';
 import {
-  cancelPlanSignal,
   type EnvironmentInput,
   type EnvironmentState,
   environmentWorkflow,
+} from '../workflows/environment.ts';
+import { environmentWorkflowId } from '../workflows/ids.ts';
+import { SluiceEnvironment } from '../workflows/search-attributes.ts';
+import {
+  cancelPlanSignal,
   pauseEnvironmentSignal,
   pauseModelSignal,
   resumeEnvironmentSignal,
@@ -26,9 +30,7 @@ import {
   submitPlanUpdate,
   type TriggerRequest,
   triggerRunUpdate,
-} from '../workflows/environment.ts';
-import { environmentWorkflowId } from '../workflows/ids.ts';
-import { SluiceEnvironment } from '../workflows/search-attributes.ts';
+} from '../workflows/signals.ts';
 
 export { planChangesSomething };
 

@@ -19,8 +19,8 @@ import type {
   RunStatus,
   SchedulerActivities,
 } from '../activities/contracts.ts';
-import { runFinishedSignal, runProgressSignal } from './environment.ts';
 import { executeModels } from './execute-models.ts';
+import { runFinishedSignal, runProgressSignal } from './signals.ts';
 
 const scheduler = proxyActivities<SchedulerActivities>({
   startToCloseTimeout: '1 minute',

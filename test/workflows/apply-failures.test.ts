@@ -7,12 +7,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
-import {
-  cancelPlanSignal,
-  environmentWorkflow,
-  stateQuery,
-  submitPlanUpdate,
-} from '../../workflows/environment.ts';
+import { environmentWorkflow } from '../../workflows/environment.ts';
+import { cancelPlanSignal, stateQuery, submitPlanUpdate } from '../../workflows/signals.ts';
 import {
   BATCH_FAILURES,
   type BatchFailure,

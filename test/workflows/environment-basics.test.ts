@@ -1,7 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
-import { environmentWorkflow, stateQuery } from '../../workflows/environment.ts';
+import { environmentWorkflow } from '../../workflows/environment.ts';
+import { stateQuery } from '../../workflows/signals.ts';
 import { FakeExecutor, FakeScheduler, scheduled } from '../support/fake-activities.ts';
 import { startTimeSkippingServer } from '../support/temporal.ts';
 import { createHarness } from '../support/workflow-harness.ts';

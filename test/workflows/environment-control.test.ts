@@ -1,8 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
+import { environmentWorkflow } from '../../workflows/environment.ts';
 import {
-  environmentWorkflow,
   pauseEnvironmentSignal,
   pauseModelSignal,
   resumeEnvironmentSignal,
@@ -10,7 +10,7 @@ import {
   stateQuery,
   submitPlanUpdate,
   triggerRunUpdate,
-} from '../../workflows/environment.ts';
+} from '../../workflows/signals.ts';
 import { FakeExecutor, FakeScheduler, scheduled } from '../support/fake-activities.ts';
 import { startTimeSkippingServer } from '../support/temporal.ts';
 import { waitFor } from '../support/waiting.ts';

@@ -10,7 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../../activities/contracts.ts';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
-import { environmentWorkflow, stateQuery } from '../../workflows/environment.ts';
+import { environmentWorkflow } from '../../workflows/environment.ts';
+import { stateQuery } from '../../workflows/signals.ts';
 import {
   BATCH_FAILURES,
   type BatchFailure,

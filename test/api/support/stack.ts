@@ -10,7 +10,8 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createStateDb, type StateConnection } from '../../../db/client.ts';
 import { type DevStack, startDevStack } from '../../../workers/dev-stack.ts';
-import { type EnvironmentState, stateQuery } from '../../../workflows/environment.ts';
+import type { EnvironmentState } from '../../../workflows/environment.ts';
+import { stateQuery } from '../../../workflows/signals.ts';
 import { createScratchDatabase } from '../../integration/state/harness.ts';
 
 const QUICKSTART = fileURLToPath(new URL('../../../examples/quickstart/', import.meta.url));

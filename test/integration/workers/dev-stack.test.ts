@@ -12,8 +12,9 @@ import { createEngine } from '../../../engines/create-engine.ts';
 import { listPlans } from '../../../state/plans.ts';
 import { type DevStack, startDevStack } from '../../../workers/dev-stack.ts';
 import { bundleWorkflows, type WorkflowBundle } from '../../../workers/scheduler-worker.ts';
-import { type EnvironmentState, stateQuery } from '../../../workflows/environment.ts';
+import type { EnvironmentState } from '../../../workflows/environment.ts';
 import { SluiceEnvironment } from '../../../workflows/search-attributes.ts';
+import { stateQuery } from '../../../workflows/signals.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
 import { startDevServer } from '../../support/temporal.ts';
 

@@ -13,7 +13,12 @@ const shown = Object.entries(VARIABLES).flatMap(([name, variable]) => {
 describe('the defaults the README shows', () => {
   it('cover the variables with a default', () => {
     expect(shown.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['SLUICE_API_PORT', 'SLUICE_SHUTDOWN_GRACE', 'SLUICE_API_URL', 'SLUICE_POLL_MS']),
+      expect.arrayContaining([
+        'SLUICE_API_PORT',
+        'SLUICE_SHUTDOWN_GRACE',
+        'SLUICE_API_URL',
+        'SLUICE_POLL_MS',
+      ]),
     );
   });
 
