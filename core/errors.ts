@@ -2,7 +2,8 @@
  * The errors that reach a workflow as a failed activity, each with a stable `code` that becomes the
  * Temporal failure's `type`. ERROR_CODES is the one list of those codes and says, per code, whether
  * running the same work again may succeed: the executor's failures take their `nonRetryable` flag
- * from it (through SluiceError.retryable) and the workflows' retry policies their
+ * from it (through SluiceError.retryable), the scheduler's activities theirs through
+ * activities/scheduler/failures.ts, and the workflows' retry policies their
  * `nonRetryableErrorTypes` (NON_RETRYABLE_CODES). Pure, so workflow code may import it.
  */
 
@@ -48,6 +49,24 @@ export const ERROR_CODES = {
   CONNECTION_NOT_OPENED: { retryable: false },
   /** an activity input without the shape the executor expects. */
   INVALID_REQUEST: { retryable: false },
+
+  // The scheduler's activities (activities/scheduler/failures.ts).
+  /** a scheduler activity's input is malformed or fails a check of the state database. */
+  INVALID_INPUT: { retryable: false },
+  /** the plan named is not in the state database. */
+  UNKNOWN_PLAN: { retryable: false },
+  /** the model named is not in the environment or the plan. */
+  UNKNOWN_MODEL: { retryable: false },
+  /** the run named was never recorded started. */
+  UNKNOWN_RUN: { retryable: false },
+  /** the model execution named is not in the state database. */
+  UNKNOWN_EXECUTION: { retryable: false },
+  /** the plan no longer applies to its environment (it changed since the plan was made). */
+  PLAN_NOT_APPLICABLE: { retryable: false },
+  /** a model's SQL could not be rendered for the batch. */
+  RENDER_FAILED: { retryable: false },
+  /** another run is executing the same snapshot interval; the retry policy waits for it. */
+  SNAPSHOT_BUSY: { retryable: true },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,6 +5,7 @@
  * workflow's retry policy waits and tries again.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { type ErrorCode, isRetryable } from '../../core/errors.ts';
 import { isCheckFailure as isStateCheckFailure } from '../../state/check-failure.ts';
 
 export const FAILURE_TYPES = {
@@ -16,13 +17,17 @@ export const FAILURE_TYPES = {
   planNotApplicable: 'PLAN_NOT_APPLICABLE',
   renderFailed: 'RENDER_FAILED',
   snapshotBusy: 'SNAPSHOT_BUSY',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
 export type FailureType = (typeof FAILURE_TYPES)[keyof typeof FAILURE_TYPES];
 
-/** A non-retryable failure of `activity`, its message prefixed with the activity's name. */
+/** A failure of `activity` of `type`, its message prefixed with the activity's name; retried as core/errors.ts says. */
 export function rejected(activity: string, type: FailureType, message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`${activity}: ${message}`, type);
+  return ApplicationFailure.create({
+    message: `${activity}: ${message}`,
+    type,
+    nonRetryable: !isRetryable(type),
+  });
 }
 
 export function invalidInput(activity: string, message: string): ApplicationFailure {

@@ -62,7 +62,7 @@ describe('error codes', () => {
     }
   });
 
-  it('keeps the retryability of each code as the executor has always reported it', () => {
+  it('keeps the retryability of each code as the executor and the scheduler have always reported it', () => {
     const retryable = Object.keys(ERROR_CODES).filter((code) => isRetryable(code as ErrorCode));
     expect(retryable.sort()).toEqual([
       'CONNECTION_FAILED',
@@ -73,6 +73,7 @@ describe('error codes', () => {
       'ENGINE_FAILURE',
       'EXECUTOR_FAILURE',
       'SERVER_UNAVAILABLE',
+      'SNAPSHOT_BUSY',
       'STATEMENT_TIMEOUT',
       'TRANSACTION_CONFLICT',
     ]);
