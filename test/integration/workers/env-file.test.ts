@@ -446,7 +446,7 @@ describe('an executor whose gateway comes from an env file', () => {
     await run(recorder(6));
     expect((await seen(6))?.app).toBe('sluice_app_two');
     expect((await readyz()).body.checks['env-file']?.error).toBe(
-      `${file}: invalid gateway configuration: $SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__CONCURRENT_TASKS: gateways.warehouse.connection.concurrent_tasks: must be an integer, got "many" $SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__HOSTNAME: gateways.warehouse.connection.hostname: unknown setting; expected one of host, port, database, user, password, schema, sslmode, connect_timeout, concurrent_tasks, keepalives_idle, role, application_name`,
+      `${file}: invalid gateway configuration: $SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__CONCURRENT_TASKS: gateways.warehouse.connection.concurrent_tasks: must be an integer, got "many"; $SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__HOSTNAME: gateways.warehouse.connection.hostname: unknown setting; expected one of host, port, database, user, password, schema, sslmode, connect_timeout, concurrent_tasks, keepalives_idle, role, application_name`,
     );
 
     // a good rewrite is picked up again
