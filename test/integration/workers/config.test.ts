@@ -206,7 +206,7 @@ describe('worker configuration from the environment', () => {
       SQLMESH__GATEWAYS__WAREHOUSE__CONNECTION__SSLMODE: 'always',
     });
     expect(sslmode).toBe(
-      'invalid gateway configuration:\n  $SQLMESH__GATEWAYS__WAREHOUSE__CONNECTION__SSLMODE: gateways.warehouse.connection.sslmode: must be one of disable, allow, prefer, require, verify-full, got "always"',
+      'invalid gateway configuration: $SQLMESH__GATEWAYS__WAREHOUSE__CONNECTION__SSLMODE: gateways.warehouse.connection.sslmode: must be one of disable, allow, prefer, require, verify-full, got "always"',
     );
 
     const { SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__HOST: _host, ...withoutHost } = WAREHOUSE;
