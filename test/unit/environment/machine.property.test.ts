@@ -11,6 +11,7 @@ import type { EnvironmentEvent, LoopEvent, OutsideEvent } from '../../../core/en
 import { modelsInFlight } from '../../../core/environment/in-flight.ts';
 import type { RunInFlight } from '../../../core/environment/memory.ts';
 import type { PlanOutcome } from '../../../core/environment/records.ts';
+import type { RunReport } from '../../../core/environment/run-report.ts';
 import { blockedByPauses, type ScheduledModel } from '../../../core/schedule.ts';
 import { Driver, MINUTE } from './driver.ts';
 
@@ -100,6 +101,20 @@ const CAN_FAIL = new Set<LoopCommand['kind']>([
   'startRun',
 ]);
 
+/** The report of a run that ended well at `now`. */
+function succeeded(runId: string, now: number): RunReport {
+  return {
+    runId,
+    environment: 'prod',
+    trigger: 'schedule',
+    status: 'succeeded',
+    scheduledAt: 0,
+    startedAt: 0,
+    finishedAt: now,
+    models: {},
+  };
+}
+
 class Simulation {
   d = new Driver();
   /** the loop's command waiting for its answer. */
@@ -179,19 +194,7 @@ class Simulation {
         const ids = [...this.started];
         const runId = ids[a.run % Math.max(1, ids.length)];
         if (!runId) return;
-        this.outside({
-          type: 'runFinished',
-          report: {
-            runId,
-            environment: 'prod',
-            trigger: 'schedule',
-            status: 'succeeded',
-            scheduledAt: 0,
-            startedAt: 0,
-            finishedAt: this.d.now,
-            models: {},
-          },
-        });
+        this.outside({ type: 'runFinished', report: succeeded(runId, this.d.now) });
         // A run is released by its report.
         expect(s.memory.runs[runId] === undefined || this.d.state.memory.runs[runId] === undefined).toBe(
           true,
@@ -354,19 +357,7 @@ describe('the environment state machine, over random histories', () => {
         for (const a of actions) sim.act(a);
         // Every run started is released once its report arrives, and then nothing is in flight.
         for (const runId of sim.started) {
-          sim.outside({
-            type: 'runFinished',
-            report: {
-              runId,
-              environment: 'prod',
-              trigger: 'schedule',
-              status: 'succeeded',
-              scheduledAt: 0,
-              startedAt: 0,
-              finishedAt: sim.d.now,
-              models: {},
-            },
-          });
+          sim.outside({ type: 'runFinished', report: succeeded(runId, sim.d.now) });
         }
         expect(sim.d.state.memory.runs).toEqual({});
         expect(modelsInFlight(sim.d.state.memory).size).toBe(0);
