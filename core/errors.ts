@@ -1,7 +1,8 @@
 /**
- * The errors that reach a workflow as a failed activity, each with a stable `code` that becomes the
- * Temporal failure's `type`. ERROR_CODES is the one list of those codes and says, per code, whether
- * running the same work again may succeed: the executor's failures take their `nonRetryable` flag
+ * The failures sluice hands Temporal (an activity's, or a workflow's own), each with a stable
+ * `code` that becomes the Temporal failure's `type`. ERROR_CODES is the one list of those codes and
+ * says, per code, whether running the same work again may succeed: the executor's failures take
+ * their `nonRetryable` flag
  * from it (through SluiceError.retryable), the scheduler's activities theirs through
  * activities/scheduler/failures.ts, and the workflows' retry policies their
  * `nonRetryableErrorTypes` (NON_RETRYABLE_CODES). Pure, so workflow code may import it.
@@ -67,6 +68,18 @@ export const ERROR_CODES = {
   RENDER_FAILED: { retryable: false },
   /** another run is executing the same snapshot interval; the retry policy waits for it. */
   SNAPSHOT_BUSY: { retryable: true },
+
+  // The workflows' own failures (what a parent, the API or the Web UI sees a workflow end with).
+  /** a plan's backfill left models failed or skipped (workflows/apply.ts). */
+  BACKFILL_FAILED: { retryable: false },
+  /** a plan's application failed outside its backfill (workflows/apply.ts). */
+  PLAN_FAILED: { retryable: false },
+  /** no apply executor took a connection test in time (workflows/test-connection.ts). */
+  NO_APPLY_EXECUTOR: { retryable: false },
+  /** a connection test did not finish in time. */
+  CONNECTION_TEST_TIMEOUT: { retryable: false },
+  /** a connection test failed for a reason its executor did not name. */
+  CONNECTION_TEST_FAILED: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -27,6 +27,7 @@ import type {
   SchedulerActivities,
 } from '../activities/contracts.ts';
 import { TASK_QUEUES } from '../activities/contracts.ts';
+import type { ErrorCode } from '../core/errors.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
 import {
   EXECUTOR_MAX_ATTEMPTS,
@@ -92,7 +93,7 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
       });
       if (cancelled) throw new CancelledFailure(`plan ${planId} was cancelled during backfill`);
       const failure = backfillFailure(outcomes);
-      if (failure) throw ApplicationFailure.nonRetryable(failure, 'BACKFILL_FAILED');
+      if (failure) throw ApplicationFailure.nonRetryable(failure, 'BACKFILL_FAILED' satisfies ErrorCode);
     }
   } catch (err) {
     const cancelled = isCancellation(err);
@@ -106,7 +107,9 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
     );
     // A cancelled application ends as cancelled in Temporal too.
     if (cancelled) throw err;
-    throw err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(error, 'PLAN_FAILED');
+    throw err instanceof ApplicationFailure
+      ? err
+      : ApplicationFailure.nonRetryable(error, 'PLAN_FAILED' satisfies ErrorCode);
   }
   // From here the environment changes: the swap runs to its end even when cancellation is asked.
   try {
@@ -114,7 +117,7 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
   } catch (err) {
     const error = failureMessage(err);
     await finish('failed', `swapping the views of ${environment} failed: ${error}`);
-    throw ApplicationFailure.nonRetryable(error, 'PLAN_FAILED');
+    throw ApplicationFailure.nonRetryable(error, 'PLAN_FAILED' satisfies ErrorCode);
   }
   return finish('applied');
 }

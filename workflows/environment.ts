@@ -50,6 +50,7 @@ import type { PlanOutcome } from '../core/environment/records.ts';
 import { initialState } from '../core/environment/state.ts';
 import { transition } from '../core/environment/transition.ts';
 import { environmentView } from '../core/environment/view.ts';
+import type { ErrorCode } from '../core/errors.ts';
 import { DEFAULT_STUCK_AFTER_MS } from '../core/watchdog.ts';
 import type { applyWorkflow } from './apply.ts';
 import { failureMessage } from './execute-models.ts';
@@ -202,7 +203,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
       // A plan being applied may be adding the model: judge the request against its result.
       await condition(() => readyFor(state, 'triggerRun'));
       const unknown = triggerModelError(state, request);
-      if (unknown) throw ApplicationFailure.nonRetryable(unknown, 'UNKNOWN_MODEL');
+      if (unknown) throw ApplicationFailure.nonRetryable(unknown, 'UNKNOWN_MODEL' satisfies ErrorCode);
       const runId = runWorkflowId(env, request.restate ? 'restatement' : 'manual', Date.now(), uuid4());
       await take({ type: 'triggerRun', request, runId });
       return { runId };

@@ -11,6 +11,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { ConnectionTestResult, ExecutorActivities } from '../activities/contracts.ts';
 import { TASK_QUEUES } from '../activities/contracts.ts';
+import type { ErrorCode } from '../core/errors.ts';
 import type { Sealed } from '../crypto/sealed.ts';
 
 export interface TestConnectionInput {
@@ -26,7 +27,8 @@ export interface TestConnectionInput {
 export const CONNECTION_TEST_FAILURES = {
   noExecutor: 'NO_APPLY_EXECUTOR',
   timedOut: 'CONNECTION_TEST_TIMEOUT',
-} as const;
+  failed: 'CONNECTION_TEST_FAILED',
+} as const satisfies Record<string, ErrorCode>;
 
 export async function testConnectionWorkflow(input: TestConnectionInput): Promise<ConnectionTestResult> {
   const executor = proxyActivities<ExecutorActivities>({
@@ -58,13 +60,13 @@ export async function testConnectionWorkflow(input: TestConnectionInput): Promis
     if (cause instanceof ApplicationFailure) {
       throw ApplicationFailure.create({
         message: cause.message,
-        type: cause.type ?? 'CONNECTION_TEST_FAILED',
+        type: cause.type ?? CONNECTION_TEST_FAILURES.failed,
         nonRetryable: true,
       });
     }
     throw ApplicationFailure.nonRetryable(
       cause instanceof Error ? cause.message : String(cause),
-      'CONNECTION_TEST_FAILED',
+      CONNECTION_TEST_FAILURES.failed,
     );
   }
 }
