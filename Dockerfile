@@ -36,6 +36,7 @@ COPY db ./db
 COPY activities ./activities
 COPY state ./state
 COPY engines ./engines
+COPY config ./config
 COPY workflows ./workflows
 COPY workers ./workers
 COPY deploy/bootstrap-admin-token.sh ./deploy/bootstrap-admin-token.sh
