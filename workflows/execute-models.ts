@@ -1,6 +1,7 @@
 /**
  * Executes a run's model work in DAG order with at most `threads` executions at once per gateway.
- * A model whose upstream failed or was skipped is skipped with the reason. Each batch goes through
+ * A model whose upstream failed or was skipped is skipped with the reason; which model starts, is
+ * skipped or is prepared ahead is decided by core/execution/run-order.ts. Each batch goes through
  * three activities: prepare (scheduler: render, record queued, claim), execute (executor: SQL in one
  * transaction) and complete (scheduler: record the outcome; the interval is recorded complete only
  * after its SQL committed). Shared by the run and apply workflows.
@@ -26,6 +27,7 @@ import type {
   SchedulerActivities,
 } from '../activities/contracts.ts';
 import { NON_RETRYABLE_CODES } from '../core/errors.ts';
+import { nextMoves, STRANDED_REASON } from '../core/execution/run-order.ts';
 import { formatInterval, type Interval } from '../core/intervals.ts';
 
 /** Error types an executor raises that retrying cannot fix: the one list in core/errors.ts. */
@@ -277,25 +279,25 @@ export async function executeModels(
 
   for (;;) {
     if (cancelledWith === undefined) {
-      for (const w of req.work) {
-        if (!waiting.has(w.model)) continue;
-        const upstream = w.dependsOn.filter((d) => byName.has(d));
-        const broken = upstream.find((d) => outcomes[d] && outcomes[d].status !== 'succeeded');
-        if (broken) {
-          settle(w.model, 'skipped', `upstream ${broken} ${outcomes[broken]!.status}`);
-          continue;
-        }
-        if (upstream.every((d) => outcomes[d]?.status === 'succeeded' || started.has(d))) prefetch(w);
-        if (!upstream.every((d) => outcomes[d]?.status === 'succeeded')) continue;
-        if ((active.get(w.gateway) ?? 0) >= req.threads) continue;
-        start(w);
+      const finished = Object.fromEntries(Object.entries(outcomes).map(([model, o]) => [model, o.status]));
+      for (const move of nextMoves({
+        work: req.work,
+        waiting,
+        started,
+        finished,
+        active,
+        threads: req.threads,
+      })) {
+        if (move.kind === 'skip') settle(move.model, 'skipped', move.reason);
+        else if (move.kind === 'prefetch') prefetch(byName.get(move.model)!);
+        else start(byName.get(move.model)!);
       }
     } else {
       for (const model of [...waiting]) settle(model, 'cancelled', 'run cancelled');
     }
     if (running.size === 0) {
       // Nothing runs and nothing can start: only models waiting on a cycle or missing upstream remain.
-      for (const model of [...waiting]) settle(model, 'skipped', 'upstream not part of the run');
+      for (const model of [...waiting]) settle(model, 'skipped', STRANDED_REASON);
       break;
     }
     changed = false;
