@@ -136,7 +136,9 @@ describe('deploy/bootstrap-admin-token.sh', () => {
       SLUICE_BOOTSTRAP_PORT: String(await freePort()),
     });
     expect(failed.code).not.toBe(0);
-    expect(failed.stderr).toContain('must start with postgres://');
+    expect(failed.stderr).toContain(
+      'SLUICE_DATABASE_URL: expected a postgres://, postgresql:// or memory:// URL',
+    );
     expect(failed.stderr).toContain('sluice api stopped before it answered');
     expect(existsSync(target)).toBe(false);
     expect(existsSync(`${target}.tmp`)).toBe(false);
