@@ -113,7 +113,7 @@ describe('sluice worker', () => {
     const { code, stdout, stderr } = await started.exit;
     expect(code).toBe(2);
     expect(stderr).toBe(
-      'sluice: SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__SSLMODE: gateway "warehouse": sslmode: must be one of disable, allow, prefer, require, verify-full, got "sometimes"\n',
+      'sluice: invalid gateway configuration: $SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__SSLMODE: gateways.warehouse.connection.sslmode: must be one of disable, allow, prefer, require, verify-full, got "sometimes"\n',
     );
     expect(stdout).toBe('');
   }, 30_000);
