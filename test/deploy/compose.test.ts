@@ -1,5 +1,5 @@
 /**
- * docker-compose.yml: validated by Debian bookworm's docker-compose (1.29, the one .ci/run installs)
+ * docker-compose.yml: validated by Debian bookworm's docker-compose (1.29, the one `npm run setup` installs)
  * with the example env file, then checked for what the README promises: every service present, each
  * long-running one with a health check that really tells healthy from unhealthy, start-up in
  * dependency order, and each secret reaching only the services that need it (the warehouse password
@@ -70,7 +70,7 @@ function dockerCompose(envFile: string, args: string[]) {
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
     throw new Error(
       "docker-compose is not installed: install Debian bookworm's docker-compose package " +
-        '(apt-get install -y --no-install-recommends docker-compose, Compose 1.29); .ci/run installs it when missing',
+        '(apt-get install -y --no-install-recommends docker-compose, Compose 1.29); `npm run setup` installs it when missing',
     );
   }
   if (result.error) throw result.error;
