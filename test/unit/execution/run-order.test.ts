@@ -148,9 +148,10 @@ describe('a run, whatever its DAG and however its models end', () => {
             expect(upstream.every((d) => finished[d] === 'succeeded' || started.has(d))).toBe(true);
           }
           if (move.kind === 'skip') {
-            const named = /^upstream (\S+) (\S+)$/.exec(move.reason);
-            expect(named && upstream.includes(named[1]!) && finished[named[1]!] === named[2]).toBeTruthy();
-            expect(named![2]).not.toBe('succeeded');
+            const [, upstreamModel, status] = /^upstream (\S+) (\S+)$/.exec(move.reason) ?? [];
+            expect(upstream).toContain(upstreamModel);
+            expect(finished[upstreamModel!]).toBe(status);
+            expect(status).not.toBe('succeeded');
           }
         }
       }),
