@@ -9,6 +9,7 @@ import { TASK_QUEUES } from '../activities/contracts.ts';
 import { planChangesSomething } from '../core/plan/changes.ts';
 import type { PlanDiff } from '../core/plan/types.ts';
 import type { Project } from '../core/project/types.ts';
+import { environmentWorkflowId } from '../core/workflow-ids.ts';
 import type { StateDb } from '../db/client.ts';
 import { checkPlanApplicable } from '../state/plan/check.ts';
 import { createPlanRecord } from '../state/plan/record.ts';
@@ -18,7 +19,6 @@ import {
   type EnvironmentState,
   environmentWorkflow,
 } from '../workflows/environment.ts';
-import { environmentWorkflowId } from '../workflows/ids.ts';
 import { SluiceEnvironment } from '../workflows/search-attributes.ts';
 import {
   cancelPlanSignal,

@@ -52,9 +52,9 @@ import { transition } from '../core/environment/transition.ts';
 import { environmentView } from '../core/environment/view.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { DEFAULT_STUCK_AFTER_MS } from '../core/watchdog.ts';
+import { environmentWorkflowId, runWorkflowId } from '../core/workflow-ids.ts';
 import type { applyWorkflow } from './apply.ts';
 import { failureMessage } from './execute-models.ts';
-import { environmentWorkflowId, runWorkflowId } from './ids.ts';
 import type { runWorkflow } from './run.ts';
 import { modelsAttribute, SluiceEnvironment, SluiceModels, SluiceTrigger } from './search-attributes.ts';
 import {

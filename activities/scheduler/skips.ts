@@ -5,7 +5,7 @@
  *
  * Executions belong to a run, and the run a skip names may never start (nothing else was due) or
  * start later; so the skips of a tick are recorded under a run of their own, `<run id>-skipped`,
- * with status `skipped`. Its trigger follows the run id's naming (workflows/ids.ts): manual and
+ * with status `skipped`. Its trigger follows the run id's naming (core/workflow-ids.ts): manual and
  * restatement runs say so in their ids, every other run is the schedule's.
  */
 import { z } from 'zod';

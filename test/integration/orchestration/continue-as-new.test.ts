@@ -16,8 +16,8 @@ import {
   resumeModel,
   triggerRun,
 } from '../../../api/environment-commands.ts';
+import { environmentWorkflowId } from '../../../core/workflow-ids.ts';
 import { queryRows } from '../../../db/query-rows.ts';
-import { environmentWorkflowId } from '../../../workflows/ids.ts';
 import { waitFor } from '../../support/waiting.ts';
 import { applyPlan, floorMinute, MINUTE, modelFile, useOrchestrationStack } from './stack.ts';
 

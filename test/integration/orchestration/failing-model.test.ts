@@ -11,8 +11,8 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentState } from '../../../api/environment-commands.ts';
+import { compactInstant } from '../../../core/workflow-ids.ts';
 import { queryRows } from '../../../db/query-rows.ts';
-import { compactInstant } from '../../../workflows/ids.ts';
 import { waitFor } from '../../support/waiting.ts';
 import { applyPlan, floorMinute, MINUTE, modelFile, useOrchestrationStack } from './stack.ts';
 

@@ -8,8 +8,8 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { environmentState, pauseEnvironment, triggerRun } from '../../../api/environment-commands.ts';
+import { environmentWorkflowId } from '../../../core/workflow-ids.ts';
 import { queryRows } from '../../../db/query-rows.ts';
-import { environmentWorkflowId } from '../../../workflows/ids.ts';
 import {
   MAX_MODELS_ATTRIBUTE,
   SluiceEnvironment,

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPendingPlan, environmentState, pauseModel } from '../../../api/environment-commands.ts';
 import type { Project } from '../../../core/project/types.ts';
+import { planWorkflowId } from '../../../core/workflow-ids.ts';
 import { createStateDb, type StateConnection } from '../../../db/client.ts';
 import { migrate } from '../../../db/migrate.ts';
 import type { Engine } from '../../../engines/engine.ts';
@@ -15,7 +16,6 @@ import { completedIntervals } from '../../../state/intervals.ts';
 import { createPlanRecord } from '../../../state/plan/record.ts';
 import { getPlan } from '../../../state/plans.ts';
 import { getRun } from '../../../state/runs.ts';
-import { planWorkflowId } from '../../../workflows/ids.ts';
 import { waitFor } from '../../support/waiting.ts';
 import { createScratchDatabase, resetState, type ScratchDatabase } from '../state/harness.ts';
 import { createTestProject, day, EVENTS, NOW, poison, type TestProject } from './project.ts';

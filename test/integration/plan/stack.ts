@@ -14,6 +14,7 @@ import {
 } from '../../../api/environment-commands.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { Project } from '../../../core/project/types.ts';
+import { environmentWorkflowId, planWorkflowId } from '../../../core/workflow-ids.ts';
 import type { StateDb } from '../../../db/client.ts';
 import { type ExecutionRecord, listExecutions } from '../../../state/executions.ts';
 import { getPlan, PLAN_FINAL, type PlanRecord } from '../../../state/plans.ts';
@@ -24,7 +25,6 @@ import {
   startSchedulerWorker,
   type WorkflowBundle,
 } from '../../../workers/scheduler-worker.ts';
-import { environmentWorkflowId, planWorkflowId } from '../../../workflows/ids.ts';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes.ts';
 import { startDevServer } from '../../support/temporal.ts';
 import { waitFor } from '../../support/waiting.ts';
