@@ -52,7 +52,7 @@ import { transition } from '../core/environment/transition.ts';
 import { environmentView } from '../core/environment/view.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { DEFAULT_STUCK_AFTER_MS } from '../core/watchdog.ts';
-import { environmentWorkflowId, runWorkflowId } from '../core/workflow-ids.ts';
+import { runWorkflowId } from '../core/workflow-ids.ts';
 import type { applyWorkflow } from './apply.ts';
 import { failureMessage } from './execute-models.ts';
 import type { runWorkflow } from './run.ts';
@@ -327,5 +327,3 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
     commands = [...commands, ...feed(event)];
   }
 }
-
-export { environmentWorkflowId };
