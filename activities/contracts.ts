@@ -58,20 +58,95 @@ export interface BatchRef {
   planId?: string;
 }
 
+/**
+ * A run's request to prepare the next segment: consecutive batches, in the run's order (a model's
+ * upstream before it, a model's batches in interval order), all on one gateway.
+ */
+export interface SegmentRef {
+  runId: string;
+  environment: string;
+  scheduledAt: number;
+  planId?: string;
+  gateway: string;
+  items: Array<{ model: string; snapshotId: string; interval: Interval | null }>;
+  /**
+   * the most bytes of prepared requests the answer may carry (Temporal's payload limit): the
+   * scheduler prepares the longest prefix of `items` that fits, at least one item.
+   */
+  maxBytes: number;
+}
+
 /** A batch ready for an executor: rendered statements and the gateway to run them on. */
 export interface PreparedBatch {
   executionId: string;
   gateway: string;
   model: string;
+  /** the batch's interval, or null for a whole rebuild. */
+  interval: Interval | null;
   /** rendered statements, audits and the physical table (see core/execution). */
   request: unknown;
   /** set when another run completed this interval in the meantime: nothing to execute. */
   alreadyComplete?: boolean;
+}
+
+/** The prefix of a SegmentRef's items the scheduler prepared, in the same order. */
+export interface PreparedSegment {
+  gateway: string;
+  batches: PreparedBatch[];
   /**
    * the gateway's scheduler-managed connection, sealed (SLUICE_ENCRYPTION_KEY, aad = the gateway),
    * when one is stored; an executor with the gateway in its own environment ignores it.
    */
   connection?: Sealed;
+}
+
+/**
+ * What an executor runs in one activity: prepared batches in dependency order, at most `threads` at
+ * once, one batch of a model at a time and in order. A batch starts once every batch of the
+ * models it depends on (`dependsOn`, models of this segment) succeeded; a model's failed batch ends
+ * that model, and nothing that depends on it starts.
+ */
+export interface SegmentWork {
+  /** names the segment in heartbeats, errors and the Temporal Web UI. */
+  segmentId: string;
+  gateway: string;
+  connection?: Sealed;
+  threads: number;
+  batches: Array<PreparedBatch & { dependsOn: string[] }>;
+}
+
+/** One batch's end in a segment: committed, or failed in a way retrying cannot fix. */
+export type BatchResult =
+  | { executionId: string; model: string; status: 'succeeded'; report: ExecutorReport }
+  | {
+      executionId: string;
+      model: string;
+      status: 'failed';
+      /** the failure's stable code (core/errors.ts). */
+      type: string;
+      message: string;
+      attempt: number;
+      executor: string;
+      startedAt: number;
+    };
+
+/**
+ * How far a segment got: the batches that ended, and those running. Sent in every heartbeat, so a
+ * retried attempt (the executor died, or a retryable error) resumes after the batches that ended;
+ * carried in the first detail of the failure when the activity fails (`progress`), and read from
+ * the last heartbeat when it timed out.
+ */
+export interface SegmentProgress {
+  executor: string;
+  results: BatchResult[];
+  /** execution ids of the batches running now. */
+  running: string[];
+}
+
+/** The end of a segment: each batch that ran, succeeded or failed; batches not listed did not start. */
+export interface SegmentReport {
+  executor: string;
+  results: BatchResult[];
 }
 
 export interface StatementTiming {
@@ -158,10 +233,16 @@ export interface SchedulerActivities {
     planId?: string;
   }): Promise<void>;
   recordRunFinished(report: RunReport): Promise<void>;
-  /** renders the batch, records it queued, and claims its snapshot interval against other environments. */
-  prepareBatch(ref: BatchRef): Promise<PreparedBatch>;
-  /** records the outcome; a success records the interval complete (the SQL has committed). */
-  completeBatch(completion: BatchCompletion): Promise<void>;
+  /**
+   * renders the longest prefix of the segment's batches that fits `maxBytes`, records each queued
+   * and claims its snapshot interval against other environments, in one pass over the state DB.
+   */
+  prepareSegment(ref: SegmentRef): Promise<PreparedSegment>;
+  /**
+   * records each outcome, in one transaction; a success records the interval complete (the SQL has
+   * committed). A retried call changes nothing more.
+   */
+  completeSegment(completions: BatchCompletion[]): Promise<void>;
   recordSkips(skips: SkipRecord[]): Promise<void>;
   recordPauseChange(change: PauseChange): Promise<void>;
   /**
@@ -193,7 +274,12 @@ export interface ConnectionTestResult {
 }
 
 export interface ExecutorActivities {
-  executeBatch(batch: PreparedBatch): Promise<ExecutorReport>;
+  /**
+   * runs a segment's batches (see SegmentWork). A batch's failure that retrying cannot fix is a
+   * result; a retryable one fails the activity (after the batches running have ended) with the
+   * progress in its first detail, so Temporal's retry resumes where it stopped.
+   */
+  executeSegment(work: SegmentWork): Promise<SegmentReport>;
   createPhysicalTables(args: { gateway: string; requests: unknown[]; connection?: Sealed }): Promise<void>;
   promoteViews(args: {
     gateway: string;
