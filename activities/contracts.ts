@@ -192,11 +192,12 @@ export interface PlanWork {
   planId: string;
   environment: string;
   /**
-   * physical tables to create, grouped by gateway (prepared statements, see core/execution). Each
-   * group, and each group below, carries the gateway's sealed scheduler-managed connection when
-   * one is stored (see PreparedBatch.connection).
+   * the models whose physical tables to create, grouped by gateway, in dependency order (their
+   * statements come from `tableRequests`, a few at a time, so no payload grows with the plan).
+   * Each group, and each group below, carries the gateway's sealed scheduler-managed connection
+   * when one is stored (see PreparedSegment.connection).
    */
-  tables: Array<{ gateway: string; requests: unknown[]; connection?: Sealed }>;
+  tables: Array<{ gateway: string; models: string[]; connection?: Sealed }>;
   backfill: ModelWork[];
   /** environment views to point at the new snapshots, per gateway. */
   views: Array<{ gateway: string; entries: Array<{ model: string; physical: string }>; connection?: Sealed }>;
@@ -250,6 +251,16 @@ export interface SchedulerActivities {
    * open is closed as its workflow ended (`terminated`, `cancelled` or `failed`).
    */
   closedRuns(runIds: string[]): Promise<string[]>;
+  /**
+   * the statements that create the physical tables of `models` (new snapshots of the plan on
+   * `gateway`), in the order given (see core/execution).
+   */
+  tableRequests(args: {
+    planId: string;
+    environment: string;
+    gateway: string;
+    models: string[];
+  }): Promise<unknown[]>;
   /** marks the plan applying and prepares its work. */
   beginPlan(args: { planId: string; environment: string }): Promise<PlanWork>;
   /**

@@ -29,12 +29,8 @@ import type {
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
-import {
-  EXECUTOR_MAX_ATTEMPTS,
-  executeModels,
-  failureMessage,
-  NON_RETRYABLE_ERRORS,
-} from './execute-models.ts';
+import { EXECUTOR_MAX_ATTEMPTS, failureMessage } from './activity-failure.ts';
+import { executeModels, NON_RETRYABLE_ERRORS } from './execute-models.ts';
 
 export interface ApplyInput {
   planId: string;
@@ -122,13 +118,26 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
   return finish('applied');
 }
 
+/** Tables created per executor activity: their statements travel in one payload. */
+export const TABLES_PER_ACTIVITY = 50;
+
 async function createTables(work: PlanWork): Promise<void> {
-  for (const { gateway, requests, connection } of work.tables) {
-    if (requests.length === 0) continue;
-    await applyExecutor.createPhysicalTables.executeWithOptions(
-      { summary: `create ${requests.length} physical table(s) on ${gateway}` },
-      [{ gateway, requests, ...(connection === undefined ? {} : { connection }) }],
-    );
+  for (const { gateway, models, connection } of work.tables) {
+    for (let from = 0; from < models.length; from += TABLES_PER_ACTIVITY) {
+      const chunk = models.slice(from, from + TABLES_PER_ACTIVITY);
+      const requests = await scheduler.tableRequests({
+        planId: work.planId,
+        environment: work.environment,
+        gateway,
+        models: chunk,
+      });
+      await applyExecutor.createPhysicalTables.executeWithOptions(
+        {
+          summary: `create physical tables ${from + 1}-${from + chunk.length} of ${models.length} on ${gateway}`,
+        },
+        [{ gateway, requests, ...(connection === undefined ? {} : { connection }) }],
+      );
+    }
   }
 }
 

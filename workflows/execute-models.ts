@@ -1,40 +1,54 @@
 /**
- * Executes a run's model work in DAG order with at most `threads` executions at once per gateway.
- * A model whose upstream failed or was skipped is skipped with the reason; which model starts, is
- * skipped or is prepared ahead is decided by core/execution/run-order.ts. Each batch goes through
- * three activities: prepare (scheduler: render, record queued, claim), execute (executor: SQL in one
- * transaction) and complete (scheduler: record the outcome; the interval is recorded complete only
- * after its SQL committed). Shared by the run and apply workflows.
+ * Executes a run's model work in segments, at most `threads` executions at once per gateway. Which
+ * model goes into the next segment, is skipped (its upstream failed or was skipped) or succeeds
+ * with nothing left to run is decided by core/execution/run-order.ts. A segment is three
+ * activities, however many batches it holds: prepare (scheduler: render, record queued and claim
+ * every batch), execute (one executor activity runs the batches in dependency order) and complete
+ * (scheduler: record every outcome; an interval is recorded complete only after its SQL
+ * committed). So a run's history grows with its segments, not its models, and a model's downstream
+ * starts on the executor the moment the model commits. Shared by the run and apply workflows.
  */
 import {
   ActivityCancellationType,
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
-  ChildWorkflowFailure,
   condition,
   isCancellation,
   proxyActivities,
 } from '@temporalio/workflow';
 import type {
-  BatchRef,
+  BatchCompletion,
+  BatchResult,
   ExecutorActivities,
-  ExecutorReport,
   ModelOutcome,
   ModelWork,
   PreparedBatch,
   RunRequest,
   SchedulerActivities,
+  SegmentReport,
 } from '../activities/contracts.ts';
 import { NON_RETRYABLE_CODES } from '../core/errors.ts';
-import { nextMoves, STRANDED_REASON } from '../core/execution/run-order.ts';
+import { nextMoves, type SegmentItem, STRANDED_REASON } from '../core/execution/run-order.ts';
 import { formatInterval, type Interval } from '../core/intervals.ts';
+import {
+  EXECUTOR_MAX_ATTEMPTS,
+  failedAttempts,
+  failedOn,
+  failureMessage,
+  segmentResultsOf,
+  segmentStoppedAt,
+} from './activity-failure.ts';
 
 /** Error types an executor raises that retrying cannot fix: the one list in core/errors.ts. */
 export const NON_RETRYABLE_ERRORS = NON_RETRYABLE_CODES;
 
-/** Attempts of an executor activity before its failure is final. */
-export const EXECUTOR_MAX_ATTEMPTS = 5;
+/** The most batches one executor activity runs. */
+export const SEGMENT_MAX_BATCHES = 200;
+
+/**
+ * The most bytes of rendered requests one segment carries, so no activity input or heartbeat comes
+ * near Temporal's payload limits (2 MB refused, 256 KB the run keeps to).
+ */
+export const SEGMENT_MAX_BYTES = 192 * 1024;
 
 const scheduler = proxyActivities<SchedulerActivities>({
   startToCloseTimeout: '1 minute',
@@ -46,7 +60,7 @@ function executorFor(taskQueue: string) {
     taskQueue,
     startToCloseTimeout: '12 hours',
     heartbeatTimeout: '30 seconds',
-    // A cancelled batch ends only once its executor stopped the statement and rolled back (or its
+    // A cancelled segment ends only once its executor stopped the statements and rolled back (or its
     // heartbeat timed out), so a run or plan recorded cancelled has nothing half-written behind it.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
@@ -59,254 +73,337 @@ function executorFor(taskQueue: string) {
   });
 }
 
-/**
- * How many attempts Temporal made of a failed executor activity: the executor says which attempt
- * failed; an attempt that never reported (its executor died, its heartbeat timed out) is known only
- * when the attempts ran out.
- */
-export function failedAttempts(err: unknown): number {
-  const reported = failureDetail(err);
-  if (typeof reported?.attempt === 'number') return reported.attempt;
-  if (err instanceof ActivityFailure && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED') {
-    return EXECUTOR_MAX_ATTEMPTS;
-  }
-  return 1;
-}
-
-/** What the executor said of the failed attempt: its number, identity and start, when it said. */
-function failureDetail(
-  err: unknown,
-): { attempt?: unknown; executor?: unknown; startedAt?: unknown } | undefined {
-  let e: unknown = err;
-  while (e instanceof ActivityFailure && e.cause) e = e.cause;
-  return e instanceof ApplicationFailure
-    ? (e.details?.[0] as Record<string, unknown> | undefined)
-    : undefined;
-}
-
-/** The executor and start of the failed attempt, when the executor reported them. */
-export function failedOn(err: unknown): { executor: string; startedAt: number } | undefined {
-  const detail = failureDetail(err);
-  return typeof detail?.executor === 'string' && typeof detail.startedAt === 'number'
-    ? { executor: detail.executor, startedAt: detail.startedAt }
-    : undefined;
-}
-
-function withFailedOn(err: unknown): { failedOn?: { executor: string; startedAt: number } } {
-  const where = failedOn(err);
-  return where ? { failedOn: where } : {};
-}
-
-/** The message of the failure at the bottom of an activity's or a child workflow's failure chain. */
-export function failureMessage(err: unknown): string {
-  let e: unknown = err;
-  while ((e instanceof ActivityFailure || e instanceof ChildWorkflowFailure) && e.cause) e = e.cause;
-  if (e instanceof ApplicationFailure && e.type) return `${e.type}: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
-}
-
-function batchRef(req: RunRequest, work: ModelWork, interval: Interval | null): BatchRef {
-  return {
-    runId: req.runId,
-    environment: req.environment,
-    model: work.model,
-    snapshotId: work.snapshotId,
-    interval,
-    scheduledAt: req.scheduledAt,
-    planId: req.planId,
-  };
-}
-
 function batchLabel(model: string, interval: Interval | null): string {
   return interval ? `${model} ${formatInterval(interval)}` : `${model} (full rebuild)`;
 }
 
-/**
- * Executes one model's batches in order. A success is recorded in the background (`recordings`):
- * the next batch, and the downstream models, start as soon as the executor reports the commit, while
- * the scheduler records it; the run waits for every recording before it ends. A failed batch ends
- * the model: its later batches wait for the next run, in order.
- */
-async function executeModel(
-  req: RunRequest,
-  work: ModelWork,
-  recordings: Promise<unknown>[],
-  firstPrepared?: Promise<PreparedBatch>,
-): Promise<ModelOutcome> {
-  const executor = executorFor(req.executorQueue);
-  let rowsAffected = 0;
-  let batches = 0;
-  let longestBatchMs = 0;
-  for (const [index, interval] of work.batches.entries()) {
-    const ref = batchRef(req, work, interval);
-    const prepared = await (index === 0 && firstPrepared ? firstPrepared : scheduler.prepareBatch(ref));
-    if (prepared.alreadyComplete) continue;
-    let report: ExecutorReport;
-    try {
-      report = await executor.executeBatch.executeWithOptions({ summary: batchLabel(work.model, interval) }, [
-        prepared,
-      ]);
-    } catch (err) {
-      const cancelled = isCancellation(err);
-      const error = cancelled ? 'cancelled' : failureMessage(err);
-      await CancellationScope.nonCancellable(() =>
-        scheduler.completeBatch({
-          ...ref,
-          executionId: prepared.executionId,
-          status: cancelled ? 'cancelled' : 'failed',
-          error,
-          attempt: failedAttempts(err),
-          ...(cancelled ? {} : withFailedOn(err)),
-        }),
-      );
-      if (cancelled) throw err;
-      return {
-        status: 'failed',
-        error: `${batchLabel(work.model, interval)}: ${error}`,
-        batches,
-        rowsAffected,
-        finishedAt: Date.now(),
-        longestBatchMs,
-      };
-    }
-    recordings.push(
-      CancellationScope.nonCancellable(() =>
-        scheduler.completeBatch({
-          ...ref,
-          executionId: prepared.executionId,
-          status: 'succeeded',
-          report,
-          attempt: report.attempt,
-        }),
-      ),
-    );
-    batches++;
-    rowsAffected += report.rowsAffected ?? 0;
-    longestBatchMs = Math.max(longestBatchMs, report.finishedAt - report.startedAt);
-  }
-  return { status: 'succeeded', batches, rowsAffected, finishedAt: Date.now(), longestBatchMs };
+/** How the Temporal Web UI names a segment: its size and its first models. */
+function segmentSummary(id: string, batches: readonly PreparedBatch[]): string {
+  const models = [...new Set(batches.map((b) => b.model))];
+  const shown = models.slice(0, 5).join(', ');
+  const more = models.length > 5 ? ` and ${models.length - 5} more` : '';
+  return `${id}: ${batches.length} batch(es) of ${models.length} model(s): ${shown}${more}`;
+}
+
+/** A model's progress through the run. */
+interface ModelProgress {
+  work: ModelWork;
+  /** batches finished (succeeded or found complete). */
+  done: number;
+  batches: number;
+  rowsAffected: number;
+  longestBatchMs: number;
 }
 
 /**
  * Runs every model of the request; returns each model's outcome once every model has one. It always
  * ends: a model whose upstream failed, was skipped or cancelled is skipped with the reason, and a
  * model that can never start (its upstream is not part of the run) too. Cancellation of the calling
- * scope cancels the executions in flight (their statements are cancelled on the warehouse) and marks
- * the models not yet started as cancelled.
+ * scope cancels the segments in flight (their statements are cancelled on the warehouse) and marks
+ * the models not finished as cancelled. `onModelsDone` hears the models finished since it was last
+ * called, at most once per segment.
  */
 export async function executeModels(
   req: RunRequest,
-  onModelDone?: (model: string, outcome: ModelOutcome) => Promise<void>,
+  onModelsDone?: (outcomes: Record<string, ModelOutcome>) => Promise<void>,
 ): Promise<{ outcomes: Record<string, ModelOutcome>; cancelled: boolean }> {
+  const executor = executorFor(req.executorQueue);
   const outcomes: Record<string, ModelOutcome> = {};
-  const byName = new Map(req.work.map((w) => [w.model, w]));
-  const waiting = new Set(req.work.map((w) => w.model));
-  const active = new Map<string, number>();
+  const progress = new Map<string, ModelProgress>(
+    req.work.map((work) => [work.model, { work, done: 0, batches: 0, rowsAffected: 0, longestBatchMs: 0 }]),
+  );
+  const ordered = req.work.map((w) => ({
+    model: w.model,
+    gateway: w.gateway,
+    dependsOn: w.dependsOn,
+    batches: w.batches.length,
+  }));
+  const busy = new Set<string>();
+  const inSegment = new Set<string>();
   const running = new Set<Promise<void>>();
   const recordings: Promise<unknown>[] = [];
+  /** executions prepared and not recorded ended yet, by model. */
+  const open = new Map<string, Map<string, Opened>>();
+  let unreported: Record<string, ModelOutcome> = {};
   let changed = false;
   let cancelledWith: unknown;
+  let segments = 0;
 
-  // A model's first batch is prepared (rendered, recorded queued, claimed) while its upstream still
-  // runs, so the hop from one model to the next is only the executor's.
-  const prefetched = new Map<string, Promise<PreparedBatch>>();
-  const started = new Set<string>();
-  const prefetch = (w: ModelWork) => {
-    if (prefetched.has(w.model) || w.batches.length === 0) return;
-    const prepared = scheduler.prepareBatch(batchRef(req, w, w.batches[0]!));
-    prepared.catch(() => undefined);
-    prefetched.set(w.model, prepared);
+  const record = (completions: BatchCompletion[]) => {
+    if (completions.length === 0) return;
+    recordings.push(CancellationScope.nonCancellable(() => scheduler.completeSegment(completions)));
   };
-  /** closes the execution prepared ahead for a model that will not run. */
-  const release = (model: string, outcome: ModelOutcome) => {
-    const prepared = prefetched.get(model);
-    const w = byName.get(model);
-    if (!prepared || !w) return;
-    const ref = batchRef(req, w, w.batches[0]!);
-    recordings.push(
-      prepared.then(
-        (p) =>
-          p.alreadyComplete
-            ? undefined
-            : CancellationScope.nonCancellable(() =>
-                scheduler.completeBatch({
-                  ...ref,
-                  executionId: p.executionId,
-                  status: outcome.status === 'skipped' ? 'skipped' : 'cancelled',
-                  ...(outcome.status === 'skipped' ? { reason: outcome.reason } : { error: outcome.reason }),
-                  attempt: 0,
-                }),
-              ),
-        () => undefined,
-      ),
+
+  /** Ends a model; the batches it had prepared and never ran are closed with it. */
+  const finish = (model: string, outcome: ModelOutcome, closing: Omit<BatchCompletion, keyof Opened>) => {
+    outcomes[model] = outcome;
+    unreported[model] = outcome;
+    const left = open.get(model);
+    open.delete(model);
+    if (left) record([...left.values()].map((opened) => ({ ...opened, ...closing })));
+  };
+  const settle = (model: string, status: 'skipped' | 'cancelled', reason: string) =>
+    finish(
+      model,
+      { status, reason, batches: 0, rowsAffected: 0, finishedAt: Date.now() },
+      status === 'skipped' ? { status, reason, attempt: 0 } : { status, error: reason, attempt: 0 },
+    );
+  const succeed = (model: string) => {
+    const p = progress.get(model)!;
+    finish(
+      model,
+      {
+        status: 'succeeded',
+        batches: p.batches,
+        rowsAffected: p.rowsAffected,
+        finishedAt: Date.now(),
+        longestBatchMs: p.longestBatchMs,
+      },
+      { status: 'skipped', reason: 'the model succeeded without it', attempt: 0 },
     );
   };
-  const settle = (model: string, status: 'skipped' | 'cancelled', reason: string) => {
-    const outcome: ModelOutcome = { status, reason, batches: 0, rowsAffected: 0, finishedAt: Date.now() };
-    outcomes[model] = outcome;
-    waiting.delete(model);
-    release(model, outcome);
-    if (onModelDone) recordings.push(onModelDone(model, outcome));
+  const fail = (model: string, error: string, closing: Omit<BatchCompletion, keyof Opened>) => {
+    const p = progress.get(model)!;
+    finish(
+      model,
+      {
+        status: 'failed',
+        error,
+        batches: p.batches,
+        rowsAffected: p.rowsAffected,
+        finishedAt: Date.now(),
+        longestBatchMs: p.longestBatchMs,
+      },
+      closing,
+    );
   };
-  const start = (w: ModelWork) => {
-    active.set(w.gateway, (active.get(w.gateway) ?? 0) + 1);
-    waiting.delete(w.model);
-    started.add(w.model);
-    const p: Promise<void> = executeModel(req, w, recordings, prefetched.get(w.model))
-      .then(
-        (outcome) => {
-          outcomes[w.model] = outcome;
-        },
-        (err) => {
-          if (isCancellation(err)) cancelledWith ??= err;
-          outcomes[w.model] = {
-            status: isCancellation(err) ? 'cancelled' : 'failed',
-            error: failureMessage(err),
-            batches: 0,
-            rowsAffected: 0,
-            finishedAt: Date.now(),
-          };
-        },
-      )
-      .finally(() => {
-        active.set(w.gateway, (active.get(w.gateway) ?? 1) - 1);
-        running.delete(p);
-        changed = true;
-        if (onModelDone) recordings.push(onModelDone(w.model, outcomes[w.model]!));
+
+  /** Takes in what the executor reported: successes move their models on, failures end them. */
+  const apply = (prepared: readonly PreparedBatch[], results: readonly BatchResult[]) => {
+    const byId = new Map(results.map((r) => [r.executionId, r]));
+    const completions: BatchCompletion[] = [];
+    for (const batch of prepared) {
+      const result = byId.get(batch.executionId);
+      const opened = open.get(batch.model)?.get(batch.executionId);
+      if (!result || !opened || outcomes[batch.model]) continue;
+      open.get(batch.model)!.delete(batch.executionId);
+      const p = progress.get(batch.model)!;
+      if (result.status === 'succeeded') {
+        const { report } = result;
+        completions.push({ ...opened, status: 'succeeded', report, attempt: report.attempt });
+        p.done++;
+        p.batches++;
+        p.rowsAffected += report.rowsAffected ?? 0;
+        p.longestBatchMs = Math.max(p.longestBatchMs, report.finishedAt - report.startedAt);
+        continue;
+      }
+      const error = `${result.type}: ${result.message}`;
+      completions.push({
+        ...opened,
+        status: 'failed',
+        error,
+        attempt: result.attempt,
+        failedOn: { executor: result.executor, startedAt: result.startedAt },
       });
+      // A failed batch ends the model: its later batches wait for the next run, in order.
+      fail(batch.model, `${batchLabel(batch.model, opened.interval)}: ${error}`, {
+        status: 'skipped',
+        reason: `${batchLabel(batch.model, opened.interval)} failed`,
+        attempt: 0,
+      });
+    }
+    record(completions);
+  };
+
+  /** Prepares and executes one segment; its models are back with the run order when it ends. */
+  const runSegment = async (gateway: string, items: SegmentItem[]) => {
+    const segmentId = `${req.runId}:segment-${++segments}`;
+    const refs = items.map(({ model, batch }) => {
+      const w = progress.get(model)!.work;
+      return { model, snapshotId: w.snapshotId, interval: w.batches[batch] ?? null };
+    });
+    // Not cancellable: what the scheduler records queued must be known, to be closed.
+    const prepared = await CancellationScope.nonCancellable(() =>
+      scheduler.prepareSegment({
+        runId: req.runId,
+        environment: req.environment,
+        scheduledAt: req.scheduledAt,
+        ...(req.planId === undefined ? {} : { planId: req.planId }),
+        gateway,
+        items: refs,
+        maxBytes: SEGMENT_MAX_BYTES,
+      }),
+    ).catch((err: unknown) => {
+      // The first batch could not be prepared (it does not render, or cannot be claimed).
+      if (outcomes[items[0]!.model] === undefined) {
+        fail(items[0]!.model, `${batchLabel(items[0]!.model, refs[0]!.interval)}: ${failureMessage(err)}`, {
+          status: 'cancelled',
+          error: 'not prepared',
+          attempt: 0,
+        });
+      }
+      return undefined;
+    });
+    if (!prepared) return;
+    if (prepared.batches.length === 0) {
+      fail(
+        items[0]!.model,
+        `${batchLabel(items[0]!.model, refs[0]!.interval)}: the scheduler prepared none of it`,
+        {
+          status: 'cancelled',
+          error: 'not prepared',
+          attempt: 0,
+        },
+      );
+      return;
+    }
+    for (const [index, batch] of prepared.batches.entries()) {
+      const ref = refs[index]!;
+      const opened: Opened = {
+        executionId: batch.executionId,
+        runId: req.runId,
+        environment: req.environment,
+        model: batch.model,
+        snapshotId: ref.snapshotId,
+        interval: ref.interval,
+      };
+      if (!open.has(batch.model)) open.set(batch.model, new Map());
+      open.get(batch.model)!.set(batch.executionId, opened);
+    }
+    // Another run completed these intervals meanwhile: nothing to execute, nothing to record.
+    const complete = prepared.batches.filter((b) => b.alreadyComplete);
+    for (const batch of complete) {
+      open.get(batch.model)?.delete(batch.executionId);
+      progress.get(batch.model)!.done++;
+    }
+    const batches = prepared.batches.filter((b) => !b.alreadyComplete);
+    if (batches.length === 0 || cancelledWith !== undefined) return;
+    const members = new Set(batches.map((b) => b.model));
+    let report: SegmentReport;
+    try {
+      report = await executor.executeSegment.executeWithOptions(
+        { summary: segmentSummary(segmentId, batches) },
+        [
+          {
+            segmentId,
+            gateway,
+            ...(prepared.connection === undefined ? {} : { connection: prepared.connection }),
+            threads: req.threads,
+            batches: batches.map((b) => ({
+              ...b,
+              dependsOn: progress.get(b.model)!.work.dependsOn.filter((d) => members.has(d)),
+            })),
+          },
+        ],
+      );
+    } catch (err) {
+      apply(batches, segmentResultsOf(err));
+      const cancelled = isCancellation(err);
+      if (cancelled) cancelledWith ??= err;
+      const where = failedOn(err);
+      // The batches it stopped at fail; the others go back to the run's order (their upstream may
+      // be among the failed). When it did not say where it stopped, the whole segment failed.
+      const stoppedAt = new Set(segmentStoppedAt(err));
+      const unfinished = batches.filter(
+        (b) => open.get(b.model)?.has(b.executionId) === true && outcomes[b.model] === undefined,
+      );
+      const named = unfinished.filter((b) => stoppedAt.has(b.executionId));
+      for (const batch of cancelled ? unfinished : named.length > 0 ? named : unfinished) {
+        const opened = open.get(batch.model)?.get(batch.executionId);
+        if (!opened || outcomes[batch.model]) continue;
+        if (cancelled) {
+          settle(batch.model, 'cancelled', 'run cancelled');
+          continue;
+        }
+        const error = failureMessage(err);
+        open.get(batch.model)!.delete(batch.executionId);
+        record([
+          {
+            ...opened,
+            status: 'failed',
+            error,
+            attempt: failedAttempts(err),
+            ...(where ? { failedOn: where } : {}),
+          },
+        ]);
+        fail(batch.model, `${batchLabel(batch.model, opened.interval)}: ${error}`, {
+          status: 'skipped',
+          reason: `${batchLabel(batch.model, opened.interval)} failed`,
+          attempt: 0,
+        });
+      }
+      return;
+    }
+    apply(batches, report.results);
+    if (report.results.length === 0) {
+      // An executor that ends a segment without running any of it would be asked again forever.
+      for (const model of members) {
+        if (outcomes[model] === undefined) {
+          fail(model, `${segmentId}: the executor ran none of its batches`, {
+            status: 'cancelled',
+            error: 'not run',
+            attempt: 0,
+          });
+        }
+      }
+    }
+  };
+
+  const start = (gateway: string, items: SegmentItem[]) => {
+    busy.add(gateway);
+    for (const { model } of items) inSegment.add(model);
+    const p: Promise<void> = runSegment(gateway, items).finally(() => {
+      busy.delete(gateway);
+      for (const { model } of items) inSegment.delete(model);
+      running.delete(p);
+      changed = true;
+    });
     running.add(p);
+  };
+
+  const report = () => {
+    if (!onModelsDone || Object.keys(unreported).length === 0) return;
+    recordings.push(onModelsDone(unreported));
+    unreported = {};
   };
 
   for (;;) {
     if (cancelledWith === undefined) {
       const finished = Object.fromEntries(Object.entries(outcomes).map(([model, o]) => [model, o.status]));
+      const done = new Map([...progress].map(([model, p]) => [model, p.done]));
       for (const move of nextMoves({
-        work: req.work,
-        waiting,
-        started,
+        work: ordered,
+        done,
         finished,
-        active,
-        threads: req.threads,
+        busy,
+        maxBatches: SEGMENT_MAX_BATCHES,
       })) {
         if (move.kind === 'skip') settle(move.model, 'skipped', move.reason);
-        else if (move.kind === 'prefetch') prefetch(byName.get(move.model)!);
-        else start(byName.get(move.model)!);
+        else if (move.kind === 'succeed') succeed(move.model);
+        else start(move.gateway, move.items);
       }
     } else {
-      for (const model of [...waiting]) settle(model, 'cancelled', 'run cancelled');
+      for (const { model } of ordered) {
+        if (outcomes[model] === undefined && !inSegment.has(model))
+          settle(model, 'cancelled', 'run cancelled');
+      }
     }
     if (running.size === 0) {
       // Nothing runs and nothing can start: only models waiting on a cycle or missing upstream remain.
-      for (const model of [...waiting]) settle(model, 'skipped', STRANDED_REASON);
+      for (const { model } of ordered) {
+        if (outcomes[model] === undefined) settle(model, 'skipped', STRANDED_REASON);
+      }
+      report();
       break;
     }
+    report();
     changed = false;
     if (cancelledWith === undefined) {
       try {
         await condition(() => changed);
       } catch (err) {
         if (!isCancellation(err)) throw err;
-        // The executions in flight are cancelled with the scope; wait for them to report it.
+        // The segments in flight are cancelled with the scope; wait for them to report it.
         cancelledWith = err;
       }
     } else {
@@ -316,3 +413,9 @@ export async function executeModels(
   await CancellationScope.nonCancellable(() => Promise.all(recordings));
   return { outcomes, cancelled: cancelledWith !== undefined };
 }
+
+/** What identifies a prepared execution in its completion. */
+type Opened = Pick<
+  BatchCompletion,
+  'executionId' | 'runId' | 'environment' | 'model' | 'snapshotId' | 'interval'
+>;

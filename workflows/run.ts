@@ -64,10 +64,10 @@ export async function runWorkflow(req: RunRequest): Promise<RunReport> {
       planId: req.planId,
     }),
   );
-  // The environment learns of each model as it finishes, so a model done early in a long run can run
-  // again at its next tick while the rest of the run goes on.
-  const { outcomes: models, cancelled } = await executeModels(req, (model, outcome) =>
-    notify(req, () => runProgressSignal, [req.runId, { [model]: outcome }]),
+  // The environment learns of the models each segment finishes, so a model done early in a long run
+  // can run again at its next tick while the rest of the run goes on.
+  const { outcomes: models, cancelled } = await executeModels(req, (finished) =>
+    notify(req, () => runProgressSignal, [req.runId, finished]),
   );
   const result: RunReport = {
     runId: req.runId,

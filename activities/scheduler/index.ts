@@ -13,7 +13,7 @@ import type { SchedulerContext } from './context.ts';
 import { findDueWork } from './due-work.ts';
 import { recordPauseChange } from './pauses.ts';
 import { PlanCache } from './plan-cache.ts';
-import { beginPlan, finishPlan } from './plans.ts';
+import { beginPlan, finishPlan, tableRequests } from './plans.ts';
 import { clearIntervals } from './restatement.ts';
 import { recordRunFinished, recordRunStarted } from './runs.ts';
 import { loadSchedule } from './schedule.ts';
@@ -48,6 +48,7 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     recordSkips: (skips) => recordSkips(ctx, skips),
     recordPauseChange: (change) => recordPauseChange(ctx, change),
     closedRuns: (runIds) => closedRuns(ctx.temporal, runIds, ctx.db),
+    tableRequests: (args) => tableRequests(ctx, args),
     beginPlan: (args) => beginPlan(ctx, args),
     finishPlan: (args) => finishPlan(ctx, args),
   };

@@ -109,6 +109,47 @@ export async function beginPlan(
   }
 }
 
+const TABLE_ARGS = z.object({
+  planId: text,
+  environment: text,
+  gateway: text,
+  models: z.array(text).min(1),
+});
+
+export async function tableRequests(
+  ctx: SchedulerContext,
+  args: { planId: string; environment: string; gateway: string; models: string[] },
+): Promise<unknown[]> {
+  const input = parseInput('tableRequests', TABLE_ARGS, args);
+  const plan = await storedPlan(ctx, 'tableRequests', input);
+  const project = plan.project;
+  if (!project) {
+    throw rejected(
+      'tableRequests',
+      FAILURE_TYPES.planNotApplicable,
+      `plan "${plan.id}" was stored without its project`,
+    );
+  }
+  const wanted = new Set(input.models);
+  let prepared: ReturnType<typeof creationRequests>;
+  try {
+    prepared = creationRequests(project, plan.diff, wanted);
+  } catch (error) {
+    // rendering is pure: a failure is the same on every attempt (beginPlan rendered them all once)
+    throw rejected('tableRequests', FAILURE_TYPES.renderFailed, (error as Error).message);
+  }
+  const found = new Map(prepared.map((p) => [p.request.model, p]));
+  const missing = input.models.filter((model) => found.get(model)?.gateway !== input.gateway);
+  if (missing.length > 0) {
+    throw rejected(
+      'tableRequests',
+      FAILURE_TYPES.invalidInput,
+      `plan "${plan.id}" creates no table on gateway "${input.gateway}" for ${missing.join(', ')}`,
+    );
+  }
+  return input.models.map((model) => found.get(model)!.request);
+}
+
 export async function finishPlan(
   ctx: SchedulerContext,
   args: { planId: string; environment: string; status: PlanOutcome; error?: string },
@@ -222,13 +263,13 @@ async function finishBackfillRuns(
   for (const run of open) await updateRunStatus(ctx.db, run.id, status, { at: ctx.now(), error });
 }
 
-/** The creation requests of the plan's new snapshots, per gateway, in dependency order. */
+/** The models whose tables the plan creates, per gateway, in dependency order. */
 function creationsByGateway(project: Project, plan: StoredPlan): PlanWork['tables'] {
-  const groups = new Map<string, unknown[]>();
+  const groups = new Map<string, string[]>();
   for (const prepared of creationRequests(project, plan.diff)) {
-    groups.set(prepared.gateway, [...(groups.get(prepared.gateway) ?? []), prepared.request]);
+    groups.set(prepared.gateway, [...(groups.get(prepared.gateway) ?? []), prepared.request.model]);
   }
-  return [...groups].map(([gateway, requests]) => ({ gateway, requests }));
+  return [...groups].map(([gateway, models]) => ({ gateway, models }));
 }
 
 /** One ModelWork per backfill entry; each waits for the nearest entries upstream of it. */

@@ -1,9 +1,11 @@
 /**
- * What a run does next with its models, decided from what it knows: each model waiting to start is
- * skipped (an upstream of the run did not succeed), started (every upstream of the run succeeded and
- * its gateway has a free thread), or has its first batch prepared ahead (every upstream succeeded or
- * is running), in the run's order. Pure, so the run workflow (workflows/execute-models.ts) carries
- * the moves out and the rules are tested without Temporal.
+ * What a run does next with its models, decided from what it knows. A run executes in segments: a
+ * segment is the batches, on one gateway, that one executor activity runs in dependency order. Each
+ * model waiting to run is skipped (an upstream of the run did not succeed), succeeds at once (it has
+ * no batch left), or goes into its gateway's next segment when that gateway has no segment running
+ * and every upstream of the run has succeeded or is earlier in the same segment with all its
+ * remaining batches. Pure, so the run workflow (workflows/execute-models.ts) carries the moves out
+ * and the rules are tested without Temporal.
  */
 import type { ModelStatus } from '../environment/run-report.ts';
 
@@ -12,54 +14,112 @@ export interface OrderedModel {
   gateway: string;
   /** models this one waits for; only those that are part of the run count. */
   dependsOn: readonly string[];
+  /** how many batches the model runs in all. */
+  batches: number;
 }
 
 export interface RunProgress {
   /** the run's models, in the order they are considered. */
   work: readonly OrderedModel[];
-  /** models not started, skipped or cancelled yet. */
-  waiting: ReadonlySet<string>;
-  /** models that have started (running or finished). */
-  started: ReadonlySet<string>;
+  /** batches each model has finished (succeeded), by model; absent means none. */
+  done: ReadonlyMap<string, number>;
   /** each finished model's status. */
   finished: Readonly<Record<string, ModelStatus>>;
-  /** executions running per gateway. */
-  active: ReadonlyMap<string, number>;
-  /** executions at once per gateway. */
-  threads: number;
+  /** gateways with a segment running. */
+  busy: ReadonlySet<string>;
+  /** the most batches one segment takes. */
+  maxBatches: number;
+}
+
+/** One batch of a segment: the model and the index of the batch among the model's batches. */
+export interface SegmentItem {
+  model: string;
+  batch: number;
 }
 
 export type RunMove =
   | { kind: 'skip'; model: string; reason: string }
-  | { kind: 'prefetch'; model: string }
-  | { kind: 'start'; model: string };
+  | { kind: 'succeed'; model: string }
+  | { kind: 'segment'; gateway: string; items: SegmentItem[] };
 
-/** The moves to make now, in order; a move may depend on the ones before it (a skip skips on). */
+/**
+ * The moves to make now, in order; a move may depend on the ones before it (a skip skips on, a
+ * model that succeeds at once lets its downstream into a segment).
+ */
 export function nextMoves(progress: RunProgress): RunMove[] {
-  const inRun = new Set(progress.work.map((w) => w.model));
+  const order = dependencyOrder(progress.work);
+  const inRun = new Set(order.map((w) => w.model));
   const finished: Record<string, ModelStatus> = { ...progress.finished };
-  const started = new Set(progress.started);
-  const active = new Map(progress.active);
   const moves: RunMove[] = [];
-  for (const w of progress.work) {
-    if (!progress.waiting.has(w.model)) continue;
-    const upstream = w.dependsOn.filter((d) => inRun.has(d));
-    const broken = upstream.find((d) => finished[d] !== undefined && finished[d] !== 'succeeded');
-    if (broken !== undefined) {
-      moves.push({ kind: 'skip', model: w.model, reason: `upstream ${broken} ${finished[broken]}` });
-      finished[w.model] = 'skipped';
-      continue;
+  const upstreamOf = (w: OrderedModel) => w.dependsOn.filter((d) => d !== w.model && inRun.has(d));
+
+  // Until nothing changes: a model on a cycle comes after its downstream in the order.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const w of order) {
+      if (finished[w.model] !== undefined) continue;
+      const broken = upstreamOf(w).find((d) => finished[d] !== undefined && finished[d] !== 'succeeded');
+      if (broken !== undefined) {
+        moves.push({ kind: 'skip', model: w.model, reason: `upstream ${broken} ${finished[broken]}` });
+        finished[w.model] = 'skipped';
+        changed = true;
+      } else if (
+        (progress.done.get(w.model) ?? 0) >= w.batches &&
+        upstreamOf(w).every((d) => finished[d] === 'succeeded')
+      ) {
+        moves.push({ kind: 'succeed', model: w.model });
+        finished[w.model] = 'succeeded';
+        changed = true;
+      }
     }
-    if (upstream.every((d) => finished[d] === 'succeeded' || started.has(d))) {
-      moves.push({ kind: 'prefetch', model: w.model });
+  }
+
+  const segments = new Map<string, { items: SegmentItem[]; whole: Set<string> }>();
+  for (const w of order) {
+    if (finished[w.model] !== undefined || progress.busy.has(w.gateway)) continue;
+    let segment = segments.get(w.gateway);
+    if (!segment) {
+      segment = { items: [], whole: new Set() };
+      segments.set(w.gateway, segment);
     }
-    if (!upstream.every((d) => finished[d] === 'succeeded')) continue;
-    if ((active.get(w.gateway) ?? 0) >= progress.threads) continue;
-    moves.push({ kind: 'start', model: w.model });
-    active.set(w.gateway, (active.get(w.gateway) ?? 0) + 1);
-    started.add(w.model);
+    const room = progress.maxBatches - segment.items.length;
+    if (room <= 0) continue;
+    if (!upstreamOf(w).every((d) => finished[d] === 'succeeded' || segment.whole.has(d))) continue;
+    const from = progress.done.get(w.model) ?? 0;
+    const to = Math.min(w.batches, from + room);
+    for (let batch = from; batch < to; batch++) segment.items.push({ model: w.model, batch });
+    if (to === w.batches) segment.whole.add(w.model);
+  }
+  for (const [gateway, segment] of segments) {
+    if (segment.items.length > 0) moves.push({ kind: 'segment', gateway, items: segment.items });
   }
   return moves;
+}
+
+/**
+ * The run's models with each model after the models it depends on, level by level (the run's order
+ * within a level). Models on a cycle, and their downstream, keep their place after the rest: they
+ * never start, and end stranded.
+ */
+export function dependencyOrder(work: readonly OrderedModel[]): OrderedModel[] {
+  const byName = new Map(work.map((w) => [w.model, w]));
+  const waitingFor = new Map<string, number>();
+  const children = new Map<string, OrderedModel[]>();
+  for (const w of work) {
+    const upstream = new Set(w.dependsOn.filter((d) => d !== w.model && byName.has(d)));
+    waitingFor.set(w.model, upstream.size);
+    for (const d of upstream) children.set(d, [...(children.get(d) ?? []), w]);
+  }
+  const order = work.filter((w) => waitingFor.get(w.model) === 0);
+  for (let i = 0; i < order.length; i++) {
+    for (const child of children.get(order[i]!.model) ?? []) {
+      const left = waitingFor.get(child.model)! - 1;
+      waitingFor.set(child.model, left);
+      if (left === 0) order.push(child);
+    }
+  }
+  const placed = new Set(order.map((w) => w.model));
+  return [...order, ...work.filter((w) => !placed.has(w.model))];
 }
 
 /** Why a model still waiting when nothing runs any more can never start. */

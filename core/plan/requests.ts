@@ -120,9 +120,14 @@ export function executionIntervals(entry: BackfillEntry): Array<Interval | null>
 /**
  * Requests that create the physical tables (or views) of the plan's new snapshots without data,
  * in dependency order. A model's table is created from its query's shape, rendered for its first
- * backfill interval, or for its first interval when it has nothing to backfill.
+ * backfill interval, or for its first interval when it has nothing to backfill. `only` limits them to
+ * the named models.
  */
-export function creationRequests(project: Project, diff: PlanDiff): PreparedRequest[] {
+export function creationRequests(
+  project: Project,
+  diff: PlanDiff,
+  only?: ReadonlySet<string>,
+): PreparedRequest[] {
   const tables = planTables(project, diff);
   const fresh = new Set(diff.newSnapshots.map((snapshot) => snapshot.snapshotId));
   const backfill = new Map(diff.backfill.map((entry) => [entry.snapshotId, entry]));
@@ -130,6 +135,7 @@ export function creationRequests(project: Project, diff: PlanDiff): PreparedRequ
   for (const model of project.models) {
     const snapshotId = diff.snapshotMap[model.name];
     if (snapshotId === undefined || !fresh.has(snapshotId) || model.kind.name === 'EMBEDDED') continue;
+    if (only && !only.has(model.name)) continue;
     const entry = backfill.get(snapshotId);
     const interval = entry ? (executionIntervals(entry)[0] ?? null) : firstInterval(model);
     prepared.push(batchRequest(project, diff, { model: model.name, snapshotId }, interval, tables));

@@ -11,20 +11,21 @@ import type {
   ModelWork,
   PauseChange,
   PlanWork,
-  PreparedBatch,
+  PreparedSegment,
   RunReport,
   SchedulerActivities,
   SkipRecord,
 } from '../../activities/contracts.ts';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
 import { AuditFailedError } from '../../activities/execution/audit-failed-error.ts';
-import { toActivityFailure } from '../../activities/executor/failure.ts';
 import { GatewayNotConfiguredError } from '../../activities/executor/gateway-not-configured-error.ts';
 import { MemoryLimitError } from '../../activities/executor/memory-limit-error.ts';
+import { executeSegmentActivity } from '../../activities/executor/segment-activity.ts';
+import { executionIdOf } from '../../activities/scheduler/batches.ts';
 import { closedRuns } from '../../activities/scheduler/closed-runs.ts';
 import type { ScheduledModel } from '../../core/schedule.ts';
 import { RetryableEngineError, SqlExecutionError } from '../../engines/errors.ts';
-import { EXECUTOR_MAX_ATTEMPTS } from '../../workflows/execute-models.ts';
+import { EXECUTOR_MAX_ATTEMPTS } from '../../workflows/activity-failure.ts';
 
 const HOUR = 3_600_000;
 
@@ -75,7 +76,8 @@ export class FakeScheduler {
   completed = new Map<string, Set<number>>();
   /** answers `closedRuns` from this Temporal client, as production does. */
   temporal: Client | undefined;
-  private executionSeq = 0;
+  /** the models of each segment prepared, in the order asked. */
+  segmentsPrepared: string[][] = [];
 
   constructor(models: ScheduledModel[]) {
     this.models = models;
@@ -126,18 +128,27 @@ export class FakeScheduler {
       recordRunFinished: async (report) => {
         this.runsFinished.push(report);
       },
-      prepareBatch: async (ref): Promise<PreparedBatch> => ({
-        executionId: `exec-${++this.executionSeq}`,
-        gateway: 'warehouse',
-        model: ref.model,
-        request: { model: ref.model, interval: ref.interval },
-      }),
-      completeBatch: async (c) => {
-        this.completions.push(c);
-        if (c.status === 'succeeded' && c.interval) {
-          const done = this.completed.get(c.model) ?? new Set<number>();
-          for (let t = c.interval[0]; t < c.interval[1]; t += HOUR) done.add(t);
-          this.completed.set(c.model, done);
+      prepareSegment: async (ref): Promise<PreparedSegment> => {
+        this.segmentsPrepared.push(ref.items.map((item) => item.model));
+        return {
+          gateway: ref.gateway,
+          batches: ref.items.map((item) => ({
+            executionId: executionIdOf(ref.runId, item.model, item.interval),
+            gateway: ref.gateway,
+            model: item.model,
+            interval: item.interval,
+            request: { model: item.model, interval: item.interval },
+          })),
+        };
+      },
+      completeSegment: async (completions) => {
+        for (const c of completions) {
+          this.completions.push(c);
+          if (c.status === 'succeeded' && c.interval) {
+            const done = this.completed.get(c.model) ?? new Set<number>();
+            for (let t = c.interval[0]; t < c.interval[1]; t += HOUR) done.add(t);
+            this.completed.set(c.model, done);
+          }
         }
       },
       recordSkips: async (skips) => {
@@ -148,6 +159,7 @@ export class FakeScheduler {
       },
       closedRuns: async (ids) =>
         this.temporal ? closedRuns(this.temporal, ids) : ids.filter((id) => this.closed.has(id)),
+      tableRequests: async ({ models }) => models.map((model) => ({ model })),
       beginPlan: async ({ planId, environment }): Promise<PlanWork> => {
         this.plansBegun.push(planId);
         this.timeline.push(`begin ${planId}`);
@@ -273,42 +285,34 @@ export class FakeExecutor {
 
   activities(now: () => number = Date.now): ExecutorActivities {
     return {
-      executeBatch: async (batch): Promise<ExecutorReport> => {
-        const context = Context.current();
-        const startedAt = now();
-        const attempt = context.info.attempt;
-        this.executed.push({ model: batch.model, at: startedAt, attempt });
-        try {
-          const gate = this.gates.get(batch.model);
-          if (gate) {
-            const beat = setInterval(() => context.heartbeat(), 1000);
+      executeSegment: (work) =>
+        executeSegmentActivity(work, {
+          identity: 'fake-executor',
+          runBatch: async (batch, signal): Promise<ExecutorReport> => {
+            const startedAt = now();
+            const attempt = Context.current().info.attempt;
+            this.executed.push({ model: batch.model, at: startedAt, attempt });
             try {
-              await Promise.race([gate.promise, cancelled(context.cancellationSignal)]);
-            } finally {
-              clearInterval(beat);
+              const gate = this.gates.get(batch.model);
+              if (gate) await Promise.race([gate.promise, cancelled(signal)]);
+              const failure = this.failing.get(batch.model);
+              if (failure) throw failureOf(failure, batch.model);
+            } catch (error) {
+              if (signal.aborted) this.cancelled.push(batch.model);
+              throw error;
             }
-          }
-          const failure = this.failing.get(batch.model);
-          if (failure) throw failureOf(failure, batch.model);
-        } catch (error) {
-          if (context.cancellationSignal.aborted) this.cancelled.push(batch.model);
-          throw toActivityFailure(error, context.cancellationSignal, {
-            attempt,
-            executor: 'fake-executor',
-            startedAt,
-          });
-        }
-        return {
-          executor: 'fake-executor',
-          attempt,
-          startedAt,
-          finishedAt: now(),
-          rowsAffected: 1,
-          statements: [],
-          notices: [],
-          audits: [],
-        };
-      },
+            return {
+              executor: 'fake-executor',
+              attempt,
+              startedAt,
+              finishedAt: now(),
+              rowsAffected: 1,
+              statements: [],
+              notices: [],
+              audits: [],
+            };
+          },
+        }),
       createPhysicalTables: async () => {},
       promoteViews: async ({ environment, entries }) => {
         this.promoted.push({ environment, models: entries.map((e) => e.model).sort() });
