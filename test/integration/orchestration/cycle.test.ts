@@ -3,7 +3,9 @@
  * database, an apply executor in this process, and run executors as separate `sluice worker --role run`
  * processes, against a real PostgreSQL warehouse. A plan is applied to prod, then scheduled runs fire on
  * the model's minute cron; then a run executor is killed with SIGKILL in the middle of a statement and
- * another one finishes the batch, with no interval lost and none applied twice.
+ * another one finishes the batch, with no interval lost and none applied twice; and one killed in the
+ * middle of a segment (a chain of three models run by one executor activity) leaves the models it
+ * finished alone: the next executor resumes at the model it was running.
  */
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +43,33 @@ describe('plan, scheduled runs and a killed executor on the real stack', () => {
           `start '${hourStart}'`,
         ],
         'SELECT CAST(@start_ts AS TIMESTAMP) AS hour, (SELECT 1 FROM pg_sleep(6)) AS slept',
+      ),
+      'seg_a.sql': modelFile(
+        [
+          'name cycle.seg_a',
+          'kind INCREMENTAL_BY_TIME_RANGE (time_column hour)',
+          "cron '@hourly'",
+          `start '${hourStart}'`,
+        ],
+        'SELECT CAST(@start_ts AS TIMESTAMP) AS hour, 1 AS n',
+      ),
+      'seg_slow.sql': modelFile(
+        [
+          'name cycle.seg_slow',
+          'kind INCREMENTAL_BY_TIME_RANGE (time_column hour)',
+          "cron '@hourly'",
+          `start '${hourStart}'`,
+        ],
+        'SELECT hour, n, (SELECT 1 FROM pg_sleep(6)) AS slept FROM cycle.seg_a WHERE hour BETWEEN @start_ts AND @end_ts',
+      ),
+      'seg_c.sql': modelFile(
+        [
+          'name cycle.seg_c',
+          'kind INCREMENTAL_BY_TIME_RANGE (time_column hour)',
+          "cron '@hourly'",
+          `start '${hourStart}'`,
+        ],
+        'SELECT hour, n FROM cycle.seg_slow WHERE hour BETWEEN @start_ts AND @end_ts',
       ),
     },
     runExecutor: 'run-1@test',
@@ -132,5 +161,68 @@ describe('plan, scheduled runs and a killed executor on the real stack', () => {
     const [dupes] =
       await wh`select count(*)::int as n from (select hour from cycle.slow group by hour having count(*) > 1) d`;
     expect(dupes!.n).toBe(0);
+  }, 300_000);
+
+  it('resumes a segment after its executor is killed, without running again the models it finished', async () => {
+    const { db, client, wh } = stack();
+    const lastHour = Math.floor(Date.now() / (60 * MINUTE)) * 60 * MINUTE;
+    const runId = await restate(client, 'prod', {
+      models: ['cycle.seg_a'],
+      start: lastHour - 60 * MINUTE,
+      end: lastHour,
+      requestedBy: 'ci',
+    });
+    // The segment runs seg_a, then seg_slow; once the server has heard (by heartbeat) that seg_a
+    // committed and seg_slow's statement is running, its executor is killed outright.
+    await waitFor(
+      "seg_slow's statement to run",
+      async () => {
+        const [r] =
+          await wh`select count(*)::int as n from pg_stat_activity where query like '%pg_sleep(6)%' and query like '%seg_a%' and state = 'active' and pid <> pg_backend_pid()`;
+        return r!.n > 0 ? true : undefined;
+      },
+      60_000,
+    );
+    await waitFor(
+      'the heartbeat naming seg_a as finished',
+      async () => {
+        const described = await client.workflow.getHandle(runId).describe();
+        const beats = await Promise.all(
+          (described.raw.pendingActivities ?? []).map((a) =>
+            client.options.loadedDataConverter.payloadConverter.fromPayload(
+              a.heartbeatDetails!.payloads![0]!,
+            ),
+          ),
+        ).catch(() => []);
+        return JSON.stringify(beats).includes('"model":"cycle.seg_a"') ? true : undefined;
+      },
+      30_000,
+    );
+    await stack().runExecutors.at(-1)!.stop('SIGKILL');
+    await stack().startRunExecutor('run-4@test');
+    const rows = await waitFor(
+      'the restatement to finish',
+      async () => {
+        const list = await queryRows<{ model: string; status: string; attempt: number; executor: string }>(
+          db,
+          sql`select model, status, attempt, executor from sluice.model_executions where run_id = ${runId} order by model`,
+        );
+        return list.length === 3 && list.every((e) => e.status === 'succeeded') ? list : undefined;
+      },
+      120_000,
+    );
+    const byModel = Object.fromEntries(rows.map((r) => [r.model, r]));
+    // seg_a committed before the kill: its execution is the first attempt's, on the killed executor
+    expect(byModel['cycle.seg_a']).toMatchObject({ attempt: 1 });
+    expect(byModel['cycle.seg_a']!.executor).not.toBe('run-4@test');
+    // seg_slow was running: the retry on the new executor ran it, and seg_c after it
+    expect(byModel['cycle.seg_slow']).toMatchObject({ executor: 'run-4@test' });
+    expect(Number(byModel['cycle.seg_slow']!.attempt)).toBeGreaterThanOrEqual(2);
+    expect(byModel['cycle.seg_c']).toMatchObject({ executor: 'run-4@test' });
+    for (const table of ['seg_a', 'seg_slow', 'seg_c']) {
+      const [dupes] =
+        await wh`select count(*)::int as n from (select hour from ${wh(`cycle.${table}`)} group by hour having count(*) > 1) d`;
+      expect(dupes!.n).toBe(0);
+    }
   }, 300_000);
 });
