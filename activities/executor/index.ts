@@ -17,12 +17,7 @@ import type { Keyring } from '../../crypto/keyring.ts';
 import type { Engine } from '../../engines/engine.ts';
 import type { EnginePool } from '../../engines/pool.ts';
 import { dropViews, promoteViews } from '../../engines/views.ts';
-import type {
-  ConnectionTestResult,
-  ExecutorActivities,
-  ExecutorReport,
-  PreparedBatch,
-} from '../contracts.ts';
+import type { ConnectionTestResult, ExecutorActivities, SegmentReport, SegmentWork } from '../contracts.ts';
 import { TASK_QUEUES } from '../contracts.ts';
 import { createPhysicalTables } from '../execution/create-physical-tables.ts';
 import { executeBatch } from '../execution/execute-batch.ts';
@@ -35,6 +30,7 @@ import { InvalidRequestError } from './invalid-request-error.ts';
 import { ManagedConnections, readSealedConnection } from './managed-connections.ts';
 import { MemoryGuard, type MemoryReader } from './memory-guard.ts';
 import { SealedConnectionError } from './sealed-connection-error.ts';
+import { executeSegmentActivity } from './segment-activity.ts';
 import { testSealedConnection } from './test-connection.ts';
 
 export type ExecutorRole = 'run' | 'apply';
@@ -119,46 +115,39 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
   }
 
   return {
-    executeBatch(batch: PreparedBatch): Promise<ExecutorReport> {
-      return activity({ model: batch?.model, phase: 'starting' }, async (signal, pulse) => {
-        const startedAt = Date.now();
-        const gateway = readText(batch?.gateway, 'batch.gateway');
-        const model = readText(batch?.model, 'batch.model');
-        const attempt = Context.current().info.attempt;
-        if (batch.alreadyComplete) {
-          return {
-            executor: identity,
-            attempt,
-            startedAt,
-            finishedAt: Date.now(),
-            rowsAffected: null,
-            statements: [],
-            notices: [],
-            audits: [],
-          };
-        }
-        const request = readExecutionRequest(batch.request, `batch ${batch.executionId} request`);
-        if (request.model !== model) {
-          throw new InvalidRequestError(
-            `batch ${batch.executionId} is for model "${model}" but its request is for "${request.model}"`,
-          );
-        }
-        const engine = engineFor(gateway, batch.connection);
-        const result = await executeBatch(engine, request, {
-          signal,
-          heartbeat: (progress) => pulse.beat({ executor: identity, ...progress }),
-        });
-        return {
-          executor: identity,
-          attempt,
-          startedAt,
-          finishedAt: Date.now(),
-          rowsAffected: result.rowsAffected,
-          statements: result.statements,
-          notices: result.notices,
-          audits: result.audits,
-        };
-      });
+    executeSegment(work: SegmentWork): Promise<SegmentReport> {
+      options.refreshGateways?.();
+      let engine: Engine | undefined;
+      return leases.hold(() =>
+        executeSegmentActivity(work, {
+          identity,
+          ...(options.heartbeatIntervalMs === undefined
+            ? {}
+            : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+          open: (checked) => {
+            engine = engineFor(checked.gateway, checked.connection);
+          },
+          // each batch under the memory guard: passing the limit fails the batches running, not the segment
+          runBatch: (batch, signal, beat) =>
+            memory.run(batch.model, signal, async (guarded) => {
+              const startedAt = Date.now();
+              const result = await executeBatch(engine!, batch.request, {
+                signal: guarded,
+                heartbeat: beat,
+              });
+              return {
+                executor: identity,
+                attempt: Context.current().info.attempt,
+                startedAt,
+                finishedAt: Date.now(),
+                rowsAffected: result.rowsAffected,
+                statements: result.statements,
+                notices: result.notices,
+                audits: result.audits,
+              };
+            }),
+        }),
+      );
     },
 
     createPhysicalTables(args): Promise<void> {

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PreparedBatch } from '../../../activities/contracts.ts';
+import type { PreparedBatch, SegmentReport, SegmentWork } from '../../../activities/contracts.ts';
 import { createExecutorActivities } from '../../../activities/executor/index.ts';
 import { buildExecution } from '../../../core/execution/statements.ts';
 import { EnginePool } from '../../../engines/pool.ts';
@@ -11,6 +11,9 @@ import { testModel } from '../../unit/execution/model.ts';
 import {
   activityEnvironment,
   type ExecutorGateways,
+  failed,
+  oneBatchSegment,
+  onlyResult,
   openExecutorGateways,
   rejection,
   SECRET,
@@ -33,7 +36,11 @@ const request = buildExecution({
 });
 
 function batch(gateway: string, body: unknown = request): PreparedBatch {
-  return { executionId: 'exec-7', gateway, model: 'shop.orders', request: body };
+  return { executionId: 'exec-7', gateway, model: 'shop.orders', interval: null, request: body };
+}
+
+function segment(gateway: string, body: unknown = request): SegmentWork {
+  return oneBatchSegment(batch(gateway, body));
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -60,7 +67,7 @@ describe('executor activity failures', () => {
       role: 'apply',
     });
     const { env } = activityEnvironment();
-    const failure = await failureOf(env.run(activities.executeBatch, batch('snowflake')));
+    const failure = await failureOf(env.run(activities.executeSegment, segment('snowflake')));
     expect(failure.type).toBe('GATEWAY_NOT_CONFIGURED');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toBe(
@@ -83,7 +90,7 @@ describe('executor activity failures', () => {
     const pool = new EnginePool({}, { baseDir: tmpdir() });
     const activities = createExecutorActivities({ pool, identity: 'run@empty:1', role: 'run' });
     const { env } = activityEnvironment();
-    const failure = await failureOf(env.run(activities.executeBatch, batch('local')));
+    const failure = await failureOf(env.run(activities.executeSegment, segment('local')));
     expect(failure.message).toContain('is not configured on executor run@empty:1 (its gateways: none)');
     expect(failure.message).toContain('serving sluice-run');
   });
@@ -92,23 +99,23 @@ describe('executor activity failures', () => {
     const activities = createExecutorActivities({ pool: gateways.pool, identity: 'run@h:1', role: 'run' });
     const { env } = activityEnvironment();
     const broken = { ...request, statements: [{ sql: 'SELECT 1' }, { label: 'shop.orders' }] };
-    const failure = await failureOf(env.run(activities.executeBatch, batch('local', broken)));
+    const failure = await failureOf(env.run(activities.executeSegment, segment('local', broken)));
     expect(failure.type).toBe('INVALID_REQUEST');
     expect(failure.nonRetryable).toBe(true);
-    expect(failure.message).toMatch(/^batch exec-7 request\.statements\[1\]\.sql: /);
+    expect(failure.message).toMatch(/^segment\.batches\[0\]\.request\.statements\[1\]\.sql: /);
 
     const wrongWrite = { ...request, writeStatements: [99] };
-    const second = await failureOf(env.run(activities.executeBatch, batch('local', wrongWrite)));
+    const second = await failureOf(env.run(activities.executeSegment, segment('local', wrongWrite)));
     expect(second.message).toBe(
-      `batch exec-7 request.writeStatements[0]: statement 99 does not exist (there are ${request.statements.length})`,
+      `segment.batches[0].request.writeStatements[0]: statement 99 does not exist (there are ${request.statements.length})`,
     );
 
     const otherModel = await failureOf(
-      env.run(activities.executeBatch, { ...batch('local'), model: 'shop.customers' }),
+      env.run(activities.executeSegment, oneBatchSegment({ ...batch('local'), model: 'shop.customers' })),
     );
     expect(otherModel.type).toBe('INVALID_REQUEST');
     expect(otherModel.message).toBe(
-      'batch exec-7 is for model "shop.customers" but its request is for "shop.orders"',
+      'segment.batches[0].request.model: batch exec-7 is for model "shop.customers" but its request is for "shop.orders"',
     );
 
     const badTables = await failureOf(
@@ -129,7 +136,7 @@ describe('executor activity failures', () => {
     expect(badEnvironment.message).toContain('invalid environment name "Not-An-Env"');
   });
 
-  it('marks an unreachable warehouse retryable and a refused session non-retryable, never showing the password', async () => {
+  it('fails the segment retryably on an unreachable warehouse and reports a refused session as a failed batch, never showing the password', async () => {
     const port = await closedPort();
     const base = gateways.connections.warehouse!;
     const pool = new EnginePool(
@@ -142,19 +149,34 @@ describe('executor activity failures', () => {
     try {
       const activities = createExecutorActivities({ pool, identity: 'run@h:2', role: 'run' });
       const { env } = activityEnvironment();
-      const down = await failureOf(env.run(activities.executeBatch, batch('down')));
+      const down = await failureOf(env.run(activities.executeSegment, segment('down')));
       expect(down.type).toBe('CONNECTION_FAILED');
       expect(down.nonRetryable).toBe(false);
       expect(down.message).toContain(`postgres at 127.0.0.1:${port}`);
+      // the retry resumes from the progress in the first detail: nothing had ended
+      expect(down.details?.[0]).toMatchObject({
+        attempt: 1,
+        executor: 'run@h:2',
+        failing: 'exec-7',
+        progress: { executor: 'run@h:2', results: [], running: [] },
+      });
 
-      const missing = await failureOf(env.run(activities.executeBatch, batch('missing')));
+      // a refused session cannot be fixed by retrying: the batch fails and the segment reports it
+      const report = (await env.run(activities.executeSegment, segment('missing'))) as SegmentReport;
+      const missing = failed(onlyResult(report));
       expect(missing.type).toBe('CONNECTION_REJECTED');
-      expect(missing.nonRetryable).toBe(true);
+      expect(missing).toMatchObject({
+        executionId: 'exec-7',
+        model: 'shop.orders',
+        attempt: 1,
+        executor: 'run@h:2',
+      });
       expect(missing.message).toContain('sluice_no_such_database_anywhere');
       for (const failure of [down, missing]) {
         expect(failure.message).not.toContain(SECRET);
-        expect(JSON.stringify(failure.details)).not.toContain(SECRET);
+        expect(JSON.stringify(failure)).not.toContain(SECRET);
       }
+      expect(JSON.stringify(down.details)).not.toContain(SECRET);
     } finally {
       await pool.closeAll();
     }

@@ -5,6 +5,13 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import postgres from 'postgres';
+import type {
+  BatchResult,
+  ExecutorReport,
+  PreparedBatch,
+  SegmentReport,
+  SegmentWork,
+} from '../../../activities/contracts.ts';
 import type { GatewayConnection } from '../../../core/project/types.ts';
 import { EnginePool } from '../../../engines/pool.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
@@ -82,4 +89,35 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
     return error as Error;
   }
   throw new Error('expected the activity to fail');
+}
+
+/** `batch` as a segment of its own, as the run sends a batch that has nothing to share a segment with. */
+export function oneBatchSegment(batch: PreparedBatch, extra: Partial<SegmentWork> = {}): SegmentWork {
+  return {
+    segmentId: `segment-${batch.executionId}`,
+    gateway: batch.gateway,
+    threads: 1,
+    batches: [{ ...batch, dependsOn: [] }],
+    ...extra,
+  };
+}
+
+/** The result of the one batch in `report`; fails the test when there is not exactly one. */
+export function onlyResult(report: SegmentReport): BatchResult {
+  if (report.results.length !== 1)
+    throw new Error(`expected one result, got ${JSON.stringify(report.results)}`);
+  return report.results[0]!;
+}
+
+/** The report of a batch that succeeded; fails the test with the batch's failure otherwise. */
+export function succeeded(result: BatchResult): ExecutorReport {
+  if (result.status !== 'succeeded')
+    throw new Error(`batch ${result.executionId} failed: ${result.type}: ${result.message}`);
+  return result.report;
+}
+
+/** The failed result of a batch; fails the test when it succeeded. */
+export function failed(result: BatchResult): Extract<BatchResult, { status: 'failed' }> {
+  if (result.status !== 'failed') throw new Error(`batch ${result.executionId} succeeded`);
+  return result;
 }

@@ -303,7 +303,7 @@ describe('an executor whose gateway comes from an env file', () => {
       audits: [],
       physical: { schema: 'public', table: 'seen' },
     };
-    return { executionId: `x${id}`, gateway: 'warehouse', model: 'ops.seen', request };
+    return { executionId: `x${id}`, gateway: 'warehouse', model: 'ops.seen', interval: null, request };
   }
 
   async function start(batch: PreparedBatch) {

@@ -54,7 +54,7 @@ function sleeper(id: number, seconds: number): PreparedBatch {
     audits: [],
     physical: { schema: 'public', table: 'drained' },
   };
-  return { executionId: `x${id}`, gateway: 'warehouse', model: 'shop.drained', request };
+  return { executionId: `x${id}`, gateway: 'warehouse', model: 'shop.drained', interval: null, request };
 }
 
 async function startExecutor(identity: string, graceMs: number) {

@@ -114,7 +114,7 @@ function lockedBatch(): PreparedBatch {
     audits: [],
     physical: { schema: 'public', table: 'locked' },
   };
-  return { executionId: 'locked-1', gateway: 'warehouse', model: 'ops.locked', request };
+  return { executionId: 'locked-1', gateway: 'warehouse', model: 'ops.locked', interval: null, request };
 }
 
 describe('the health port of an executor', () => {

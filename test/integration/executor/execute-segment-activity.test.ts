@@ -1,6 +1,12 @@
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
+import type { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutorActivities, ExecutorReport, PreparedBatch } from '../../../activities/contracts.ts';
+import type {
+  BatchResult,
+  ExecutorActivities,
+  PreparedBatch,
+  SegmentReport,
+} from '../../../activities/contracts.ts';
 import { createExecutorActivities } from '../../../activities/executor/index.ts';
 import type { ExecutionRequest } from '../../../core/execution/request.ts';
 import { buildExecution } from '../../../core/execution/statements.ts';
@@ -9,11 +15,15 @@ import { testModel } from '../../unit/execution/model.ts';
 import {
   activityEnvironment,
   type ExecutorGateways,
+  failed,
   GATEWAY_OF,
   GATEWAY_TYPES,
+  oneBatchSegment,
+  onlyResult,
   openExecutorGateways,
   rejection,
   SECRET,
+  succeeded,
 } from './executor-gateways.ts';
 
 const IDENTITY = 'run@test-host:4242';
@@ -40,7 +50,17 @@ afterAll(async () => {
 });
 
 function batch(type: keyof typeof GATEWAY_OF, request: ExecutionRequest, executionId = 'e1'): PreparedBatch {
-  return { executionId, gateway: GATEWAY_OF[type], model: request.model, request };
+  return { executionId, gateway: GATEWAY_OF[type], model: request.model, interval: null, request };
+}
+
+/** Runs `batch` as a one-batch segment and returns its result. */
+async function runOne(env: MockActivityEnvironment, prepared: PreparedBatch): Promise<BatchResult> {
+  return onlyResult((await env.run(activities.executeSegment, oneBatchSegment(prepared))) as SegmentReport);
+}
+
+/** The statement or audit progress of batch `id` in a segment heartbeat, if it has one. */
+function progressOf(beat: unknown, id = 'e1'): { phase?: string; statement?: number } | undefined {
+  return (beat as { current?: Record<string, { phase?: string; statement?: number }> }).current?.[id];
 }
 
 /** A FULL model's batch, with the given audits (queries over its physical table `@table`). */
@@ -83,7 +103,7 @@ function slowRequest(type: keyof typeof GATEWAY_OF, fingerprint: string): Execut
   };
 }
 
-describe.each(GATEWAY_TYPES)('executeBatch activity on %s', (type) => {
+describe.each(GATEWAY_TYPES)('executeSegment activity with one batch on %s', (type) => {
   const engine = () => gateways.pool.get(GATEWAY_OF[type]);
 
   it('runs the batch and reports counts, timings and audits with the executor identity', async () => {
@@ -94,7 +114,7 @@ describe.each(GATEWAY_TYPES)('executeBatch activity on %s', (type) => {
       [{ name: 'positive_totals', blocking: true, query: 'SELECT * FROM @table WHERE total <= 0' }],
     );
     const { env, heartbeats } = activityEnvironment();
-    const report = (await env.run(activities.executeBatch, batch(type, request))) as ExecutorReport;
+    const report = succeeded(await runOne(env, batch(type, request)));
 
     expect(Object.keys(report).sort()).toEqual([
       'attempt',
@@ -123,34 +143,42 @@ describe.each(GATEWAY_TYPES)('executeBatch activity on %s', (type) => {
     expect(Number(await engine().queryScalar(`SELECT SUM(total) FROM ${table}`))).toBe(42);
 
     const total = request.statements.length;
-    expect(heartbeats[0]).toEqual({ executor: IDENTITY, model: 'shop.item_totals', phase: 'starting' });
-    const progress = heartbeats.filter((beat) => (beat as { phase?: string }).phase === 'statement');
-    expect(progress.map((beat) => (beat as { statement: number }).statement)).toEqual(
+    expect(heartbeats[0]).toEqual({ executor: IDENTITY, results: [], running: [] });
+    const progress = heartbeats.filter((beat) => progressOf(beat)?.phase === 'statement');
+    // each statement beats once (the pulse may repeat one while the next statement runs)
+    expect([...new Set(progress.map((beat) => progressOf(beat)!.statement))]).toEqual(
       Array.from({ length: total }, (_, i) => i + 1),
     );
     for (const beat of progress) {
-      expect(beat).toMatchObject({ executor: IDENTITY, model: 'shop.item_totals', statements: total });
+      expect(beat).toMatchObject({ executor: IDENTITY, running: ['e1'] });
+      expect(progressOf(beat)).toMatchObject({ model: 'shop.item_totals', statements: total });
     }
-    expect(heartbeats.at(-1)).toMatchObject({
+    expect(heartbeats.some((beat) => progressOf(beat)?.phase === 'audit')).toBe(true);
+    // the last beat says the batch ended, so a retry would not run it again
+    expect(heartbeats.at(-1)).toEqual({
       executor: IDENTITY,
-      phase: 'audit',
-      audit: 'positive_totals',
-      failingRows: 0,
+      results: [{ executionId: 'e1', model: 'shop.item_totals', status: 'succeeded', report }],
+      running: [],
     });
   });
 
   it('cancelling the activity stops the running statement and rolls the batch back', async () => {
     const fingerprint = `slow${type}`;
     const { env, heartbeats } = activityEnvironment();
-    const running = env.run(activities.executeBatch, batch(type, slowRequest(type, fingerprint)));
+    const running = env.run(
+      activities.executeSegment,
+      oneBatchSegment(batch(type, slowRequest(type, fingerprint))),
+    );
     // the slow statement starts once the insert (statement 3) has reported
-    await waitFor(async () => heartbeats.some((beat) => (beat as { statement?: number }).statement === 3));
+    await waitFor(async () => heartbeats.some((beat) => progressOf(beat)?.statement === 3));
     if (type === 'postgres') await waitFor(async () => (await sleepingQueries()) === 1);
     else await new Promise((resolve) => setTimeout(resolve, 300));
     const cancelledAt = Date.now();
     env.cancel();
     const error = await rejection(running);
     expect(error).toBeInstanceOf(CancelledFailure);
+    // the batch did not end: a later attempt would run it again
+    expect((error as CancelledFailure).details[0]).toEqual({ executor: IDENTITY, results: [], running: [] });
     expect(Date.now() - cancelledAt).toBeLessThan(10_000);
     // the whole transaction was rolled back: the table it created and filled is gone
     const physical = physicalTable('shop.slow', fingerprint);
@@ -158,48 +186,41 @@ describe.each(GATEWAY_TYPES)('executeBatch activity on %s', (type) => {
     if (type === 'postgres') expect(await sleepingQueries()).toBe(0);
   });
 
-  it('turns a rejected statement into a non-retryable SQL_ERROR naming the model and statement', async () => {
+  it('reports a rejected statement as a failed batch typed SQL_ERROR, naming the model and statement', async () => {
     const request = fullRequest('shop.broken', `broken${type}`, 'SELECT id FROM raw.no_such_table');
     const { env } = activityEnvironment();
-    const error = await rejection(env.run(activities.executeBatch, batch(type, request)));
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    const failure = error as ApplicationFailure;
-    expect(failure.type).toBe('SQL_ERROR');
-    expect(failure.nonRetryable).toBe(true);
+    const failure = failed(await runOne(env, batch(type, request)));
+    expect(failure).toMatchObject({ executionId: 'e1', model: 'shop.broken', type: 'SQL_ERROR', attempt: 1 });
+    expect(failure.executor).toBe(IDENTITY);
     expect(failure.message).toContain(`gateway "${GATEWAY_OF[type]}"`);
     expect(failure.message).toMatch(/statement 2 for "shop\.broken" failed: .*no_such_table/i);
     expect(failure.message).not.toContain(SECRET);
-    expect(failure.details?.[0]).toMatchObject({ code: 'SQL_ERROR', retryable: false, label: 'shop.broken' });
   });
 
-  it('turns a blocking audit with offending rows into a non-retryable AUDIT_FAILED', async () => {
+  it('reports a blocking audit with offending rows as a failed batch typed AUDIT_FAILED', async () => {
     const request = fullRequest('shop.small_items', `audit${type}`, 'SELECT id, amount FROM raw.events', [
       { name: 'no_small_amounts', blocking: true, query: 'SELECT * FROM @table WHERE amount < 8' },
     ]);
     const { env } = activityEnvironment();
-    const error = await rejection(env.run(activities.executeBatch, batch(type, request)));
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    const failure = error as ApplicationFailure;
+    const failure = failed(await runOne(env, batch(type, request)));
     expect(failure.type).toBe('AUDIT_FAILED');
-    expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toBe(
       'audit "no_small_amounts" failed for model "shop.small_items": 2 offending rows',
     );
-    expect(failure.details?.[0]).toMatchObject({ audit: 'no_small_amounts', failingRows: 2 });
   });
 
   it('runs nothing for a batch another run already completed', async () => {
     const fingerprint = `done${type}`;
     const request = fullRequest('shop.done', fingerprint, 'SELECT id FROM raw.events');
     const { env } = activityEnvironment();
-    const report = await env.run(activities.executeBatch, { ...batch(type, request), alreadyComplete: true });
+    const report = succeeded(await runOne(env, { ...batch(type, request), alreadyComplete: true }));
     expect(report).toMatchObject({ executor: IDENTITY, rowsAffected: null, statements: [], audits: [] });
     const physical = physicalTable('shop.done', fingerprint);
     expect(await engine().tableExists(physical.schema, physical.table)).toBe(false);
   });
 });
 
-describe('executeBatch activity heartbeats', () => {
+describe('executeSegment activity heartbeats', () => {
   it('repeats the latest progress while a statement runs, at a third of the heartbeat timeout', async () => {
     const table = physicalTable('shop.sleepy', 'sleepy1');
     const request: ExecutionRequest = {
@@ -219,11 +240,9 @@ describe('executeBatch activity heartbeats', () => {
     const { env, heartbeats } = activityEnvironment(600);
     const times: number[] = [];
     env.on('heartbeat', () => times.push(Date.now()));
-    await env.run(activities.executeBatch, batch('postgres', request));
+    await env.run(activities.executeSegment, oneBatchSegment(batch('postgres', request)));
     const afterFirst = heartbeats.filter(
-      (beat) =>
-        (beat as { statement?: number }).statement === 1 &&
-        (beat as { phase?: string }).phase === 'statement',
+      (beat) => progressOf(beat)?.statement === 1 && progressOf(beat)?.phase === 'statement',
     );
     // one beat when statement 1 finished, then repeats of it until statement 2 finished
     expect(afterFirst.length).toBeGreaterThanOrEqual(4);
