@@ -45,25 +45,48 @@ export async function recordIntervals(
   );
   const runId = optionalText('source.runId', source.runId);
   const executionId = optionalText('source.executionId', source.executionId);
-  if (checked.length === 0) return { recorded: 0 };
-  await requireSnapshots(db, [snapshotId]);
+  return recordIntervalRanges(
+    db,
+    checked.map((range) => ({ snapshotId, range, runId, executionId })),
+  );
+}
 
-  const unique = [...new Map(checked.map((range) => [`${range[0]}:${range[1]}`, range])).values()];
+/** A completed range of one snapshot and what produced it. */
+export interface CompletedRange extends IntervalSource {
+  snapshotId: string;
+  range: Interval;
+}
+
+/**
+ * `recordIntervals` for ranges of any snapshots at once: one look-up of the snapshots and one insert
+ * (per chunk). A range recorded already for its snapshot is left as it is.
+ */
+export async function recordIntervalRanges(
+  db: StateDb,
+  entries: readonly CompletedRange[],
+): Promise<{ recorded: number }> {
+  if (!Array.isArray(entries)) throw new Error('completed ranges must be a list of { snapshotId, range }');
+  const checked = entries.map((entry, index) => ({
+    snapshotId: requireText(`ranges[${index}].snapshotId`, entry?.snapshotId),
+    startMs: requireInterval(`ranges[${index}].range`, entry?.range)[0],
+    endMs: entry.range[1],
+    runId: optionalText(`ranges[${index}].runId`, entry.runId),
+    executionId: optionalText(`ranges[${index}].executionId`, entry.executionId),
+  }));
+  if (checked.length === 0) return { recorded: 0 };
+  await requireSnapshots(db, [...new Set(checked.map((entry) => entry.snapshotId))]);
+
+  const unique = [
+    ...new Map(
+      checked.map((entry) => [`${entry.snapshotId}:${entry.startMs}:${entry.endMs}`, entry]),
+    ).values(),
+  ];
   const recordedAt = new Date();
   let recorded = 0;
   for (let offset = 0; offset < unique.length; offset += INSERT_CHUNK) {
     const inserted = await db
       .insert(intervals)
-      .values(
-        unique.slice(offset, offset + INSERT_CHUNK).map(([startMs, endMs]) => ({
-          snapshotId,
-          startMs,
-          endMs,
-          recordedAt,
-          runId,
-          executionId,
-        })),
-      )
+      .values(unique.slice(offset, offset + INSERT_CHUNK).map((entry) => ({ ...entry, recordedAt })))
       .onConflictDoNothing()
       .returning({ startMs: intervals.startMs });
     recorded += inserted.length;
