@@ -382,7 +382,7 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
       [
         () => activities.completeSegment([{ executionId: 'x' }] as never),
         FAILURE_TYPES.invalidInput,
-        'completeSegment: input[0].runId must be a non-empty string',
+        'completeSegment: input[0].runId',
       ],
       [
         () => activities.recordRunStarted({ ...started, trigger: 'nightly' as never, models: [] }),
