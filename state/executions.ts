@@ -262,8 +262,8 @@ export async function lockExecutions(
   return new Map(rows.map((row) => [row.id, toRecord(row)]));
 }
 
-/** Rows per bulk statement, well under the driver's parameter limit. */
-const WRITE_CHUNK = 500;
+/** Rows per bulk statement: one JSON parameter each, kept to a few megabytes. */
+const WRITE_CHUNK = 1000;
 
 /**
  * Writes the status, attempt, times, counts, messages and log of each record (as startedExecution
@@ -271,24 +271,34 @@ const WRITE_CHUNK = 500;
  */
 export async function writeExecutions(db: StateDb, records: readonly ExecutionRecord[]): Promise<void> {
   for (let offset = 0; offset < records.length; offset += WRITE_CHUNK) {
-    const values = sql.join(
-      records.slice(offset, offset + WRITE_CHUNK).map(
-        (r) =>
-          sql`(${r.id}::text, ${r.status}::text, ${r.attempt}::int, ${r.executor}::text,
-            ${r.startedAt}::timestamptz, ${r.finishedAt}::timestamptz, ${r.waitMs}::bigint,
-            ${r.durationMs}::bigint, ${r.rowsAffected}::bigint, ${r.error}::text, ${r.skipReason}::text,
-            ${r.log === null ? null : JSON.stringify(r.log)}::jsonb)`,
-      ),
-      sql`, `,
-    );
+    const chunk = records.slice(offset, offset + WRITE_CHUNK).map((r) => ({
+      id: r.id,
+      status: r.status,
+      attempt: r.attempt,
+      executor: r.executor,
+      started_at: r.startedAt,
+      finished_at: r.finishedAt,
+      wait_ms: r.waitMs,
+      duration_ms: r.durationMs,
+      rows_affected: r.rowsAffected,
+      error: r.error,
+      skip_reason: r.skipReason,
+      log: r.log,
+    }));
     await db.execute(sql`update ${modelExecutions} set
       status = v.status, attempt = v.attempt, executor = v.executor, started_at = v.started_at,
       finished_at = v.finished_at, wait_ms = v.wait_ms, duration_ms = v.duration_ms,
       rows_affected = v.rows_affected, error = v.error, skip_reason = v.skip_reason, log = v.log
-      from (values ${values}) as v(id, status, attempt, executor, started_at, finished_at, wait_ms,
-        duration_ms, rows_affected, error, skip_reason, log)
+      from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as v(id text, status text, attempt int,
+        executor text, started_at timestamptz, finished_at timestamptz, wait_ms bigint, duration_ms bigint,
+        rows_affected bigint, error text, skip_reason text, log jsonb)
       where ${modelExecutions.id} = v.id`);
   }
+}
+
+/** The rows of a raw statement, as either driver returns them (postgres.js: a list; PGlite: `rows`). */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 /** An execution to record queued in bulk; with `skipReason` it is recorded skipped at once. */
@@ -333,13 +343,32 @@ export async function recordExecutionsQueued(db: StateDb, inputs: readonly Queue
   if (unknown.length > 0) throw new Error(`executions name unknown run "${unknown.join('", "')}"`);
   const inserted = new Set<string>();
   for (let offset = 0; offset < rows.length; offset += WRITE_CHUNK) {
-    const chunk = rows.slice(offset, offset + WRITE_CHUNK);
-    const ids = await db
-      .insert(modelExecutions)
-      .values(chunk.map((row) => ({ ...row, environment: environments.get(row.runId)! })))
-      .onConflictDoNothing()
-      .returning({ id: modelExecutions.id });
-    for (const { id } of ids) inserted.add(id);
+    const chunk = rows.slice(offset, offset + WRITE_CHUNK).map((row) => ({
+      id: row.id,
+      run_id: row.runId,
+      environment: environments.get(row.runId)!,
+      model: row.model,
+      snapshot_id: row.snapshotId,
+      interval_start_ms: row.intervalStartMs,
+      interval_end_ms: row.intervalEndMs,
+      status: row.status,
+      queued_at: row.queuedAt.toISOString(),
+      finished_at: row.finishedAt?.toISOString() ?? null,
+      skip_reason: row.skipReason ?? null,
+      log: row.log,
+    }));
+    // One JSON parameter instead of a dozen per row: the statement is built and bound in no time.
+    const result = await db.execute(sql`insert into ${modelExecutions}
+      (id, run_id, environment, model, snapshot_id, interval_start_ms, interval_end_ms, status, attempt,
+        queued_at, finished_at, skip_reason, log)
+      select r.id, r.run_id, r.environment, r.model, r.snapshot_id, r.interval_start_ms, r.interval_end_ms,
+        r.status, 0, r.queued_at, r.finished_at, r.skip_reason, r.log
+      from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as r(id text, run_id text, environment text,
+        model text, snapshot_id text, interval_start_ms bigint, interval_end_ms bigint, status text,
+        queued_at timestamptz, finished_at timestamptz, skip_reason text, log jsonb)
+      on conflict do nothing
+      returning id`);
+    for (const { id } of rowsOf<{ id: string }>(result)) inserted.add(id);
   }
   const existing = rows.filter((row) => !inserted.has(row.id));
   if (existing.length === 0) return;
