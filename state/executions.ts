@@ -5,7 +5,7 @@
  * finish. Times may come from the executor's clock, so both are floored at zero.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { StateDb } from '../db/client.ts';
 import {
   EXECUTION_STATUSES,
@@ -150,16 +150,7 @@ export async function recordExecutionQueued(db: StateDb, input: ExecutionInput):
     .returning();
   const row = inserted[0] ?? (await db.select().from(modelExecutions).where(eq(modelExecutions.id, id)))[0];
   if (!row) throw new Error(`execution "${id}" was neither recorded nor found`);
-  if (!inserted[0]) {
-    const clashes = [
-      row.runId !== runId && `run ${row.runId}`,
-      row.model !== model && `model ${row.model}`,
-      row.snapshotId !== snapshotId && `snapshot ${row.snapshotId}`,
-      (row.intervalStartMs !== (interval?.[0] ?? null) || row.intervalEndMs !== (interval?.[1] ?? null)) &&
-        `interval ${row.intervalStartMs === null ? 'none' : `[${row.intervalStartMs}, ${row.intervalEndMs})`}`,
-    ].filter((clash): clash is string => typeof clash === 'string');
-    if (clashes.length > 0) throw new Error(`execution "${id}" already exists with ${clashes.join(', ')}`);
-  }
+  if (!inserted[0]) checkSameExecution(row, { runId, model, snapshotId, interval });
   return toRecord(row);
 }
 
@@ -173,41 +164,12 @@ export async function recordExecutionStarted(
   start: ExecutionStart,
 ): Promise<ExecutionRecord> {
   requireText('execution id', id);
-  const attempt = requireInteger('attempt', start.attempt, 1);
-  const executor = requireText('executor', start.executor);
-  const at = start.at === undefined ? new Date() : toDate('at', start.at);
-
   return db.transaction(async (tx) => {
-    const current = (
-      await tx.select().from(modelExecutions).where(eq(modelExecutions.id, id)).for('update')
-    )[0];
+    const current = (await lockExecutions(tx, [id])).get(id);
     if (!current) throw new Error(`unknown execution "${id}"`);
-    if (attempt < current.attempt) {
-      throw new Error(
-        `execution "${id}" attempt ${attempt} is older than its recorded attempt ${current.attempt}`,
-      );
-    }
-    if (attempt === current.attempt) {
-      if (current.status === 'running') return toRecord(current);
-      throw new Error(`execution "${id}" attempt ${attempt} already ended (${current.status})`);
-    }
-    if (current.status !== 'running')
-      checkTransition('execution', id, current.status, 'running', EXECUTION_TRANSITIONS);
-    const updated = await tx
-      .update(modelExecutions)
-      .set({
-        status: 'running',
-        attempt,
-        executor,
-        startedAt: at,
-        waitMs: current.waitMs ?? elapsed(current.queuedAt, at),
-        finishedAt: null,
-        durationMs: null,
-        error: null,
-      })
-      .where(eq(modelExecutions.id, id))
-      .returning();
-    return toRecord(updated[0]!);
+    const next = startedExecution(current, start);
+    if (next !== current) await writeExecutions(tx, [next]);
+    return next;
   });
 }
 
@@ -218,6 +180,50 @@ export async function recordExecutionFinished(
   finish: ExecutionFinish,
 ): Promise<ExecutionRecord> {
   requireText('execution id', id);
+  return db.transaction(async (tx) => {
+    const current = (await lockExecutions(tx, [id])).get(id);
+    if (!current) throw new Error(`unknown execution "${id}"`);
+    const next = finishedExecution(current, finish);
+    if (next !== current) await writeExecutions(tx, [next]);
+    return next;
+  });
+}
+
+/**
+ * `current` with the attempt started: the same record when it is that attempt and running already
+ * (nothing to write); an older attempt, or the same one after it ended, is refused.
+ */
+export function startedExecution(current: ExecutionRecord, start: ExecutionStart): ExecutionRecord {
+  const { id } = current;
+  const attempt = requireInteger('attempt', start.attempt, 1);
+  const executor = requireText('executor', start.executor);
+  const at = start.at === undefined ? new Date() : toDate('at', start.at);
+  if (attempt < current.attempt) {
+    throw new Error(
+      `execution "${id}" attempt ${attempt} is older than its recorded attempt ${current.attempt}`,
+    );
+  }
+  if (attempt === current.attempt) {
+    if (current.status === 'running') return current;
+    throw new Error(`execution "${id}" attempt ${attempt} already ended (${current.status})`);
+  }
+  if (current.status !== 'running')
+    checkTransition('execution', id, current.status, 'running', EXECUTION_TRANSITIONS);
+  return {
+    ...current,
+    status: 'running',
+    attempt,
+    executor,
+    startedAt: iso(at),
+    waitMs: current.waitMs ?? elapsed(new Date(current.queuedAt), at),
+    finishedAt: null,
+    durationMs: null,
+    error: null,
+  };
+}
+
+/** `current` with its outcome; the same record when it has that outcome already (nothing to write). */
+export function finishedExecution(current: ExecutionRecord, finish: ExecutionFinish): ExecutionRecord {
   const status = requireOneOf('status', finish.status, EXECUTION_OUTCOMES);
   const at = finish.at === undefined ? new Date() : toDate('at', finish.at);
   const rowsAffected = optionalInteger('rowsAffected', finish.rowsAffected, 0);
@@ -225,30 +231,177 @@ export async function recordExecutionFinished(
   const skipReason = optionalMessage('skipReason', finish.skipReason);
   const log = checkLog(finish.log);
   const attempt = finish.attempt === undefined ? undefined : requireInteger('attempt', finish.attempt, 0);
+  if (!checkTransition('execution', current.id, current.status, status, EXECUTION_TRANSITIONS))
+    return current;
+  return {
+    ...current,
+    status,
+    finishedAt: iso(at),
+    durationMs: current.startedAt ? elapsed(new Date(current.startedAt), at) : null,
+    rowsAffected,
+    error,
+    skipReason,
+    ...(log !== null ? { log } : {}),
+    ...(attempt !== undefined && attempt > current.attempt ? { attempt } : {}),
+  };
+}
 
-  return db.transaction(async (tx) => {
-    const current = (
-      await tx.select().from(modelExecutions).where(eq(modelExecutions.id, id)).for('update')
-    )[0];
-    if (!current) throw new Error(`unknown execution "${id}"`);
-    if (!checkTransition('execution', id, current.status, status, EXECUTION_TRANSITIONS))
-      return toRecord(current);
-    const updated = await tx
-      .update(modelExecutions)
-      .set({
-        status,
-        finishedAt: at,
-        durationMs: current.startedAt ? elapsed(current.startedAt, at) : null,
-        rowsAffected,
-        error,
-        skipReason,
-        ...(log !== null ? { log } : {}),
-        ...(attempt !== undefined && attempt > current.attempt ? { attempt } : {}),
-      })
-      .where(eq(modelExecutions.id, id))
-      .returning();
-    return toRecord(updated[0]!);
+/** The executions of `ids` that exist, by id, locked for update until the transaction ends. */
+export async function lockExecutions(
+  db: StateDb,
+  ids: readonly string[],
+): Promise<Map<string, ExecutionRecord>> {
+  const checked = [...new Set(ids.map((id, index) => requireText(`execution ids[${index}]`, id)))];
+  if (checked.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(modelExecutions)
+    .where(inArray(modelExecutions.id, checked))
+    .orderBy(modelExecutions.id)
+    .for('update');
+  return new Map(rows.map((row) => [row.id, toRecord(row)]));
+}
+
+/** Rows per bulk statement: one JSON parameter each, kept to a few megabytes. */
+const WRITE_CHUNK = 1000;
+
+/**
+ * Writes the status, attempt, times, counts, messages and log of each record (as startedExecution
+ * and finishedExecution computed them) in one statement per chunk.
+ */
+export async function writeExecutions(db: StateDb, records: readonly ExecutionRecord[]): Promise<void> {
+  for (let offset = 0; offset < records.length; offset += WRITE_CHUNK) {
+    const chunk = records.slice(offset, offset + WRITE_CHUNK).map((r) => ({
+      id: r.id,
+      status: r.status,
+      attempt: r.attempt,
+      executor: r.executor,
+      started_at: r.startedAt,
+      finished_at: r.finishedAt,
+      wait_ms: r.waitMs,
+      duration_ms: r.durationMs,
+      rows_affected: r.rowsAffected,
+      error: r.error,
+      skip_reason: r.skipReason,
+      log: r.log,
+    }));
+    await db.execute(sql`update ${modelExecutions} set
+      status = v.status, attempt = v.attempt, executor = v.executor, started_at = v.started_at,
+      finished_at = v.finished_at, wait_ms = v.wait_ms, duration_ms = v.duration_ms,
+      rows_affected = v.rows_affected, error = v.error, skip_reason = v.skip_reason, log = v.log
+      from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as v(id text, status text, attempt int,
+        executor text, started_at timestamptz, finished_at timestamptz, wait_ms bigint, duration_ms bigint,
+        rows_affected bigint, error text, skip_reason text, log jsonb)
+      where ${modelExecutions.id} = v.id`);
+  }
+}
+
+/** The rows of a raw statement, as either driver returns them (postgres.js: a list; PGlite: `rows`). */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/** An execution to record queued in bulk; with `skipReason` it is recorded skipped at once. */
+export interface QueuedExecution extends ExecutionInput {
+  id: string;
+  queuedAt: Instant;
+  skipReason?: string;
+}
+
+/**
+ * `recordExecutionQueued` for many executions in one insert (per chunk): one recorded already with
+ * the same run, model, snapshot and interval is left as it is (a retry).
+ */
+export async function recordExecutionsQueued(db: StateDb, inputs: readonly QueuedExecution[]): Promise<void> {
+  const rows = inputs.map((input, index) => {
+    const field = (name: string) => `executions[${index}].${name}`;
+    const interval = input.interval == null ? null : requireInterval(field('interval'), input.interval);
+    const queuedAt = toDate(field('queuedAt'), input.queuedAt);
+    const skipReason = optionalMessage(field('skipReason'), input.skipReason);
+    return {
+      id: requireText(field('id'), input.id),
+      runId: requireText(field('runId'), input.runId),
+      model: requireText(field('model'), input.model),
+      snapshotId: requireText(field('snapshotId'), input.snapshotId),
+      intervalStartMs: interval?.[0] ?? null,
+      intervalEndMs: interval?.[1] ?? null,
+      status: skipReason === null ? ('queued' as const) : ('skipped' as const),
+      attempt: 0,
+      queuedAt,
+      ...(skipReason === null ? {} : { finishedAt: queuedAt, skipReason }),
+      log: checkLog(input.log),
+    };
   });
+  if (rows.length === 0) return;
+  const runIds = [...new Set(rows.map((row) => row.runId))];
+  const found = await db
+    .select({ id: runs.id, environment: runs.environment })
+    .from(runs)
+    .where(inArray(runs.id, runIds));
+  const environments = new Map(found.map((run) => [run.id, run.environment]));
+  const unknown = runIds.filter((id) => !environments.has(id));
+  if (unknown.length > 0) throw new Error(`executions name unknown run "${unknown.join('", "')}"`);
+  const inserted = new Set<string>();
+  for (let offset = 0; offset < rows.length; offset += WRITE_CHUNK) {
+    const chunk = rows.slice(offset, offset + WRITE_CHUNK).map((row) => ({
+      id: row.id,
+      run_id: row.runId,
+      environment: environments.get(row.runId)!,
+      model: row.model,
+      snapshot_id: row.snapshotId,
+      interval_start_ms: row.intervalStartMs,
+      interval_end_ms: row.intervalEndMs,
+      status: row.status,
+      queued_at: row.queuedAt.toISOString(),
+      finished_at: row.finishedAt?.toISOString() ?? null,
+      skip_reason: row.skipReason ?? null,
+      log: row.log,
+    }));
+    // One JSON parameter instead of a dozen per row: the statement is built and bound in no time.
+    const result = await db.execute(sql`insert into ${modelExecutions}
+      (id, run_id, environment, model, snapshot_id, interval_start_ms, interval_end_ms, status, attempt,
+        queued_at, finished_at, skip_reason, log)
+      select r.id, r.run_id, r.environment, r.model, r.snapshot_id, r.interval_start_ms, r.interval_end_ms,
+        r.status, 0, r.queued_at, r.finished_at, r.skip_reason, r.log
+      from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as r(id text, run_id text, environment text,
+        model text, snapshot_id text, interval_start_ms bigint, interval_end_ms bigint, status text,
+        queued_at timestamptz, finished_at timestamptz, skip_reason text, log jsonb)
+      on conflict do nothing
+      returning id`);
+    for (const { id } of rowsOf<{ id: string }>(result)) inserted.add(id);
+  }
+  const existing = rows.filter((row) => !inserted.has(row.id));
+  if (existing.length === 0) return;
+  const recorded = await lockExecutions(
+    db,
+    existing.map((row) => row.id),
+  );
+  for (const row of existing) {
+    const current = recorded.get(row.id);
+    if (!current) throw new Error(`execution "${row.id}" was neither recorded nor found`);
+    checkSameExecution(current, {
+      ...row,
+      interval: row.intervalStartMs === null ? null : [row.intervalStartMs, row.intervalEndMs!],
+    });
+  }
+}
+
+/** Refuses an execution recorded already for another run, model, snapshot or interval. */
+function checkSameExecution(
+  recorded: ExecutionRow | ExecutionRecord,
+  expected: { runId: string; model: string; snapshotId: string; interval: Interval | null },
+): void {
+  const start = 'intervalStartMs' in recorded ? recorded.intervalStartMs : (recorded.interval?.[0] ?? null);
+  const end = 'intervalEndMs' in recorded ? recorded.intervalEndMs : (recorded.interval?.[1] ?? null);
+  const clashes = [
+    recorded.runId !== expected.runId && `run ${recorded.runId}`,
+    recorded.model !== expected.model && `model ${recorded.model}`,
+    recorded.snapshotId !== expected.snapshotId && `snapshot ${recorded.snapshotId}`,
+    (start !== (expected.interval?.[0] ?? null) || end !== (expected.interval?.[1] ?? null)) &&
+      `interval ${start === null ? 'none' : `[${start}, ${end})`}`,
+  ].filter((clash): clash is string => typeof clash === 'string');
+  if (clashes.length > 0)
+    throw new Error(`execution "${recorded.id}" already exists with ${clashes.join(', ')}`);
 }
 
 export async function getExecution(db: StateDb, id: string): Promise<ExecutionRecord | null> {

@@ -7,13 +7,14 @@
 import type { Client } from '@temporalio/client';
 import type { StateDb } from '../../db/client.ts';
 import type { SchedulerActivities } from '../contracts.ts';
-import { completeBatch, prepareBatch } from './batches.ts';
 import { closedRuns } from './closed-runs.ts';
+import { completeSegment } from './complete-segment.ts';
 import type { SchedulerContext } from './context.ts';
 import { findDueWork } from './due-work.ts';
 import { recordPauseChange } from './pauses.ts';
 import { PlanCache } from './plan-cache.ts';
 import { beginPlan, finishPlan, tableRequests } from './plans.ts';
+import { prepareSegment } from './prepare-segment.ts';
 import { clearIntervals } from './restatement.ts';
 import { recordRunFinished, recordRunStarted } from './runs.ts';
 import { loadSchedule } from './schedule.ts';
@@ -24,7 +25,7 @@ export { FAILURE_TYPES } from './failures.ts';
 
 export interface SchedulerActivitiesOptions {
   db: StateDb;
-  /** lets a batch claim a snapshot interval from a run that ended without finishing it, and closedRuns answer. */
+  /** lets a segment claim a snapshot interval from a run that ended without finishing it, and closedRuns answer. */
   temporal?: Client;
   /** epoch ms; Date.now by default. */
   now?: () => number;
@@ -43,8 +44,8 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     clearIntervals: (args) => clearIntervals(ctx, args),
     recordRunStarted: (args) => recordRunStarted(ctx, args),
     recordRunFinished: (report) => recordRunFinished(ctx, report),
-    prepareBatch: (ref) => prepareBatch(ctx, ref),
-    completeBatch: (completion) => completeBatch(ctx, completion),
+    prepareSegment: (ref) => prepareSegment(ctx, ref),
+    completeSegment: (completions) => completeSegment(ctx, completions),
     recordSkips: (skips) => recordSkips(ctx, skips),
     recordPauseChange: (change) => recordPauseChange(ctx, change),
     closedRuns: (runIds) => closedRuns(ctx.temporal, runIds, ctx.db),

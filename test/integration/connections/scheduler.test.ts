@@ -1,6 +1,6 @@
 /**
  * The scheduler attaches a gateway's sealed connection to the work it prepares (a plan's tables,
- * views and backfill batches), and an apply executor without gateways of its own applies the whole
+ * views and backfill segments), and an apply executor without gateways of its own applies the whole
  * plan with it. Without a stored connection the work carries none.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
+  BatchCompletion,
   ExecutorActivities,
-  ExecutorReport,
   SchedulerActivities,
+  SegmentRef,
+  SegmentReport,
 } from '../../../activities/contracts.ts';
 import { createExecutorActivities } from '../../../activities/executor/index.ts';
 import { ManagedConnections } from '../../../activities/executor/managed-connections.ts';
@@ -23,7 +25,7 @@ import { createPlanRecord } from '../../../state/plan/record.ts';
 import { activityEnvironment } from '../executor/executor-gateways.ts';
 import { readRelation } from '../plan/support.ts';
 import { createSchedulerProject, NOW, type SchedulerProject } from '../scheduler/project.ts';
-import { overTheWire } from '../scheduler/support.ts';
+import { MAX_SEGMENT_BYTES, overTheWire } from '../scheduler/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
 
 const key = keyringOf(Buffer.alloc(32, 7), 'sched-key');
@@ -85,28 +87,43 @@ describe.each(DRIVERS)('managed connections in the scheduler activities (state o
     const { env } = activityEnvironment();
     for (const group of work.tables) await env.run(executor.createPhysicalTables, group);
     const runId = `sluice-plan-${planId}`;
-    for (const model of work.backfill) {
-      for (const interval of model.batches) {
-        const ref = {
+    const items: SegmentRef['items'] = work.backfill.flatMap((model) =>
+      model.batches.map((interval) => ({ model: model.model, snapshotId: model.snapshotId, interval })),
+    );
+    for (let next = 0; next < items.length; ) {
+      const ref: SegmentRef = {
+        runId,
+        environment: 'prod',
+        scheduledAt: NOW,
+        planId,
+        gateway: 'local',
+        items: items.slice(next),
+        maxBytes: MAX_SEGMENT_BYTES,
+      };
+      const prepared = overTheWire(await scheduler.prepareSegment(ref));
+      expect(prepared.connection).toEqual(sealed);
+      const report = (await env.run(executor.executeSegment, {
+        segmentId: `${runId}:${next}`,
+        gateway: prepared.gateway,
+        ...(prepared.connection ? { connection: prepared.connection } : {}),
+        threads: 1,
+        batches: prepared.batches.map((batch) => ({ ...batch, dependsOn: [] })),
+      })) as SegmentReport;
+      const completions = prepared.batches.map((batch, index): BatchCompletion => {
+        const result = report.results.find((candidate) => candidate.executionId === batch.executionId);
+        expect(result?.status, `${batch.model} ran`).toBe('succeeded');
+        return {
+          ...items[next + index]!,
           runId,
           environment: 'prod',
-          model: model.model,
-          snapshotId: model.snapshotId,
-          interval,
-          scheduledAt: NOW,
-          planId,
-        };
-        const prepared = overTheWire(await scheduler.prepareBatch(ref));
-        expect(prepared.connection).toEqual(sealed);
-        const report = (await env.run(executor.executeBatch, prepared)) as ExecutorReport;
-        await scheduler.completeBatch({
-          ...ref,
-          executionId: prepared.executionId,
+          executionId: batch.executionId,
           status: 'succeeded',
-          report,
+          ...(result?.status === 'succeeded' ? { report: result.report } : {}),
           attempt: 1,
-        });
-      }
+        };
+      });
+      await scheduler.completeSegment(overTheWire(completions));
+      next += prepared.batches.length;
     }
     for (const group of work.views) {
       await env.run(executor.promoteViews, { ...group, environment: 'prod' });
@@ -131,14 +148,14 @@ describe.each(DRIVERS)('managed connections in the scheduler activities (state o
       expect(group).not.toHaveProperty('connection');
     }
     const first = work.backfill[0]!;
-    const prepared = await scheduler.prepareBatch({
+    const prepared = await scheduler.prepareSegment({
       runId: `sluice-plan-${planId}`,
       environment: 'prod',
-      model: first.model,
-      snapshotId: first.snapshotId,
-      interval: first.batches[0]!,
       scheduledAt: NOW,
       planId,
+      gateway: first.gateway,
+      items: [{ model: first.model, snapshotId: first.snapshotId, interval: first.batches[0]! }],
+      maxBytes: MAX_SEGMENT_BYTES,
     });
     expect(prepared).not.toHaveProperty('connection');
   });

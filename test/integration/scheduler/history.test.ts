@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SchedulerActivities } from '../../../activities/contracts.ts';
+import type { SchedulerActivities, SegmentRef } from '../../../activities/contracts.ts';
 import { createSchedulerActivities, FAILURE_TYPES } from '../../../activities/scheduler/index.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
@@ -12,7 +12,7 @@ import { getRun, listRuns } from '../../../state/runs.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
 import { createSchedulerProject, day, NOW, type SchedulerProject } from './project.ts';
-import { applyPlanWork, EXECUTOR, execute, failureOf } from './support.ts';
+import { applyPlanWork, EXECUTOR, execute, failureOf, MAX_SEGMENT_BYTES } from './support.ts';
 
 const TICK = day(9);
 const CLOCK = Date.parse('2024-01-09T00:00:05Z');
@@ -51,27 +51,36 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
 
   const runId = 'sluice-run-prod-20240109T0000Z';
   const started = { runId, environment: 'prod', trigger: 'schedule' as const, scheduledAt: TICK };
+  const segmentOf = (items: SegmentRef['items']): SegmentRef => ({
+    runId,
+    environment: 'prod',
+    scheduledAt: TICK,
+    gateway: 'local',
+    items,
+    maxBytes: MAX_SEGMENT_BYTES,
+  });
 
   it('records each run, batch and outcome once, however often an activity is retried', async () => {
     await activities.recordRunStarted({ ...started, models: ['src.events'] });
     await activities.recordRunStarted({ ...started, models: ['src.events'] });
     expect((await listRuns(state.db, { environment: 'prod', trigger: 'schedule' })).items).toHaveLength(1);
 
-    const ref = {
-      runId,
-      environment: 'prod',
+    const item = {
       model: 'src.events',
       snapshotId: diff.snapshotMap['src.events']!,
       interval: [day(6), day(8)] as const,
-      scheduledAt: TICK,
     };
-    const prepared = await activities.prepareBatch(ref);
-    const again = await activities.prepareBatch(ref);
-    expect(again).toEqual(prepared);
+    const ref = segmentOf([item]);
+    const segment = await activities.prepareSegment(ref);
+    const again = await activities.prepareSegment(ref);
+    expect(again).toEqual(segment);
+    expect(segment.batches).toHaveLength(1);
+    const prepared = segment.batches[0]!;
     expect(prepared).toMatchObject({
       executionId: `${runId}:src.events:${day(6)}`,
       gateway: 'local',
       model: 'src.events',
+      interval: [day(6), day(8)],
     });
     expect(prepared.alreadyComplete).toBeUndefined();
     const queued = await getExecution(state.db, prepared.executionId);
@@ -85,15 +94,17 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
 
     const report = await execute(engines, prepared);
     const completion = {
-      ...ref,
+      ...item,
+      runId,
+      environment: 'prod',
       executionId: prepared.executionId,
       status: 'succeeded' as const,
       report,
       attempt: 1,
     };
-    await activities.completeBatch(completion);
+    await activities.completeSegment([completion]);
     const first = await getExecution(state.db, prepared.executionId);
-    await activities.completeBatch(completion);
+    await activities.completeSegment([completion]);
     expect(await getExecution(state.db, prepared.executionId)).toEqual(first);
     expect(first).toMatchObject({
       status: 'succeeded',
@@ -107,7 +118,10 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
     });
     const snapshot = diff.snapshotMap['src.events']!;
     expect((await completedIntervals(state.db, [snapshot]))[snapshot]).toEqual([[day(1), day(8)]]);
-    expect(await activities.prepareBatch(ref)).toEqual({ ...prepared, alreadyComplete: true });
+    expect(await activities.prepareSegment(ref)).toEqual({
+      ...segment,
+      batches: [{ ...prepared, alreadyComplete: true }],
+    });
 
     const report2 = {
       ...started,
@@ -150,25 +164,24 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
 
   it('records a failed batch without completing its interval', async () => {
     await activities.recordRunStarted({ ...started, models: ['mart.totals'] });
-    const ref = {
-      runId,
-      environment: 'prod',
+    const item = {
       model: 'mart.totals',
       snapshotId: diff.snapshotMap['mart.totals']!,
       interval: [day(6), day(9)] as const,
-      scheduledAt: TICK,
     };
-    const prepared = await activities.prepareBatch(ref);
+    const [prepared] = (await activities.prepareSegment(segmentOf([item]))).batches;
     const failed = {
-      ...ref,
-      executionId: prepared.executionId,
+      ...item,
+      runId,
+      environment: 'prod',
+      executionId: prepared!.executionId,
       status: 'failed' as const,
       error: 'SQL_ERROR: relation is gone',
       attempt: 1,
     };
-    await activities.completeBatch(failed);
-    await activities.completeBatch(failed);
-    expect(await getExecution(state.db, prepared.executionId)).toMatchObject({
+    await activities.completeSegment([failed]);
+    await activities.completeSegment([failed]);
+    expect(await getExecution(state.db, prepared!.executionId)).toMatchObject({
       status: 'failed',
       error: 'SQL_ERROR: relation is gone',
       finishedAt: new Date(CLOCK).toISOString(),
@@ -186,15 +199,15 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
       ).map((w) => w.model),
     ).toEqual(['src.events', 'mart.totals']);
 
-    const wrong = await failureOf(activities.completeBatch({ ...failed, model: 'mart.daily' }));
+    const wrong = await failureOf(activities.completeSegment([{ ...failed, model: 'mart.daily' }]));
     expect(wrong.nonRetryable).toBe(true);
     expect(wrong.type).toBe(FAILURE_TYPES.invalidInput);
     expect(wrong.message).toContain('was prepared for model mart.totals');
-    const unknown = await failureOf(activities.completeBatch({ ...failed, executionId: 'nope' }));
+    const unknown = await failureOf(activities.completeSegment([{ ...failed, executionId: 'nope' }]));
     expect([unknown.type, unknown.nonRetryable]).toEqual([FAILURE_TYPES.unknownExecution, true]);
-    const noReport = await failureOf(activities.completeBatch({ ...failed, status: 'succeeded' }));
+    const noReport = await failureOf(activities.completeSegment([{ ...failed, status: 'succeeded' }]));
     expect(noReport.message).toContain(
-      "input.report must carry the executor's report when the batch succeeded",
+      "input[0].report must carry the executor's report when the batch succeeded",
     );
   });
 
@@ -306,6 +319,11 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
   });
 
   it('rejects malformed input and unknown names without retrying', async () => {
+    const events = {
+      model: 'src.events',
+      snapshotId: diff.snapshotMap['src.events']!,
+      interval: [day(8), day(9)] as const,
+    };
     expect(await activities.loadSchedule('staging')).toEqual([]);
     expect(await activities.closedRuns([runId])).toEqual([]);
     const cases: Array<[() => Promise<unknown>, string, string]> = [
@@ -336,43 +354,35 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
         'clearIntervals: input.end must have its end after its start',
       ],
       [
-        () =>
-          activities.prepareBatch({
-            runId,
-            environment: 'prod',
-            model: 'src.events',
-            snapshotId: diff.snapshotMap['src.events']!,
-            interval: [day(8), day(7)],
-            scheduledAt: TICK,
-          }),
+        () => activities.prepareSegment(segmentOf([{ ...events, interval: [day(8), day(7)] }])),
         FAILURE_TYPES.invalidInput,
-        'prepareBatch: input.interval must be [start, end) with end after start',
+        'prepareSegment: input.items[0].interval must be [start, end) with end after start',
       ],
       [
-        () =>
-          activities.prepareBatch({
-            runId,
-            environment: 'prod',
-            model: 'src.events',
-            snapshotId: diff.snapshotMap['src.events']!,
-            interval: [day(8), day(9)],
-            scheduledAt: TICK,
-          }),
+        () => activities.prepareSegment({ ...segmentOf([events]), maxBytes: 0 }),
+        FAILURE_TYPES.invalidInput,
+        'prepareSegment: input.maxBytes must be a positive number of bytes (got 0)',
+      ],
+      [
+        () => activities.prepareSegment(segmentOf([])),
+        FAILURE_TYPES.invalidInput,
+        'prepareSegment: input.items must name at least one batch',
+      ],
+      [
+        () => activities.prepareSegment(segmentOf([events])),
         FAILURE_TYPES.unknownRun,
-        `prepareBatch: run "${runId}" was never recorded started`,
+        `prepareSegment: run "${runId}" was never recorded started`,
       ],
       [
         () =>
-          activities.prepareBatch({
-            runId,
-            environment: 'prod',
-            model: 'src.events',
-            snapshotId: 'src.events@0000000000',
-            interval: [day(8), day(9)],
-            scheduledAt: TICK,
-          }),
+          activities.prepareSegment(segmentOf([events, { ...events, snapshotId: 'src.events@0000000000' }])),
         FAILURE_TYPES.invalidInput,
-        `prepareBatch: environment "prod" maps src.events to snapshot ${diff.snapshotMap['src.events']}, not src.events@0000000000`,
+        `prepareSegment: environment "prod" maps src.events to snapshot ${diff.snapshotMap['src.events']}, not src.events@0000000000`,
+      ],
+      [
+        () => activities.completeSegment([{ executionId: 'x' }] as never),
+        FAILURE_TYPES.invalidInput,
+        'completeSegment: input[0].runId',
       ],
       [
         () => activities.recordRunStarted({ ...started, trigger: 'nightly' as never, models: [] }),
@@ -387,6 +397,13 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
     }
 
     await activities.recordRunStarted({ ...started, models: [] });
+    const elsewhere = await failureOf(
+      activities.prepareSegment({ ...segmentOf([events]), gateway: 'elsewhere' }),
+    );
+    expect([elsewhere.type, elsewhere.nonRetryable]).toEqual([FAILURE_TYPES.invalidInput, true]);
+    expect(elsewhere.message).toBe(
+      `prepareSegment: input.items[0] (src.events) runs on gateway "local", not on the segment's gateway "elsewhere"`,
+    );
     const clash = await failureOf(
       activities.recordRunStarted({ ...started, scheduledAt: day(8), models: [] }),
     );

@@ -11,7 +11,15 @@ import { getRun } from '../../../state/runs.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
 import { createSchedulerProject, day, EVENTS, NOW, type SchedulerProject } from './project.ts';
-import { applyPlanWork, execute, failureOf, overTheWire, rows, runWork } from './support.ts';
+import {
+  applyPlanWork,
+  execute,
+  failureOf,
+  MAX_SEGMENT_BYTES,
+  overTheWire,
+  rows,
+  runWork,
+} from './support.ts';
 
 describe.each(DRIVERS)('plans through the scheduler activities (state on %s)', (driver) => {
   const state = useStateDb(driver, 'scheduler_plans');
@@ -278,16 +286,17 @@ SELECT * FROM @this_model WHERE v10 < 70
       work: due.slice(0, 1),
     });
     const daily = due[1]!;
-    const prepared = overTheWire(
-      await activities.prepareBatch({
+    const segment = overTheWire(
+      await activities.prepareSegment({
         runId,
         environment: 'prod',
-        model: daily.model,
-        snapshotId: daily.snapshotId,
-        interval: daily.batches[0]!,
         scheduledAt: day(9),
+        gateway: daily.gateway,
+        items: [{ model: daily.model, snapshotId: daily.snapshotId, interval: daily.batches[0]! }],
+        maxBytes: MAX_SEGMENT_BYTES,
       }),
     );
+    const prepared = segment.batches[0]!;
     const { audits } = prepared.request as ExecutionRequest;
     expect(audits.map((a) => [a.name, a.blocking])).toEqual([['positive_values', true]]);
     expect(audits[0]!.sql).toContain('v10 < 70');

@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SchedulerActivities } from '../../../activities/contracts.ts';
+import type { PreparedBatch, SchedulerActivities } from '../../../activities/contracts.ts';
 import { createSchedulerActivities, FAILURE_TYPES } from '../../../activities/scheduler/index.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { StateDb } from '../../../db/client.ts';
@@ -13,7 +13,7 @@ import { startDevServer } from '../../support/temporal.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
 import { createSchedulerProject, day, NOW, type SchedulerProject } from './project.ts';
-import { applyPlanWork, execute, failureOf, rows } from './support.ts';
+import { applyPlanWork, execute, failureOf, MAX_SEGMENT_BYTES, rows } from './support.ts';
 
 const TICK = day(9);
 const PROD_RUN = 'sluice-run-prod-20240109T0000Z';
@@ -69,6 +69,7 @@ describe.each(DRIVERS)('claims on snapshot intervals shared by environments (sta
     project.dispose();
   });
 
+  /** A segment of one batch of src.events. */
   const batch = (
     runId: string,
     environment: string,
@@ -77,11 +78,29 @@ describe.each(DRIVERS)('claims on snapshot intervals shared by environments (sta
   ) => ({
     runId,
     environment,
-    model: 'src.events',
-    snapshotId,
-    interval,
     scheduledAt: TICK,
+    gateway: 'local',
+    items: [{ model: 'src.events', snapshotId, interval }],
+    maxBytes: MAX_SEGMENT_BYTES,
   });
+  /** Prepares a segment of one batch: that batch. */
+  const prepareOne = async (activities: SchedulerActivities, ref: ReturnType<typeof batch>) => {
+    const { batches } = await activities.prepareSegment(ref);
+    expect(batches).toHaveLength(1);
+    return batches[0]!;
+  };
+  /** The success of a batch prepared from `ref`, as the run reports it. */
+  const succeeded = async (ref: ReturnType<typeof batch>, prepared: PreparedBatch) => [
+    {
+      ...ref.items[0]!,
+      runId: ref.runId,
+      environment: ref.environment,
+      executionId: prepared.executionId,
+      status: 'succeeded' as const,
+      report: await execute(engines, prepared),
+      attempt: 1,
+    },
+  ];
 
   it('keeps a second environment off an interval in flight, then skips it once it is complete', async () => {
     const activities = createSchedulerActivities({ db: state.db });
@@ -104,33 +123,27 @@ describe.each(DRIVERS)('claims on snapshot intervals shared by environments (sta
       });
     }
     const prodRef = batch(PROD_RUN, 'prod', snapshot, [day(6), day(8)]);
-    const prodBatch = await activities.prepareBatch(prodRef);
+    const prodBatch = await prepareOne(activities, prodRef);
 
     for (const interval of [
       [day(6), day(8)],
       [day(7), day(9)],
     ] as const) {
-      const busy = await failureOf(activities.prepareBatch(batch(DEV_RUN, 'dev', snapshot, interval)));
+      const busy = await failureOf(activities.prepareSegment(batch(DEV_RUN, 'dev', snapshot, interval)));
       expect(busy.type).toBe(FAILURE_TYPES.snapshotBusy);
       expect(busy.nonRetryable).toBe(false);
       expect(busy.message).toContain(
         `is being executed by run ${PROD_RUN} (environment prod, execution ${prodBatch.executionId}, queued)`,
       );
     }
-    const beside = await activities.prepareBatch(batch(DEV_RUN, 'dev', snapshot, [day(8), day(9)]));
+    const beside = await prepareOne(activities, batch(DEV_RUN, 'dev', snapshot, [day(8), day(9)]));
     expect(beside.alreadyComplete).toBeUndefined();
 
-    await activities.completeBatch({
-      ...prodRef,
-      executionId: prodBatch.executionId,
-      status: 'succeeded',
-      report: await execute(engines, prodBatch),
-      attempt: 1,
-    });
+    await activities.completeSegment(await succeeded(prodRef, prodBatch));
     const devRef = batch(DEV_RUN, 'dev', snapshot, [day(6), day(8)]);
-    const devBatch = await activities.prepareBatch(devRef);
+    const devBatch = await prepareOne(activities, devRef);
     expect(devBatch.alreadyComplete).toBe(true);
-    expect(await activities.prepareBatch(devRef)).toEqual(devBatch);
+    expect(await prepareOne(activities, devRef)).toEqual(devBatch);
     expect(await getExecution(state.db, devBatch.executionId)).toMatchObject({
       status: 'skipped',
       skipReason: `[2024-01-06 00:00, 2024-01-08 00:00) was completed meanwhile by run ${PROD_RUN}`,
@@ -165,8 +178,8 @@ describe.each(DRIVERS)('claims on snapshot intervals shared by environments (sta
     for (let n = 6; n < 16; n++) {
       const interval = [day(n), day(n + 1)] as const;
       const outcomes = await Promise.allSettled([
-        activities.prepareBatch(batch(PROD_RUN, 'prod', snapshot, interval)),
-        activities.prepareBatch(batch(DEV_RUN, 'dev', snapshot, interval)),
+        activities.prepareSegment(batch(PROD_RUN, 'prod', snapshot, interval)),
+        activities.prepareSegment(batch(DEV_RUN, 'dev', snapshot, interval)),
       ]);
       expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
       const refused = outcomes.find((outcome) => outcome.status === 'rejected');
@@ -200,17 +213,17 @@ describe.each(DRIVERS)('claims on snapshot intervals shared by environments (sta
       scheduledAt: TICK,
       models: ['src.events'],
     });
-    const prodBatch = await activities.prepareBatch(batch(prodRun, 'prod', snapshot, [day(6), day(8)]));
+    const prodBatch = await prepareOne(activities, batch(prodRun, 'prod', snapshot, [day(6), day(8)]));
 
     const devRef = batch(devRun, 'dev', snapshot, [day(6), day(8)]);
-    expect((await failureOf(activities.prepareBatch(devRef))).type).toBe(FAILURE_TYPES.snapshotBusy);
+    expect((await failureOf(activities.prepareSegment(devRef))).type).toBe(FAILURE_TYPES.snapshotBusy);
     expect(await activities.closedRuns([prodRun, devRun, 'sluice-run-prod-never-started'])).toEqual([
       devRun,
       'sluice-run-prod-never-started',
     ]);
 
     await handle.terminate('the run executor vanished');
-    const devBatch = await activities.prepareBatch(devRef);
+    const devBatch = await prepareOne(activities, devRef);
     expect(devBatch.alreadyComplete).toBeUndefined();
     expect(await getExecution(state.db, prodBatch.executionId)).toMatchObject({
       status: 'cancelled',
@@ -222,13 +235,7 @@ describe.each(DRIVERS)('claims on snapshot intervals shared by environments (sta
       status: 'terminated',
       error: "the run's workflow ended without recording its outcome (terminated from the Temporal side)",
     });
-    await activities.completeBatch({
-      ...devRef,
-      executionId: devBatch.executionId,
-      status: 'succeeded',
-      report: await execute(engines, devBatch),
-      attempt: 1,
-    });
+    await activities.completeSegment(await succeeded(devRef, devBatch));
     expect((await completedIntervals(state.db, [snapshot]))[snapshot]).toEqual([[day(1), day(8)]]);
   });
 });

@@ -1,17 +1,19 @@
 /**
  * Drives the scheduler activities the way the workflows do, without Temporal: a plan's work is
- * applied step by step and each batch goes prepare → execute → complete, with the executor side
- * played by the real execution functions on a DuckDB engine. Everything an activity returns goes
+ * applied step by step and each segment of batches goes prepare → execute → complete, with the
+ * executor side played by the real execution functions on a DuckDB engine. Everything an activity returns goes
  * through JSON first, as it would through a Temporal payload.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { expect } from 'vitest';
 import type {
+  BatchCompletion,
   ExecutorReport,
   ModelWork,
   PlanWork,
   PreparedBatch,
   SchedulerActivities,
+  SegmentRef,
 } from '../../../activities/contracts.ts';
 import { createPhysicalTables } from '../../../activities/execution/create-physical-tables.ts';
 import { executeBatch } from '../../../activities/execution/execute-batch.ts';
@@ -21,6 +23,9 @@ import { dropViews, promoteViews } from '../../../engines/views.ts';
 import { readRelation } from '../plan/support.ts';
 
 export const EXECUTOR = 'executor-test@warehouse';
+
+/** The payload limit the tests prepare segments with: Temporal's default of 2 MB, less room. */
+export const MAX_SEGMENT_BYTES = 1_500_000;
 
 /** A value as it arrives on the other side of a Temporal payload. */
 export function overTheWire<T>(value: T): T {
@@ -59,40 +64,62 @@ export interface WorkOutcome {
   alreadyComplete: Array<[model: string, interval: readonly [number, number] | null]>;
 }
 
-/** Runs every batch of `work` in order, each model after the models it waits for. */
+/**
+ * Runs every batch of `work` in order, each model after the models it waits for: consecutive batches
+ * on one gateway make a segment, prepared, executed one batch after the other and completed at once.
+ */
 export async function runWork(args: RunWorkArgs): Promise<WorkOutcome> {
   const outcome: WorkOutcome = { executed: [], alreadyComplete: [] };
-  const done = new Set<string>();
+  const seen = new Set<string>();
+  const items: Array<SegmentRef['items'][number] & { gateway: string }> = [];
   for (const work of overTheWire(args.work)) {
     for (const upstream of work.dependsOn) {
-      expect(done.has(upstream), `${work.model} comes after ${upstream}`).toBe(true);
+      expect(seen.has(upstream), `${work.model} comes after ${upstream}`).toBe(true);
     }
+    seen.add(work.model);
     for (const interval of work.batches) {
-      const ref = {
-        runId: args.runId,
-        environment: args.environment,
-        model: work.model,
-        snapshotId: work.snapshotId,
-        interval,
-        scheduledAt: args.scheduledAt,
-        ...(args.planId ? { planId: args.planId } : {}),
-      };
-      const prepared = overTheWire(await args.activities.prepareBatch(ref));
-      if (prepared.alreadyComplete) {
-        outcome.alreadyComplete.push([work.model, interval]);
+      items.push({ model: work.model, snapshotId: work.snapshotId, interval, gateway: work.gateway });
+    }
+  }
+  let next = 0;
+  while (next < items.length) {
+    const gateway = items[next]!.gateway;
+    let end = next;
+    while (end < items.length && items[end]!.gateway === gateway) end++;
+    const segment = items.slice(next, end);
+    const ref: SegmentRef = {
+      runId: args.runId,
+      environment: args.environment,
+      scheduledAt: args.scheduledAt,
+      ...(args.planId ? { planId: args.planId } : {}),
+      gateway,
+      items: segment.map(({ model, snapshotId, interval }) => ({ model, snapshotId, interval })),
+      maxBytes: MAX_SEGMENT_BYTES,
+    };
+    const prepared = overTheWire(await args.activities.prepareSegment(ref));
+    const completions: BatchCompletion[] = [];
+    for (const [index, batch] of prepared.batches.entries()) {
+      const item = segment[index]!;
+      expect([batch.model, batch.interval]).toEqual([item.model, item.interval]);
+      if (batch.alreadyComplete) {
+        outcome.alreadyComplete.push([item.model, item.interval]);
         continue;
       }
-      const report = await execute(args.engines, prepared);
-      await args.activities.completeBatch({
-        ...ref,
-        executionId: prepared.executionId,
+      completions.push({
+        executionId: batch.executionId,
+        runId: args.runId,
+        environment: args.environment,
+        model: item.model,
+        snapshotId: item.snapshotId,
+        interval: item.interval,
         status: 'succeeded',
-        report,
+        report: await execute(args.engines, batch),
         attempt: 1,
       });
-      outcome.executed.push([work.model, interval]);
+      outcome.executed.push([item.model, item.interval]);
     }
-    done.add(work.model);
+    await args.activities.completeSegment(overTheWire(completions));
+    next += prepared.batches.length;
   }
   return outcome;
 }
