@@ -368,24 +368,17 @@ export async function executeModels(
   };
 
   for (;;) {
-    if (cancelledWith === undefined) {
-      const finished = Object.fromEntries(Object.entries(outcomes).map(([model, o]) => [model, o.status]));
-      const done = new Map([...progress].map(([model, p]) => [model, p.done]));
-      for (const move of nextMoves({
-        work: ordered,
-        done,
-        finished,
-        busy,
-        maxBatches: SEGMENT_MAX_BATCHES,
-      })) {
-        if (move.kind === 'skip') settle(move.model, 'skipped', move.reason);
-        else if (move.kind === 'succeed') succeed(move.model);
-        else start(move.gateway, move.items);
-      }
-    } else {
+    const finished = Object.fromEntries(Object.entries(outcomes).map(([model, o]) => [model, o.status]));
+    const done = new Map([...progress].map(([model, p]) => [model, p.done]));
+    for (const move of nextMoves({ work: ordered, done, finished, busy, maxBatches: SEGMENT_MAX_BATCHES })) {
+      if (move.kind === 'skip') settle(move.model, 'skipped', move.reason);
+      else if (move.kind === 'succeed') succeed(move.model);
+      // once cancelled, what finished still ends as it did, but nothing new starts
+      else if (cancelledWith === undefined) start(move.gateway, move.items);
+    }
+    if (cancelledWith !== undefined) {
       for (const { model } of ordered) {
-        if (outcomes[model] === undefined && !inSegment.has(model))
-          settle(model, 'cancelled', 'run cancelled');
+        if (outcomes[model] === undefined && !inSegment.has(model)) settle(model, 'cancelled', 'run cancelled');
       }
     }
     if (running.size === 0) {

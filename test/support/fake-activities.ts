@@ -23,6 +23,7 @@ import { MemoryLimitError } from '../../activities/executor/memory-limit-error.t
 import { executeSegmentActivity } from '../../activities/executor/segment-activity.ts';
 import { executionIdOf } from '../../activities/scheduler/execution-id.ts';
 import { closedRuns } from '../../activities/scheduler/closed-runs.ts';
+import type { ExecutionRequest } from '../../core/execution/request.ts';
 import type { ScheduledModel } from '../../core/schedule.ts';
 import { RetryableEngineError, SqlExecutionError } from '../../engines/errors.ts';
 import { EXECUTOR_MAX_ATTEMPTS } from '../../workflows/activity-failure.ts';
@@ -137,7 +138,7 @@ export class FakeScheduler {
             gateway: ref.gateway,
             model: item.model,
             interval: item.interval,
-            request: { model: item.model, interval: item.interval },
+            request: fakeRequest(item.model, item.snapshotId),
           })),
         };
       },
@@ -329,4 +330,18 @@ function cancelled(signal: AbortSignal): Promise<never> {
     if (signal.aborted) reject(signal.reason);
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
+}
+
+/** An execution request of the shape the executors accept; the fake executor runs none of its SQL. */
+function fakeRequest(model: string, snapshot: string): ExecutionRequest {
+  return {
+    model,
+    snapshot,
+    kind: 'FULL',
+    statements: [{ sql: 'SELECT 1', label: model }],
+    createStatements: 0,
+    writeStatements: [],
+    audits: [],
+    physical: { schema: 'sluice__fake', table: model.replaceAll('.', '__') },
+  };
 }
