@@ -115,6 +115,12 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
   }
 
   return {
+    /**
+     * Opens the gateway's engine once for the whole segment (under one set of leases, so a reload
+     * mid-segment does not switch engines between batches) and runs each batch under the memory
+     * guard on its own: passing the limit fails the batches running then, as non-retryable batch
+     * failures, and the rest of the segment goes on.
+     */
     executeSegment(work: SegmentWork): Promise<SegmentReport> {
       options.refreshGateways?.();
       let engine: Engine | undefined;

@@ -51,6 +51,10 @@ export interface SegmentFailureDetail extends FailedAttempt {
   failing: string;
 }
 
+/**
+ * Runs `work` in the current activity context; resolves with every batch's result (those of the
+ * previous attempts first), or fails with a Temporal failure as this file's header describes.
+ */
 export async function executeSegmentActivity(
   work: SegmentWork,
   options: SegmentActivityOptions,

@@ -12,6 +12,8 @@ import type {
   ExecutorActivities,
   ExecutorReport,
   PreparedBatch,
+  SegmentReport,
+  SegmentWork,
 } from '../../../activities/contracts.ts';
 import { createExecutorActivities } from '../../../activities/executor/index.ts';
 import { ManagedConnections } from '../../../activities/executor/managed-connections.ts';
@@ -26,9 +28,12 @@ import { testModel } from '../../unit/execution/model.ts';
 import {
   activityEnvironment,
   type ExecutorGateways,
+  oneBatchSegment,
+  onlyResult,
   openExecutorGateways,
   rejection,
   SECRET,
+  succeeded,
 } from '../executor/executor-gateways.ts';
 
 const current = keyringOf(randomBytes(32), 'k-current');
@@ -80,14 +85,21 @@ function fullRequest(name: string, fingerprint: string, query: string): Executio
   return buildExecution({ model: testModel(name, { name: 'FULL' }, query), fingerprint, query });
 }
 
-function batch(request: ExecutionRequest, connection?: Sealed, gateway = 'warehouse'): PreparedBatch {
-  return {
+/** `request` as a one-batch segment, with the sealed connection when given. */
+function batch(request: ExecutionRequest, connection?: Sealed, gateway = 'warehouse'): SegmentWork {
+  const prepared: PreparedBatch = {
     executionId: `exec-${request.snapshot}`,
     gateway,
     model: request.model,
+    interval: null,
     request,
-    ...(connection === undefined ? {} : { connection }),
   };
+  return oneBatchSegment(prepared, connection === undefined ? {} : { connection });
+}
+
+/** The report of the segment's one batch, which must have succeeded. */
+function reportOf(value: unknown): ExecutorReport {
+  return succeeded(onlyResult(value as SegmentReport));
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -109,10 +121,9 @@ describe('a run executor without gateways of its own', () => {
     const { activities, managed } = executor(current);
     const request = fullRequest('shop.managed_totals', 'mgd1', 'SELECT 1 AS id UNION ALL SELECT 2');
     const { env } = activityEnvironment();
-    const report = (await env.run(
-      activities.executeBatch,
-      batch(request, sealFor('warehouse', warehouse)),
-    )) as ExecutorReport;
+    const report = reportOf(
+      await env.run(activities.executeSegment, batch(request, sealFor('warehouse', warehouse))),
+    );
     expect(report.executor).toBe('run@managed-host:1');
     expect(report.rowsAffected).toBe(2);
     expect(JSON.stringify(report)).not.toContain(SECRET);
@@ -144,7 +155,7 @@ describe('a run executor without gateways of its own', () => {
     const { env } = activityEnvironment();
 
     const keyless = await failureOf(
-      env.run(executor(undefined).activities.executeBatch, batch(request, sealed)),
+      env.run(executor(undefined).activities.executeSegment, batch(request, sealed)),
     );
     expect(keyless.type).toBe('GATEWAY_NOT_CONFIGURED');
     expect(keyless.nonRetryable).toBe(true);
@@ -158,14 +169,16 @@ describe('a run executor without gateways of its own', () => {
     );
 
     const wrongKey = await failureOf(
-      env.run(executor(other).activities.executeBatch, batch(request, sealed)),
+      env.run(executor(other).activities.executeSegment, batch(request, sealed)),
     );
     expect(wrongKey.type).toBe('GATEWAY_NOT_CONFIGURED');
     expect(wrongKey.message).toContain(
       'cannot be opened: sealed with key "k-current", which key does not hold (it holds "k-other")',
     );
 
-    const noConnection = await failureOf(env.run(executor(current).activities.executeBatch, batch(request)));
+    const noConnection = await failureOf(
+      env.run(executor(current).activities.executeSegment, batch(request)),
+    );
     expect(noConnection.message).toBe(
       'gateway "warehouse" is not configured on executor run@managed-host:1 (its gateways: none); ' +
         "set SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__TYPE and the gateway's other connection settings in the " +
@@ -181,14 +194,14 @@ describe('a run executor without gateways of its own', () => {
     const request = fullRequest('shop.moved', 'mov1', 'SELECT 1 AS id');
     const { env } = activityEnvironment();
     const moved = await failureOf(
-      env.run(activities.executeBatch, batch(request, sealFor('other', warehouse))),
+      env.run(activities.executeSegment, batch(request, sealFor('other', warehouse))),
     );
     expect(moved.type).toBe('GATEWAY_NOT_CONFIGURED');
     expect(moved.message).toContain(
       'cannot open a value sealed with key "k-current": the key does not match or the data was altered',
     );
     const malformed = await failureOf(
-      env.run(activities.executeBatch, { ...batch(request), connection: { v: 1, keyId: 'k' } as never }),
+      env.run(activities.executeSegment, { ...batch(request), connection: { v: 1, keyId: 'k' } as never }),
     );
     expect([malformed.type, malformed.message]).toEqual([
       'INVALID_REQUEST',
@@ -203,10 +216,12 @@ describe('a run executor without gateways of its own', () => {
       // the managed connection points nowhere: it must not be used
       const nowhere = sealFor('warehouse', { ...warehouse, host: '127.0.0.1', port: 1 });
       const { env } = activityEnvironment();
-      const report = (await env.run(
-        activities.executeBatch,
-        batch(fullRequest('shop.own', 'own1', 'SELECT 1 AS id'), nowhere),
-      )) as ExecutorReport;
+      const report = reportOf(
+        await env.run(
+          activities.executeSegment,
+          batch(fullRequest('shop.own', 'own1', 'SELECT 1 AS id'), nowhere),
+        ),
+      );
       expect(report.rowsAffected).toBe(1);
       expect(managed.size).toBe(0);
     } finally {
@@ -218,23 +233,31 @@ describe('a run executor without gateways of its own', () => {
     const { activities, managed } = executor(current, { retireAfterMs: 100 });
     const { env } = activityEnvironment();
     const first = sealFor('warehouse', warehouse);
-    await env.run(activities.executeBatch, batch(fullRequest('shop.gen_a', 'gen1', 'SELECT 1 AS id'), first));
-    await env.run(activities.executeBatch, batch(fullRequest('shop.gen_b', 'gen2', 'SELECT 1 AS id'), first));
+    await env.run(
+      activities.executeSegment,
+      batch(fullRequest('shop.gen_a', 'gen1', 'SELECT 1 AS id'), first),
+    );
+    await env.run(
+      activities.executeSegment,
+      batch(fullRequest('shop.gen_b', 'gen2', 'SELECT 1 AS id'), first),
+    );
     expect(managed.size).toBe(1);
 
     const replaced = sealFor('warehouse', { ...warehouse, application_name: 'sluice_rotated' });
     await env.run(
-      activities.executeBatch,
+      activities.executeSegment,
       batch(fullRequest('shop.gen_c', 'gen3', 'SELECT 1 AS id'), replaced),
     );
     expect(managed.size).toBe(2);
     await waitFor(() => managed.size === 1, 'the replaced engine to close');
 
     // work still holding the old sealed value gets an engine again
-    const report = (await env.run(
-      activities.executeBatch,
-      batch(fullRequest('shop.gen_d', 'gen4', 'SELECT 1 AS id'), first),
-    )) as ExecutorReport;
+    const report = reportOf(
+      await env.run(
+        activities.executeSegment,
+        batch(fullRequest('shop.gen_d', 'gen4', 'SELECT 1 AS id'), first),
+      ),
+    );
     expect(report.rowsAffected).toBe(1);
   });
 });

@@ -118,6 +118,25 @@ describe('executor activity failures', () => {
       'segment.batches[0].request.model: batch exec-7 is for model "shop.customers" but its request is for "shop.orders"',
     );
 
+    const noThreads = await failureOf(
+      env.run(activities.executeSegment, { ...segment('local'), threads: 0 }),
+    );
+    expect(noThreads.type).toBe('INVALID_REQUEST');
+    expect(noThreads.message).toMatch(/^segment\.threads: /);
+
+    const twice = segment('local');
+    const duplicated = await failureOf(
+      env.run(activities.executeSegment, { ...twice, batches: [...twice.batches, ...twice.batches] }),
+    );
+    expect(duplicated.message).toBe('segment.batches[1].executionId: "exec-7" appears twice in the segment');
+
+    const elsewhere = await failureOf(
+      env.run(activities.executeSegment, { ...segment('local'), gateway: 'warehouse' }),
+    );
+    expect(elsewhere.message).toBe(
+      'segment.batches[0].gateway: "local" is not the segment\'s gateway "warehouse"',
+    );
+
     const badTables = await failureOf(
       env.run(activities.createPhysicalTables, { gateway: 'local', requests: [request, { model: 'x' }] }),
     );

@@ -4,9 +4,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutorReport, PreparedBatch } from '../../../activities/contracts.ts';
+import type {
+  BatchResult,
+  ExecutorActivities,
+  PreparedBatch,
+  SegmentReport,
+} from '../../../activities/contracts.ts';
 import { createExecutorActivities } from '../../../activities/executor/index.ts';
 import { MemoryGuard } from '../../../activities/executor/memory-guard.ts';
 import { MemoryLimitError } from '../../../activities/executor/memory-limit-error.ts';
@@ -17,10 +22,14 @@ import { waitUntil } from '../../support/waiting.ts';
 import {
   activityEnvironment,
   type ExecutorGateways,
+  failed,
   GATEWAY_OF,
+  oneBatchSegment,
+  onlyResult,
   openExecutorGateways,
   rejection,
   SECRET,
+  succeeded,
 } from './executor-gateways.ts';
 
 const MIB = 1024 * 1024;
@@ -54,15 +63,21 @@ function batch(gateway: string, model: string, statements: string[]): PreparedBa
     audits: [],
     physical: { schema: 'main', table: 'written' },
   };
-  return { executionId: `x-${model}`, gateway, model, request };
+  return { executionId: `x-${model}`, gateway, model, interval: null, request };
 }
 
-async function memoryFailure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await rejection(promise);
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  const failure = error as ApplicationFailure;
+/** Runs `prepared` as a one-batch segment and returns its result. */
+async function runOne(activities: ExecutorActivities, prepared: PreparedBatch): Promise<BatchResult> {
+  const env = activityEnvironment().env;
+  return onlyResult((await env.run(activities.executeSegment, oneBatchSegment(prepared))) as SegmentReport);
+}
+
+/** The batch's failure, which must be MEMORY_LIMIT: a batch failure the run does not retry. */
+async function memoryFailure(
+  promise: Promise<BatchResult>,
+): Promise<Extract<BatchResult, { status: 'failed' }>> {
+  const failure = failed(await promise);
   expect(failure.type).toBe('MEMORY_LIMIT');
-  expect(failure.nonRetryable).toBe(true);
   expect(NON_RETRYABLE_ERRORS).toContain(failure.type);
   return failure;
 }
@@ -105,7 +120,7 @@ describe('DuckDB under SLUICE_MAX_MEMORY_MB', () => {
         'INSERT INTO written VALUES (1)',
         'CREATE TABLE huge AS SELECT range % 10 AS k, list(range) AS l FROM range(30000000) GROUP BY k',
       ]);
-      const failure = await memoryFailure(activityEnvironment().env.run(activities.executeBatch, huge));
+      const failure = await memoryFailure(runOne(activities, huge));
       expect(failure.message).toMatch(
         /^memory limit: executor run@memory-host:99 reached DuckDB's memory_limit \(SLUICE_MAX_MEMORY_MB=64\) on gateway "lake" while running shop\.huge_lists; the batch was stopped and rolled back \(Out of Memory Error: failed to allocate [^\n]*\)$/,
       );
@@ -117,7 +132,7 @@ describe('DuckDB under SLUICE_MAX_MEMORY_MB', () => {
         'CREATE TABLE written (id INTEGER)',
         'INSERT INTO written SELECT range FROM range(1000)',
       ]);
-      const report = (await activityEnvironment().env.run(activities.executeBatch, normal)) as ExecutorReport;
+      const report = succeeded(await runOne(activities, normal));
       expect(report.executor).toBe(IDENTITY);
       expect(await pool.get('lake').queryScalar('SELECT count(*) FROM written')).toBe(1000);
     } finally {
@@ -162,7 +177,7 @@ describe('the RSS watch', () => {
         },
       });
       const id = type === 'postgres' ? 11 : 12;
-      const work = activityEnvironment().env.run(activities.executeBatch, slowBatch(type, id));
+      const work = runOne(activities, slowBatch(type, id));
       await waitUntil(async () => reads >= 2 && (await running(type)));
       rss = 600 * MIB;
       const failure = await memoryFailure(work);
@@ -177,7 +192,7 @@ describe('the RSS watch', () => {
 
       rss = 300 * MIB;
       const next = batch(GATEWAY_OF[type], 'shop.next', [`INSERT INTO written VALUES (${id + 100})`]);
-      const report = (await activityEnvironment().env.run(activities.executeBatch, next)) as ExecutorReport;
+      const report = succeeded(await runOne(activities, next));
       expect(report.rowsAffected).toBe(1);
       expect(await engine.queryScalar(`SELECT count(*) FROM written WHERE id = ${id + 100}`)).toBe(1);
     },
