@@ -143,6 +143,14 @@ export interface SegmentProgress {
   running: string[];
 }
 
+/**
+ * The signal an executor sends the workflow that runs a segment while the segment goes on, with the
+ * batches that ended since it last sent one (`segmentId`, `BatchResult[]`), at most about once a
+ * second: so a model done early in a long segment is recorded, and may run again at its next
+ * tick, before the segment ends.
+ */
+export const SEGMENT_PROGRESS_SIGNAL = 'segmentProgress';
+
 /** The end of a segment: each batch that ran, succeeded or failed; batches not listed did not start. */
 export interface SegmentReport {
   executor: string;

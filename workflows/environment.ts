@@ -53,8 +53,8 @@ import { environmentView } from '../core/environment/view.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { DEFAULT_STUCK_AFTER_MS } from '../core/watchdog.ts';
 import { runWorkflowId } from '../core/workflow-ids.ts';
-import type { applyWorkflow } from './apply.ts';
 import { failureMessage } from './activity-failure.ts';
+import type { applyWorkflow } from './apply.ts';
 import type { runWorkflow } from './run.ts';
 import { modelsAttribute, SluiceEnvironment, SluiceModels, SluiceTrigger } from './search-attributes.ts';
 import {

@@ -14,6 +14,7 @@ import {
   condition,
   isCancellation,
   proxyActivities,
+  setHandler,
 } from '@temporalio/workflow';
 import type {
   BatchCompletion,
@@ -37,6 +38,7 @@ import {
   segmentResultsOf,
   segmentStoppedAt,
 } from './activity-failure.ts';
+import { segmentProgressSignal } from './signals.ts';
 
 /** Error types an executor raises that retrying cannot fix: the one list in core/errors.ts. */
 export const NON_RETRYABLE_ERRORS = NON_RETRYABLE_CODES;
@@ -280,6 +282,7 @@ export async function executeModels(
     if (batches.length === 0 || cancelledWith !== undefined) return;
     const members = new Set(batches.map((b) => b.model));
     let report: SegmentReport;
+    live.set(segmentId, batches);
     try {
       report = await executor.executeSegment.executeWithOptions(
         { summary: segmentSummary(segmentId, batches) },
@@ -297,6 +300,7 @@ export async function executeModels(
         ],
       );
     } catch (err) {
+      live.delete(segmentId);
       apply(batches, segmentResultsOf(err));
       const cancelled = isCancellation(err);
       if (cancelled) cancelledWith ??= err;
@@ -334,6 +338,7 @@ export async function executeModels(
       }
       return;
     }
+    live.delete(segmentId);
     apply(batches, report.results);
     if (report.results.length === 0) {
       // An executor that ends a segment without running any of it would be asked again forever.
@@ -361,6 +366,15 @@ export async function executeModels(
     running.add(p);
   };
 
+  // The executor of a running segment tells which batches ended, so the models done early end now.
+  const live = new Map<string, readonly PreparedBatch[]>();
+  setHandler(segmentProgressSignal, (segmentId, results) => {
+    const batches = live.get(segmentId);
+    if (!batches || !Array.isArray(results)) return;
+    apply(batches, results);
+    changed = true;
+  });
+
   const report = () => {
     if (!onModelsDone || Object.keys(unreported).length === 0) return;
     recordings.push(onModelsDone(unreported));
@@ -378,7 +392,8 @@ export async function executeModels(
     }
     if (cancelledWith !== undefined) {
       for (const { model } of ordered) {
-        if (outcomes[model] === undefined && !inSegment.has(model)) settle(model, 'cancelled', 'run cancelled');
+        if (outcomes[model] === undefined && !inSegment.has(model))
+          settle(model, 'cancelled', 'run cancelled');
       }
     }
     if (running.size === 0) {

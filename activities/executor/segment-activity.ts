@@ -14,6 +14,7 @@
  */
 
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { BatchResult, ExecutorReport, SegmentReport, SegmentWork } from '../contracts.ts';
 import { type RunProgress, runSegment, SegmentStoppedError } from '../execution/run-segment.ts';
@@ -25,6 +26,7 @@ import {
   readSegmentWork,
   type SegmentHeartbeat,
 } from './segment-inputs.ts';
+import { SegmentReporter } from './segment-reporter.ts';
 
 export interface SegmentActivityOptions {
   /** how the executor names itself in reports, heartbeats and errors. */
@@ -89,6 +91,12 @@ export async function executeSegmentActivity(
     throw toActivityFailure(error, signal, where);
   }
 
+  const reporter = new SegmentReporter(
+    clientOf(context),
+    context.info.workflowExecution,
+    checked.segmentId,
+    resumed.length,
+  );
   const first = heartbeat({ results: resumed, running: [] });
   return withHeartbeat(context, first, options.heartbeatIntervalMs, async (pulse) => {
     let latest: RunProgress = { results: resumed, running: [] };
@@ -130,6 +138,7 @@ export async function executeSegmentActivity(
           latest = progress;
           for (const id of current.keys()) if (!progress.running.includes(id)) current.delete(id);
           pulse.beat(heartbeat(progress));
+          reporter.update(progress.results);
         },
       });
       return { executor: identity, results };
@@ -143,8 +152,19 @@ export async function executeSegmentActivity(
       }
       const detail: SegmentFailureDetail = { ...where, progress, failing: error.failing ?? '' };
       throw toActivityFailure(error.cause, signal, detail);
+    } finally {
+      reporter.stop();
     }
   });
+}
+
+/** The worker's client, to signal the workflow with; none in a MockActivityEnvironment made without one. */
+function clientOf(context: Context): Client | undefined {
+  try {
+    return context.client;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The failed result of a batch whose error retrying cannot fix, typed as its activity failure would be. */
