@@ -119,9 +119,12 @@ describe.each(DRIVERS)('janitor (state on %s)', { timeout: 120_000 }, (driver) =
       submittedBy: 'tests',
       now: NOW,
     });
-    const work = await createSchedulerActivities({ db: state.db }).beginPlan({ planId, environment: 'prod' });
-    for (const { gateway, requests } of work.tables)
+    const scheduler = createSchedulerActivities({ db: state.db });
+    const work = await scheduler.beginPlan({ planId, environment: 'prod' });
+    for (const { gateway, models } of work.tables) {
+      const requests = await scheduler.tableRequests({ planId, environment: 'prod', gateway, models });
       await createPhysicalTables(engines.get(gateway), requests as ExecutionRequest[]);
+    }
     const result = await janitor({ db: state.db, engines, now: NOW });
     expect(result.snapshots).toEqual([]);
     expect(result.kept.map((k) => k.reason)).toEqual(Array(4).fill('an open plan maps it'));

@@ -21,8 +21,8 @@ import { AuditFailedError } from '../../activities/execution/audit-failed-error.
 import { GatewayNotConfiguredError } from '../../activities/executor/gateway-not-configured-error.ts';
 import { MemoryLimitError } from '../../activities/executor/memory-limit-error.ts';
 import { executeSegmentActivity } from '../../activities/executor/segment-activity.ts';
-import { executionIdOf } from '../../activities/scheduler/execution-id.ts';
 import { closedRuns } from '../../activities/scheduler/closed-runs.ts';
+import { executionIdOf } from '../../activities/scheduler/execution-id.ts';
 import type { ExecutionRequest } from '../../core/execution/request.ts';
 import type { ScheduledModel } from '../../core/schedule.ts';
 import { RetryableEngineError, SqlExecutionError } from '../../engines/errors.ts';

@@ -85,7 +85,14 @@ describe.each(DRIVERS)('managed connections in the scheduler activities (state o
     for (const group of [...work.tables, ...work.views]) expect(group.connection).toEqual(sealed);
 
     const { env } = activityEnvironment();
-    for (const group of work.tables) await env.run(executor.createPhysicalTables, group);
+    for (const { gateway, models, connection } of work.tables) {
+      const requests = await scheduler.tableRequests({ planId, environment: 'prod', gateway, models });
+      await env.run(executor.createPhysicalTables, {
+        gateway,
+        requests,
+        ...(connection ? { connection } : {}),
+      });
+    }
     const runId = `sluice-plan-${planId}`;
     const items: SegmentRef['items'] = work.backfill.flatMap((model) =>
       model.batches.map((interval) => ({ model: model.model, snapshotId: model.snapshotId, interval })),

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SchedulerActivities } from '../../../activities/contracts.ts';
 import { createSchedulerActivities } from '../../../activities/scheduler/index.ts';
+import type { ExecutionRequest } from '../../../core/execution/request.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { environmentSnapshotMap } from '../../../state/environments.ts';
@@ -67,7 +68,22 @@ describe.each(DRIVERS)('scheduler activities over a plan and its runs (state on 
 
     const work = await activities.beginPlan({ planId, environment: 'prod' });
     expect((await getPlan(state.db, planId))?.status).toBe('applying');
-    expect(work.tables.map((group) => [group.gateway, group.requests.length])).toEqual([['local', 5]]);
+    expect(work.tables.map((group) => [group.gateway, group.models.length])).toEqual([['local', 5]]);
+    const requests = await activities.tableRequests({
+      planId,
+      environment: 'prod',
+      gateway: 'local',
+      models: work.tables[0]!.models,
+    });
+    expect(requests.map((request) => (request as ExecutionRequest).model)).toEqual(work.tables[0]!.models);
+    await expect(
+      activities.tableRequests({
+        planId,
+        environment: 'prod',
+        gateway: 'other',
+        models: work.tables[0]!.models,
+      }),
+    ).rejects.toThrow(/creates no table on gateway "other"/);
     expect(work.backfill.map((w) => [w.model, w.dependsOn, w.batches, w.gateway])).toEqual([
       ['ref.labels', [], [[day(1), day(6)]], 'local'],
       [

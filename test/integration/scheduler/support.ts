@@ -131,7 +131,10 @@ export async function applyPlanWork(
   planWork: PlanWork,
 ): Promise<WorkOutcome> {
   const work = overTheWire(planWork);
-  for (const { gateway, requests } of work.tables) {
+  for (const { gateway, models } of work.tables) {
+    const requests = overTheWire(
+      await activities.tableRequests({ planId: work.planId, environment: work.environment, gateway, models }),
+    );
     await createPhysicalTables(engines.get(gateway), requests as ExecutionRequest[]);
   }
   const outcome = await runWork({
