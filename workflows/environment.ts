@@ -48,7 +48,7 @@ import { hasRunsInFlight } from '../core/environment/in-flight.ts';
 import type { EnvironmentMemory } from '../core/environment/memory.ts';
 import type { PlanOutcome } from '../core/environment/records.ts';
 import { initialState } from '../core/environment/state.ts';
-import { transition } from '../core/environment/transition.ts';
+import { transitionInPlace } from '../core/environment/transition.ts';
 import { environmentView } from '../core/environment/view.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { DEFAULT_STUCK_AFTER_MS } from '../core/watchdog.ts';
@@ -118,8 +118,9 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
   const config = { environment: env, stuckAfterMs: input.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS };
   let state = initialState(config, input.memory, Date.now());
 
+  // The workflow is the state's one owner: each event changes it in place, never copying it whole.
   const feed = (event: EnvironmentEvent): EnvironmentCommand[] => {
-    const next = transition(state, event, Date.now());
+    const next = transitionInPlace(state, event, Date.now());
     state = next.state;
     return next.commands;
   };
