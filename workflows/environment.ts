@@ -48,7 +48,7 @@ import { hasRunsInFlight } from '../core/environment/in-flight.ts';
 import type { EnvironmentMemory } from '../core/environment/memory.ts';
 import type { PlanOutcome } from '../core/environment/records.ts';
 import { initialState } from '../core/environment/state.ts';
-import { transition } from '../core/environment/transition.ts';
+import { transitionInPlace } from '../core/environment/transition.ts';
 import { environmentView } from '../core/environment/view.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { DEFAULT_STUCK_AFTER_MS } from '../core/watchdog.ts';
@@ -56,6 +56,11 @@ import { runWorkflowId } from '../core/workflow-ids.ts';
 import { failureMessage } from './activity-failure.ts';
 import type { applyWorkflow } from './apply.ts';
 import type { runWorkflow } from './run.ts';
+import {
+  SCHEDULE_LOAD_ACTIVITY_OPTIONS,
+  SCHEDULER_ACTIVITY_OPTIONS,
+  schedulerActivityOptionsFor,
+} from './scheduler-activity-options.ts';
 import { modelsAttribute, SluiceEnvironment, SluiceModels, SluiceTrigger } from './search-attributes.ts';
 import {
   cancelPlanSignal,
@@ -93,10 +98,13 @@ export interface EnvironmentInput {
   memory?: EnvironmentMemory;
 }
 
-const scheduler = proxyActivities<SchedulerActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+/** Quick state-database activities: a killed scheduler worker delays the environment a few seconds. */
+const scheduler = proxyActivities<SchedulerActivities>(SCHEDULER_ACTIVITY_OPTIONS);
+/** Loading a whole project's schedule may take longer. */
+const scheduleLoader = proxyActivities<SchedulerActivities>(SCHEDULE_LOAD_ACTIVITY_OPTIONS);
+/** Activities about `models` models: their timeout grows with them. */
+const schedulerFor = (models: number) =>
+  proxyActivities<SchedulerActivities>(schedulerActivityOptionsFor(models));
 
 const DEFAULT_THREADS = 4;
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
@@ -118,8 +126,9 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
   const config = { environment: env, stuckAfterMs: input.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS };
   let state = initialState(config, input.memory, Date.now());
 
+  // The workflow is the state's one owner: each event changes it in place, never copying it whole.
   const feed = (event: EnvironmentEvent): EnvironmentCommand[] => {
-    const next = transition(state, event, Date.now());
+    const next = transitionInPlace(state, event, Date.now());
     state = next.state;
     return next.commands;
   };
@@ -148,7 +157,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
       case 'cancelApply':
         return getExternalWorkflowHandle(command.workflowId).cancel();
       case 'recordPlanCancelled':
-        return scheduler.finishPlan(command.plan);
+        return scheduleLoader.finishPlan(command.plan);
     }
   }
   /** A handler's commands: one that fails for good is logged and shown as lastError. */
@@ -220,7 +229,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
   async function loopCommand(command: LoopCommand): Promise<LoopEvent> {
     switch (command.kind) {
       case 'loadSchedule':
-        return { type: 'scheduleLoaded', models: await scheduler.loadSchedule(command.environment) };
+        return { type: 'scheduleLoaded', models: await scheduleLoader.loadSchedule(command.environment) };
       case 'waitForRuns': {
         const drained = await condition(() => !hasRunsInFlight(state.memory), command.timeoutMs);
         return { type: 'runsWaited', drained };
@@ -241,20 +250,20 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
           return { type: 'planNotApplied', outcome: planOutcome(err), message: failureMessage(err) };
         }
       case 'finishPlan':
-        return { type: 'planEndRecorded', models: await scheduler.finishPlan(command.plan) };
+        return { type: 'planEndRecorded', models: await scheduleLoader.finishPlan(command.plan) };
       case 'clearIntervals': {
         const { environment, models, start, end } = command;
-        await scheduler.clearIntervals({ environment, models, start, end });
+        await schedulerFor(models.length).clearIntervals({ environment, models, start, end });
         return { type: 'intervalsCleared' };
       }
       case 'drawUnique':
         return { type: 'uniqueDrawn', unique: uuid4() };
       case 'recordSkips':
-        await scheduler.recordSkips(command.skips);
+        await schedulerFor(command.skips.length).recordSkips(command.skips);
         return { type: 'skipsRecorded' };
       case 'findDueWork': {
         const { environment, models, now, restrict } = command;
-        const work = await scheduler.findDueWork({
+        const work = await schedulerFor(models.length).findDueWork({
           environment,
           models,
           now,

@@ -23,6 +23,8 @@ import { SLUICE_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.ts';
 
 export interface BenchStack {
   client: Client;
+  /** the Temporal dev server's address, for workers in other processes. */
+  address: string;
   db: StateDb;
   /** a folder for generated projects. */
   dir: string;
@@ -31,7 +33,14 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(): Promise<BenchStack> {
+export interface BenchStackOptions {
+  /** run the scheduler worker in this process (true): false when other processes run it. */
+  schedulerWorker?: boolean;
+  /** the state database; SLUICE_DATABASE_URL, or PGlite in memory, when absent. */
+  databaseUrl?: string;
+}
+
+export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
   try {
     Runtime.install({
       logger: new DefaultLogger('ERROR'),
@@ -50,18 +59,24 @@ export async function startBenchStack(): Promise<BenchStack> {
     }),
   );
   // SLUICE_DATABASE_URL measures against PostgreSQL; embedded PGlite (in memory) otherwise.
-  const state = createStateDb({ url: readConfig('bench', process.env).SLUICE_DATABASE_URL ?? 'memory://' });
+  const state = createStateDb({
+    url: options.databaseUrl ?? readConfig('bench', process.env).SLUICE_DATABASE_URL ?? 'memory://',
+  });
   await migrate(state.db);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const gateways = { warehouse: { connection: { type: 'duckdb' as const, database: ':memory:' } } };
   const workers: RunningWorker[] = [
-    await startSchedulerWorker({
-      connection: env.nativeConnection,
-      db: state.db,
-      client: env.client,
-      identity: 'scheduler@bench',
-      workflowBundle: await bundleWorkflows(),
-    }),
+    ...(options.schedulerWorker === false
+      ? []
+      : [
+          await startSchedulerWorker({
+            connection: env.nativeConnection,
+            db: state.db,
+            client: env.client,
+            identity: 'scheduler@bench',
+            workflowBundle: await bundleWorkflows(),
+          }),
+        ]),
     await startExecutorWorker({
       connection: env.nativeConnection,
       role: 'run',
@@ -79,6 +94,7 @@ export async function startBenchStack(): Promise<BenchStack> {
   ];
   return {
     client: env.client,
+    address: env.address,
     db: state.db,
     dir,
     async apply(project, environment) {

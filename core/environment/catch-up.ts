@@ -10,24 +10,25 @@ function known(memory: EnvironmentMemory, model: string): boolean {
   return memory.models.some((m) => m.name === model);
 }
 
-/** Whether some model waiting to catch up may run now. */
-export function catchUpDue(memory: EnvironmentMemory): boolean {
+/** Whether some model waiting to catch up may run now (`blocked` says whether a pause blocks it). */
+export function catchUpDue(memory: EnvironmentMemory, blocked: (model: string) => boolean): boolean {
+  const waiting = memory.catchUp.filter((m) => !blocked(m));
+  if (waiting.length === 0) return false;
   const busy = busyModels(memory);
-  const blocked = blockedByPauses(memory.models, memory.pauses);
-  return memory.catchUp.some((m) => !busy.has(m) && !blocked.has(m));
+  return waiting.some((m) => !busy.has(m));
 }
 
 /**
  * Splits the catch-up list: the models to run now (sorted), and those that keep waiting for a run in
  * flight. Models no longer in the schedule, or blocked again by a pause, leave the list.
  */
-export function takeCatchUp(memory: EnvironmentMemory): { ready: string[]; waiting: string[] } {
-  const blocked = blockedByPauses(memory.models, memory.pauses);
+export function takeCatchUp(
+  memory: EnvironmentMemory,
+  blocked: (model: string) => boolean,
+): { ready: string[]; waiting: string[] } {
   const busy = busyModels(memory);
-  const ready = [...new Set(memory.catchUp)].filter(
-    (m) => known(memory, m) && !blocked.has(m) && !busy.has(m),
-  );
-  const waiting = memory.catchUp.filter((m) => known(memory, m) && !blocked.has(m) && busy.has(m));
+  const ready = [...new Set(memory.catchUp)].filter((m) => known(memory, m) && !blocked(m) && !busy.has(m));
+  const waiting = memory.catchUp.filter((m) => known(memory, m) && !blocked(m) && busy.has(m));
   return { ready: ready.sort(), waiting };
 }
 

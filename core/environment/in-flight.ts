@@ -4,12 +4,29 @@
  */
 import { withDownstream } from '../schedule.ts';
 import { stuckLimitMs, type WorkInFlight } from '../watchdog.ts';
-import type { EnvironmentMemory } from './memory.ts';
+import type { EnvironmentMemory, RunInFlight } from './memory.ts';
 import type { ModelOutcome } from './run-report.ts';
 import type { ApplyingPlan } from './state.ts';
 
 export function hasRunsInFlight(memory: EnvironmentMemory): boolean {
   return Object.keys(memory.runs).length > 0;
+}
+
+/** The models of each `done` list, kept beside it while the same list grows (it is the state's own). */
+const doneSets = new WeakMap<string[], Set<string>>();
+
+/** Adds `models` to the run's finished models, each once, in time independent of how many there are. */
+export function markDone(run: RunInFlight, models: readonly string[]): void {
+  let done = doneSets.get(run.done);
+  if (!done) {
+    done = new Set(run.done);
+    doneSets.set(run.done, done);
+  }
+  for (const model of models) {
+    if (done.has(model)) continue;
+    done.add(model);
+    run.done.push(model);
+  }
 }
 
 /** Models some run in flight has not finished yet. */

@@ -3,15 +3,7 @@
  * a triggered run, catch up, or sleep until the next tick) and what each command's answer leads to.
  * Each step gives exactly one loop command; its answer is the next loop event.
  */
-import {
-  blockedByPauses,
-  dueModels,
-  nextWake,
-  runnableModels,
-  runsOnSchedule,
-  withDownstream,
-  withUpstream,
-} from '../schedule.ts';
+import { runsOnSchedule, withDownstream, withUpstream } from '../schedule.ts';
 import { planWorkflowId, runWorkflowId } from '../workflow-ids.ts';
 import { catchUpDue, takeCatchUp } from './catch-up.ts';
 import { copyJson, fail, type TransitionContext } from './context.ts';
@@ -19,6 +11,7 @@ import type { LoopEvent } from './events.ts';
 import { busyModels, hasRunsInFlight, limitFor, skipReason } from './in-flight.ts';
 import type { PendingTrigger } from './memory.ts';
 import type { SkipRecord } from './records.ts';
+import { advanceCursor, currentWake, isBlocked, replaceModels } from './schedule-cache.ts';
 import type { RunStart, Step } from './state.ts';
 import { describeEnvironment } from './view.ts';
 
@@ -38,7 +31,7 @@ export function advanceLoop(c: TransitionContext, event: LoopEvent): undefined {
         return;
       }
       if (event.type === 'scheduleLoaded') {
-        m.models = event.models;
+        replaceModels(c.state, event.models);
         c.state.loaded = true;
         return choose(c);
       }
@@ -63,7 +56,7 @@ export function advanceLoop(c: TransitionContext, event: LoopEvent): undefined {
       break;
     case 'applying':
       if (event.type === 'planApplied') {
-        m.models = event.models;
+        replaceModels(c.state, event.models);
         endPlan(c, step.planId);
         return choose(c);
       }
@@ -91,7 +84,7 @@ export function advanceLoop(c: TransitionContext, event: LoopEvent): undefined {
     case 'recording-plan-end':
     case 'reloading-schedule':
       if (event.type === 'planEndRecorded' || event.type === 'scheduleLoaded') {
-        m.models = event.models;
+        replaceModels(c.state, event.models);
         endPlan(c, step.planId);
         return choose(c);
       }
@@ -102,7 +95,7 @@ export function advanceLoop(c: TransitionContext, event: LoopEvent): undefined {
       break;
     case 'naming-catch-up':
       if (event.type === 'uniqueDrawn') {
-        const { ready, waiting } = takeCatchUp(m);
+        const { ready, waiting } = takeCatchUp(m, (model) => isBlocked(c.state, model));
         m.catchUp = waiting;
         if (ready.length === 0) return choose(c);
         const env = c.state.config.environment;
@@ -188,12 +181,13 @@ function choose(c: TransitionContext): undefined {
   if (plan) return waitOrApply(c, plan.planId, `applying plan ${plan.planId}`);
   const trigger = m.triggers.shift();
   if (trigger) return beginTriggeredRun(c, trigger);
-  if (catchUpDue(m)) {
+  if (catchUpDue(m, (model) => isBlocked(state, model))) {
     state.step = { kind: 'naming-catch-up', what: 'starting a catch-up run' };
     c.commands.push({ kind: 'drawUnique' });
     return;
   }
-  state.wake = nextWake(runnableModels(m.models, blockedByPauses(m.models, m.pauses)), m.cursor);
+  // Computed again only when a tick passed, or the models or pauses changed.
+  state.wake = currentWake(state);
   showDetails(c);
   state.step = { kind: 'checking-history' };
   c.commands.push({ kind: 'checkHistory' });
@@ -268,11 +262,9 @@ function startTriggeredRun(
   wanted: string[],
   what: string,
 ): undefined {
-  const m = c.state.memory;
   // Named models run even when paused; a whole-environment run leaves paused models alone.
-  const pausedOut = blockedByPauses(m.models, m.pauses);
   const explicit = new Set(trigger.models ?? []);
-  const runnable = wanted.filter((model) => explicit.has(model) || !pausedOut.has(model)).sort();
+  const runnable = wanted.filter((model) => explicit.has(model) || !isBlocked(c.state, model)).sort();
   startRun(
     c,
     {
@@ -368,8 +360,7 @@ function woke(c: TransitionContext, runsOpen: boolean, timedOut: boolean): undef
   if (m.plans.length > 0) return choose(c);
   const wake = state.wake;
   if (wake && c.now >= wake.at) {
-    const due = dueModels(runnableModels(m.models, blockedByPauses(m.models, m.pauses)), m.cursor, c.now);
-    m.cursor = c.now;
+    const due = advanceCursor(state, c.now);
     const runId = runWorkflowId(state.config.environment, 'schedule', wake.at);
     const what = `starting the run of the ${new Date(wake.at).toISOString()} tick`;
     return startRun(c, { runId, trigger: 'schedule', scheduledAt: wake.at, wanted: due }, what);

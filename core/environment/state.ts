@@ -6,6 +6,7 @@
 
 import { type EnvironmentMemory, freshMemory, type PendingTrigger } from './memory.ts';
 import type { RunTrigger } from './run-report.ts';
+import type { ScheduleCache } from './schedule-cache.ts';
 
 /** The plan being applied, for the watchdog. */
 export interface ApplyingPlan {
@@ -67,6 +68,8 @@ export interface EnvironmentMachine {
   /** something changed since the loop went to sleep: it wakes to look again. */
   dirty: boolean;
   wake: { at: number; models: string[] } | null;
+  /** each model's next tick and the models blocked by pauses; null until first needed. */
+  schedule: ScheduleCache | null;
   step: Step;
 }
 
@@ -84,6 +87,7 @@ export function initialState(
     lastError: null,
     dirty: false,
     wake: null,
+    schedule: null,
     step: { kind: memory === undefined ? 'loading' : 'choosing' },
   };
 }

@@ -3,13 +3,13 @@
  * deterministic: the workflow feeds it signals, updates and the answers to its commands, with the
  * workflow's time, and carries out the commands it gives.
  */
-import { blockedByPauses } from '../schedule.ts';
 import { releasedByEnvironmentResume } from './catch-up.ts';
 import type { EnvironmentCommand } from './commands.ts';
 import { copyJson, fail, type TransitionContext } from './context.ts';
 import type { EnvironmentEvent, LoopEvent, OutsideEvent } from './events.ts';
-import { remember } from './in-flight.ts';
+import { markDone, remember } from './in-flight.ts';
 import { advanceLoop } from './loop.ts';
+import { blockedModels, pausesChanged } from './schedule-cache.ts';
 import type { EnvironmentMachine } from './state.ts';
 
 export interface Transition {
@@ -40,8 +40,22 @@ function isLoopEvent(event: EnvironmentEvent): event is LoopEvent {
   return LOOP_EVENTS.has(event.type);
 }
 
+/** The next state and the commands to carry out; the state given is left as it was. */
 export function transition(state: EnvironmentMachine, event: EnvironmentEvent, now: number): Transition {
-  const c: TransitionContext = { state: copyJson(state), now, commands: [] };
+  return transitionInPlace(copyJson(state), event, now);
+}
+
+/**
+ * The same transition, made on the state given, which it returns changed: for the one owner of the
+ * state (the workflow), which drops the previous state anyway. Its cost depends on what the event
+ * changes, not on the size of the state: a run's progress costs the same with 10 or 10,000 models.
+ */
+export function transitionInPlace(
+  state: EnvironmentMachine,
+  event: EnvironmentEvent,
+  now: number,
+): Transition {
+  const c: TransitionContext = { state, now, commands: [] };
   if (isLoopEvent(event)) advanceLoop(c, event);
   else onOutsideEvent(c, event);
   return { state: c.state, commands: c.commands };
@@ -56,6 +70,7 @@ function onOutsideEvent(c: TransitionContext, event: OutsideEvent): void {
     case 'pauseEnvironment': {
       const { reason, actor } = event;
       m.pauses.environment = { reason, actor, at: now };
+      pausesChanged(state);
       state.dirty = true;
       c.commands.push({
         kind: 'recordPauseChange',
@@ -67,6 +82,7 @@ function onOutsideEvent(c: TransitionContext, event: OutsideEvent): void {
     case 'resumeEnvironment': {
       if (!m.pauses.environment) return;
       m.pauses.environment = null;
+      pausesChanged(state);
       // Every model that is no longer blocked catches up what it missed.
       m.catchUp.push(...releasedByEnvironmentResume(m));
       state.dirty = true;
@@ -89,6 +105,7 @@ function onOutsideEvent(c: TransitionContext, event: OutsideEvent): void {
         return;
       }
       m.pauses.models[model] = { reason, actor, at: now };
+      pausesChanged(state);
       state.dirty = true;
       c.commands.push({
         kind: 'recordPauseChange',
@@ -100,10 +117,11 @@ function onOutsideEvent(c: TransitionContext, event: OutsideEvent): void {
     case 'resumeModel': {
       const { model, actor } = event;
       if (!m.pauses.models[model]) return;
-      const before = blockedByPauses(m.models, m.pauses);
+      const before = Object.keys(blockedModels(state));
       delete m.pauses.models[model];
-      const after = blockedByPauses(m.models, m.pauses);
-      m.catchUp.push(...[...before.keys()].filter((name) => !after.has(name)));
+      pausesChanged(state);
+      const after = blockedModels(state);
+      m.catchUp.push(...before.filter((name) => !Object.hasOwn(after, name)));
       state.dirty = true;
       c.commands.push({
         kind: 'recordPauseChange',
@@ -114,7 +132,7 @@ function onOutsideEvent(c: TransitionContext, event: OutsideEvent): void {
     }
     case 'runProgress': {
       const run = m.runs[event.runId];
-      if (run) run.done.push(...Object.keys(event.models).filter((model) => !run.done.includes(model)));
+      if (run) markDone(run, Object.keys(event.models));
       remember(m, event.runId, event.models);
       state.dirty = true;
       return;
