@@ -72,6 +72,9 @@ export async function startSchedulerWorker(options: SchedulerWorkerOptions): Pro
     activities: createSchedulerActivities({ db: options.db, temporal: options.client }),
     ...(options.dataConverter === undefined ? {} : { dataConverter: options.dataConverter }),
     ...shutdownTimes(options.shutdownGraceMs),
+    // A workflow task waits this long for the worker that has the workflow cached before any
+    // scheduler worker takes it: a killed worker holds its environments' next steps no longer.
+    stickyQueueScheduleToStartTimeout: '2 seconds',
   });
   return runWorker(worker, options.identity);
 }

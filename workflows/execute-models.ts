@@ -38,6 +38,7 @@ import {
   segmentResultsOf,
   segmentStoppedAt,
 } from './activity-failure.ts';
+import { segmentActivityOptions } from './scheduler-activity-options.ts';
 import { segmentProgressSignal } from './signals.ts';
 
 /** Error types an executor raises that retrying cannot fix: the one list in core/errors.ts. */
@@ -52,10 +53,10 @@ export const SEGMENT_MAX_BATCHES = 200;
  */
 export const SEGMENT_MAX_BYTES = 192 * 1024;
 
-const scheduler = proxyActivities<SchedulerActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+/** The scheduler's activities for a segment of `batches` batches. */
+function schedulerFor(batches: number) {
+  return proxyActivities<SchedulerActivities>(segmentActivityOptions(batches));
+}
 
 function executorFor(taskQueue: string) {
   return proxyActivities<ExecutorActivities>({
@@ -133,7 +134,9 @@ export async function executeModels(
 
   const record = (completions: BatchCompletion[]) => {
     if (completions.length === 0) return;
-    recordings.push(CancellationScope.nonCancellable(() => scheduler.completeSegment(completions)));
+    recordings.push(
+      CancellationScope.nonCancellable(() => schedulerFor(completions.length).completeSegment(completions)),
+    );
   };
 
   /** Ends a model; the batches it had prepared and never ran are closed with it. */
@@ -226,7 +229,7 @@ export async function executeModels(
     });
     // Not cancellable: what the scheduler records queued must be known, to be closed.
     const prepared = await CancellationScope.nonCancellable(() =>
-      scheduler.prepareSegment({
+      schedulerFor(refs.length).prepareSegment({
         runId: req.runId,
         environment: req.environment,
         scheduledAt: req.scheduledAt,

@@ -20,12 +20,13 @@ import type {
   SchedulerActivities,
 } from '../activities/contracts.ts';
 import { executeModels } from './execute-models.ts';
+import { schedulerActivityOptionsFor } from './scheduler-activity-options.ts';
 import { runFinishedSignal, runProgressSignal } from './signals.ts';
 
-const scheduler = proxyActivities<SchedulerActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+/** The scheduler's activities for a run of `models` models. */
+function schedulerFor(models: number) {
+  return proxyActivities<SchedulerActivities>(schedulerActivityOptionsFor(models));
+}
 
 function overallStatus(models: Record<string, ModelOutcome>): RunStatus {
   const statuses = Object.values(models).map((m) => m.status);
@@ -55,7 +56,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunReport> {
   const startedAt = Date.now();
   // Recorded whatever happens next, so a run cancelled at once still ends with its record.
   await CancellationScope.nonCancellable(() =>
-    scheduler.recordRunStarted({
+    schedulerFor(req.work.length).recordRunStarted({
       runId: req.runId,
       environment: req.environment,
       trigger: req.trigger,
@@ -80,7 +81,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunReport> {
     models,
   };
   await CancellationScope.nonCancellable(async () => {
-    await scheduler.recordRunFinished(result);
+    await schedulerFor(req.work.length).recordRunFinished(result);
     await notify(req, () => runFinishedSignal, [result]);
   });
   if (cancelled) throw new CancelledFailure(`run ${req.runId} cancelled`);

@@ -31,6 +31,15 @@ export function schedulerActivityOptionsFor(models: number): ActivityOptions {
   return { startToCloseTimeout: QUICK_MS + PER_MODEL_MS * Math.max(0, models), retry: RETRY };
 }
 
+/**
+ * Preparing or completing a segment of `batches` batches (render, claim, record in bulk): 10 s plus
+ * 20 ms a batch, far above what it takes (under a second for 500), since a timed-out attempt is
+ * retried from the start.
+ */
+export function segmentActivityOptions(batches: number): ActivityOptions {
+  return { startToCloseTimeout: 10_000 + 20 * Math.max(0, batches), retry: RETRY };
+}
+
 /** Loading or recording a whole project's schedule (loadSchedule, finishPlan), whatever its size. */
 export const SCHEDULE_LOAD_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '1 minute',
