@@ -79,7 +79,14 @@ describe('plan, scheduled runs and a killed executor on the real stack', () => {
     const { db, client, wh } = stack();
     const submitted = await applyPlan(stack());
     expect(submitted.position).toBe(1);
-    expect(submitted.diff.added.sort()).toEqual(['cycle.slow', 'cycle.tick_count', 'cycle.ticks']);
+    expect(submitted.diff.added.sort()).toEqual([
+      'cycle.seg_a',
+      'cycle.seg_c',
+      'cycle.seg_slow',
+      'cycle.slow',
+      'cycle.tick_count',
+      'cycle.ticks',
+    ]);
     expect((await getPlan(db, submitted.planId))?.finishedAt).not.toBeNull();
     // Views exist in the prod schema and read the backfilled physical tables.
     const [afterPlan] = await wh`select count(*)::int as n from cycle.ticks`;
@@ -90,6 +97,9 @@ describe('plan, scheduled runs and a killed executor on the real stack', () => {
     // The environment workflow has taken the new schedule from the apply child.
     const state1 = await environmentState(client, 'prod');
     expect(state1.models.map((m) => m.name).sort()).toEqual([
+      'cycle.seg_a',
+      'cycle.seg_c',
+      'cycle.seg_slow',
       'cycle.slow',
       'cycle.tick_count',
       'cycle.ticks',

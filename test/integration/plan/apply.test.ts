@@ -153,10 +153,16 @@ describe('applying plans through the apply workflow (DuckDB warehouse)', { timeo
     expect((await completedIntervals(state.db, [events]))[events]).toEqual([[day(1), day(3)]]);
     expect((await getRun(state.db, failed.runId))?.status).toBe('failed');
     const byModel = failed.executions.map((e) => [e.model, e.interval, e.status]);
+    // the batch after the failed one was prepared in the same segment: it ends skipped, never run
     expect(byModel.filter(([model]) => model === 'src.events')).toEqual([
       ['src.events', [day(1), day(3)], 'succeeded'],
       ['src.events', [day(3), day(5)], 'failed'],
+      ['src.events', [day(5), day(6)], 'skipped'],
     ]);
+    expect(failed.executions.find((e) => e.model === 'src.events' && e.status === 'skipped')).toMatchObject({
+      startedAt: null,
+      skipReason: 'src.events [2024-01-03 00:00, 2024-01-05 00:00) failed',
+    });
     const failure = failed.executions.find((e) => e.status === 'failed')!;
     expect(failure.attempt).toBeGreaterThanOrEqual(1);
     expect(failure.error).toMatch(/poisoned/);

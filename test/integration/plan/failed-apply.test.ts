@@ -22,6 +22,7 @@ import { environmentSnapshotMap, getEnvironment } from '../../../state/environme
 import { completedIntervals } from '../../../state/intervals.ts';
 import { getRun } from '../../../state/runs.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
+import { waitFor } from '../../support/waiting.ts';
 import { createScratchDatabase, resetState, type ScratchDatabase } from '../state/harness.ts';
 import { APPLY_EXECUTOR, type AppliedPlan, type PlanStack, startPlanStack } from './stack.ts';
 import { enginesFor, readRelation } from './support.ts';
@@ -217,7 +218,15 @@ describe.each<Warehouse>(['duckdb', 'postgres'])(
         ['2', '20'],
       ]);
       expect(await rows('shop', 'revenue')).toEqual([['2', '30']]);
-      const live = await environmentState(stack.temporal.client, 'prod');
+      // the environment hears of the apply child's end a moment after the plan's record is final
+      const live = await waitFor(
+        'the environment to release the failed plan',
+        async () => {
+          const state = await environmentState(stack.temporal.client, 'prod');
+          return state.applyingPlan === null ? state : undefined;
+        },
+        20_000,
+      );
       expect(live.applyingPlan).toBeNull();
       expect(live.plansQueued).toEqual([]);
 

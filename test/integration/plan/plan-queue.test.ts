@@ -127,12 +127,16 @@ describe('plans to one environment on the real stack', { timeout: 180_000 }, () 
         /q\.events failed: q\.events \[2024-01-04 00:00, 2024-01-05 00:00\): SQL_ERROR: .*boom/,
       );
       expect(failed.plan.error).toContain('q.summary skipped: upstream q.events failed');
-      expect(failed.executions.map((e) => [e.model, e.status])).toEqual([
-        ['q.events', 'succeeded'],
-        ['q.events', 'succeeded'],
-        ['q.events', 'succeeded'],
-        ['q.events', 'failed'],
-        ['q.summary', 'skipped'],
+      // the batch after the failed one, prepared in the same segment, never runs (what is skipped
+      // ends at the same moment, in either order)
+      const byStatus = (e: { model: string; status: string }) => `${e.model} ${e.status}`;
+      expect(failed.executions.map(byStatus).sort()).toEqual([
+        'q.events failed',
+        'q.events skipped',
+        'q.events succeeded',
+        'q.events succeeded',
+        'q.events succeeded',
+        'q.summary skipped',
       ]);
     }
     expect(third.executions.map((e) => [e.model, e.status])).toEqual([

@@ -7,6 +7,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
+  environmentState,
   pauseEnvironment,
   queuePlan,
   type SubmittedPlan,
@@ -136,6 +137,15 @@ export async function startPlanStack(options: { db: StateDb; project: Project })
       .getHandle(planWorkflowId(planId))
       .result()
       .catch(() => undefined);
+    // ... and its environment takes the next plan only once it has heard of that end.
+    await waitFor(
+      `environment ${plan.environment} to release plan ${planId}`,
+      async () => {
+        const state = await environmentState(temporal.client, plan.environment).catch(() => undefined);
+        return state && state.applyingPlan !== planId ? true : undefined;
+      },
+      SETTLE_TIMEOUT_MS,
+    );
     const runId = planWorkflowId(planId);
     const when = (e: ExecutionRecord) => e.startedAt ?? e.finishedAt ?? e.queuedAt;
     const executions = (await listExecutions(db, { runId, limit: 500 })).items.sort((a, b) =>
