@@ -197,14 +197,21 @@ describe('plan, scheduled runs and a killed executor on the real stack', () => {
       'the heartbeat naming seg_a as finished',
       async () => {
         const described = await client.workflow.getHandle(runId).describe();
-        const beats = await Promise.all(
-          (described.raw.pendingActivities ?? []).map((a) =>
-            client.options.loadedDataConverter.payloadConverter.fromPayload(
-              a.heartbeatDetails!.payloads![0]!,
-            ),
-          ),
-        ).catch(() => []);
-        return JSON.stringify(beats).includes('"model":"cycle.seg_a"') ? true : undefined;
+        const payloads = (described.raw.pendingActivities ?? [])
+          .filter((a) => a.activityType?.name === 'executeSegment')
+          .flatMap((a) => a.heartbeatDetails?.payloads?.slice(0, 1) ?? []);
+        const beats = payloads.map((p) =>
+          client.options.loadedDataConverter.payloadConverter.fromPayload<{
+            results?: Array<{ model: string }>;
+            running?: string[];
+          }>(p),
+        );
+        // seg_a reported committed, and the next batch (seg_slow) running
+        return beats.some(
+          (beat) => beat?.results?.some((r) => r.model === 'cycle.seg_a') && (beat.running?.length ?? 0) > 0,
+        )
+          ? true
+          : undefined;
       },
       30_000,
     );
