@@ -18,7 +18,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { validateEnvironmentName } from '../../core/naming.ts';
 import { planChangesSomething } from '../../core/plan/changes.ts';
 import { creationRequests, executionIntervals, gatewayOf } from '../../core/plan/requests.ts';
 import type { PlanDiff } from '../../core/plan/types.ts';
@@ -40,6 +39,7 @@ import { nearestUpstream } from './lineage.ts';
 import { managedConnections, withManagedConnection } from './managed-connections.ts';
 import type { StoredPlan } from './plan-cache.ts';
 import { loadSchedule } from './schedule.ts';
+import { projectOf, storedPlan } from './stored-plan.ts';
 
 const BEGIN_ARGS = z.object({ planId: text, environment: text });
 const FINISH_ARGS = z.object({
@@ -56,14 +56,7 @@ export async function beginPlan(
   const input = parseInput('beginPlan', BEGIN_ARGS, args);
   const stored = await storedPlan(ctx, 'beginPlan', input);
   try {
-    const project = stored.project;
-    if (!project) {
-      throw rejected(
-        'beginPlan',
-        FAILURE_TYPES.planNotApplicable,
-        `plan "${stored.id}" was stored without its project`,
-      );
-    }
+    const project = projectOf('beginPlan', stored);
     const record = await getPlan(ctx.db, stored.id);
     const plan = await diffOnTurn(ctx, stored, project, record);
     const { diff } = plan;
@@ -122,14 +115,7 @@ export async function tableRequests(
 ): Promise<unknown[]> {
   const input = parseInput('tableRequests', TABLE_ARGS, args);
   const plan = await storedPlan(ctx, 'tableRequests', input);
-  const project = plan.project;
-  if (!project) {
-    throw rejected(
-      'tableRequests',
-      FAILURE_TYPES.planNotApplicable,
-      `plan "${plan.id}" was stored without its project`,
-    );
-  }
+  const project = projectOf('tableRequests', plan);
   const wanted = new Set(input.models);
   let prepared: ReturnType<typeof creationRequests>;
   try {
@@ -209,28 +195,6 @@ async function diffOnTurn(
 /** The work of a plan that changes nothing: none; it was applied as soon as it began. */
 function noWork(plan: StoredPlan): PlanWork {
   return { planId: plan.id, environment: plan.environment, tables: [], backfill: [], views: [], removed: [] };
-}
-
-async function storedPlan(
-  ctx: SchedulerContext,
-  activity: string,
-  input: { planId: string; environment: string },
-): Promise<StoredPlan> {
-  try {
-    validateEnvironmentName(input.environment);
-  } catch (error) {
-    throw rejected(activity, FAILURE_TYPES.invalidInput, (error as Error).message);
-  }
-  const plan = await ctx.plans.get(input.planId);
-  if (!plan) throw rejected(activity, FAILURE_TYPES.unknownPlan, `unknown plan "${input.planId}"`);
-  if (plan.environment !== input.environment) {
-    throw rejected(
-      activity,
-      FAILURE_TYPES.invalidInput,
-      `plan "${plan.id}" is for environment "${plan.environment}", not "${input.environment}"`,
-    );
-  }
-  return plan;
 }
 
 /** Marks how the plan ended while it is still open; a finished plan keeps its outcome. */

@@ -10,6 +10,7 @@ import type { SchedulerContext } from './context.ts';
 import { loadEnvironmentModels, requireModels } from './environment-models.ts';
 import { FAILURE_TYPES, rejectCheckFailures, rejected } from './failures.ts';
 import { type RenderedBatch, renderEnvironmentBatch } from './render-batch.ts';
+import { projectOf, storedPlan } from './stored-plan.ts';
 
 const ACTIVITY = 'prepareSegment';
 
@@ -82,23 +83,8 @@ async function planRenderer(
   ctx: SchedulerContext,
   target: SegmentTarget & { planId: string },
 ): Promise<SegmentRenderer> {
-  const plan = await ctx.plans.get(target.planId);
-  if (!plan) throw rejected(ACTIVITY, FAILURE_TYPES.unknownPlan, `unknown plan "${target.planId}"`);
-  if (plan.environment !== target.environment) {
-    throw rejected(
-      ACTIVITY,
-      FAILURE_TYPES.invalidInput,
-      `plan "${plan.id}" is for environment "${plan.environment}", not "${target.environment}"`,
-    );
-  }
-  const project = plan.project;
-  if (!project) {
-    throw rejected(
-      ACTIVITY,
-      FAILURE_TYPES.planNotApplicable,
-      `plan "${plan.id}" was stored without its project`,
-    );
-  }
+  const plan = await storedPlan(ctx, ACTIVITY, target);
+  const project = projectOf(ACTIVITY, plan);
   for (const item of target.items) {
     if (plan.diff.snapshotMap[item.model] !== item.snapshotId) {
       throw rejected(

@@ -74,21 +74,22 @@ export function nextMoves(progress: RunProgress): RunMove[] {
     }
   }
 
-  const segments = new Map<string, { items: SegmentItem[]; whole: Set<string> }>();
+  // A model cut in two fills its segment, so a model with items in a segment has all of them there.
+  const segments = new Map<string, { items: SegmentItem[]; members: Set<string> }>();
   for (const w of order) {
     if (finished[w.model] !== undefined || progress.busy.has(w.gateway)) continue;
     let segment = segments.get(w.gateway);
     if (!segment) {
-      segment = { items: [], whole: new Set() };
+      segment = { items: [], members: new Set() };
       segments.set(w.gateway, segment);
     }
     const room = progress.maxBatches - segment.items.length;
     if (room <= 0) continue;
-    if (!upstreamOf(w).every((d) => finished[d] === 'succeeded' || segment.whole.has(d))) continue;
+    if (!upstreamOf(w).every((d) => finished[d] === 'succeeded' || segment.members.has(d))) continue;
     const from = progress.done.get(w.model) ?? 0;
     const to = Math.min(w.batches, from + room);
     for (let batch = from; batch < to; batch++) segment.items.push({ model: w.model, batch });
-    if (to === w.batches) segment.whole.add(w.model);
+    segment.members.add(w.model);
   }
   for (const [gateway, segment] of segments) {
     if (segment.items.length > 0) moves.push({ kind: 'segment', gateway, items: segment.items });
