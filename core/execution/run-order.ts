@@ -84,9 +84,11 @@ export function nextMoves(progress: RunProgress): RunMove[] {
       segments.set(w.gateway, segment);
     }
     const room = progress.maxBatches - segment.items.length;
-    if (room <= 0) continue;
-    if (!upstreamOf(w).every((d) => finished[d] === 'succeeded' || segment.members.has(d))) continue;
     const from = progress.done.get(w.model) ?? 0;
+    // A model with nothing left to run waits for its upstream and then succeeds: in a segment it
+    // would have no batch for its downstream to wait on, and they could start before its upstream.
+    if (room <= 0 || from >= w.batches) continue;
+    if (!upstreamOf(w).every((d) => finished[d] === 'succeeded' || segment.members.has(d))) continue;
     const to = Math.min(w.batches, from + room);
     for (let batch = from; batch < to; batch++) segment.items.push({ model: w.model, batch });
     segment.members.add(w.model);

@@ -96,6 +96,14 @@ describe('the segments a run executes its models in', () => {
     ]);
   });
 
+  it('keeps the downstream of a model with nothing left to run out of a segment until that model succeeded', () => {
+    // b has no batch left but waits for a: were b in the segment, c would wait on nothing
+    const work = [model('a'), model('b', ['a'], 'warehouse', 0), model('c', ['b'])];
+    expect(nextMoves(progress(work))).toEqual([
+      { kind: 'segment', gateway: 'warehouse', items: [{ model: 'a', batch: 0 }] },
+    ]);
+  });
+
   it('ends a model whose batches are all done as succeeded once its upstream succeeded', () => {
     const work = [model('a'), model('b', ['a'], 'warehouse', 0)];
     expect(nextMoves(progress(work, { done: { a: 1 } }))).toEqual([
