@@ -50,6 +50,23 @@ export function runsOnSchedule(model: Pick<ScheduledModel, 'kind' | 'materialize
   }
 }
 
+/**
+ * Whether a model runs on its cron, and when next: an enabled model of a kind with work on a cron.
+ * The one answer behind `sluice validate`, `sluice schedules` and the environment API, so that a
+ * SEED or a plain VIEW is enabled yet never has a next run anywhere.
+ */
+export function onCron(model: { kind: ModelKindName; materialized?: boolean; enabled: boolean }): boolean {
+  return model.enabled && runsOnSchedule(model);
+}
+
+/** The model's next cron tick after `now`, or null when it does not run on its cron (see onCron). */
+export function nextCronRun(
+  model: { kind: ModelKindName; materialized?: boolean; enabled: boolean; cron: string; cronTz: string },
+  now: number,
+): number | null {
+  return onCron(model) ? nextTick(model.cron, model.cronTz, now) : null;
+}
+
 export function scheduleDag(models: readonly ScheduledModel[]): Dag {
   return new Dag(Object.fromEntries(models.map((m) => [m.name, m.dependsOn])));
 }

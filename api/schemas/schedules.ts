@@ -11,7 +11,11 @@ export const ScheduleEntrySchema = z
     cronTz: z.string(),
     intervalUnit: z.string(),
     nextRun: Timestamp.nullable(),
-    enabled: z.boolean().openapi({ description: 'the model is enabled and has work on its cron' }),
+    enabled: z.boolean().openapi({ description: 'the model is enabled (`enabled` in its MODEL header)' }),
+    scheduled: z.boolean().openapi({
+      description:
+        'the model is enabled and has work on its cron; SEED and plain VIEW models are built by plans only',
+    }),
     paused: z.boolean(),
     blockedReason: z.string().nullable(),
     lastStatus: z.string().nullable(),

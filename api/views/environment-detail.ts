@@ -4,8 +4,13 @@
  * latest execution.
  */
 
-import { nextTick } from '../../core/cron.ts';
-import { blockedByPauses, type Pauses, runsOnSchedule, type ScheduledModel } from '../../core/schedule.ts';
+import {
+  blockedByPauses,
+  nextCronRun,
+  onCron,
+  type Pauses,
+  type ScheduledModel,
+} from '../../core/schedule.ts';
 import { listEnvironments } from '../../state/environments.ts';
 import { activePauses } from '../../state/pauses.ts';
 import type { AppDeps } from '../context.ts';
@@ -66,13 +71,23 @@ export async function environmentDetail(deps: AppDeps, environment: string): Pro
 }
 
 export function isScheduled(model: EnvironmentModel): boolean {
-  return model.definition.enabled && runsOnSchedule(toScheduled(model));
+  return onCron(cronOf(model));
 }
 
 /** The model's next cron tick after `now`, or null when it has no work on a cron. */
 export function nextRun(model: EnvironmentModel, now: number): string | null {
-  if (!isScheduled(model)) return null;
-  return new Date(nextTick(model.definition.cron, model.definition.cronTz, now)).toISOString();
+  const next = nextCronRun(cronOf(model), now);
+  return next === null ? null : new Date(next).toISOString();
+}
+
+function cronOf({ definition: d }: EnvironmentModel) {
+  return {
+    kind: d.kind.name,
+    ...(d.kind.name === 'VIEW' ? { materialized: d.kind.materialized } : {}),
+    enabled: d.enabled,
+    cron: d.cron,
+    cronTz: d.cronTz,
+  };
 }
 
 export function toScheduled(model: EnvironmentModel): ScheduledModel {

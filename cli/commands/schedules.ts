@@ -22,7 +22,7 @@ export function registerSchedules(program: Command): void {
           s.cron,
           s.cronTz,
           s.intervalUnit,
-          s.nextRun ?? '-',
+          s.nextRun ?? notOnCron(s),
           s.enabled ? 'yes' : 'no',
           s.paused ? 'yes' : s.blockedReason ? 'blocked' : 'no',
           s.lastStatus ?? '-',
@@ -30,4 +30,10 @@ export function registerSchedules(program: Command): void {
       ),
     );
   });
+}
+
+/** Why a model has no next run: disabled, inlined into its readers, or built only when a plan applies. */
+function notOnCron(s: { kind: string; enabled: boolean }): string {
+  if (!s.enabled) return '- (disabled)';
+  return s.kind === 'EMBEDDED' ? '- (inlined)' : '- (built by plans)';
 }

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { nextTick } from '../../core/cron.ts';
 import { loadProject } from '../../core/project/load.ts';
 import { formatIssue, type Project, ProjectError } from '../../core/project/types.ts';
+import { nextCronRun } from '../../core/schedule.ts';
 import { formatUtc } from '../../core/time.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { formatTable } from '../table.ts';
@@ -48,7 +48,7 @@ export function describeProject(project: Project, now: number) {
       start: new Date(m.start.ms).toISOString(),
       dependsOn: m.dependsOn,
       enabled: m.enabled,
-      nextRun: m.kind.name === 'EMBEDDED' ? null : new Date(nextTick(m.cron, m.cronTz, now)).toISOString(),
+      nextRun: isoOrNull(nextRunOf(m, now)),
       file: m.location.file,
     })),
     edges: project.models.flatMap((m) => m.dependsOn.map((d) => [d, m.name] as const)),
@@ -64,7 +64,7 @@ function renderProject(project: Project, now: number): string {
     m.cron,
     m.cronTz,
     m.intervalUnit,
-    m.kind.name === 'EMBEDDED' ? '-' : formatUtc(nextTick(m.cron, m.cronTz, now)),
+    formatNextRun(nextRunOf(m, now)),
   ]);
   const out = [
     `Project ${d.root}: ${d.models.length} model${d.models.length === 1 ? '' : 's'}, default gateway ${d.defaultGateway}`,
@@ -78,3 +78,20 @@ function renderProject(project: Project, now: number): string {
   out.push('', 'Project is valid.');
   return out.join('\n');
 }
+
+/** When `m` next runs on its cron, or null: the same answer the scheduler and the API give. */
+function nextRunOf(m: Project['models'][number], now: number): number | null {
+  return nextCronRun(
+    {
+      kind: m.kind.name,
+      ...(m.kind.name === 'VIEW' ? { materialized: m.kind.materialized } : {}),
+      enabled: m.enabled,
+      cron: m.cron,
+      cronTz: m.cronTz,
+    },
+    now,
+  );
+}
+
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const formatNextRun = (ms: number | null) => (ms === null ? '-' : formatUtc(ms));

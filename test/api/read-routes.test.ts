@@ -215,6 +215,13 @@ describe.each(DRIVERS)('read routes on %s', (driver) => {
       blockedReason: 'environment paused: freeze',
       lastStatus: 'running',
     });
+    // a SEED is enabled, yet runs only when a plan applies: no next run
+    expect(r.body.items.find((s: { model: string }) => s.model === 'staging.stg_customers')).toMatchObject({
+      kind: 'SEED',
+      enabled: true,
+      scheduled: false,
+      nextRun: null,
+    });
     expect((await get('/api/schedules')).body.items).toHaveLength(6);
     expect((await get('/api/schedules?environment=qa')).status).toBe(404);
   });

@@ -40,6 +40,8 @@ describe('sluice validate', () => {
       'sqlmesh_example.full_model',
     ]);
     expect(parsed.models[1].nextRun).toMatch(/T00:00:00\.000Z$/);
+    // a SEED is built when a plan applies, never on its cron: no next run, as the API says
+    expect(parsed.models[0]).toMatchObject({ kind: 'SEED', enabled: true, nextRun: null });
   });
 
   it('rejects a bad project with every error, file and line, and exit code 2', () => {
