@@ -25,9 +25,12 @@ export function rejectingUsageErrors(command: Command): Command {
     .showHelpAfterError(false)
     .configureOutput({ outputError: () => {} })
     .exitOverride((err) => {
-      if (err.exitCode === 0) process.exit(0);
+      if (err.exitCode === 0 || err.code === 'commander.help') process.exit(err.exitCode);
+      const message = err.message
+        .replace(/^error: /, '')
+        .replace(/\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)');
       throw new CliError(
-        `${err.message.replace(/^error: /, '')}; see sluice ${commandPath(command)} --help`,
+        `${message}; see ${['sluice', commandPath(command)].join(' ').trim()} --help`,
         EXIT.invalid,
       );
     });

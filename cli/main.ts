@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { rejectingUsageErrors } from './api-options.ts';
+import { exitQuietlyWhenReaderCloses } from './closed-pipe.ts';
 import { registerApi } from './commands/api.ts';
 import { registerApply } from './commands/apply.ts';
 import { registerCancel } from './commands/cancel.ts';
@@ -23,8 +25,7 @@ import { reportAndExit } from './errors.ts';
 const program = new Command()
   .name('sluice')
   .description('Self-hosted scheduler for SQL model projects (SQLMesh model format), built on Temporal')
-  .version('0.1.0')
-  .showHelpAfterError();
+  .version('0.1.0');
 
 registerInit(program);
 registerValidate(program);
@@ -47,4 +48,8 @@ registerConnections(program);
 registerApi(program);
 registerCodecServer(program);
 
+// every command, the program itself included, rejects bad usage with one line and exit code 2
+const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
+for (const command of everyCommand(program)) rejectingUsageErrors(command);
+exitQuietlyWhenReaderCloses();
 program.parseAsync(process.argv).catch(reportAndExit);

@@ -38,7 +38,7 @@ export function registerLogs(program: Command): void {
       print(`== ${log.model} (${log.executionId}): ${log.status}`);
       if (log.error) print(`error: ${log.error}`);
       if (log.renderedSql) print(log.renderedSql);
-      for (const s of log.statements) print(`-- ${s.durationMs} ms, ${s.rowsAffected ?? '?'} rows\n${s.sql}`);
+      for (const s of log.statements) print(`${s.sql}\n-- ${s.durationMs} ms, ${s.rowsAffected ?? '?'} rows`);
       for (const notice of log.notices) print(`notice: ${notice}`);
     }
   });

@@ -57,6 +57,23 @@ function sluice(args: string[], env: Record<string, string> = {}): Promise<Resul
   });
 }
 
+/** `sluice <args> | <reader>` in a shell with pipefail: sluice's exit code and its stderr. */
+function sluiceInto(reader: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const quoted = [process.execPath, bin, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    const child = spawn('bash', ['-o', 'pipefail', '-c', `${quoted} | ${reader}`], {
+      env: { PATH: process.env.PATH ?? '', SLUICE_API_URL: server.url, SLUICE_TOKEN: admin },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
   const probe = createServer();
@@ -129,6 +146,14 @@ describe('sluice CLI against the API', () => {
     expect(schedules.stdout).toMatch(
       /prod\s+shop\.daily_orders\s+@daily\s+UTC\s+day\s+\S+T00:00:00\.000Z\s+yes\s+no/,
     );
+    // a SEED is enabled but runs only when a plan applies: the API, `schedules` and `validate` agree
+    expect(schedules.stdout).toMatch(
+      /prod\s+shop\.raw_orders\s+@daily\s+UTC\s+day\s+- \(built by plans\)\s+yes\s+no/,
+    );
+    const seed = JSON.parse((await sluice(['schedules', 'prod', '--json'])).stdout).items.find(
+      (s: { model: string }) => s.model === 'shop.raw_orders',
+    );
+    expect(seed).toMatchObject({ kind: 'SEED', enabled: true, scheduled: false, nextRun: null });
     const runs = JSON.parse((await sluice(['runs', '--environment', 'prod', '--json'])).stdout);
     expect(runs.items.length).toBeGreaterThan(0);
   });
@@ -383,6 +408,11 @@ describe('sluice CLI against the API', () => {
     expect(logs.code).toBe(0);
     expect(logs.stdout).toContain(`Run ${runId} (restatement, prod): succeeded`);
     expect(logs.stdout).toMatch(/shop\.daily_orders\s+\[2026-11-01T00:00:00\.000Z - \S+\)\s+succeeded\s+1/);
+    // each statement's timing follows it, so the last line is the last statement's note
+    expect(logs.stdout).toMatch(/\n[^\n-][^\n]*\n-- \d+ ms, (\d+|\?) rows\n$/);
+    // a reader that stops early (`| head`) ends the command quietly
+    const piped = await sluiceInto('true', ['logs', runId!]);
+    expect(piped).toEqual({ code: 0, stderr: '' });
 
     const noRestateModel = await sluice(['restate', '--start', '2026-11-01', '--end', '2026-11-02']);
     expect(noRestateModel.code).toBe(2);
