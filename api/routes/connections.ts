@@ -7,6 +7,10 @@
  * connection that does not work is never saved. The plain settings exist only inside the request
  * handler; replies, the audit log and the state database get the gateway, type, host, key id and
  * test timings, never the settings.
+ *
+ * A token manages only the connections of gateways every environment using them matches its
+ * patterns (api/auth/gateway-scope.ts): others are refused with 403 and left out of the listing, and
+ * re-sealing them all needs a token whose patterns include `*`. A refusal stores and audits nothing.
  */
 import { createRoute } from '@hono/zod-openapi';
 import { DEFAULT_CONNECTION_TEST_TIMEOUT_MS } from '../../config/defaults.ts';
@@ -23,6 +27,7 @@ import {
 } from '../../state/connections.ts';
 import { audit } from '../audit.ts';
 import { requirePermission } from '../auth/authorize.ts';
+import { checkGatewayScope, checkUnscoped, gatewayScope } from '../auth/gateway-scope.ts';
 import { readConnectionYaml, readGatewayName } from '../connection-input.ts';
 import { runConnectionTest } from '../connection-test.ts';
 import { ApiError, conflict, notFound } from '../errors.ts';
@@ -49,6 +54,10 @@ const error = (description: string) => ({
   content: { 'application/json': { schema: ErrorSchema } },
 });
 
+const OUT_OF_SCOPE =
+  "the token is not an admin, or an environment using the gateway is outside the token's patterns " +
+  '(the error names the gateway, those environments and the patterns)';
+
 const add = createRoute({
   method: 'post',
   path: '/connections',
@@ -59,7 +68,8 @@ const add = createRoute({
   responses: {
     201: json(SavedConnectionSchema, 'the connection was tested and stored'),
     200: json(SavedConnectionSchema, "the connection was tested and replaced the gateway's previous one"),
-    ...errors(400, 401, 403, 413, 415),
+    ...errors(400, 401, 413, 415),
+    403: error(OUT_OF_SCOPE),
     422: error('the YAML is not a valid connection, or the connection test failed (nothing is stored)'),
     503: error('no encryption key on the API, no apply executor took the test, or Temporal is unreachable'),
   },
@@ -71,7 +81,10 @@ const list = createRoute({
   tags: ['connections'],
   summary: 'Scheduler-managed connections, by gateway, without their settings',
   middleware: [requirePermission('manage_connections')],
-  responses: { 200: json(ConnectionListSchema, 'connections'), ...errors(401, 403) },
+  responses: {
+    200: json(ConnectionListSchema, "connections of the gateways in the token's scope"),
+    ...errors(401, 403),
+  },
 });
 
 const show = createRoute({
@@ -81,7 +94,11 @@ const show = createRoute({
   summary: "A gateway's scheduler-managed connection, without its settings",
   middleware: [requirePermission('manage_connections')],
   request: { params: ConnectionParams },
-  responses: { 200: json(ConnectionSchema, 'the connection'), ...errors(400, 401, 403, 404) },
+  responses: {
+    200: json(ConnectionSchema, 'the connection'),
+    ...errors(400, 401, 404),
+    403: error(OUT_OF_SCOPE),
+  },
 });
 
 const remove = createRoute({
@@ -91,7 +108,11 @@ const remove = createRoute({
   summary: "Remove a gateway's scheduler-managed connection; work already prepared keeps its copy",
   middleware: [requirePermission('manage_connections')],
   request: { params: ConnectionParams },
-  responses: { 200: json(ConnectionSchema, 'the removed connection'), ...errors(400, 401, 403, 404) },
+  responses: {
+    200: json(ConnectionSchema, 'the removed connection'),
+    ...errors(400, 401, 404),
+    403: error(OUT_OF_SCOPE),
+  },
 });
 
 const rotate = createRoute({
@@ -102,7 +123,8 @@ const rotate = createRoute({
   middleware: [requirePermission('manage_connections')],
   responses: {
     200: json(KeyRotationSchema, 'every connection is sealed with the current key'),
-    ...errors(401, 403, 409),
+    ...errors(401, 409),
+    403: error('the token is not an admin, or its environment patterns do not include `*`'),
     503: error('the API has no SLUICE_ENCRYPTION_KEY'),
   },
 });
@@ -127,6 +149,7 @@ export function connectionRoutes(options: ConnectionRouteOptions = {}) {
       const principal = c.get('principal');
       const body = c.req.valid('json');
       const gateway = readGatewayName(body.gateway);
+      await checkGatewayScope(deps.db, principal, gateway);
       const input = readConnectionYaml(gateway, body.yaml);
       const sealed = seal(keyring(), JSON.stringify(input.connection), gateway);
       const test = await runConnectionTest(deps, {
@@ -135,6 +158,8 @@ export function connectionRoutes(options: ConnectionRouteOptions = {}) {
         settings: input.settings,
         scheduleToStartMs: testTimeoutMs,
       });
+      // a plan submitted while the test ran may have put the gateway out of scope
+      await checkGatewayScope(deps.db, principal, gateway);
       const { connection, created } = await upsertConnection(deps.db, {
         gateway,
         type: input.type,
@@ -169,11 +194,14 @@ export function connectionRoutes(options: ConnectionRouteOptions = {}) {
     })
     .openapi(list, async (c) => {
       const { db } = c.get('deps');
-      return c.json({ items: await listConnections(db) }, 200);
+      const scope = await gatewayScope(db, c.get('principal'));
+      const items = (await listConnections(db)).filter((connection) => scope.allows(connection.gateway));
+      return c.json({ items }, 200);
     })
     .openapi(show, async (c) => {
       const { db } = c.get('deps');
       const gateway = readGatewayName(c.req.valid('param').gateway);
+      await checkGatewayScope(db, c.get('principal'), gateway);
       const connection = await getConnection(db, gateway);
       if (!connection) throw unknownGateway(gateway);
       return c.json(toSummary(connection), 200);
@@ -181,6 +209,7 @@ export function connectionRoutes(options: ConnectionRouteOptions = {}) {
     .openapi(remove, async (c) => {
       const { db } = c.get('deps');
       const gateway = readGatewayName(c.req.valid('param').gateway);
+      await checkGatewayScope(db, c.get('principal'), gateway);
       const removed = await deleteConnection(db, gateway);
       if (!removed) throw unknownGateway(gateway);
       await audit(c, {
@@ -193,6 +222,7 @@ export function connectionRoutes(options: ConnectionRouteOptions = {}) {
     .openapi(rotate, async (c) => {
       const { db, now } = c.get('deps');
       const principal = c.get('principal');
+      checkUnscoped(principal, 're-sealing every connection (rotate-key)');
       const keys = keyring();
       const current = keys.current.id;
       let unchanged = 0;

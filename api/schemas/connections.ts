@@ -34,7 +34,16 @@ export const SavedConnectionSchema = ConnectionSchema.extend({
   test: ConnectionTestSchema,
 }).openapi('SavedConnection');
 
-export const ConnectionListSchema = z.object({ items: z.array(ConnectionSchema) }).openapi('ConnectionList');
+export const ConnectionListSchema = z
+  .object({
+    items: z.array(ConnectionSchema).openapi({
+      description:
+        "the connections of the gateways in the token's scope: gateways whose every environment (by " +
+        "its mapped models, or a plan for it not yet finished) matches the token's patterns, and " +
+        'gateways no environment uses',
+    }),
+  })
+  .openapi('ConnectionList');
 
 export const AddConnectionBody = z
   .object({
