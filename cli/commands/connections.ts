@@ -41,7 +41,7 @@ export function registerConnections(program: Command): void {
     async (options: ApiOptions) => {
       const list = await apiClient(options).connections();
       if (options.json) return printJson(list);
-      if (list.items.length === 0) return print('No scheduler-managed connections');
+      if (list.items.length === 0) return print("No scheduler-managed connections in the token's scope");
       print(
         formatTable(
           ['GATEWAY', 'TYPE', 'HOST', 'KEY', 'UPDATED', 'BY', 'LAST TEST'],
