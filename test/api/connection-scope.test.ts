@@ -202,6 +202,11 @@ describe('a dev_*-scoped admin', () => {
       submittedBy: 'ci',
       now: NOW,
     });
+    // stored for review, not yet queued: prod's already
+    const shown = await contract.call(app, 'GET', '/api/connections/next_wh', { token: devAdmin });
+    expect(shown.status).toBe(403);
+    expect(shown.body.error.message).toContain(`not on "prod" (plan ${planId}, pending)`);
+
     await updatePlan(stack.state.db, planId, { status: 'queued' });
     const before = await written();
     const refused = await add('next_wh', devAdmin);
