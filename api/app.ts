@@ -1,7 +1,9 @@
 /**
  * The sluice HTTP API as a Hono app: route modules per resource under `/api`, validated at the edge
  * by the same zod schemas the OpenAPI document (`/api/openapi.json`, browsable at `/api/docs`) is
- * built from, authenticated by bearer token, and answering every failure in one error shape.
+ * built from, authenticated by bearer token, and answering every failure in one error shape. Before
+ * anything else, the Host a request names and the Origin of a page that would change something are
+ * checked (auth/host-check.ts, auth/origin-check.ts).
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
@@ -11,6 +13,8 @@ import { routePath } from 'hono/route';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { StateDb } from '../db/client.ts';
 import { authenticate } from './auth/authenticate.ts';
+import { hostCheck } from './auth/host-check.ts';
+import { originCheck } from './auth/origin-check.ts';
 import { type CodecEndpointOptions, codecCors, codecRoutes } from './codec-server.ts';
 import type { AppDeps, AppEnv, AuthMode } from './context.ts';
 import type { EnvironmentOptions } from './environment-commands.ts';
@@ -57,6 +61,8 @@ export interface AppOptions {
   executorGoneAfterMs?: number;
   /** with the payload key (SLUICE_PAYLOAD_KEY): serve the Web UI's codec endpoint at `/api/codec` (any role). */
   payloadCodec?: CodecEndpointOptions;
+  /** SLUICE_API_ALLOWED_HOSTS: with tokens on, the only Host values served (besides loopback). */
+  allowedHosts?: readonly string[];
 }
 
 /** Routes anyone may call, token or not. */
@@ -95,6 +101,11 @@ export function createApp(options: AppOptions) {
     const route = c.res.status === 404 && c.get('principal') === undefined ? 'unmatched' : routePath(c, -1);
     metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
   });
+  app.use(
+    '*',
+    hostCheck({ ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }) }),
+  );
+  app.use('*', originCheck(options.payloadCodec ? { codecPath: '/api/codec' } : {}));
   // the codec endpoint's CORS preflights come from the Web UI without a token
   if (options.payloadCodec) app.use('/api/codec/*', codecCors(options.payloadCodec.corsOrigins));
   const auth = authenticate();

@@ -1,7 +1,8 @@
 /**
  * The API as a listening HTTP server. It binds `SLUICE_API_HOST` (127.0.0.1) and `SLUICE_API_PORT`
  * (8787), given as options from the API's configuration (`apiServerSettings`); decides first whether it may start and with authentication on or off
- * (auth/startup-policy.ts), and says which in its first log line.
+ * (auth/startup-policy.ts), and says which in its first log line. A request without a Host header is
+ * let through to the app, whose Host check (auth/host-check.ts) refuses it in the API's error shape.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,7 +52,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     auth: decision.mode,
     environmentOptions: { stuckAfterMs, ...options.environmentOptions },
   });
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    hostname: host,
+    serverOptions: { requireHostHeader: false },
+  }) as Server;
   await listen(server, host, port, 'SLUICE_API_PORT');
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -80,12 +85,19 @@ export function apiServerSettings(
     | 'SLUICE_API_AUTH'
     | 'SLUICE_STUCK_AFTER'
     | 'SLUICE_EXECUTOR_GONE_AFTER'
+    | 'SLUICE_API_ALLOWED_HOSTS'
   >,
-): Pick<ApiServerOptions, 'host' | 'port' | 'auth' | 'stuckAfterMs' | 'executorGoneAfterMs'> {
+): Pick<
+  ApiServerOptions,
+  'host' | 'port' | 'auth' | 'stuckAfterMs' | 'executorGoneAfterMs' | 'allowedHosts'
+> {
   return {
     host: values.SLUICE_API_HOST,
     port: values.SLUICE_API_PORT,
     ...(values.SLUICE_API_AUTH === undefined ? {} : { auth: values.SLUICE_API_AUTH }),
+    ...(values.SLUICE_API_ALLOWED_HOSTS === undefined
+      ? {}
+      : { allowedHosts: values.SLUICE_API_ALLOWED_HOSTS }),
     stuckAfterMs: values.SLUICE_STUCK_AFTER,
     executorGoneAfterMs: values.SLUICE_EXECUTOR_GONE_AFTER,
   };

@@ -4,6 +4,7 @@
  * configuration table is generated from this list (config/readme-table.ts).
  */
 import type { z } from 'zod';
+import { ALLOWED_HOSTS_EXPECTATION, parseAllowedHosts } from './allowed-hosts.ts';
 import { BROWSER_ORIGINS_EXPECTATION, parseBrowserOrigins } from './browser-origins.ts';
 import {
   DEFAULT_API_HOST,
@@ -280,6 +281,13 @@ export const VARIABLES = declare({
     readBy: ['api', 'dev'],
     default: 'from the bind address and the stored tokens',
     description: '`tokens` or `off` (`off` only on loopback)',
+  },
+  SLUICE_API_ALLOWED_HOSTS: {
+    schema: parsed(ALLOWED_HOSTS_EXPECTATION, parseAllowedHosts).optional(),
+    readBy: ['api', 'dev'],
+    default: 'any Host (tokens on)',
+    description:
+      'with tokens on, the Host values served, comma-separated `host` (no port, as browsers send it for 80 and 443) or `host:port`, as the API receives them behind a proxy; any other Host gets 403 (loopback names with the listening port are always served). With authentication off only loopback names are served and this is not read',
   },
   SLUICE_EXECUTOR_GONE_AFTER: {
     schema: duration().default(DEFAULT_EXECUTOR_GONE_AFTER_MS),

@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { DOCS_PAGE } from '../docs-page.ts';
 import { router } from '../router.ts';
+import { errors } from '../schemas/common.ts';
 
 export const OPENAPI_INFO = {
   openapi: '3.1.0',
@@ -26,6 +27,7 @@ const documentRoute = createRoute({
       description: 'OpenAPI 3.1',
       content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
     },
+    ...errors(403),
   },
 });
 
@@ -35,7 +37,10 @@ const pageRoute = createRoute({
   tags: ['docs'],
   summary: 'The API reference as an HTML page',
   security: [],
-  responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } },
+  responses: {
+    200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } },
+    ...errors(403),
+  },
 });
 
 export function docsRoutes(document: () => unknown) {

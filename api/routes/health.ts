@@ -7,7 +7,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import type { AppDeps } from '../context.ts';
 import { router } from '../router.ts';
-import { json } from '../schemas/common.ts';
+import { errors, json } from '../schemas/common.ts';
 import { type Health, HealthSchema } from '../schemas/health.ts';
 import { executionSuccess, runCounts } from '../views/health-stats.ts';
 
@@ -22,6 +22,7 @@ const health = createRoute({
   responses: {
     200: json(HealthSchema, 'everything answers'),
     503: json(HealthSchema, 'Temporal or the state database does not answer'),
+    ...errors(403),
   },
 });
 

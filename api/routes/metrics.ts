@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiMetrics } from '../metrics/registry.ts';
 import { router } from '../router.ts';
+import { errors } from '../schemas/common.ts';
 
 const metricsRoute = createRoute({
   method: 'get',
@@ -11,6 +12,7 @@ const metricsRoute = createRoute({
   security: [],
   responses: {
     200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } },
+    ...errors(403),
   },
 });
 

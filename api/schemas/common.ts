@@ -44,7 +44,7 @@ export function pageOf<T extends z.ZodType>(item: T, name: string) {
 const ERROR_DESCRIPTIONS = {
   400: 'malformed JSON or a value that fails validation',
   401: 'no or an invalid API token',
-  403: 'the token may not do this (role or environment)',
+  403: 'the token may not do this (role or environment), or the Host or Origin is not this API’s',
   404: 'an unknown environment, model, run, plan or token',
   409: 'a conflict with the current state',
   413: 'the request body is too large',
