@@ -14,6 +14,7 @@ import type { Keyring } from '../crypto/keyring.ts';
 import type { StateDb } from '../db/client.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { hostCheck } from './auth/host-check.ts';
+import { metricsAccess } from './auth/metrics-access.ts';
 import { originCheck } from './auth/origin-check.ts';
 import { type CodecEndpointOptions, codecCors, codecRoutes } from './codec-server.ts';
 import type { AppDeps, AppEnv, AuthMode } from './context.ts';
@@ -63,10 +64,14 @@ export interface AppOptions {
   payloadCodec?: CodecEndpointOptions;
   /** SLUICE_API_ALLOWED_HOSTS: with tokens on, the only Host values served (besides loopback). */
   allowedHosts?: readonly string[];
+  /** SLUICE_METRICS_TOKEN: with tokens on, a bearer secret that may read `/metrics` besides API tokens. */
+  metricsToken?: string;
 }
 
-/** Routes anyone may call, token or not. */
-const PUBLIC_PATHS = new Set(['/api/health', '/api/openapi.json', '/api/docs', '/metrics']);
+/** Routes anyone may call, token or not (`/metrics`, outside `/api`, has its own: auth/metrics-access.ts). */
+const PUBLIC_PATHS = new Set(['/api/openapi.json', '/api/docs']);
+/** Open to anyone, with more shown to a token holder: the health report's detail. */
+const OPTIONAL_AUTH_PATHS = new Set(['/api/health']);
 
 /** The app, its type carrying every `/api` route's path, input and responses (for `hono/client`). */
 export type SluiceApp = ReturnType<typeof createApp>;
@@ -109,7 +114,15 @@ export function createApp(options: AppOptions) {
   // the codec endpoint's CORS preflights come from the Web UI without a token
   if (options.payloadCodec) app.use('/api/codec/*', codecCors(options.payloadCodec.corsOrigins));
   const auth = authenticate();
-  app.use('/api/*', async (c, next) => (PUBLIC_PATHS.has(c.req.path) ? next() : auth(c, next)));
+  const optionalAuth = authenticate({ optional: true });
+  app.use('/api/*', async (c, next) =>
+    PUBLIC_PATHS.has(c.req.path)
+      ? next()
+      : OPTIONAL_AUTH_PATHS.has(c.req.path)
+        ? optionalAuth(c, next)
+        : auth(c, next),
+  );
+  app.use('/metrics', metricsAccess(options.metricsToken));
   const limits = new Map([
     [maxBody, bodyLimit({ maxSize: maxBody, onError: (c) => errorResponse(c, payloadTooLarge(maxBody)) })],
     [
@@ -152,6 +165,11 @@ export function createApp(options: AppOptions) {
     type: 'http',
     scheme: 'bearer',
     description: 'an API token (`sluice token create`)',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'metricsToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'SLUICE_METRICS_TOKEN, the bearer secret a Prometheus scrape config sends for `/metrics`',
   });
   let document: unknown;
   app.route(

@@ -86,10 +86,11 @@ export function apiServerSettings(
     | 'SLUICE_STUCK_AFTER'
     | 'SLUICE_EXECUTOR_GONE_AFTER'
     | 'SLUICE_API_ALLOWED_HOSTS'
+    | 'SLUICE_METRICS_TOKEN'
   >,
 ): Pick<
   ApiServerOptions,
-  'host' | 'port' | 'auth' | 'stuckAfterMs' | 'executorGoneAfterMs' | 'allowedHosts'
+  'host' | 'port' | 'auth' | 'stuckAfterMs' | 'executorGoneAfterMs' | 'allowedHosts' | 'metricsToken'
 > {
   return {
     host: values.SLUICE_API_HOST,
@@ -98,6 +99,7 @@ export function apiServerSettings(
     ...(values.SLUICE_API_ALLOWED_HOSTS === undefined
       ? {}
       : { allowedHosts: values.SLUICE_API_ALLOWED_HOSTS }),
+    ...(values.SLUICE_METRICS_TOKEN === undefined ? {} : { metricsToken: values.SLUICE_METRICS_TOKEN }),
     stuckAfterMs: values.SLUICE_STUCK_AFTER,
     executorGoneAfterMs: values.SLUICE_EXECUTOR_GONE_AFTER,
   };

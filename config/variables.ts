@@ -70,6 +70,8 @@ function declare<const V extends Record<string, Variable>>(variables: V): V {
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 const ALL_TEMPORAL = ['api', 'scheduler', 'executor', 'dev'] as const;
 const DEFAULT_CORS_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
+/** the shortest SLUICE_METRICS_TOKEN accepted: guessing it must be out of reach. */
+export const MIN_METRICS_TOKEN_LENGTH = 32;
 
 export const VARIABLES = declare({
   TEMPORAL_ADDRESS: {
@@ -288,6 +290,18 @@ export const VARIABLES = declare({
     default: 'any Host (tokens on)',
     description:
       'with tokens on, the Host values served, comma-separated `host` (no port, as browsers send it for 80 and 443) or `host:port`, as the API receives them behind a proxy; any other Host gets 403 (loopback names with the listening port are always served). With authentication off only loopback names are served and this is not read',
+  },
+  SLUICE_METRICS_TOKEN: {
+    schema: parsed(
+      `expected a bearer secret of at least ${MIN_METRICS_TOKEN_LENGTH} characters without spaces, e.g. from \`openssl rand -hex 32\``,
+      (value) =>
+        value.length >= MIN_METRICS_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value) ? value : undefined,
+    ).optional(),
+    readBy: ['api', 'dev'],
+    default: '',
+    description:
+      'with tokens on, a bearer secret that may read `GET /metrics` (for Prometheus) besides API tokens; long and random (`openssl rand -hex 32`), compared in constant time',
+    secret: true,
   },
   SLUICE_EXECUTOR_GONE_AFTER: {
     schema: duration().default(DEFAULT_EXECUTOR_GONE_AFTER_MS),

@@ -1,4 +1,8 @@
-/** `GET /metrics`: the Prometheus text exposition of the API's metrics; it needs no token. */
+/**
+ * `GET /metrics`: the Prometheus text exposition of the API's metrics. With tokens on it needs an
+ * API token of any role or SLUICE_METRICS_TOKEN (auth/metrics-access.ts); with authentication off it
+ * is open.
+ */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiMetrics } from '../metrics/registry.ts';
 import { router } from '../router.ts';
@@ -9,10 +13,13 @@ const metricsRoute = createRoute({
   path: '/metrics',
   tags: ['health'],
   summary: 'Prometheus metrics: runs and executions by status, wait and duration histograms',
-  security: [],
+  description:
+    'Send an API token of any role, or SLUICE_METRICS_TOKEN (for a Prometheus scrape config), unless ' +
+    'authentication is off.',
+  security: [{ bearer: [] }, { metricsToken: [] }],
   responses: {
     200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } },
-    ...errors(403),
+    ...errors(401, 403),
   },
 });
 

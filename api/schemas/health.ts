@@ -1,4 +1,7 @@
-/** The health report: reachability of Temporal and the state DB, recent success rates, run counts. */
+/**
+ * The health report: reachability of Temporal and the state DB, recent success rates, run counts;
+ * and the bare liveness answer (status and time) that a caller without a token gets when tokens are on.
+ */
 import { z } from '@hono/zod-openapi';
 import { Timestamp } from './common.ts';
 
@@ -34,3 +37,17 @@ export const HealthSchema = z
   .openapi('Health');
 
 export type Health = z.infer<typeof HealthSchema>;
+
+export const LivenessSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    time: Timestamp,
+  })
+  .openapi('Liveness', {
+    description: 'the answer without a token when authentication is on: no detail',
+  });
+
+export type Liveness = z.infer<typeof LivenessSchema>;
+
+/** What `GET /api/health` answers: the full report to a token holder (or with authentication off). */
+export const HealthAnswerSchema = z.union([HealthSchema, LivenessSchema]);

@@ -45,6 +45,8 @@ export function registerStatus(program: Command): void {
 function renderHealth(health: Health): string {
   const rate = (r: { successRate: number | null; finished: number }) =>
     r.successRate === null ? 'n/a' : `${(r.successRate * 100).toFixed(1)}% of ${r.finished}`;
+  // without a token, an API with tokens on answers only its liveness
+  if (!('auth' in health)) return `API ${health.status} (send a token for the details)`;
   const lines = [
     `API ${health.status} (auth ${health.auth})`,
     `Temporal: ${health.temporal.reachable ? 'reachable' : `unreachable (${health.temporal.error})`}`,

@@ -240,9 +240,9 @@ describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
       expect((await contract.call(app, 'GET', '/api/runs', { headers })).status).toBe(401);
     }
     expect(await tableCounts(state.db)).toEqual(before);
-    // health, metrics and the reference need no token
+    // health's liveness and the reference need no token; the metrics do
     expect((await contract.call(app, 'GET', '/api/health')).status).toBe(503);
-    expect((await contract.call(app, 'GET', '/metrics')).status).toBe(200);
+    expect((await contract.call(app, 'GET', '/metrics')).status).toBe(401);
     expect((await contract.call(app, 'GET', '/api/openapi.json')).status).toBe(200);
   });
 

@@ -59,6 +59,12 @@ describe('OpenAPI contract', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.components.securitySchemes).toEqual({
       bearer: { type: 'http', scheme: 'bearer', description: 'an API token (`sluice token create`)' },
+      metricsToken: {
+        type: 'http',
+        scheme: 'bearer',
+        description:
+          'SLUICE_METRICS_TOKEN, the bearer secret a Prometheus scrape config sends for `/metrics`',
+      },
     });
     const ajv = new Ajv2020Module.default({ strict: false });
     addFormats.default(ajv);
@@ -87,18 +93,15 @@ describe('OpenAPI contract', () => {
     expect(errors).toBeGreaterThan(60);
   });
 
-  it('marks health, metrics and the reference as needing no token, and everything else as protected', () => {
+  it('marks the reference as needing no token, health as taking one optionally, and everything else as protected', () => {
     const open = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.entries(item)
         .filter(([, op]) => Array.isArray(op.security) && op.security.length === 0)
         .map(([method]) => `${method} ${path}`),
     );
-    expect(open.sort()).toEqual([
-      'get /api/docs',
-      'get /api/health',
-      'get /api/openapi.json',
-      'get /metrics',
-    ]);
+    expect(open.sort()).toEqual(['get /api/docs', 'get /api/openapi.json']);
+    expect(doc.paths['/api/health']!.get!.security).toEqual([{}, { bearer: [] }]);
+    expect(doc.paths['/metrics']!.get!.security).toEqual([{ bearer: [] }, { metricsToken: [] }]);
   });
 
   it('serves a self-contained reference page that reads the document', async () => {

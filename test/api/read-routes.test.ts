@@ -251,7 +251,7 @@ describe.each(DRIVERS)('read routes on %s', (driver) => {
   });
 
   it('reports health as degraded when Temporal does not answer, with success rates from the DB', async () => {
-    const r = await contract.call(app, 'GET', '/api/health');
+    const r = await contract.call(app, 'GET', '/api/health', { token });
     expect(r.status).toBe(503);
     expect(r.body).toMatchObject({
       status: 'degraded',
@@ -265,8 +265,8 @@ describe.each(DRIVERS)('read routes on %s', (driver) => {
     expect(r.body.executions.last100).toEqual({ finished: 3, succeeded: 2, failed: 1, successRate: 2 / 3 });
   });
 
-  it('serves Prometheus metrics from the DB without a token', async () => {
-    const r = await contract.call(app, 'GET', '/metrics');
+  it('serves Prometheus metrics from the DB', async () => {
+    const r = await contract.call(app, 'GET', '/metrics', { token });
     expect(r.status).toBe(200);
     expect(r.text).toContain('sluice_runs{environment="prod",status="failed"} 1');
     expect(r.text).toContain('sluice_model_executions{environment="prod",status="succeeded"} 2');

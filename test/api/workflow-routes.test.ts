@@ -71,7 +71,7 @@ function quickstart(): Project {
 
 describe('with a running stack', () => {
   it('reports health as ok', async () => {
-    const r = await contract.call(app, 'GET', '/api/health');
+    const r = await contract.call(app, 'GET', '/api/health', { token: operator });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
       status: 'ok',

@@ -92,7 +92,7 @@ describe('deploy/bootstrap-admin-token.sh', () => {
       let health: { auth?: string } = {};
       while (health.auth === undefined) {
         if (Date.now() > deadline) throw new Error('the API did not answer within 60 s');
-        health = await fetch(`${url}/api/health`).then(
+        health = await fetch(`${url}/api/health`, { headers: { authorization: `Bearer ${token}` } }).then(
           (r) => r.json() as Promise<{ auth?: string }>,
           async () => {
             await new Promise((resolve) => setTimeout(resolve, 250));
