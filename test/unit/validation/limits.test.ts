@@ -1,0 +1,23 @@
+/** The check of numeric limits: whole numbers within a page's or a run's limits. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { countProblem, PAGE_LIMIT, THREADS_LIMIT } from '../../../core/validation/limits.ts';
+
+describe('countProblem', () => {
+  it('takes whole numbers within the limit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 500 }), (n) => countProblem('limit', n, PAGE_LIMIT) === null),
+    );
+    expect(countProblem('threads', 4, THREADS_LIMIT)).toBeNull();
+  });
+
+  it('refuses anything else, naming the field and the limit', () => {
+    expect(countProblem('limit', 0, PAGE_LIMIT)).toEqual({
+      field: 'limit',
+      message: 'limit must be a whole number from 1 to 500 (got 0)',
+    });
+    for (const value of [501, 2.5, Number.NaN, '20', -1, Number.POSITIVE_INFINITY]) {
+      expect(countProblem('limit', value, PAGE_LIMIT)?.field).toBe('limit');
+    }
+  });
+});
