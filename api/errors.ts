@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'invalid_project'
+  | 'invalid_range'
   | 'temporal_unavailable'
   | 'invalid_connection'
   | 'connection_test_failed'
@@ -50,6 +51,9 @@ export const notFound = (message: string, details: unknown = null) =>
   new ApiError(404, 'not_found', message, details);
 export const conflict = (message: string, details: unknown = null) =>
   new ApiError(409, 'conflict', message, details);
+/** A well-formed value the scheduler cannot take, such as a range outside the models' life. */
+export const invalidRange = (message: string, details: unknown = null) =>
+  new ApiError(422, 'invalid_range', message, details);
 
 export function errorBody(code: ErrorCode, message: string, details: unknown = null): ErrorBody {
   return { error: { code, message, details } };

@@ -1,16 +1,15 @@
 /**
  * A restatement's range checked against the models it restates, before the environment workflow is
- * asked: a range that starts at or after now, or that misses a selected model's life (from its
- * start to its end) altogether, would restate nothing, so it is refused with a 400 naming the field
- * and the model. A range reaching past a model's start or now is fine: only the part inside is
- * restated. Without a selection, the range must meet at least one model that runs on a cron.
+ * asked: the check of core/validation/range.ts (whole epoch ms within bounds, start before end and
+ * before now, within the models' life, on their interval boundaries) over the selected models, or
+ * every model the environment runs on a cron without a selection. A range that fails is refused with
+ * a 422 naming the field (`restate.start`, `restate.end`) and saying what would be accepted.
  */
 import { runsOnSchedule } from '../core/schedule.ts';
+import { restatementRangeProblem } from '../core/validation/range.ts';
 import type { StateDb } from '../db/client.ts';
-import { badRequest } from './errors.ts';
+import { invalidRange } from './errors.ts';
 import { environmentModels } from './views/environment-models.ts';
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function checkRestatementRange(
   db: StateDb,
@@ -19,14 +18,8 @@ export async function checkRestatementRange(
   range: { start: number; end: number },
   now: number,
 ): Promise<void> {
-  if (range.start >= now) {
-    throw badRequest(
-      `restate.start (${iso(range.start)}) must be before now (${iso(now)}): nothing after now has run yet`,
-      { field: 'restate.start' },
-    );
-  }
   const all = await environmentModels(db, environment);
-  const models =
+  const concerned =
     selected.length > 0
       ? all.filter((model) => selected.includes(model.name))
       : all.filter(({ definition: d }) =>
@@ -35,23 +28,17 @@ export async function checkRestatementRange(
             ...(d.kind.name === 'VIEW' ? { materialized: d.kind.materialized } : {}),
           }),
         );
-  const missed = models.map(({ name, definition }) => {
-    if (definition.start.ms >= range.end) {
-      return {
-        field: 'restate.end',
-        message: `restate.end (${iso(range.end)}) must be after the start of ${name} (${iso(definition.start.ms)})`,
-      };
-    }
-    if (definition.end && definition.end.ms <= range.start) {
-      return {
-        field: 'restate.start',
-        message: `restate.start (${iso(range.start)}) must be before the end of ${name} (${iso(definition.end.ms)})`,
-      };
-    }
-    return null;
+  const problem = restatementRangeProblem({
+    field: 'restate',
+    range,
+    models: concerned.map(({ name, definition: d }) => ({
+      name,
+      intervalUnit: d.intervalUnit,
+      startMs: d.start.ms,
+      ...(d.end ? { endMs: d.end.ms } : {}),
+    })),
+    selected: selected.length > 0,
+    now,
   });
-  const first = missed.find((problem) => problem !== null);
-  const refused =
-    selected.length > 0 ? first : missed.every((problem) => problem !== null) ? first : undefined;
-  if (refused) throw badRequest(refused.message, { field: refused.field });
+  if (problem) throw invalidRange(problem.message, { field: problem.field });
 }

@@ -34,7 +34,7 @@ const trigger = createRoute({
   request: { params: EnvParams, body: jsonBody(TriggerRunBody) },
   responses: {
     202: json(TriggeredRunSchema, 'the run was queued on the environment workflow'),
-    ...errors(400, 401, 403, 404, 409, 413, 415, 503),
+    ...errors(400, 401, 403, 404, 409, 413, 415, 422, 503),
   },
 });
 

@@ -1,5 +1,8 @@
 /** Schemas every resource shares: the error shape, times, pages, and the error responses of a route. */
 import { z } from '@hono/zod-openapi';
+import { environmentNameProblem, modelNameProblem, nameProblem } from '../../core/validation/identifiers.ts';
+import { countProblem, PAGE_LIMIT } from '../../core/validation/limits.ts';
+import type { Problem } from '../../core/validation/problem.ts';
 
 export const ErrorSchema = z
   .object({
@@ -19,10 +22,34 @@ export const TimeInput = z.union([z.string().min(1), z.number().int()]).openapi(
   description: 'a date, an ISO timestamp, epoch milliseconds, or a relative time (`2 days ago`)',
 });
 
+/**
+ * A zod refinement running one of core/validation's checks, so the API, the CLI and the workflows
+ * judge a value alike; the issue's path names the field, so the message leaves out its `field: `.
+ */
+export function checkedBy(field: string, check: (field: string, value: unknown) => Problem | null) {
+  return (value: unknown, ctx: z.core.$RefinementCtx) => {
+    const problem = check(field, value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.message.replace(`${field}: `, '') });
+  };
+}
+
+/** An environment's name: lower-case letters, digits and `_`, starting with a letter. */
 export const EnvironmentName = z
   .string()
   .min(1)
-  .openapi({ param: { name: 'env', in: 'path' }, example: 'prod' });
+  .superRefine(checkedBy('env', environmentNameProblem))
+  .openapi({ param: { name: 'env', in: 'path' }, example: 'prod', pattern: '^[a-z][a-z0-9_]*$' });
+
+/** A model's name, `schema.table`. */
+export const ModelName = z
+  .string()
+  .min(1)
+  .superRefine(checkedBy('model', modelNameProblem))
+  .openapi({ example: 'sales.orders' });
+
+/** An id or name the API hands out or takes: a plan, run, execution or token id, a gateway or token name. */
+export const OpaqueName = (field: string) =>
+  z.string().min(1).max(200).superRefine(checkedBy(field, nameProblem));
 
 export const EnvParams = z.object({ env: EnvironmentName });
 
@@ -30,8 +57,9 @@ export const PageQuery = {
   limit: z.coerce
     .number()
     .int()
-    .min(1)
-    .max(500)
+    .min(PAGE_LIMIT.min)
+    .max(PAGE_LIMIT.max)
+    .superRefine(checkedBy('limit', (field, value) => countProblem(field, value, PAGE_LIMIT)))
     .optional()
     .openapi({ description: 'items per page (1-500, 50 by default)' }),
   cursor: z.string().min(1).optional().openapi({ description: 'the nextCursor of the previous page' }),
@@ -49,7 +77,7 @@ const ERROR_DESCRIPTIONS = {
   409: 'a conflict with the current state',
   413: 'the request body is too large',
   415: 'the body is not JSON',
-  422: 'the project is not valid',
+  422: 'the project is not valid, or a range the models cannot take (details.field names it)',
   503: 'Temporal or the state database is unreachable',
 } as const;
 

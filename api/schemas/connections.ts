@@ -1,7 +1,7 @@
 /** Scheduler-managed warehouse connections: listed and returned without their settings, ever. */
 import { z } from '@hono/zod-openapi';
 import { CONNECTION_TYPES } from '../../db/schema.ts';
-import { Timestamp } from './common.ts';
+import { OpaqueName, Timestamp } from './common.ts';
 
 export const ConnectionSchema = z
   .object({
@@ -67,10 +67,7 @@ export const AddConnectionBody = z
   .openapi('AddConnectionRequest');
 
 export const ConnectionParams = z.object({
-  gateway: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: 'gateway', in: 'path' }, example: 'warehouse' }),
+  gateway: OpaqueName('gateway').openapi({ param: { name: 'gateway', in: 'path' }, example: 'warehouse' }),
 });
 
 export const KeyRotationSchema = z

@@ -1,14 +1,12 @@
 /** Pausing and resuming environments and single models. */
 import { z } from '@hono/zod-openapi';
-import { Timestamp } from './common.ts';
+import { EnvironmentName, ModelName, Timestamp } from './common.ts';
 
 const Reason = z.string().trim().min(1, 'a reason is required (say why, e.g. "late source data")').max(2000);
 
 export const PauseEnvironmentBody = z.object({ reason: Reason }).openapi('PauseEnvironmentRequest');
 
-export const PauseModelBody = z
-  .object({ model: z.string().min(1), reason: Reason })
-  .openapi('PauseModelRequest');
+export const PauseModelBody = z.object({ model: ModelName, reason: Reason }).openapi('PauseModelRequest');
 
 export const PauseChangeSchema = z
   .object({
@@ -40,14 +38,8 @@ export const PauseSchema = z
 export const PauseListSchema = z.object({ items: z.array(PauseSchema) }).openapi('PauseList');
 
 export const ModelParams = z.object({
-  env: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: 'env', in: 'path' } }),
-  model: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: 'model', in: 'path' }, example: 'sales.orders' }),
+  env: EnvironmentName,
+  model: ModelName.openapi({ param: { name: 'model', in: 'path' }, example: 'sales.orders' }),
 });
 
 export type PauseChange = z.infer<typeof PauseChangeSchema>;

@@ -1,7 +1,7 @@
 /** Plans: computing one from a project, applying it, and following its application. */
 import { z } from '@hono/zod-openapi';
 import { PLAN_STATUSES } from '../../db/schema.ts';
-import { TimeInput, Timestamp } from './common.ts';
+import { OpaqueName, TimeInput, Timestamp } from './common.ts';
 import { ProjectSchema } from './project.ts';
 
 const names = z.array(z.string());
@@ -102,8 +102,5 @@ export const AppliedPlanSchema = z
   .openapi('AppliedPlan');
 
 export const PlanParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: 'id', in: 'path' } }),
+  id: OpaqueName('id').openapi({ param: { name: 'id', in: 'path' } }),
 });

@@ -1,7 +1,7 @@
 /** Runs, their model executions and logs, and triggering a run. */
 import { z } from '@hono/zod-openapi';
 import { EXECUTION_STATUSES, RUN_STATUSES, RUN_TRIGGERS } from '../../db/schema.ts';
-import { PageQuery, pageOf, TimeInput, Timestamp } from './common.ts';
+import { ModelName, OpaqueName, PageQuery, pageOf, TimeInput, Timestamp } from './common.ts';
 
 export const RunSchema = z
   .object({
@@ -106,7 +106,7 @@ export const ExecutionListQuery = z.object({
 
 export const TriggerRunBody = z
   .object({
-    models: z.array(z.string().min(1)).optional().openapi({
+    models: z.array(ModelName).max(10_000).optional().openapi({
       description: 'models to run; every scheduled model of the environment when omitted or empty',
     }),
     includeUpstream: z.boolean().optional(),
@@ -127,17 +127,14 @@ export const TriggeredRunSchema = z
   .openapi('TriggeredRun');
 
 export const RunParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: 'id', in: 'path' }, example: 'sluice-run-prod-20261125T1000Z' }),
+  id: OpaqueName('id').openapi({
+    param: { name: 'id', in: 'path' },
+    example: 'sluice-run-prod-20261125T1000Z',
+  }),
 });
 
 export const ExecutionParams = RunParams.extend({
-  eid: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: 'eid', in: 'path' } }),
+  eid: OpaqueName('eid').openapi({ param: { name: 'eid', in: 'path' } }),
 });
 
 export type ExecutionView = z.infer<typeof ExecutionSchema>;

@@ -1,7 +1,8 @@
 /** API tokens: created once and shown once, listed without their secret, revoked. */
 import { z } from '@hono/zod-openapi';
+import { nameProblem } from '../../core/validation/identifiers.ts';
 import { API_ROLES } from '../../db/schema.ts';
-import { TimeInput, Timestamp } from './common.ts';
+import { checkedBy, OpaqueName, TimeInput, Timestamp } from './common.ts';
 
 export const TokenSchema = z
   .object({
@@ -26,7 +27,7 @@ export const TokenListSchema = z.object({ items: z.array(TokenSchema) }).openapi
 
 export const CreateTokenBody = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: z.string().trim().min(1).max(200).superRefine(checkedBy('name', nameProblem)),
     role: z.enum(API_ROLES),
     environments: z
       .array(z.string().min(1))
@@ -42,8 +43,5 @@ export const TokenListQuery = z.object({
 });
 
 export const TokenParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: 'id', in: 'path' }, example: 'tok_1a2b3c4d5e6f' }),
+  id: OpaqueName('id').openapi({ param: { name: 'id', in: 'path' }, example: 'tok_1a2b3c4d5e6f' }),
 });

@@ -1,7 +1,8 @@
 /**
  * A restatement's range is checked against the models it restates before the environment workflow
- * is asked (Temporal is unreachable here, so a request that passed would fail with 503): a range
- * that restates nothing is a 400 naming the field and the model, and leaves nothing behind.
+ * is asked (Temporal is unreachable here, so a request that passed would fail with 503): a range out
+ * of bounds, backwards, outside the models' life or off their interval boundaries is a 422 naming
+ * the field and saying what would be accepted, and leaves nothing behind.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SluiceApp } from '../../api/app.ts';
@@ -36,45 +37,75 @@ describe.each(DRIVERS)('restatement ranges on %s', (driver) => {
     await state.dispose();
   });
 
-  it('refuses a range that restates nothing, naming the field and the model', async () => {
+  it('refuses a range far out of bounds with a 422 naming restate.start, and starts nothing', async () => {
     const before = await tableCounts(state.db);
+    const r = await restate({ restate: { start: -99_999_999_999_999, end: -1 } });
+    expect(r.status).toBe(422);
+    expect(r.body.error).toMatchObject({ code: 'invalid_range', details: { field: 'restate.start' } });
+    expect(r.body.error.message).toContain('restate.start (-99999999999999) is out of range');
+    expect(await tableCounts(state.db)).toEqual(before);
+  });
+
+  it('refuses a range the models cannot take, naming the field, the model and what would be accepted', async () => {
+    const before = await tableCounts(state.db);
+    const orders = ['staging.stg_orders'];
     const cases: Array<[unknown, string, string]> = [
       [
-        { models: ['staging.stg_orders'], restate: { start: '2024-01-08', end: '2024-01-01' } },
-        'restate',
-        'restate.start (2024-01-08T00:00:00.000Z) must be before restate.end (2024-01-02T00:00:00.000Z)',
+        { models: orders, restate: { start: '2024-01-08', end: '2024-01-01' } },
+        'restate.end',
+        'restate.end (2024-01-02T00:00:00.000Z) must be after restate.start (2024-01-08T00:00:00.000Z)',
       ],
       [
-        { models: ['staging.stg_orders'], restate: { start: '2026-11-26', end: '2026-11-28' } },
+        { models: orders, restate: { start: '2026-11-26', end: '2026-11-28' } },
         'restate.start',
         'restate.start (2026-11-26T00:00:00.000Z) must be before now (2026-11-25T12:00:00.000Z): nothing after now has run yet',
       ],
       [
-        { models: ['staging.stg_orders'], restate: { start: '2023-01-01', end: '2023-12-31' } },
-        'restate.end',
-        'restate.end (2024-01-01T00:00:00.000Z) must be after the start of staging.stg_orders (2024-01-01T00:00:00.000Z)',
+        { models: orders, restate: { start: '2023-12-01', end: '2024-01-05' } },
+        'restate.start',
+        'restate.start (2023-12-01T00:00:00.000Z) is before the start of staging.stg_orders (2024-01-01T00:00:00.000Z): restate from 2024-01-01T00:00:00.000Z or later',
       ],
       [
         { restate: { start: '2023-01-01', end: '2023-06-30' } },
+        'restate.start',
+        'restate.start (2023-01-01T00:00:00.000Z) is before the start of',
+      ],
+      [
+        { models: orders, restate: { start: '2026-11-01', end: '2026-12-31' } },
         'restate.end',
-        'restate.end (2023-07-01T00:00:00.000Z) must be after the start of',
+        'restate.end (2027-01-01T00:00:00.000Z) is after the current interval: end the range at 2026-11-26T00:00:00.000Z or earlier',
+      ],
+      [
+        { models: orders, restate: { start: '2026-11-01T10:00:00Z', end: '2026-11-03' } },
+        'restate.start',
+        "restate.start (2026-11-01T10:00:00.000Z) is not on a boundary of staging.stg_orders's interval unit (day): use 2026-11-01T00:00:00.000Z or 2026-11-02T00:00:00.000Z",
+      ],
+      [
+        { restate: { start: '2026-11-01', end: '2026-11-03T06:00:00Z' } },
+        'restate.end',
+        "is not on a boundary of marts.customer_orders (and 3 more)'s interval unit (day): use 2026-11-03T00:00:00.000Z or 2026-11-04T00:00:00.000Z",
       ],
     ];
     for (const [body, field, message] of cases) {
       const r = await restate(body);
-      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.status, JSON.stringify(body)).toBe(422);
       expect(r.body.error.message).toContain(message);
       expect(r.body.error.details).toEqual({ field });
     }
     expect(await tableCounts(state.db)).toEqual(before);
   });
 
-  it('passes a range that only partly lies outside the models start and now on to the workflow', async () => {
+  it('refuses a time it cannot read with a 400 naming the field', async () => {
+    const r = await restate({ models: ['staging.stg_orders'], restate: { start: 'soon', end: '2026-11-02' } });
+    expect(r.status).toBe(400);
+    expect(r.body.error.details).toEqual({ field: 'restate.start' });
+  });
+
+  it('passes a range within the models life, ending with today, on to the workflow', async () => {
     // 503: the range was accepted and the (unreachable) workflow was asked
-    const partly = await restate({
-      models: ['staging.stg_orders'],
-      restate: { start: '2023-12-01', end: '2026-12-31' },
-    });
-    expect(partly.status).toBe(503);
+    for (const models of [['staging.stg_orders'], []]) {
+      const r = await restate({ models, restate: { start: '2026-11-01', end: '2026-11-25' } });
+      expect(r.status, JSON.stringify(models)).toBe(503);
+    }
   });
 });
