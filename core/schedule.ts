@@ -5,7 +5,7 @@
  */
 import { nextTick } from './cron.ts';
 import { Dag } from './dag.ts';
-import type { ModelKindName } from './project/types.ts';
+import type { IntervalUnit, ModelKindName } from './project/types.ts';
 
 /** What the environment workflow knows of each model it schedules. */
 export interface ScheduledModel {
@@ -19,6 +19,14 @@ export interface ScheduledModel {
   /** models of the same environment this one reads from. */
   dependsOn: string[];
   gateway: string;
+  /**
+   * the model's interval unit, start and end (epoch ms), which a restatement's range must fit
+   * (core/validation/range.ts); absent from a schedule remembered from before they were kept, until
+   * the next schedule load.
+   */
+  intervalUnit?: IntervalUnit;
+  startMs?: number;
+  endMs?: number;
 }
 
 export interface PauseInfo {

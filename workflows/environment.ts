@@ -18,6 +18,7 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -33,6 +34,7 @@ import {
   planSubmissionError,
   readyFor,
   triggerModelError,
+  triggerRangeError,
   triggerRequestError,
 } from '../core/environment/admission.ts';
 import {
@@ -213,14 +215,27 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
       await condition(() => readyFor(state, 'triggerRun'));
       const unknown = triggerModelError(state, request);
       if (unknown) throw ApplicationFailure.nonRetryable(unknown, 'UNKNOWN_MODEL' satisfies ErrorCode);
+      // A request taken before the schedule was known is judged on it now; histories written before
+      // this check have no marker, and replay without it.
+      if (patched('trigger-range-check')) {
+        const badRange = triggerRangeError(state, request, Date.now());
+        if (badRange) throw ApplicationFailure.nonRetryable(badRange, 'INVALID_INPUT' satisfies ErrorCode);
+      }
       const runId = runWorkflowId(env, request.restate ? 'restatement' : 'manual', Date.now(), uuid4());
       await take({ type: 'triggerRun', request, runId });
       return { runId };
     },
     {
+      // Validators are not recorded in history: what they judge may change without breaking replay.
       validator: (request) => {
-        const error = triggerRequestError(request);
-        if (error) throw new Error(error);
+        const malformed = triggerRequestError(state, request);
+        if (malformed) throw ApplicationFailure.nonRetryable(malformed, 'INVALID_INPUT' satisfies ErrorCode);
+        // Until the schedule is loaded and no plan is being applied, the handler judges the rest.
+        if (!readyFor(state, 'triggerRun')) return;
+        const unknown = triggerModelError(state, request);
+        if (unknown) throw ApplicationFailure.nonRetryable(unknown, 'UNKNOWN_MODEL' satisfies ErrorCode);
+        const badRange = triggerRangeError(state, request, Date.now());
+        if (badRange) throw ApplicationFailure.nonRetryable(badRange, 'INVALID_INPUT' satisfies ErrorCode);
       },
     },
   );

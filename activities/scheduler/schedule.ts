@@ -1,7 +1,8 @@
 /**
  * `loadSchedule`: what the environment workflow schedules, read from the environment's snapshot
  * map. Every mapped model is listed (the workflow itself leaves out the kinds with nothing to run
- * on a cron), each with the models of the environment it reads.
+ * on a cron), each with the models of the environment it reads, and its interval unit, start and
+ * end, which a restatement's range is checked against.
  */
 import type { ScheduledModel } from '../../core/schedule.ts';
 import type { SchedulerContext } from './context.ts';
@@ -22,6 +23,9 @@ export async function loadSchedule(ctx: SchedulerContext, environment: string): 
       cronTz: model.cronTz,
       dependsOn: parentsInEnvironment(env, entry),
       gateway: entry.gateway,
+      intervalUnit: model.intervalUnit,
+      startMs: model.start.ms,
+      ...(model.end ? { endMs: model.end.ms } : {}),
     };
   });
 }

@@ -2,6 +2,10 @@
  * Which signals and updates the environment takes, and when: the checks behind the updates'
  * validators (their messages are what the caller sees), and what a handler waits for first.
  */
+import { runsOnSchedule } from '../schedule.ts';
+import { environmentNameProblem, modelNameProblem, nameProblem } from '../validation/identifiers.ts';
+import { firstProblem } from '../validation/problem.ts';
+import { rangeShapeProblem, restatementRangeProblem } from '../validation/range.ts';
 import type { OutsideEvent } from './events.ts';
 import type { TriggerRequest } from './memory.ts';
 import type { EnvironmentMachine } from './state.ts';
@@ -16,12 +20,50 @@ export function planSubmissionError(state: EnvironmentMachine, plan: { planId: u
   return null;
 }
 
-/** Why a trigger request is malformed, or null (judged before the environment has loaded). */
-export function triggerRequestError(request: TriggerRequest): string | null {
-  if (request.restate && !(request.restate.start < request.restate.end)) {
-    return 'restatement start must be before its end';
-  }
-  return null;
+/**
+ * Why a trigger request is malformed, or null (judged before the environment has loaded): the
+ * environment's own name, each model name, who asks, and the restatement's range on its own.
+ */
+export function triggerRequestError(state: EnvironmentMachine, request: TriggerRequest): string | null {
+  if (typeof request !== 'object' || request === null) return 'a trigger request must be an object';
+  const { models, restate } = request as Partial<TriggerRequest>;
+  if (models !== undefined && !Array.isArray(models)) return 'models must be a list of model names';
+  const problem = firstProblem(
+    environmentNameProblem('environment', state.config.environment),
+    ...(models ?? []).map((model, i) => modelNameProblem(`models[${i}]`, model)),
+    nameProblem('requestedBy', request.requestedBy),
+    restate === undefined
+      ? null
+      : typeof restate === 'object' && restate !== null
+        ? rangeShapeProblem('restate', restate)
+        : { field: 'restate', message: 'restate must be { start, end } in epoch milliseconds' },
+  );
+  return problem?.message ?? null;
+}
+
+/**
+ * Why a restatement's range does not fit the models it restates, or null (judged once ready, at
+ * workflow time `now`): the check of core/validation/range.ts over the selected models, or every
+ * scheduled model without a selection, as far as the remembered schedule knows them.
+ */
+export function triggerRangeError(
+  state: EnvironmentMachine,
+  request: TriggerRequest,
+  now: number,
+): string | null {
+  if (!request.restate) return null;
+  const selected = request.models?.length ? request.models : null;
+  const models = selected
+    ? state.memory.models.filter((m) => selected.includes(m.name))
+    : state.memory.models.filter(runsOnSchedule);
+  const problem = restatementRangeProblem({
+    field: 'restate',
+    range: request.restate,
+    models,
+    selected: selected !== null,
+    now,
+  });
+  return problem?.message ?? null;
 }
 
 /** Why a trigger names a model the environment does not have, or null (judged once ready). */

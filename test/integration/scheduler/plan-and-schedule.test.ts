@@ -126,6 +126,12 @@ describe.each(DRIVERS)('scheduler activities over a plan and its runs (state on 
 
     expect(schedule).toEqual(await activities.loadSchedule('prod'));
     const at = (name: string) => diff.snapshotMap[name]!;
+    const planned = project.load().models;
+    /** the interval unit and start the schedule carries for restatement ranges. */
+    const life = (name: string) => {
+      const model = planned.find((m) => m.name === name)!;
+      return { intervalUnit: model.intervalUnit, startMs: model.start.ms };
+    };
     expect(schedule).toEqual([
       {
         name: 'mart.factor',
@@ -135,6 +141,7 @@ describe.each(DRIVERS)('scheduler activities over a plan and its runs (state on 
         cronTz: 'UTC',
         dependsOn: [],
         gateway: 'local',
+        ...life('mart.factor'),
       },
       {
         name: 'ref.labels',
@@ -144,6 +151,7 @@ describe.each(DRIVERS)('scheduler activities over a plan and its runs (state on 
         cronTz: 'UTC',
         dependsOn: [],
         gateway: 'local',
+        ...life('ref.labels'),
       },
       {
         name: 'src.events',
@@ -153,6 +161,7 @@ describe.each(DRIVERS)('scheduler activities over a plan and its runs (state on 
         cronTz: 'UTC',
         dependsOn: [],
         gateway: 'local',
+        ...life('src.events'),
       },
       {
         name: 'mart.daily',
@@ -162,6 +171,7 @@ describe.each(DRIVERS)('scheduler activities over a plan and its runs (state on 
         cronTz: 'UTC',
         dependsOn: ['src.events'],
         gateway: 'local',
+        ...life('mart.daily'),
       },
       {
         name: 'mart.totals',
@@ -171,6 +181,7 @@ describe.each(DRIVERS)('scheduler activities over a plan and its runs (state on 
         cronTz: 'UTC',
         dependsOn: ['mart.factor', 'src.events'],
         gateway: 'local',
+        ...life('mart.totals'),
       },
       {
         name: 'mart.latest',
@@ -181,6 +192,7 @@ describe.each(DRIVERS)('scheduler activities over a plan and its runs (state on 
         cronTz: 'UTC',
         dependsOn: ['mart.totals', 'src.events'],
         gateway: 'local',
+        ...life('mart.latest'),
       },
     ]);
     expect(await rows(engines, 'mart', 'totals')).toEqual([['5', '150']]);

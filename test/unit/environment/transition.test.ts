@@ -325,8 +325,8 @@ describe('the environment state machine', () => {
       'plan p1 is already queued for environment prod',
     );
     expect(planSubmissionError(d.state, { planId: 'p2' })).toBeNull();
-    expect(triggerRequestError({ requestedBy: 'a', restate: { start: 5, end: 5 } })).toBe(
-      'restatement start must be before its end',
+    expect(triggerRequestError(d.state, { requestedBy: 'a', restate: { start: 5, end: 5 } })).toBe(
+      'restate.end (1970-01-01T00:00:00.005Z) must be after restate.start (1970-01-01T00:00:00.005Z)',
     );
     expect(triggerModelError(d.state, { requestedBy: 'a', models: ['shop.a', 'shop.x'] })).toBe(
       'environment prod has no model shop.x',
