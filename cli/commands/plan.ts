@@ -15,6 +15,7 @@ import {
   printJson,
   withApiOptions,
 } from '../api-options.ts';
+import { checkEnvironmentArgument, checkRangeOptions } from '../input-checks.ts';
 import { followPlan } from '../plan-progress.ts';
 import { loadProjectPayload } from '../project-payload.ts';
 import { formatTable } from '../table.ts';
@@ -37,6 +38,8 @@ export function registerPlan(program: Command): void {
       .option('--end <time>', 'backfill up to this time (development environments)')
       .option('--auto-apply', 'apply the plan and follow it until it is done'),
   ).action(async (env: string, options: PlanOptions) => {
+    checkEnvironmentArgument(env);
+    checkRangeOptions(options, Date.now(), { beforeNow: false });
     const project = loadProjectPayload(options.project);
     const client = apiClient(options);
     const plan = await client.createPlan({

@@ -11,6 +11,7 @@ import {
   withApiOptions,
 } from '../api-options.ts';
 import { CliError, EXIT } from '../errors.ts';
+import { checkEnvironmentArgument, checkModelOptions, checkRangeOptions } from '../input-checks.ts';
 
 interface RunOptions extends ApiOptions {
   selectModel: string[];
@@ -26,6 +27,8 @@ export function registerRun(program: Command): void {
       .option('--select-model <model>', 'run this model (repeat for more)', collect, [])
       .option('--include-upstream', 'also run the models the selected ones read from'),
   ).action(async (env: string, options: RunOptions) => {
+    checkEnvironmentArgument(env);
+    checkModelOptions(options.selectModel);
     const run = await apiClient(options).triggerRun(env, {
       ...(options.selectModel.length > 0 ? { models: options.selectModel } : {}),
       ...(options.includeUpstream ? { includeUpstream: true } : {}),
@@ -49,6 +52,10 @@ export function registerRestate(program: Command): void {
     if (options.selectModel.length === 0) {
       throw new CliError('restate needs at least one --select-model <model>', EXIT.invalid);
     }
+    checkEnvironmentArgument(env);
+    checkModelOptions(options.selectModel);
+    // the models' life and interval units are the API's to check: its error is printed as it comes
+    checkRangeOptions(options, Date.now(), { beforeNow: true });
     const run = await apiClient(options).triggerRun(env, {
       models: options.selectModel,
       restate: { start: options.start, end: options.end },

@@ -40,7 +40,8 @@ const iso = (ms: number) => {
   return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
 };
 
-function instantProblem(field: string, value: unknown): Problem | null {
+/** Why `value` is not whole epoch ms within the bounds, or null. */
+export function instantProblem(field: string, value: unknown): Problem | null {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     return { field, message: `${field} must be whole epoch milliseconds (got ${String(value)})` };
   }
@@ -72,6 +73,15 @@ export function rangeShapeProblem(field: string, range: { start: unknown; end: u
     };
   }
   return null;
+}
+
+/** Why a restatement starting at `start` would find nothing run yet, or null. */
+export function startBeforeNowProblem(field: string, start: number, now: number): Problem | null {
+  if (start < now) return null;
+  return {
+    field,
+    message: `${field} (${iso(start)}) must be before now (${iso(now)}): nothing after now has run yet`,
+  };
 }
 
 /** The finest interval unit among `units`, or undefined when there is none. */
@@ -124,12 +134,8 @@ export function restatementRangeProblem(check: RangeCheck): Problem | null {
   const { start, end } = check.range as TimeRange;
   const startField = `${field}.start`;
   const endField = `${field}.end`;
-  if (start >= now) {
-    return {
-      field: startField,
-      message: `${startField} (${iso(start)}) must be before now (${iso(now)}): nothing after now has run yet`,
-    };
-  }
+  const late = startBeforeNowProblem(startField, start, now);
+  if (late) return late;
 
   const withStart = models.filter((m) => m.startMs !== undefined);
   if (withStart.length > 0) {
