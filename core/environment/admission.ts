@@ -3,7 +3,7 @@
  * validators (their messages are what the caller sees), and what a handler waits for first.
  */
 import { runsOnSchedule } from '../schedule.ts';
-import { environmentNameProblem, modelNameProblem, nameProblem } from '../validation/identifiers.ts';
+import { environmentNameProblem, modelNameProblem } from '../validation/identifiers.ts';
 import { firstProblem } from '../validation/problem.ts';
 import { rangeShapeProblem, restatementRangeProblem } from '../validation/range.ts';
 import type { OutsideEvent } from './events.ts';
@@ -31,7 +31,9 @@ export function triggerRequestError(state: EnvironmentMachine, request: TriggerR
   const problem = firstProblem(
     environmentNameProblem('environment', state.config.environment),
     ...(models ?? []).map((model, i) => modelNameProblem(`models[${i}]`, model)),
-    nameProblem('requestedBy', request.requestedBy),
+    typeof request.requestedBy === 'string' && request.requestedBy.length > 0
+      ? null
+      : { field: 'requestedBy', message: 'requestedBy must name who asks' },
     restate === undefined
       ? null
       : typeof restate === 'object' && restate !== null

@@ -186,7 +186,8 @@ describe('with a running stack', () => {
       models: ['shop.daily_orders'],
       restate: { start: '2026-11-08', end: '2026-11-01' },
     });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details).toEqual({ field: 'restate.end' });
 
     const r = await call('POST', '/api/environments/prod/runs', operator, {
       models: ['shop.daily_orders'],
