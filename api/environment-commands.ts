@@ -9,6 +9,7 @@ import { TASK_QUEUES } from '../activities/contracts.ts';
 import { planChangesSomething } from '../core/plan/changes.ts';
 import type { PlanDiff } from '../core/plan/types.ts';
 import type { Project } from '../core/project/types.ts';
+import { countProblem, THREADS_LIMIT } from '../core/validation/limits.ts';
 import { environmentWorkflowId } from '../core/workflow-ids.ts';
 import type { StateDb } from '../db/client.ts';
 import { checkPlanApplicable } from '../state/plan/check.ts';
@@ -55,6 +56,10 @@ export async function ensureEnvironmentWorkflow(
   environment: string,
   options: EnvironmentOptions = {},
 ) {
+  if (options.threads !== undefined) {
+    const problem = countProblem('threads', options.threads, THREADS_LIMIT);
+    if (problem) throw new Error(`environment ${environment}: ${problem.message}`);
+  }
   const input: EnvironmentInput = {
     environment,
     threads: options.threads,
