@@ -96,7 +96,10 @@ describe.each(DRIVERS)('restatement ranges on %s', (driver) => {
   });
 
   it('refuses a time it cannot read with a 400 naming the field', async () => {
-    const r = await restate({ models: ['staging.stg_orders'], restate: { start: 'soon', end: '2026-11-02' } });
+    const r = await restate({
+      models: ['staging.stg_orders'],
+      restate: { start: 'soon', end: '2026-11-02' },
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.details).toEqual({ field: 'restate.start' });
   });
