@@ -45,7 +45,7 @@ const list = createRoute({
   summary: 'Runs, newest first',
   middleware: [requirePermission('read')],
   request: { query: RunListQuery },
-  responses: { 200: json(RunPageSchema, 'one page of runs'), ...errors(400, 401, 403) },
+  responses: { 200: json(RunPageSchema, 'one page of runs'), ...errors(400, 401, 403, 404) },
 });
 
 const show = createRoute({
@@ -133,6 +133,9 @@ export function runRoutes() {
         limit: q.limit,
         cursor: checkCursor(q.cursor, 'string'),
       });
+      // "no runs" of an environment that does not exist would hide a typo; runs kept of one since
+      // removed stay readable
+      if (page.items.length === 0 && q.environment !== undefined) await requireEnvironment(db, q.environment);
       return c.json(page, 200);
     })
     .openapi(show, async (c) => {

@@ -149,6 +149,10 @@ describe.each(DRIVERS)('read routes on %s', (driver) => {
     expect(since.body.error.message).toMatch(/^since "soon" is not a time/);
     const limit = await get('/api/runs?limit=501');
     expect(limit.status).toBe(400);
+    // an unknown environment is named as unknown, not answered with an empty list
+    const unknown = await get('/api/runs?environment=nope');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toContain('nope');
   });
 
   it('shows a run with its executions, and an execution log', async () => {

@@ -156,6 +156,9 @@ describe('sluice CLI against the API', () => {
     expect(seed).toMatchObject({ kind: 'SEED', enabled: true, scheduled: false, nextRun: null });
     const runs = JSON.parse((await sluice(['runs', '--environment', 'prod', '--json'])).stdout);
     expect(runs.items.length).toBeGreaterThan(0);
+    const unknown = await sluice(['runs', '--environment', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^sluice: unknown environment "nope"/);
   });
 
   it('pause, pauses and resume a model; a repeated pause exits 2 with one line', async () => {
