@@ -121,9 +121,12 @@ export function toApiError(err: unknown): ApiError {
     if (status === 401) return new ApiError(401, 'unauthorized', err.message || 'authentication required');
     return new ApiError(status, status >= 500 ? 'internal' : 'bad_request', err.message || 'request failed');
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return new ApiError(500, 'internal', message || 'internal error');
+  // what failed inside (a query's text, a file's path) stays in the server's log (app.ts logs it)
+  return new ApiError(500, 'internal', INTERNAL_MESSAGE);
 }
+
+/** What a client is told of an unexpected failure. */
+export const INTERNAL_MESSAGE = 'internal error: the request failed on the server, whose log has the details';
 
 export function payloadTooLarge(limit?: number): ApiError {
   return new ApiError(
