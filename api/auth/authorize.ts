@@ -28,16 +28,26 @@ export function checkEnvironment(principal: Principal, environment: string): voi
   }
 }
 
+/** The permission each route guard checks, so tests can read a route's needed role from the app. */
+const GUARDS = new WeakMap<object, Permission>();
+
 /**
  * Route guard: the role must allow `permission`; when the path names an environment (`{env}`) and
  * the permission changes something, the token's patterns must match it.
  */
 export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+  const guard: MiddlewareHandler<AppEnv> = async (c, next) => {
     const principal = c.get('principal');
     checkRole(principal, permission);
     const environment = c.req.param('env');
     if (permission !== 'read' && environment !== undefined) checkEnvironment(principal, environment);
     await next();
   };
+  GUARDS.set(guard, permission);
+  return guard;
+}
+
+/** The permission a handler made by `requirePermission` checks; undefined for any other handler. */
+export function guardedPermission(handler: unknown): Permission | undefined {
+  return typeof handler === 'function' ? GUARDS.get(handler) : undefined;
 }
