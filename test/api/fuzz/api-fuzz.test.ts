@@ -97,7 +97,7 @@ beforeAll(async () => {
   ]);
   const refresh = () => readRealValues(async (path) => (await admin('GET', path)).body, values, own);
   await refresh();
-  const context = { doc, principals, values, project: loadProjectPayload(t.project) };
+  const context = { doc, operations, principals, values, project: loadProjectPayload(t.project) };
   schemas = new SchemaArbitraries(doc, hintsOf(context));
   arbitrary = fc.oneof(...operations.map((operation) => requestArbitrary(operation, context, schemas)));
   session = new FuzzSession({

@@ -10,8 +10,8 @@ export interface FuzzSettings {
   seconds: number;
 }
 
-export const CI_REQUESTS = 6_000;
-export const CI_SECONDS = 150;
+export const CI_REQUESTS = 5_000;
+export const CI_SECONDS = 120;
 
 export function fuzzSettings(env: NodeJS.ProcessEnv = process.env): FuzzSettings {
   return {

@@ -72,3 +72,26 @@ export function resolve(doc: OpenApiDocument, schema: JsonSchema): JsonSchema {
   }
   return current;
 }
+
+/**
+ * The operation a request lands on: its path as the server sees it (`.` and `..` resolved) matched
+ * against the templates, literal segments first (`/connections/rotate-key` before
+ * `/connections/{gateway}`); undefined when no operation has that method and path.
+ */
+export function operationAt(operations: Operation[], method: string, path: string): Operation | undefined {
+  const segments = new URL(path, 'http://server').pathname.split('/');
+  let best: { operation: Operation; literals: number } | undefined;
+  for (const operation of operations) {
+    if (operation.method !== method) continue;
+    const template = operation.template.split('/');
+    if (template.length !== segments.length) continue;
+    let literals = 0;
+    const fits = template.every((part, i) => {
+      if (/^\{[^}]+\}$/.test(part)) return segments[i] !== '';
+      literals++;
+      return part === segments[i];
+    });
+    if (fits && (best === undefined || literals > best.literals)) best = { operation, literals };
+  }
+  return best?.operation;
+}

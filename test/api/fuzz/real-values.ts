@@ -1,8 +1,8 @@
 /**
  * Real values for path parameters and body fields, read from the API itself as an unscoped admin:
  * environments, their models, runs and their executions, plans (from the audit log and the runs
- * that applied them), tokens and
- * gateways. The fuzzer's own tokens are left out, so it never revokes the tokens it sends.
+ * that applied them), tokens and gateways. The fuzzer's own tokens are left out, so it never revokes
+ * the tokens it sends.
  */
 
 export interface RealValues {

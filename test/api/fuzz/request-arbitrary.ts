@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { mutatedBody, oversizedBody } from './body-mutations.ts';
 import type { FuzzRequest, RequestBody } from './fuzz-request.ts';
 import { HOSTILE_STRINGS } from './hostile-values.ts';
-import { type OpenApiDocument, type Operation, resolve } from './openapi-operations.ts';
+import { type OpenApiDocument, type Operation, operationAt, resolve } from './openapi-operations.ts';
 import type { FuzzPrincipal } from './principals.ts';
 import type { RealValues } from './real-values.ts';
 import type { SchemaArbitraries } from './schema-arbitrary.ts';
@@ -45,6 +45,7 @@ const OTHER_METHODS = ['PUT', 'PATCH', 'DELETE', 'POST', 'GET'];
 
 export interface RequestContext {
   doc: OpenApiDocument;
+  operations: Operation[];
   principals: FuzzPrincipal[];
   values: RealValues;
   /** the project the stack runs, as a plan request carries it. */
@@ -138,8 +139,10 @@ export function requestArbitrary(
       (m): m is string => m !== null,
     );
     return {
-      // another method on the same path is another operation, or none (then 404 or 405)
-      operation: `${verb} ${operation.template}`,
+      // another method, or a path that `..` moves, lands on another operation or on none (404, 405)
+      operation:
+        operationAt(context.operations, verb, path)?.key ??
+        `${verb} ${new URL(path, 'http://server').pathname} (no operation)`,
       method: verb,
       principal: who.label,
       path,
