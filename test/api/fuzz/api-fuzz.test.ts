@@ -175,6 +175,8 @@ describe('the API under fuzzing', () => {
       );
       log(`findings: ${unknown.length} new, ${session.findings.length - unknown.length} known`);
       for (const finding of session.findings.slice(0, 40)) log(FuzzSession.describe(finding, settings.seed));
+      for (const note of session.unattributed)
+        log(`state changed with no request to blame (not failed): ${note}`);
       if (serverErrors.length > 0)
         log(
           `server logged ${serverErrors.length} unexpected errors; first: ${serverErrors[0]!.slice(0, 800)}`,

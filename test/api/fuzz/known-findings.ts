@@ -6,9 +6,11 @@
 import type { FuzzRequest } from './fuzz-request.ts';
 
 export interface KnownFinding {
-  /** `METHOD /template`. */
+  /** `METHOD /template`, or `*` for every operation. */
   operations: readonly string[];
-  status: number;
+  statuses: readonly number[];
+  /** the problems the entry excuses; any other problem with the same answer stays new. */
+  problem: RegExp;
   /** the requests the finding is about, so an entry excuses only them. */
   when: (request: FuzzRequest) => boolean;
   what: string;
@@ -52,21 +54,33 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
       'GET /api/audit',
       'DELETE /api/tokens/{id}',
     ],
-    status: 500,
+    statuses: [500],
+    problem: /^answered 500/,
     when: unstorableIdentifier,
     what:
       'an environment, model, run, execution, plan or token id with a NUL character, only spaces or ' +
       'spaces around it passes the path and query schemas and is refused by the state functions (or ' +
       'by PostgreSQL) with a plain Error: 500 instead of a 400 naming the parameter',
   },
+  {
+    operations: ['*'],
+    statuses: [401, 403, 404, 413],
+    problem: /^the connection the \d+ answer left open failed/,
+    when: () => true,
+    what:
+      'a request whose body the server refuses without reading it (over the size limit: 413; no valid ' +
+      'token: 401; a role too low: 403; no such route: 404) is answered with "Connection: keep-alive", ' +
+      'and the server then resets that connection: the next request a client sends on it fails ' +
+      '(ECONNRESET), whatever it is',
+  },
 ];
 
-export function knownFinding(
-  operation: string,
-  status: number,
-  request: FuzzRequest,
-): KnownFinding | undefined {
-  return KNOWN_FINDINGS.find(
-    (f) => f.operations.includes(operation) && f.status === status && f.when(request),
+/** The known findings about this answer, each excusing only the problems it names. */
+export function knownFindings(operation: string, status: number, request: FuzzRequest): KnownFinding[] {
+  return KNOWN_FINDINGS.filter(
+    (f) =>
+      (f.operations.includes(operation) || f.operations.includes('*')) &&
+      f.statuses.includes(status) &&
+      f.when(request),
   );
 }

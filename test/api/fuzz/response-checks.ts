@@ -6,6 +6,7 @@
  * - no stack trace or internal path in the body (`at f (file:1:2)`, `node_modules`, `/work/`,
  *   `file://`, `.ts:`, a state database query);
  * - every 4xx and 5xx body is the documented error shape `{ error: { code, message, details } }`;
+ * - after a body beyond the size limit, the connection the answer leaves open serves the next request;
  * - the status is one the operation documents, or one any route may answer: 404 and 405 (no such
  *   route or method: URL normalisation of `..` and undocumented methods land there), 413 (a body
  *   beyond the size limit is refused before routing) and 415 (a body that is not JSON);
@@ -44,6 +45,11 @@ export function responseProblems(
   for (const [pattern, what] of LEAKS) {
     if (pattern.test(response.text))
       problems.push(`the body shows ${what}: ${excerpt(response.text, pattern)}`);
+  }
+  if (response.followUp) {
+    problems.push(
+      `the connection the ${status} answer left open failed the next request on it (${response.followUp})`,
+    );
   }
   if (status >= 400) {
     const shape = errorShapeProblem(response);

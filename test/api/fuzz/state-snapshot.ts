@@ -75,7 +75,26 @@ export function snapshotDifferences(before: StateSnapshot, after: StateSnapshot)
     if (a === b) continue;
     if (a === undefined) lines.push(`workflow ${id} started`);
     else if (b === undefined) lines.push(`workflow ${id} ended`);
-    else lines.push(`workflow ${id} changed: ${a.slice(0, 400)} → ${b.slice(0, 400)}`);
+    else lines.push(`workflow ${id} changed: ${changedFields(a, b)}`);
   }
   return lines;
+}
+
+/** The top-level fields of two workflow states that differ, with their values before and after. */
+function changedFields(a: string, b: string): string {
+  let before: Record<string, unknown>;
+  let after: Record<string, unknown>;
+  try {
+    before = JSON.parse(a) as Record<string, unknown>;
+    after = JSON.parse(b) as Record<string, unknown>;
+  } catch {
+    return `${a.slice(0, 300)} → ${b.slice(0, 300)}`;
+  }
+  return Object.keys({ ...before, ...after })
+    .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+    .map(
+      (key) =>
+        `${key} ${JSON.stringify(before[key])?.slice(0, 300)} → ${JSON.stringify(after[key])?.slice(0, 300)}`,
+    )
+    .join('; ');
 }
