@@ -16,6 +16,8 @@ import { formatPlanDiff } from '../../core/plan/format.ts';
 import { PlanRequestError } from '../../core/plan/request-error.ts';
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project, ProjectIssue } from '../../core/project/types.ts';
+import { firstProblem } from '../../core/validation/problem.ts';
+import { instantProblem } from '../../core/validation/range.ts';
 import { isCheckFailure } from '../../state/check-failure.ts';
 import { checkPlanApplicable } from '../../state/plan/check.ts';
 import { storableProject } from '../../state/plan/stored-project.ts';
@@ -35,7 +37,15 @@ import {
   queueAutoAppliedPlan,
   queuePlan,
 } from '../environment-commands.ts';
-import { ApiError, badRequest, conflict, formatPath, notFound, validationError } from '../errors.ts';
+import {
+  ApiError,
+  badRequest,
+  conflict,
+  formatPath,
+  invalidRange,
+  notFound,
+  validationError,
+} from '../errors.ts';
 import { checkProject } from '../project-checks.ts';
 import { router } from '../router.ts';
 import { errors, json, jsonBody } from '../schemas/common.ts';
@@ -104,8 +114,13 @@ export function planRoutes() {
         const now = deps.now();
         const start = body.start === undefined ? undefined : readTime('start', body.start, now);
         const end = body.end === undefined ? undefined : readEnd('end', body.end, now);
+        const outOfBounds = firstProblem(
+          start === undefined ? null : instantProblem('start', start),
+          end === undefined ? null : instantProblem('end', end),
+        );
+        if (outOfBounds) throw invalidRange(outOfBounds.message, { field: outOfBounds.field });
         if (start !== undefined && end !== undefined && !(start < end)) {
-          throw badRequest(
+          throw invalidRange(
             `end ${JSON.stringify(body.end)} must be after start ${JSON.stringify(body.start)} ` +
               `(the range is [${new Date(start).toISOString()}, ${new Date(end).toISOString()}))`,
             { field: 'end' },

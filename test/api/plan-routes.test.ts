@@ -150,7 +150,7 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
     expect(await tableCounts(state.db)).toMatchObject({ plans: 0, audit_log: 0 });
   });
 
-  it('rejects a bad environment name, bad times and bad JSON with 400, and a non-JSON body with 415', async () => {
+  it('rejects a bad environment name, bad times and bad JSON with 400, a backwards range with 422, and a non-JSON body with 415', async () => {
     const project = shopProject();
     const name = await post('/api/plans', { environment: 'Prod!', project });
     expect(name.status).toBe(400);
@@ -164,7 +164,8 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
       start: '2026-11-21',
       end: '2026-11-20',
     });
-    expect(order.status).toBe(400);
+    expect(order.status).toBe(422);
+    expect(order.body.error.details).toEqual({ field: 'end' });
     const malformed = await contract.call(app, 'POST', '/api/plans', {
       token,
       raw: '{"environment": "prod",',
@@ -215,13 +216,20 @@ describe.each(DRIVERS)('plan routes on %s', (driver) => {
       start: '2026-11-21',
       end: '2026-11-19',
     });
-    expect(backwards.status).toBe(400);
+    expect(backwards.status).toBe(422);
     expect(backwards.body.error).toEqual({
-      code: 'bad_request',
+      code: 'invalid_range',
       message:
         'end "2026-11-19" must be after start "2026-11-21" (the range is [2026-11-21T00:00:00.000Z, 2026-11-20T00:00:00.000Z))',
       details: { field: 'end' },
     });
+    // epoch milliseconds far outside any model's life are refused by the shared range check
+    const ancient = await post('/api/plans', { environment: 'dev', project, start: -99999999999999 });
+    expect(ancient.status).toBe(422);
+    expect(ancient.body.error).toMatchObject({ code: 'invalid_range', details: { field: 'start' } });
+    expect(ancient.body.error.message).toMatch(
+      /^start \(-99999999999999\) is out of range: give a time from 1900/,
+    );
     const unreadable = await post('/api/plans', { environment: 'dev', project, end: 'the day after' });
     expect(unreadable.status).toBe(400);
     expect(unreadable.body.error.message).toMatch(/^end "the day after" is not a time: use /);
