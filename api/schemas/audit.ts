@@ -1,6 +1,6 @@
 /** The audit log: who changed what, when and why. */
 import { z } from '@hono/zod-openapi';
-import { PageQuery, pageOf, Timestamp } from './common.ts';
+import { EnvironmentFilter, OpaqueName, PageQuery, pageOf, Timestamp } from './common.ts';
 
 export const AuditEntrySchema = z
   .object({
@@ -18,10 +18,10 @@ export const AuditEntrySchema = z
 export const AuditPageSchema = pageOf(AuditEntrySchema, 'AuditPage');
 
 export const AuditQuery = z.object({
-  environment: z.string().min(1).optional(),
-  actor: z.string().min(1).optional(),
-  action: z.string().min(1).optional(),
-  target: z.string().min(1).optional(),
+  environment: EnvironmentFilter,
+  actor: OpaqueName('actor').optional(),
+  action: OpaqueName('action').optional(),
+  target: OpaqueName('target').optional(),
   since: z.string().min(1).optional(),
   until: z.string().min(1).optional(),
   ...PageQuery,

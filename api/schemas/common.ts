@@ -53,6 +53,14 @@ export const OpaqueName = (field: string) =>
 
 export const EnvParams = z.object({ env: EnvironmentName });
 
+/** An environment a list is filtered by: a well-formed name (one that is not could match nothing). */
+export const EnvironmentFilter = z
+  .string()
+  .min(1)
+  .superRefine(checkedBy('environment', environmentNameProblem))
+  .optional()
+  .openapi({ description: 'only this environment', pattern: '^[a-z][a-z0-9_]*$' });
+
 export const PageQuery = {
   limit: z.coerce
     .number()

@@ -1,7 +1,15 @@
 /** Runs, their model executions and logs, and triggering a run. */
 import { z } from '@hono/zod-openapi';
 import { EXECUTION_STATUSES, RUN_STATUSES, RUN_TRIGGERS } from '../../db/schema.ts';
-import { ModelName, OpaqueName, PageQuery, pageOf, TimeInput, Timestamp } from './common.ts';
+import {
+  EnvironmentFilter,
+  ModelName,
+  OpaqueName,
+  PageQuery,
+  pageOf,
+  TimeInput,
+  Timestamp,
+} from './common.ts';
 
 export const RunSchema = z
   .object({
@@ -88,7 +96,7 @@ const commaList = (what: string, allowed: readonly string[]) =>
     });
 
 export const RunListQuery = z.object({
-  environment: z.string().min(1).optional(),
+  environment: EnvironmentFilter,
   status: commaList('status', RUN_STATUSES),
   trigger: commaList('trigger', RUN_TRIGGERS),
   since: z.string().min(1).optional().openapi({ description: 'runs scheduled at or after this time' }),
@@ -97,7 +105,7 @@ export const RunListQuery = z.object({
 });
 
 export const ExecutionListQuery = z.object({
-  environment: z.string().min(1).optional(),
+  environment: EnvironmentFilter,
   status: commaList('status', EXECUTION_STATUSES),
   since: z.string().min(1).optional().openapi({ description: 'executions queued at or after this time' }),
   until: z.string().min(1).optional().openapi({ description: 'executions queued before this time' }),

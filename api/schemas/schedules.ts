@@ -1,6 +1,6 @@
 /** Every model's schedule: cron, time zone, interval unit, next run, paused state, last status. */
 import { z } from '@hono/zod-openapi';
-import { Timestamp } from './common.ts';
+import { EnvironmentFilter, Timestamp } from './common.ts';
 
 export const ScheduleEntrySchema = z
   .object({
@@ -25,4 +25,4 @@ export const ScheduleEntrySchema = z
 
 export const ScheduleListSchema = z.object({ items: z.array(ScheduleEntrySchema) }).openapi('ScheduleList');
 
-export const ScheduleQuery = z.object({ environment: z.string().min(1).optional() });
+export const ScheduleQuery = z.object({ environment: EnvironmentFilter });

@@ -69,6 +69,23 @@ describe.each(DRIVERS)('identifiers and limits on %s', (driver) => {
     expect(await tableCounts(state.db)).toEqual(before);
   });
 
+  it('refuses an ill-formed environment or text in a list filter with a 400 naming it, not a database error', async () => {
+    const cases: Array<[string, string]> = [
+      ['/api/runs?environment=a%00b', 'query.environment: invalid environment name'],
+      ['/api/schedules?environment=%20prod', 'query.environment: invalid environment name'],
+      ['/api/models/staging.stg_orders/executions?environment=Prod', 'query.environment:'],
+      ['/api/audit?environment=prod%0D%0A', 'query.environment:'],
+      ['/api/audit?actor=a%00b', 'query.actor: actor "a\\u0000b" contains a control character'],
+      ['/api/audit?target=%20x', 'query.target:'],
+    ];
+    for (const [path, message] of cases) {
+      const r = await contract.call(app, 'GET', path, { token });
+      expect(r.status, path).toBe(400);
+      expect(r.body.error.code).toBe('validation_failed');
+      expect(r.body.error.message).toContain(message);
+    }
+  });
+
   it('refuses a page size out of its limit, naming it', async () => {
     for (const limit of ['0', '501', '2.5', 'many']) {
       const r = await contract.call(app, 'GET', `/api/runs?limit=${limit}`, { token });
