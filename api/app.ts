@@ -16,6 +16,7 @@ import { authenticate } from './auth/authenticate.ts';
 import { hostCheck } from './auth/host-check.ts';
 import { metricsAccess } from './auth/metrics-access.ts';
 import { originCheck } from './auth/origin-check.ts';
+import { closeAfterRefusal } from './close-after-refusal.ts';
 import { type CodecEndpointOptions, codecCors, codecRoutes } from './codec-server.ts';
 import type { AppDeps, AppEnv, AuthMode } from './context.ts';
 import type { EnvironmentOptions } from './environment-commands.ts';
@@ -106,6 +107,7 @@ export function createApp(options: AppOptions) {
     const route = c.res.status === 404 && c.get('principal') === undefined ? 'unmatched' : routePath(c, -1);
     metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
   });
+  app.use('*', closeAfterRefusal());
   app.use(
     '*',
     hostCheck({ ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }) }),
