@@ -219,5 +219,6 @@ function noSuchOperation(key: string): Operation {
     query: [],
     body: undefined,
     statuses: new Set([401, 404, 405]),
+    anonymous: false,
   };
 }

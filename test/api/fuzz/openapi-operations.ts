@@ -15,6 +15,7 @@ interface RawOperation {
   parameters?: Array<{ name: string; in: string; required?: boolean; schema?: JsonSchema }>;
   requestBody?: { required?: boolean; content?: Record<string, { schema?: JsonSchema }> };
   responses: Record<string, unknown>;
+  security?: Array<Record<string, unknown>>;
 }
 
 export interface Parameter {
@@ -33,6 +34,8 @@ export interface Operation {
   /** the JSON body's schema, when the operation takes one. */
   body: JsonSchema | undefined;
   statuses: ReadonlySet<number>;
+  /** anonymous callers are served too (`{}` among its security requirements): a token only shows more. */
+  anonymous: boolean;
 }
 
 export function operationsOf(doc: OpenApiDocument): Operation[] {
@@ -54,6 +57,7 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
         query: parameters.filter((p) => p.in === 'query'),
         body: raw.requestBody?.content?.['application/json']?.schema,
         statuses: new Set(Object.keys(raw.responses).map(Number)),
+        anonymous: (raw.security ?? []).some((requirement) => Object.keys(requirement).length === 0),
       });
     }
   }
