@@ -12,10 +12,14 @@
  *   beyond the size limit is refused before routing) and 415 (a body that is not JSON);
  * - no or a bogus token on an operation that documents 401: 401 (unless the path does not reach it);
  * - a token whose role is below the one the operation needs: 403, whatever the body, query and path
- *   values, unless the path does not reach the route (404) or the body is over the size limit (413).
+ *   values, unless the path does not reach the route (404) or the body is over the size limit (413);
+ * - a request line and headers beyond Node's header limit (`http.maxHeaderSize`, 16 KiB) are refused
+ *   by Node itself with a bare 431 before the API sees them: that answer, and only for such a request,
+ *   is not the API's to shape.
  */
+import { maxHeaderSize } from 'node:http';
 import { API_ROLES, type ApiRole } from '../../../db/schema.ts';
-import type { FuzzRequest } from './fuzz-request.ts';
+import { type FuzzRequest, urlOf } from './fuzz-request.ts';
 import type { Operation } from './openapi-operations.ts';
 import type { FuzzPrincipal } from './principals.ts';
 import type { FuzzResponse } from './send-request.ts';
@@ -39,6 +43,8 @@ export function responseProblems(
 ): string[] {
   const problems: string[] = [];
   const { status } = response;
+  // (a kilobyte for the other headers: the token, the content type and length)
+  if (status === 431 && Buffer.byteLength(urlOf(request)) > maxHeaderSize - 1024) return problems;
   if (status >= 500 && (status === 500 || !operation.statuses.has(status))) {
     problems.push(`answered ${status}, a server error the operation does not document`);
   }
