@@ -7,17 +7,14 @@ import { requirePermission } from '../auth/authorize.ts';
 import { checkCursor } from '../cursor.ts';
 import { notFound } from '../errors.ts';
 import { router } from '../router.ts';
-import { errors, json } from '../schemas/common.ts';
+import { errors, json, ModelName } from '../schemas/common.ts';
 import { ExecutionListQuery, ExecutionPageSchema } from '../schemas/runs.ts';
 import { commaValues, readTime } from '../time-input.ts';
 import { requireEnvironment } from '../views/environment-models.ts';
 import { executionView } from '../views/execution-view.ts';
 
 const ModelNameParams = z.object({
-  name: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: 'name', in: 'path' }, example: 'sales.orders' }),
+  name: ModelName.openapi({ param: { name: 'name', in: 'path' }, example: 'sales.orders' }),
 });
 
 const executions = createRoute({

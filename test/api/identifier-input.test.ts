@@ -52,6 +52,7 @@ describe.each(DRIVERS)('identifiers and limits on %s', (driver) => {
         'body.model: model "a.b.c" is not a model name',
       ],
       ['GET', '/api/runs/%0Arun', undefined, 'path.id: id "\\nrun" contains a control character'],
+      ['GET', '/api/models/a%00b/executions', undefined, 'path.name: model "a\\u0000b" is not a model name'],
       ['GET', `/api/plans/${'p'.repeat(201)}`, undefined, 'path.id:'],
       [
         'POST',
