@@ -37,8 +37,12 @@ const HOUR = 3_600_000;
 const MODEL = 'codec_it.secret_orders';
 /** text only the model's SQL holds. */
 const SQL_MARKER = 'tulip_marker_7731';
-/** Temporal never runs these through a codec (they are indexed or read by the server). */
-const NOT_ENCODED = new Set(['searchAttributes', 'header']);
+/**
+ * Temporal never runs these through a codec: search attributes and headers are indexed or read by
+ * the server, and a patch marker's data (`patched()`: the patch id written in the workflow's code,
+ * never user data) is written by the SDK's core as plain JSON.
+ */
+const NOT_ENCODED = new Set(['searchAttributes', 'header', 'patch-data']);
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
