@@ -121,13 +121,23 @@ describe('plan, scheduled runs and a killed executor on the real stack', () => {
     const [dupes] =
       await wh`select count(*)::int as n from (select minute from cycle.ticks group by minute having count(*) > 1) d`;
     expect(dupes!.n).toBe(0);
-    const rows = await queryRows<{ status: string; wait_ms: number; executor: string }>(
-      db,
-      sql`select status, wait_ms, executor from sluice.model_executions where run_id like 'sluice-run-prod-2%' and model = 'cycle.ticks'`,
+    // The warehouse commits before the segment's outcome is recorded (and a later tick may already
+    // be queued): wait for the first scheduled execution's record.
+    const recorded = await waitFor(
+      'the scheduled execution recorded',
+      async () => {
+        const [first] = await queryRows<{ status: string; wait_ms: number; executor: string }>(
+          db,
+          sql`select status, wait_ms, executor from sluice.model_executions
+              where run_id like 'sluice-run-prod-2%' and model = 'cycle.ticks'
+              order by queued_at limit 1`,
+        );
+        return first && first.status !== 'queued' && first.status !== 'running' ? first : undefined;
+      },
+      30_000,
     );
-    expect(rows.length).toBeGreaterThanOrEqual(1);
-    expect(rows[0]).toMatchObject({ status: 'succeeded', executor: 'run-1@test' });
-    expect(Number(rows[0]!.wait_ms)).toBeLessThan(10_000);
+    expect(recorded).toMatchObject({ status: 'succeeded', executor: 'run-1@test' });
+    expect(Number(recorded.wait_ms)).toBeLessThan(10_000);
   }, 300_000);
 
   it('finishes a batch on another executor after one is killed mid-statement, with no interval lost or doubled', async () => {
