@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { StateDb } from '../../../db/client.ts';
 import { stateQuery } from '../../../workflows/signals.ts';
+import { waitFor } from '../../support/waiting.ts';
 import { type StateSnapshot, snapshotDifferences, takeSnapshot } from './state-snapshot.ts';
 
 export type AdminCall = (
@@ -20,7 +21,8 @@ const GIVE_UP_AFTER_MS = 90_000;
 export async function quietStack(db: StateDb, client: Client, admin: AdminCall): Promise<StateSnapshot> {
   const started = Date.now();
   let cancelled = false;
-  for (;;) {
+  let unsettled = 'runs or plans still in flight';
+  const atRest = async (): Promise<StateSnapshot | undefined> => {
     const environments = (
       (await admin('GET', '/api/environments')).body as { items: Array<{ name: string }> }
     ).items;
@@ -47,16 +49,20 @@ export async function quietStack(db: StateDb, client: Client, admin: AdminCall):
         }
       }
     }
-    if (!busy) {
-      const first = await takeSnapshot(db, client);
-      const second = await takeSnapshot(db, client);
-      const moving = snapshotDifferences(first, second);
-      if (moving.length === 0) return second;
-      if (Date.now() - started > GIVE_UP_AFTER_MS)
-        throw new Error(`the stack does not come to rest: ${moving.join('; ')}`);
-    } else if (Date.now() - started > GIVE_UP_AFTER_MS) {
-      throw new Error('the stack does not come to rest: runs or plans still in flight');
+    if (busy) {
+      unsettled = 'runs or plans still in flight';
+      return undefined;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const first = await takeSnapshot(db, client);
+    const second = await takeSnapshot(db, client);
+    const moving = snapshotDifferences(first, second);
+    if (moving.length === 0) return second;
+    unsettled = moving.join('; ');
+    return undefined;
+  };
+  try {
+    return await waitFor('the stack to come to rest', atRest, GIVE_UP_AFTER_MS);
+  } catch (err) {
+    throw new Error(`the stack does not come to rest: ${unsettled}`, { cause: err });
   }
 }
