@@ -260,6 +260,20 @@ export const VARIABLES = declare({
       'older connection keys, comma-separated, accepted for opening while `sluice connections rotate-key` moves everything to the current one',
     secret: true,
   },
+  SLUICE_PUBLIC_API_URL: {
+    schema: httpUrl().optional(),
+    readBy: ['scheduler', 'dev'],
+    default: '',
+    description:
+      "the API's address as notification receivers reach it: each notification links to its run or plan there",
+  },
+  SLUICE_TEMPORAL_UI_URL: {
+    schema: httpUrl().optional(),
+    readBy: ['scheduler', 'dev'],
+    default: '',
+    description:
+      "Temporal's Web UI address: each notification links to its workflow there (`sluice dev` links to its own dev server's UI)",
+  },
   SLUICE_CONNECTION_TEST_TIMEOUT: {
     schema: duration().default(DEFAULT_CONNECTION_TEST_TIMEOUT_MS),
     readBy: ['api', 'dev'],

@@ -421,3 +421,86 @@ export const connections = sluiceSchema.table(
     index('connections_key_id_idx').on(t.keyId),
   ],
 );
+
+export const NOTIFICATION_FORMATS = ['json', 'slack'] as const;
+export type NotificationFormat = (typeof NOTIFICATION_FORMATS)[number];
+
+/**
+ * Webhooks told about runs and plans of the environments their pattern matches (`prod`, `pr_*`,
+ * `*`). The signing secret is kept in plain text, unlike warehouse connections: the scheduler
+ * worker signs every delivery and deliberately holds no `SLUICE_ENCRYPTION_KEY` (that key opens
+ * warehouse credentials). The secret only lets its holder forge a notification; it is shown once
+ * when the webhook is created and never returned by the API again.
+ */
+export const notificationWebhooks = sluiceSchema.table(
+  'notification_webhooks',
+  {
+    id: text('id').primaryKey(),
+    /** an environment name or pattern (`*` matches any run of characters). */
+    environment: text('environment').notNull(),
+    url: text('url').notNull(),
+    /** the event types it is told about (core/notifications/events.ts). */
+    events: jsonb('events').$type<string[]>().notNull(),
+    format: text('format').$type<NotificationFormat>().notNull(),
+    /** the HMAC-SHA256 signing secret, `whsec_` and 64 hex digits. */
+    secret: text('secret').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('notification_webhooks_format_check', sql`${t.format} in (${quotedList(NOTIFICATION_FORMATS)})`),
+    index('notification_webhooks_created_idx').on(t.createdAt.desc(), t.id.desc()),
+  ],
+);
+
+/**
+ * One event to deliver to one webhook, with the body every attempt sends. `eventKey` says what the
+ * event is about (`run:<id>:run.failed`, `stuck:<workflow id>`): a webhook gets each key once.
+ */
+export const notificationDeliveries = sluiceSchema.table(
+  'notification_deliveries',
+  {
+    /** the delivery id receivers see in `Sluice-Delivery`. */
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id').notNull(),
+    eventType: text('event_type').notNull(),
+    eventKey: text('event_key').notNull(),
+    environment: text('environment').notNull(),
+    body: jsonb('body').$type<Record<string, unknown>>().notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    /** `pending` until an attempt is answered with 2xx (`delivered`) or the last one fails (`failed`). */
+    status: text('status').$type<'pending' | 'delivered' | 'failed'>().notNull().default('pending'),
+  },
+  (t) => [
+    foreignKey({
+      name: 'notification_deliveries_webhook_fk',
+      columns: [t.webhookId],
+      foreignColumns: [notificationWebhooks.id],
+    }).onDelete('cascade'),
+    check('notification_deliveries_status_check', sql`${t.status} in ('pending', 'delivered', 'failed')`),
+    unique('notification_deliveries_event_key').on(t.webhookId, t.eventKey),
+    index('notification_deliveries_webhook_created_idx').on(t.webhookId, t.createdAt.desc(), t.id.desc()),
+  ],
+);
+
+/** Every attempt at a delivery: the receiver's status code, or the error when none came back. */
+export const notificationAttempts = sluiceSchema.table(
+  'notification_attempts',
+  {
+    deliveryId: text('delivery_id').notNull(),
+    /** 1 for the first attempt (Temporal's activity attempt). */
+    attempt: integer('attempt').notNull(),
+    at: instant('at').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'notification_attempts_pk', columns: [t.deliveryId, t.attempt] }),
+    foreignKey({
+      name: 'notification_attempts_delivery_fk',
+      columns: [t.deliveryId],
+      foreignColumns: [notificationDeliveries.id],
+    }).onDelete('cascade'),
+  ],
+);

@@ -14,6 +14,7 @@ import { encryptionKeyring } from '../api/connection-options.ts';
 import { ConfigurationError } from '../config/configuration-error.ts';
 import { type ConfigOf, type Environment, readConfig } from '../config/read.ts';
 import type { Values } from '../config/variables.ts';
+import type { LinkBases } from '../core/notifications/links.ts';
 import { type Env, gatewaysFromEnv } from '../core/project/env-overrides.ts';
 import { formatIssue, type GatewayConnection, ProjectError } from '../core/project/types.ts';
 import type { Keyring } from '../crypto/keyring.ts';
@@ -35,6 +36,8 @@ export interface WorkerConfig {
   databaseUrl?: string;
   /** scheduler only: SLUICE_HOME, where the embedded PGlite database lives (in `state/`). */
   home?: string;
+  /** scheduler only: SLUICE_PUBLIC_API_URL and SLUICE_TEMPORAL_UI_URL, the bases of notification links. */
+  notificationLinks?: LinkBases;
   /** executors only: the warehouse connections, by gateway name. */
   gateways: Record<string, { connection: GatewayConnection }>;
   /** executors only. */
@@ -82,6 +85,10 @@ export function readWorkerConfig(
     const config = baseConfig(role, values, options);
     if (values.SLUICE_DATABASE_URL !== undefined) config.databaseUrl = values.SLUICE_DATABASE_URL;
     if (values.SLUICE_HOME !== undefined) config.home = values.SLUICE_HOME;
+    config.notificationLinks = {
+      ...(values.SLUICE_PUBLIC_API_URL === undefined ? {} : { api: values.SLUICE_PUBLIC_API_URL }),
+      ...(values.SLUICE_TEMPORAL_UI_URL === undefined ? {} : { temporalUi: values.SLUICE_TEMPORAL_UI_URL }),
+    };
     return config;
   }
   const values = readConfig('executor', env);

@@ -203,6 +203,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         workflowBundle,
         shutdownGraceMs: graceMs,
         ...(dataConverter === undefined ? {} : { dataConverter }),
+        notificationLinks: {
+          ...(config.SLUICE_PUBLIC_API_URL === undefined ? {} : { api: config.SLUICE_PUBLIC_API_URL }),
+          ...((config.SLUICE_TEMPORAL_UI_URL ?? ui)
+            ? { temporalUi: config.SLUICE_TEMPORAL_UI_URL ?? ui! }
+            : {}),
+        },
       }),
     );
     const gatewayNames = Object.keys(project.config.gateways).sort();

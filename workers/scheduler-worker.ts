@@ -18,10 +18,13 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/contracts.ts';
+import { createNotificationActivities } from '../activities/notifications/index.ts';
 import { createSchedulerActivities } from '../activities/scheduler/index.ts';
+import type { LinkBases } from '../core/notifications/links.ts';
 import type { StateDb } from '../db/client.ts';
 import { type RunningWorker, runWorker, shutdownTimes } from './running-worker.ts';
 import { bundlerLogger } from './runtime.ts';
+import { startStuckWatch, workflowStateReader } from './stuck-watch.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -57,6 +60,10 @@ export interface SchedulerWorkerOptions {
   shutdownGraceMs?: number;
   /** the payload codec (SLUICE_PAYLOAD_KEY), as `dataConverterOf()` gives it; Temporal's default when absent. */
   dataConverter?: DataConverter;
+  /** the bases of the links in notifications (SLUICE_PUBLIC_API_URL, SLUICE_TEMPORAL_UI_URL). */
+  notificationLinks?: LinkBases;
+  /** start the stuck-work watch (`sluice-stuck-watch`) unless it runs already; true by default. */
+  watchStuckWork?: boolean;
 }
 
 /** Starts the scheduler worker; stopping it leaves the state database open (its owner closes it). */
@@ -69,12 +76,21 @@ export async function startSchedulerWorker(options: SchedulerWorkerOptions): Pro
     ...(options.workflowBundle === undefined
       ? { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ignoreModules: IGNORED_MODULES } }
       : { workflowBundle: options.workflowBundle }),
-    activities: createSchedulerActivities({ db: options.db, temporal: options.client }),
+    activities: {
+      ...createSchedulerActivities({ db: options.db, temporal: options.client }),
+      ...createNotificationActivities({
+        db: options.db,
+        links: { namespace: options.namespace ?? 'default', ...options.notificationLinks },
+        environmentState: workflowStateReader(options.client),
+      }),
+    },
     ...(options.dataConverter === undefined ? {} : { dataConverter: options.dataConverter }),
     ...shutdownTimes(options.shutdownGraceMs),
     // A workflow task waits this long for the worker that has the workflow cached before any
     // scheduler worker takes it: a killed worker holds its environments' next steps no longer.
     stickyQueueScheduleToStartTimeout: '2 seconds',
   });
-  return runWorker(worker, options.identity);
+  const running = runWorker(worker, options.identity);
+  if (options.watchStuckWork ?? true) await startStuckWatch(options.client);
+  return running;
 }

@@ -63,6 +63,7 @@ export async function startWorkerProcess(
         identity: config.identity,
         shutdownGraceMs: config.shutdownGraceMs,
         ...(dataConverter === undefined ? {} : { dataConverter }),
+        ...(config.notificationLinks === undefined ? {} : { notificationLinks: config.notificationLinks }),
       });
       const database = state.driver === 'pglite' ? 'embedded PGlite' : 'PostgreSQL';
       const health = await serveHealth(config, running, resources, () => ({

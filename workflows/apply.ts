@@ -31,6 +31,7 @@ import type { ErrorCode } from '../core/errors.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
 import { EXECUTOR_MAX_ATTEMPTS, failureMessage } from './activity-failure.ts';
 import { executeModels, NON_RETRYABLE_ERRORS } from './execute-models.ts';
+import { notifyPlanEnded } from './notifications.ts';
 
 export interface ApplyInput {
   planId: string;
@@ -69,9 +70,22 @@ export function backfillFailure(outcomes: Record<string, ModelOutcome>): string 
 export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]> {
   const { planId, environment } = input;
   const finish = (status: 'applied' | 'failed' | 'cancelled', error?: string) =>
-    CancellationScope.nonCancellable(() =>
-      scheduler.finishPlan({ planId, environment, status, ...(error === undefined ? {} : { error }) }),
-    );
+    CancellationScope.nonCancellable(async () => {
+      const models = await scheduler.finishPlan({
+        planId,
+        environment,
+        status,
+        ...(error === undefined ? {} : { error }),
+      });
+      await notifyPlanEnded({
+        planId,
+        environment,
+        status,
+        at: Date.now(),
+        ...(error === undefined ? {} : { error }),
+      });
+      return models;
+    });
   let work: PlanWork;
   try {
     work = await scheduler.beginPlan({ planId, environment });

@@ -2,5 +2,7 @@
 export { applyWorkflow } from './apply.ts';
 export { environmentWorkflow } from './environment.ts';
 export { executorRegistryWorkflow } from './executor-registry.ts';
+export { notificationsWorkflow } from './notifications.ts';
 export { runWorkflow } from './run.ts';
+export { stuckWatchWorkflow } from './stuck-watch.ts';
 export { testConnectionWorkflow } from './test-connection.ts';

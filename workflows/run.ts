@@ -20,6 +20,7 @@ import type {
   SchedulerActivities,
 } from '../activities/contracts.ts';
 import { executeModels } from './execute-models.ts';
+import { notifyRunEnded } from './notifications.ts';
 import { schedulerActivityOptionsFor } from './scheduler-activity-options.ts';
 import { runFinishedSignal, runProgressSignal } from './signals.ts';
 
@@ -83,6 +84,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunReport> {
   await CancellationScope.nonCancellable(async () => {
     await schedulerFor(req.work.length).recordRunFinished(result);
     await notify(req, () => runFinishedSignal, [result]);
+    await notifyRunEnded(result);
   });
   if (cancelled) throw new CancelledFailure(`run ${req.runId} cancelled`);
   return result;

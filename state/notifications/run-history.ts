@@ -1,0 +1,67 @@
+/**
+ * What a run's notifications need from the history: the status of the environment's previous run,
+ * and how long a model's recent runs took.
+ */
+import { and, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import type { StateDb } from '../../db/client.ts';
+import { modelExecutions, runs } from '../../db/schema.ts';
+
+/**
+ * The status of the run of `environment` that finished last before `runId` (plan backfills left
+ * out); null when there is none.
+ */
+export async function previousRunStatus(
+  db: StateDb,
+  environment: string,
+  runId: string,
+): Promise<string | null> {
+  const [current] = await db.select({ finishedAt: runs.finishedAt }).from(runs).where(eq(runs.id, runId));
+  const rows = await db
+    .select({ status: runs.status })
+    .from(runs)
+    .where(
+      and(
+        eq(runs.environment, environment),
+        ne(runs.id, runId),
+        ne(runs.trigger, 'plan'),
+        isNotNull(runs.finishedAt),
+        ...(current?.finishedAt ? [sql`${runs.finishedAt} <= ${current.finishedAt}`] : []),
+      ),
+    )
+    .orderBy(desc(runs.finishedAt), desc(runs.id))
+    .limit(1);
+  return rows[0]?.status ?? null;
+}
+
+/**
+ * How long `model` took in each of its `limit` latest runs in `environment` where it succeeded:
+ * from its first batch's start to its last batch's finish, newest first.
+ */
+export async function recentModelRunDurations(
+  db: StateDb,
+  environment: string,
+  model: string,
+  limit: number,
+): Promise<number[]> {
+  const finished = sql<Date>`max(${modelExecutions.finishedAt})`;
+  const rows = await db
+    .select({
+      runId: modelExecutions.runId,
+      startedAt: sql<Date | string>`min(${modelExecutions.startedAt})`,
+      finishedAt: sql<Date | string>`max(${modelExecutions.finishedAt})`,
+    })
+    .from(modelExecutions)
+    .where(
+      and(
+        eq(modelExecutions.environment, environment),
+        eq(modelExecutions.model, model),
+        eq(modelExecutions.status, 'succeeded'),
+        isNotNull(modelExecutions.startedAt),
+        isNotNull(modelExecutions.finishedAt),
+      ),
+    )
+    .groupBy(modelExecutions.runId)
+    .orderBy(desc(finished))
+    .limit(limit);
+  return rows.map((r) => new Date(r.finishedAt).getTime() - new Date(r.startedAt).getTime());
+}
