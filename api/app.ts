@@ -31,6 +31,7 @@ import { executorRoutes } from './routes/executors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/models.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { pauseRoutes } from './routes/pauses.ts';
 import { planRoutes } from './routes/plans.ts';
 import { runEventRoutes } from './routes/run-events.ts';
@@ -159,7 +160,8 @@ export function createApp(options: AppOptions) {
           : { testTimeoutMs: options.connectionTestTimeoutMs }),
       }),
     )
-    .route('/api', executorRoutes(options.executorGoneAfterMs));
+    .route('/api', executorRoutes(options.executorGoneAfterMs))
+    .route('/api', notificationRoutes());
   if (options.payloadCodec) app.route('/api/codec', codecRoutes(options.payloadCodec.codec));
   app.route('/', metricsRoutes(metrics));
 

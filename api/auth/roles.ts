@@ -1,13 +1,20 @@
 /**
  * What each role may do. Roles are ordered: each one may do everything the one before it may.
- * `viewer` reads; `operator` also pauses, resumes and triggers runs; `deployer` also submits and
+ * `viewer` reads; `operator` also pauses, resumes and triggers runs and manages the notification
+ * webhooks of its environments (whose URLs may be secrets); `deployer` also submits and
  * applies plans; `admin` also manages API tokens and scheduler-managed warehouse connections.
  */
 import { API_ROLES, type ApiRole } from '../../db/schema.ts';
 
 export { API_ROLES, type ApiRole };
 
-export type Permission = 'read' | 'operate' | 'deploy' | 'manage_tokens' | 'manage_connections';
+export type Permission =
+  | 'read'
+  | 'operate'
+  | 'deploy'
+  | 'manage_tokens'
+  | 'manage_connections'
+  | 'manage_notifications';
 
 const NEEDED: Record<Permission, ApiRole> = {
   read: 'viewer',
@@ -15,6 +22,7 @@ const NEEDED: Record<Permission, ApiRole> = {
   deploy: 'deployer',
   manage_tokens: 'admin',
   manage_connections: 'admin',
+  manage_notifications: 'operator',
 };
 
 const DESCRIPTIONS: Record<Permission, string> = {
@@ -23,6 +31,7 @@ const DESCRIPTIONS: Record<Permission, string> = {
   deploy: 'submit and apply plans',
   manage_tokens: 'manage API tokens',
   manage_connections: 'manage warehouse connections',
+  manage_notifications: 'manage notification webhooks',
 };
 
 export function neededRole(permission: Permission): ApiRole {

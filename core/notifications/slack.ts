@@ -20,7 +20,7 @@ const TITLES: Record<NotificationBody['type'], string> = {
 };
 
 /** Slack's mrkdwn needs `&`, `<` and `>` escaped. */
-function escape(text: string): string {
+function mrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -33,10 +33,10 @@ export function slackMessage(body: NotificationBody): SlackMessage {
   const subject = body.runId ? `run ${body.runId}` : body.planId ? `plan ${body.planId}` : 'sluice';
   const text = `${TITLES[body.type]} in ${body.environment}: ${subject}`;
   const fields = [
-    `*Environment*\n${escape(body.environment)}`,
-    `*Status*\n${escape(body.status)}`,
-    ...(body.runId ? [`*Run*\n${escape(body.runId)}`] : []),
-    ...(body.planId ? [`*Plan*\n${escape(body.planId)}`] : []),
+    `*Environment*\n${mrkdwn(body.environment)}`,
+    `*Status*\n${mrkdwn(body.status)}`,
+    ...(body.runId ? [`*Run*\n${mrkdwn(body.runId)}`] : []),
+    ...(body.planId ? [`*Plan*\n${mrkdwn(body.planId)}`] : []),
   ];
   const blocks: Array<Record<string, unknown>> = [
     {
@@ -48,14 +48,14 @@ export function slackMessage(body: NotificationBody): SlackMessage {
   const models = body.models.filter((m) => m.status !== 'succeeded' || body.type !== 'run.failed');
   if (models.length > 0) {
     const lines = models.map(
-      (m) => `• \`${escape(m.name)}\` ${escape(m.status)}${m.error ? `: ${escape(m.error)}` : ''}`,
+      (m) => `• \`${mrkdwn(m.name)}\` ${mrkdwn(m.status)}${m.error ? `: ${mrkdwn(m.error)}` : ''}`,
     );
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n')) } });
   }
   if (body.error) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(`\`\`\`${escape(body.error)}\`\`\``) },
+      text: { type: 'mrkdwn', text: clip(`\`\`\`${mrkdwn(body.error)}\`\`\``) },
     });
   }
   const links = [

@@ -154,3 +154,9 @@ export async function listDeliveries(
   );
   return rows.map((row) => toRecord(row, attempts.get(row.id) ?? []));
 }
+
+/** Removes deliveries (and their attempts), e.g. one that could not be handed to Temporal. */
+export async function deleteDeliveries(db: StateDb, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.delete(notificationDeliveries).where(inArray(notificationDeliveries.id, [...ids]));
+}

@@ -2,7 +2,7 @@
  * What a run's notifications need from the history: the status of the environment's previous run,
  * and how long a model's recent runs took.
  */
-import { and, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, lte, ne, sql } from 'drizzle-orm';
 import type { StateDb } from '../../db/client.ts';
 import { modelExecutions, runs } from '../../db/schema.ts';
 
@@ -25,7 +25,7 @@ export async function previousRunStatus(
         ne(runs.id, runId),
         ne(runs.trigger, 'plan'),
         isNotNull(runs.finishedAt),
-        ...(current?.finishedAt ? [sql`${runs.finishedAt} <= ${current.finishedAt}`] : []),
+        ...(current?.finishedAt ? [lte(runs.finishedAt, current.finishedAt)] : []),
       ),
     )
     .orderBy(desc(runs.finishedAt), desc(runs.id))

@@ -9,6 +9,7 @@ import type { SluiceApp } from '../../api/app.ts';
 import { createApiToken, revokeApiToken } from '../../api/auth/tokens.ts';
 import type { ApiRole } from '../../db/schema.ts';
 import { environmentSnapshotMap, promoteEnvironment } from '../../state/environments.ts';
+import { createWebhook } from '../../state/notifications/webhooks.ts';
 import { createPlanRecord } from '../../state/plan/record.ts';
 import { DRIVERS } from '../integration/state/harness.ts';
 import { testApp, unreachableTemporal } from './support/app.ts';
@@ -27,11 +28,14 @@ interface MutatingRoute {
   request(env: string, ids: Ids): { method: string; path: string; body?: unknown };
   /** the status of an allowed request (Temporal is down). */
   allowed: number;
+  /** the status of an allowed request after a lower role's did it already (what it removed is gone). */
+  repeated?: number;
 }
 
 interface Ids {
   plans: Record<string, string>;
   tokens: Record<string, string>;
+  webhooks: Record<string, string>;
 }
 
 const ROUTES: MutatingRoute[] = [
@@ -109,6 +113,29 @@ const ROUTES: MutatingRoute[] = [
     request: (env, ids) => ({ method: 'DELETE', path: `/api/tokens/${ids.tokens[env]}` }),
     allowed: 200,
   },
+  {
+    name: 'add notification webhook',
+    needs: 'operator',
+    request: (env) => ({
+      method: 'POST',
+      path: '/api/notifications',
+      body: { environment: env, url: 'https://hooks.example.com/sluice', events: ['run.failed'] },
+    }),
+    allowed: 201,
+  },
+  {
+    name: 'remove notification webhook',
+    needs: 'operator',
+    request: (env, ids) => ({ method: 'DELETE', path: `/api/notifications/${ids.webhooks[env]}` }),
+    allowed: 200,
+    repeated: 404,
+  },
+  {
+    name: 'test notification webhook',
+    needs: 'operator',
+    request: (env, ids) => ({ method: 'POST', path: `/api/notifications/${ids.webhooks[env]}/test` }),
+    allowed: 503,
+  },
 ];
 
 function changedProject() {
@@ -151,7 +178,7 @@ describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
 
   /** A pending plan with changes for each environment, and a token per environment to revoke. */
   async function targets(): Promise<Ids> {
-    const ids: Ids = { plans: {}, tokens: {} };
+    const ids: Ids = { plans: {}, tokens: {}, webhooks: {} };
     for (const env of [INSIDE, OUTSIDE]) {
       ids.plans[env] = (
         await createPlanRecord({
@@ -170,6 +197,16 @@ describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
           createdBy: 'tests',
         })
       ).record.id;
+      ids.webhooks[env] = (
+        await createWebhook(state.db, {
+          environment: env,
+          url: 'https://hooks.example.com/target',
+          events: ['run.failed'],
+          format: 'json',
+          secret: 'whsec_target',
+          createdBy: 'tests',
+        })
+      ).id;
     }
     return ids;
   }
@@ -193,7 +230,10 @@ describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
             expect(r.body.error.code, label).toBe('forbidden');
             expect(r.body.error.message, label).toMatch(/dev_\*/);
           } else {
-            expect(r.status, `${label}: ${JSON.stringify(r.body)}`).toBe(route.allowed);
+            const again = role !== route.needs && route.repeated !== undefined;
+            expect(r.status, `${label}: ${JSON.stringify(r.body)}`).toBe(
+              again ? route.repeated : route.allowed,
+            );
             continue;
           }
           const after = await tableCounts(state.db);
@@ -232,6 +272,7 @@ describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
         const { method, path, body } = route.request(INSIDE, {
           plans: { [INSIDE]: 'p' },
           tokens: { [INSIDE]: 't' },
+          webhooks: { [INSIDE]: 'w' },
         });
         const r = await contract.call(app, method, path, { headers, body });
         expect(r.status, `${label} ${method} ${path}`).toBe(401);
@@ -251,6 +292,24 @@ describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
       expect((await contract.call(app, 'GET', '/api/runs', { token: scoped[role] })).status).toBe(200);
       expect((await contract.call(app, 'GET', '/api/audit', { token: scoped[role] })).status).toBe(200);
     }
+    // notification webhooks (their URLs may be secrets) and their deliveries: operators and up
+    for (const role of ROLES) {
+      const webhooks = await contract.call(app, 'GET', '/api/notifications', { token: scoped[role] });
+      expect(webhooks.status, role).toBe(role === 'viewer' ? 403 : 200);
+    }
+    const hidden = await createWebhook(state.db, {
+      environment: OUTSIDE,
+      url: 'https://hooks.example.com/hidden',
+      events: ['run.failed'],
+      format: 'json',
+      secret: 'whsec_hidden',
+      createdBy: 'tests',
+    });
+    const listed = await contract.call(app, 'GET', '/api/notifications', { token: scoped.admin });
+    expect(listed.body.items.map((w: { id: string }) => w.id)).not.toContain(hidden.id);
+    const deliveries = `/api/notifications/${hidden.id}/deliveries`;
+    expect((await contract.call(app, 'GET', deliveries, { token: scoped.admin })).status).toBe(403);
+    expect((await contract.call(app, 'GET', deliveries, { token: scoped.viewer })).status).toBe(403);
     const tokens = await contract.call(app, 'GET', '/api/tokens', { token: scoped.operator });
     expect(tokens.status).toBe(403);
     expect((await contract.call(app, 'GET', '/api/tokens', { token: scoped.admin })).status).toBe(200);

@@ -53,6 +53,9 @@ export async function tableCounts(db: StateDb): Promise<Record<string, number>> 
     'environments',
     'snapshots',
     'plans',
+    'notification_webhooks',
+    'notification_deliveries',
+    'notification_attempts',
   ];
   const counts: Record<string, number> = {};
   for (const table of tables) {
