@@ -40,10 +40,13 @@ export type TokenList = Success<Api['tokens']['$get']>;
 export type Connection = Success<Api['connections'][':gateway']['$delete']>;
 export type SavedConnection = Success<Api['connections']['$post']>;
 export type ConnectionList = Success<Api['connections']['$get']>;
+export type WebhookList = Success<Api['notifications']['$get']>;
+export type DeliveryList = Success<Api['notifications'][':id']['deliveries']['$get']>;
 export type KeyRotation = Success<Api['connections']['rotate-key']['$post']>;
 export type ExecutorList = Success<Api['executors']['$get']>;
 
 type TokenRequest = InferRequestType<Api['tokens']['$post']>['json'];
+type WebhookRequest = InferRequestType<Api['notifications']['$post']>['json'];
 
 /** The body of a reply with one of the statuses its route declares as success. */
 type Body<R> =
@@ -167,6 +170,27 @@ export class ApiClient {
   }
   rotateKey() {
     return this.read(this.api.connections['rotate-key'].$post());
+  }
+  addWebhook(body: { environment: string; url: string; events?: string[]; format?: string }) {
+    // events and format are the user's words: the API checks them and names what it knows
+    return this.read(this.api.notifications.$post({ json: body as WebhookRequest }));
+  }
+  webhooks() {
+    return this.read(this.api.notifications.$get());
+  }
+  removeWebhook(id: string) {
+    return this.read(this.api.notifications[':id'].$delete({ param: path({ id }) }));
+  }
+  testWebhook(id: string) {
+    return this.read(this.api.notifications[':id'].test.$post({ param: path({ id }) }));
+  }
+  deliveries(id: string, limit?: number) {
+    return this.read(
+      this.api.notifications[':id'].deliveries.$get({
+        param: path({ id }),
+        query: { ...(limit === undefined ? {} : { limit: String(limit) }) },
+      }),
+    );
   }
   executors(query: { role?: string; status?: string }) {
     return this.read(this.api.executors.$get({ query }));

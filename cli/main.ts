@@ -10,6 +10,7 @@ import { registerDev } from './commands/dev.ts';
 import { registerExecutors } from './commands/executors.ts';
 import { registerInit } from './commands/init.ts';
 import { registerLogs } from './commands/logs.ts';
+import { registerNotifications } from './commands/notifications.ts';
 import { registerPause } from './commands/pause.ts';
 import { registerPauses } from './commands/pauses.ts';
 import { registerPlan } from './commands/plan.ts';
@@ -45,6 +46,7 @@ registerLogs(program);
 registerExecutors(program);
 registerToken(program);
 registerConnections(program);
+registerNotifications(program);
 registerApi(program);
 registerCodecServer(program);
 

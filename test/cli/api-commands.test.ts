@@ -15,6 +15,7 @@ import { type ApiServer, startApiServer } from '../../api/server.ts';
 import { getPlan } from '../../state/plans.ts';
 import { eventually, startTestStack, type TestStack } from '../api/support/stack.ts';
 import { tableCounts } from '../api/support/state.ts';
+import { startWebhookReceiver, verifySignature } from '../support/webhook-receiver.ts';
 
 const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 
@@ -477,6 +478,82 @@ describe('sluice CLI against the API', () => {
     expect(gone.stderr).toMatch(
       /^sluice: API token is not valid: .* \(set SLUICE_TOKEN or pass --token\)\n$/,
     );
+  });
+
+  it('notifications add prints the secret once; test, deliveries, list and remove manage the webhook', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const before = await tableCounts(t.state.db);
+      const bad = await sluice([
+        'notifications',
+        'add',
+        '--environment',
+        'prod',
+        '--url',
+        'ftp://example.com/x',
+      ]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe(
+        'sluice: --url: "ftp://example.com/x" uses ftp; only http and https are allowed\n',
+      );
+      const unknown = await sluice([
+        'notifications',
+        'add',
+        '--environment',
+        'prod',
+        '--url',
+        receiver.url,
+        '--events',
+        'run.failed,run.exploded',
+      ]);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(/^sluice: --events: unknown event "run\.exploded"/);
+      expect(await tableCounts(t.state.db)).toEqual(before);
+
+      const added = await sluice([
+        'notifications',
+        'add',
+        '--environment',
+        'pr_*',
+        '--url',
+        receiver.url,
+        '--events',
+        'run.failed',
+        '--events',
+        'plan.failed',
+        '--format',
+        'slack',
+      ]);
+      expect(added.code).toBe(0);
+      const secret = added.stdout.trim();
+      expect(secret).toMatch(/^whsec_[0-9a-f]{64}$/);
+      const id = /^Webhook (wh_\w+) added: run\.failed, plan\.failed of pr_\* to /.exec(added.stderr)![1]!;
+
+      const list = await sluice(['notifications', 'list']);
+      expect(list.stdout).toMatch(new RegExp(`${id}\\s+pr_\\*\\s+run\\.failed,plan\\.failed\\s+slack`));
+      expect(list.stdout).not.toContain(secret);
+
+      // the receiver answers 500 first: the test says so, and the retry follows
+      const test = await sluice(['notifications', 'test', id]);
+      expect(test.code).toBe(1);
+      expect(test.stderr).toMatch(/^sluice: test delivery dlv_\w+ failed: the receiver answered 500/);
+      const retried = /dlv_\w+\s+test\s+pr_\*\s+delivered\s+2\s+200/;
+      await eventually(
+        () => sluice(['notifications', 'deliveries', id]),
+        (deliveries) => retried.test(deliveries.stdout),
+        'the test delivery to be retried',
+        30_000,
+      );
+      const slack = JSON.parse(receiver.requests[0]!.body) as { text: string; blocks: unknown[] };
+      expect(slack.text).toBe(':wave: Test notification in pr_*: sluice');
+      expect(verifySignature(receiver.requests[0]!, secret, Date.now())).toBe(true);
+
+      const removed = await sluice(['notifications', 'remove', id]);
+      expect(removed.stdout).toBe(`Webhook ${id} (${receiver.url}) removed\n`);
+      expect((await sluice(['notifications', 'list'])).stdout).toBe('No webhooks\n');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('says what to do when the API cannot be reached or refuses the request', async () => {
