@@ -12,6 +12,7 @@ import {
 } from '@temporalio/worker';
 import type { ExecutorActivities, SchedulerActivities } from '../../activities/contracts.ts';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
+import type { NotificationActivities } from '../../activities/notifications/contracts.ts';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -29,9 +30,22 @@ export interface Harness {
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
 
+/** Notification activities of a state database with no webhook: nothing to deliver. */
+const NO_WEBHOOKS: NotificationActivities = {
+  prepareNotifications: async () => [],
+  deliverNotification: async (deliveryId) => ({ deliveryId, outcome: 'gone', statusCode: null }),
+  sweepStuckWork: async () => [],
+};
+
 export async function createHarness(
   env: TestWorkflowEnvironment,
-  activities: { scheduler: SchedulerActivities; run: ExecutorActivities; apply?: ExecutorActivities },
+  activities: {
+    scheduler: SchedulerActivities;
+    run: ExecutorActivities;
+    apply?: ExecutorActivities;
+    /** what the detached notifications children call; by default they find no webhook to tell. */
+    notifications?: NotificationActivities;
+  },
 ): Promise<Harness> {
   const workflowBundleCode = await workflowBundle();
   const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default' };
@@ -40,7 +54,10 @@ export async function createHarness(
       ...common,
       taskQueue: TASK_QUEUES.scheduler,
       workflowBundle: workflowBundleCode,
-      activities: activities.scheduler as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>,
+      activities: {
+        ...(activities.notifications ?? NO_WEBHOOKS),
+        ...activities.scheduler,
+      } as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>,
     }),
     Worker.create({
       ...common,
