@@ -14,13 +14,7 @@ import { environmentState } from '../../../api/environment-commands.ts';
 import { compactInstant } from '../../../core/workflow-ids.ts';
 import { queryRows } from '../../../db/query-rows.ts';
 import { waitFor } from '../../support/waiting.ts';
-import { applyPlan, floorMinute, MINUTE, modelFile, useOrchestrationStack } from './stack.ts';
-
-const minuteModel = (name: string, query: string) =>
-  modelFile(
-    [`name ${name}`, 'kind INCREMENTAL_BY_TIME_RANGE (time_column minute, batch_size 1)', "cron '* * * * *'"],
-    query,
-  );
+import { applyPlan, floorMinute, MINUTE, minuteModel, modelFile, useOrchestrationStack } from './stack.ts';
 
 type RunRow = {
   id: string;

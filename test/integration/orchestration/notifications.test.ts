@@ -21,13 +21,7 @@ import {
   verifySignature,
   type WebhookReceiver,
 } from '../../support/webhook-receiver.ts';
-import { applyPlan, floorMinute, MINUTE, modelFile, useOrchestrationStack } from './stack.ts';
-
-const minuteModel = (name: string, query: string) =>
-  modelFile(
-    [`name ${name}`, 'kind INCREMENTAL_BY_TIME_RANGE (time_column minute, batch_size 1)', "cron '* * * * *'"],
-    query,
-  );
+import { applyPlan, floorMinute, MINUTE, minuteModel, useOrchestrationStack } from './stack.ts';
 
 interface Delivery {
   id: string;

@@ -44,6 +44,13 @@ export function modelFile(properties: string[], query: string): string {
   return `MODEL (\n  ${properties.join(',\n  ')}\n);\n${query}\n`;
 }
 
+/** An INCREMENTAL_BY_TIME_RANGE model on a minute cron, one batch a minute. */
+export const minuteModel = (name: string, query: string) =>
+  modelFile(
+    [`name ${name}`, 'kind INCREMENTAL_BY_TIME_RANGE (time_column minute, batch_size 1)', "cron '* * * * *'"],
+    query,
+  );
+
 /** A project's `config.yaml`: one PostgreSQL gateway, `warehouse`, on the test server. */
 export function projectConfig(database: string, start: number): string {
   return [
