@@ -22,9 +22,9 @@ import { createNotificationActivities } from '../activities/notifications/index.
 import { createSchedulerActivities } from '../activities/scheduler/index.ts';
 import type { LinkBases } from '../core/notifications/links.ts';
 import type { StateDb } from '../db/client.ts';
+import { startNotifier, workflowStateReader } from './notifier.ts';
 import { type RunningWorker, runWorker, shutdownTimes } from './running-worker.ts';
 import { bundlerLogger } from './runtime.ts';
-import { startStuckWatch, workflowStateReader } from './stuck-watch.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -62,8 +62,8 @@ export interface SchedulerWorkerOptions {
   dataConverter?: DataConverter;
   /** the bases of the links in notifications (SLUICE_PUBLIC_API_URL, SLUICE_TEMPORAL_UI_URL). */
   notificationLinks?: LinkBases;
-  /** start the stuck-work watch (`sluice-stuck-watch`) unless it runs already; true by default. */
-  watchStuckWork?: boolean;
+  /** start the notifier (`sluice-notifier`) unless it runs already; true by default. */
+  startNotifier?: boolean;
 }
 
 /** Starts the scheduler worker; stopping it leaves the state database open (its owner closes it). */
@@ -91,6 +91,6 @@ export async function startSchedulerWorker(options: SchedulerWorkerOptions): Pro
     stickyQueueScheduleToStartTimeout: '2 seconds',
   });
   const running = runWorker(worker, options.identity);
-  if (options.watchStuckWork ?? true) await startStuckWatch(options.client);
+  if (options.startNotifier ?? true) await startNotifier(options.client);
   return running;
 }

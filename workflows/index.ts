@@ -3,6 +3,6 @@ export { applyWorkflow } from './apply.ts';
 export { environmentWorkflow } from './environment.ts';
 export { executorRegistryWorkflow } from './executor-registry.ts';
 export { notificationsWorkflow } from './notifications.ts';
+export { notifierWorkflow } from './notifier.ts';
 export { runWorkflow } from './run.ts';
-export { stuckWatchWorkflow } from './stuck-watch.ts';
 export { testConnectionWorkflow } from './test-connection.ts';

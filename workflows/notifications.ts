@@ -1,11 +1,14 @@
 /**
- * Notifications, never in a run's or a plan's way: the run and apply workflows start a detached
- * child (`notificationsWorkflow`, parent close policy ABANDON, awaited only until it has started)
- * that records the deliveries its source makes and delivers each one, retried with exponential
- * backoff for about an hour. A run that cannot start it carries on and only logs why.
+ * Notifications, never in a run's or a plan's way: the run and apply workflows signal the notifier
+ * (`sluice-notifier`, workflows/notifier.ts) when they end, and the notifier starts a detached
+ * child (`notificationsWorkflow`, parent close policy ABANDON) that records the deliveries its
+ * source makes and delivers each one, retried with exponential backoff for about an hour. A run
+ * whose signal cannot be delivered (no notifier running) carries on and only logs why.
  */
 import {
   ActivityFailure,
+  defineSignal,
+  getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
   patched,
@@ -79,14 +82,37 @@ export async function startNotifications(workflowId: string, input: Notification
   }
 }
 
+/** The notifier: one long-lived workflow on the scheduler's task queue (workflows/notifier.ts). */
+export const NOTIFIER_WORKFLOW_ID = 'sluice-notifier';
+/** sent to the notifier by run and apply workflows as they end. */
+export const notifySignal = defineSignal<[source: NotificationSource]>('notify');
+
+/** The child workflow id of a source's notifications: one per run or plan. */
+export function notificationsWorkflowId(source: NotificationSource): string {
+  return source.kind === 'run'
+    ? `sluice-notify-${source.report.runId}`
+    : `sluice-notify-plan-${source.plan.planId}`;
+}
+
+async function tellNotifier(source: NotificationSource): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(NOTIFIER_WORKFLOW_ID).signal(notifySignal, source);
+  } catch (err) {
+    log.warn('the notifier did not take the notification', {
+      notifier: NOTIFIER_WORKFLOW_ID,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
+
 /** A run's end: run.failed, run.recovered, model.over_scheduled. */
 export async function notifyRunEnded(report: RunReport): Promise<void> {
   if (!patched('run-notifications')) return;
-  await startNotifications(`sluice-notify-${report.runId}`, { source: { kind: 'run', report } });
+  await tellNotifier({ kind: 'run', report });
 }
 
 /** A plan application's end: plan.applied, plan.failed. */
 export async function notifyPlanEnded(plan: PlanEnd): Promise<void> {
   if (!patched('plan-notifications')) return;
-  await startNotifications(`sluice-notify-plan-${plan.planId}`, { source: { kind: 'plan', plan } });
+  await tellNotifier({ kind: 'plan', plan });
 }
