@@ -281,6 +281,28 @@ export interface SchedulerActivities {
     status: PlanOutcome;
     error?: string;
   }): Promise<ScheduledModel[]>;
+  /** writes an ended run's artifacts (run_results.json, compiled SQL) to the artifact store. */
+  writeRunArtifacts(args: { runId: string }): Promise<WrittenArtifacts>;
+  /** writes an ended plan's artifacts (its summary, its backfill's results and SQL). */
+  writePlanArtifacts(args: { planId: string }): Promise<WrittenArtifacts>;
+  /** deletes the artifacts older than the retention (the janitor's artifact sweep). */
+  sweepArtifacts(): Promise<ArtifactSweep>;
+}
+
+/** What a write of artifacts left: where, and the files relative to there. */
+export interface WrittenArtifacts {
+  /** null when the worker keeps no artifacts. */
+  location: string | null;
+  files: string[];
+}
+
+/** What an artifact sweep did. */
+export interface ArtifactSweep {
+  /** epoch ms: artifacts last written before it were removed; null when artifacts are kept forever. */
+  cutoff: number | null;
+  /** the folders removed (`runs/<id>`, `plans/<id>`). */
+  removed: string[];
+  kept: number;
 }
 
 /** What an executor reports after connecting with a connection it was asked to test. */

@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
+import type { ArtifactStore } from '../artifacts/store.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { StateDb } from '../db/client.ts';
 import { authenticate } from './auth/authenticate.ts';
@@ -22,6 +23,7 @@ import type { AppDeps, AppEnv, AuthMode } from './context.ts';
 import type { EnvironmentOptions } from './environment-commands.ts';
 import { ApiError, errorResponse, payloadTooLarge, toApiError, validationError } from './errors.ts';
 import { createMetrics } from './metrics/registry.ts';
+import { artifactRoutes } from './routes/artifacts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { cancellationRoutes } from './routes/cancellations.ts';
 import { connectionRoutes } from './routes/connections.ts';
@@ -67,6 +69,8 @@ export interface AppOptions {
   allowedHosts?: readonly string[];
   /** SLUICE_METRICS_TOKEN: with tokens on, a bearer secret that may read `/metrics` besides API tokens. */
   metricsToken?: string;
+  /** SLUICE_ARTIFACTS: where runs and plans left their artifacts, served under their routes. */
+  artifacts?: ArtifactStore;
 }
 
 /** Routes anyone may call, token or not (`/metrics`, outside `/api`, has its own: auth/metrics-access.ts). */
@@ -89,6 +93,7 @@ export function createApp(options: AppOptions) {
     temporalTimeoutMs: options.temporalTimeoutMs ?? 10_000,
     eventPollMs: options.eventPollMs ?? 1_000,
     environmentOptions: options.environmentOptions ?? {},
+    artifacts: options.artifacts ?? null,
   };
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const maxPlanBody = options.maxPlanBodyBytes ?? 32 * 1024 * 1024;
@@ -159,7 +164,8 @@ export function createApp(options: AppOptions) {
           : { testTimeoutMs: options.connectionTestTimeoutMs }),
       }),
     )
-    .route('/api', executorRoutes(options.executorGoneAfterMs));
+    .route('/api', executorRoutes(options.executorGoneAfterMs))
+    .route('/api', artifactRoutes());
   if (options.payloadCodec) app.route('/api/codec', codecRoutes(options.payloadCodec.codec));
   app.route('/', metricsRoutes(metrics));
 

@@ -11,6 +11,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { encryptionKeyring } from '../api/connection-options.ts';
+import type { ArtifactLocation } from '../config/artifact-location.ts';
 import { ConfigurationError } from '../config/configuration-error.ts';
 import { type ConfigOf, type Environment, readConfig } from '../config/read.ts';
 import type { Values } from '../config/variables.ts';
@@ -35,6 +36,10 @@ export interface WorkerConfig {
   databaseUrl?: string;
   /** scheduler only: SLUICE_HOME, where the embedded PGlite database lives (in `state/`). */
   home?: string;
+  /** scheduler only: SLUICE_ARTIFACTS; the `artifacts` folder in the home when absent. */
+  artifacts?: ArtifactLocation;
+  /** scheduler only: SLUICE_ARTIFACT_RETENTION in ms; null: kept forever. */
+  artifactRetentionMs?: number | null;
   /** executors only: the warehouse connections, by gateway name. */
   gateways: Record<string, { connection: GatewayConnection }>;
   /** executors only. */
@@ -82,6 +87,8 @@ export function readWorkerConfig(
     const config = baseConfig(role, values, options);
     if (values.SLUICE_DATABASE_URL !== undefined) config.databaseUrl = values.SLUICE_DATABASE_URL;
     if (values.SLUICE_HOME !== undefined) config.home = values.SLUICE_HOME;
+    if (values.SLUICE_ARTIFACTS !== undefined) config.artifacts = values.SLUICE_ARTIFACTS;
+    config.artifactRetentionMs = values.SLUICE_ARTIFACT_RETENTION;
     return config;
   }
   const values = readConfig('executor', env);

@@ -24,6 +24,7 @@ import { TASK_QUEUES } from '../activities/contracts.ts';
 import { connectionOptionsOf } from '../api/connection-options.ts';
 import { ensureEnvironmentWorkflow, planChangesSomething, queuePlan } from '../api/environment-commands.ts';
 import { apiServerSettings, startApiServer } from '../api/server.ts';
+import { artifactStoreOf } from '../artifacts/from-config.ts';
 import { type ConfigOf, readConfig } from '../config/read.ts';
 import { PROD_ENVIRONMENT } from '../core/naming.ts';
 import { formatPlanDiff } from '../core/plan/format.ts';
@@ -38,6 +39,7 @@ import { createPlanRecord } from '../state/plan/record.ts';
 import type { EnvironmentState } from '../workflows/environment.ts';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
 import { stateQuery } from '../workflows/signals.ts';
+import { ensureArtifactSweep } from './artifact-sweep.ts';
 import { connectTemporal } from './connection.ts';
 import { type DevServer, startDevServer } from './dev-server.ts';
 import { startExecutorWorker } from './executor-worker.ts';
@@ -115,6 +117,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const codecEndpoint =
     apiListen === undefined ? null : `${browserUrl(apiListen.host, apiListen.port)}/api/codec`;
   mkdirSync(home, { recursive: true });
+  const artifacts = artifactStoreOf(config, home, root);
 
   // everything opened so far, closed in reverse order on failure or stop
   const opened: Array<{ name: string; close: () => Promise<void> }> = [];
@@ -203,8 +206,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         workflowBundle,
         shutdownGraceMs: graceMs,
         ...(dataConverter === undefined ? {} : { dataConverter }),
+        artifacts,
+        artifactRetentionMs: config.SLUICE_ARTIFACT_RETENTION,
       }),
     );
+    await ensureArtifactSweep(client);
+    log(`Artifacts: ${artifacts.location} (${describeRetention(config.SLUICE_ARTIFACT_RETENTION)})`);
     const gatewayNames = Object.keys(project.config.gateways).sort();
     for (const role of ['run', 'apply'] as const) {
       keep(
@@ -284,6 +291,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           ? {}
           : { payloadCodec: { codec: codec.codec, corsOrigins: codec.corsOrigins } }),
         ...connectionOptions,
+        artifacts,
       });
       opened.push({ name: 'API server', close: () => server.close() });
       api = server.url;
@@ -450,4 +458,9 @@ async function queryState(client: Client, workflowId: string): Promise<Environme
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
+}
+
+function describeRetention(ms: number | null): string {
+  if (ms === null) return 'kept forever';
+  return ms % 86_400_000 === 0 ? `kept ${ms / 86_400_000} days` : `kept ${Math.round(ms / 60_000)} minutes`;
 }

@@ -19,6 +19,7 @@ import {
 } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import { createSchedulerActivities } from '../activities/scheduler/index.ts';
+import type { ArtifactStore } from '../artifacts/store.ts';
 import type { StateDb } from '../db/client.ts';
 import { type RunningWorker, runWorker, shutdownTimes } from './running-worker.ts';
 import { bundlerLogger } from './runtime.ts';
@@ -57,6 +58,10 @@ export interface SchedulerWorkerOptions {
   shutdownGraceMs?: number;
   /** the payload codec (SLUICE_PAYLOAD_KEY), as `dataConverterOf()` gives it; Temporal's default when absent. */
   dataConverter?: DataConverter;
+  /** where runs and plans leave their artifacts (SLUICE_ARTIFACTS); none are written without it. */
+  artifacts?: ArtifactStore;
+  /** SLUICE_ARTIFACT_RETENTION in ms; null: kept forever. */
+  artifactRetentionMs?: number | null;
 }
 
 /** Starts the scheduler worker; stopping it leaves the state database open (its owner closes it). */
@@ -69,7 +74,12 @@ export async function startSchedulerWorker(options: SchedulerWorkerOptions): Pro
     ...(options.workflowBundle === undefined
       ? { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ignoreModules: IGNORED_MODULES } }
       : { workflowBundle: options.workflowBundle }),
-    activities: createSchedulerActivities({ db: options.db, temporal: options.client }),
+    activities: createSchedulerActivities({
+      db: options.db,
+      temporal: options.client,
+      ...(options.artifacts === undefined ? {} : { artifacts: options.artifacts }),
+      artifactRetentionMs: options.artifactRetentionMs ?? null,
+    }),
     ...(options.dataConverter === undefined ? {} : { dataConverter: options.dataConverter }),
     ...shutdownTimes(options.shutdownGraceMs),
     // A workflow task waits this long for the worker that has the workflow cached before any

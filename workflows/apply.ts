@@ -30,6 +30,7 @@ import { TASK_QUEUES } from '../activities/contracts.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
 import { EXECUTOR_MAX_ATTEMPTS, failureMessage } from './activity-failure.ts';
+import { keepPlanArtifacts } from './artifacts.ts';
 import { executeModels, NON_RETRYABLE_ERRORS } from './execute-models.ts';
 
 export interface ApplyInput {
@@ -71,7 +72,10 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
   const finish = (status: 'applied' | 'failed' | 'cancelled', error?: string) =>
     CancellationScope.nonCancellable(() =>
       scheduler.finishPlan({ planId, environment, status, ...(error === undefined ? {} : { error }) }),
-    );
+    ).then(async (schedule) => {
+      await keepPlanArtifacts(planId);
+      return schedule;
+    });
   let work: PlanWork;
   try {
     work = await scheduler.beginPlan({ planId, environment });

@@ -1,5 +1,6 @@
 // Every workflow the scheduler worker registers (the bundle entry point).
 export { applyWorkflow } from './apply.ts';
+export { artifactSweepWorkflow } from './artifact-sweep.ts';
 export { environmentWorkflow } from './environment.ts';
 export { executorRegistryWorkflow } from './executor-registry.ts';
 export { runWorkflow } from './run.ts';

@@ -19,6 +19,7 @@ import type {
   RunStatus,
   SchedulerActivities,
 } from '../activities/contracts.ts';
+import { keepRunArtifacts } from './artifacts.ts';
 import { executeModels } from './execute-models.ts';
 import { schedulerActivityOptionsFor } from './scheduler-activity-options.ts';
 import { runFinishedSignal, runProgressSignal } from './signals.ts';
@@ -84,6 +85,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunReport> {
     await schedulerFor(req.work.length).recordRunFinished(result);
     await notify(req, () => runFinishedSignal, [result]);
   });
+  await keepRunArtifacts(req.runId);
   if (cancelled) throw new CancelledFailure(`run ${req.runId} cancelled`);
   return result;
 }

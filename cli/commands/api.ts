@@ -10,11 +10,12 @@ import { StartupRefused } from '../../api/auth/startup-policy.ts';
 import { connectionOptionsOf } from '../../api/connection-options.ts';
 import type { AuthMode } from '../../api/context.ts';
 import { apiServerSettings, startApiServer } from '../../api/server.ts';
+import { artifactStoreOf } from '../../artifacts/from-config.ts';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../config/defaults.ts';
 import { parsePort, portExpectation } from '../../config/port.ts';
 import { readConfig } from '../../config/read.ts';
 import { dataConverterOf } from '../../crypto/payload-codec.ts';
-import { createStateDb, stateDbOptions } from '../../db/client.ts';
+import { createStateDb, sluiceHome, stateDbOptions } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
 import { temporalConfig } from '../../workers/temporal-config.ts';
 import { rejectingUsageErrors } from '../api-options.ts';
@@ -73,6 +74,7 @@ export function registerApi(program: Command): void {
           ...(port === undefined ? {} : { port }),
           ...(options.auth === undefined ? {} : { auth: options.auth as AuthMode }),
           ...connectionOptions,
+          artifacts: artifactStoreOf(config, sluiceHome(config.SLUICE_HOME, process.cwd()), process.cwd()),
           ...(temporal.payloadCodec === undefined
             ? {}
             : {
