@@ -25,7 +25,8 @@ export class FolderArtifactStore implements ArtifactStore {
     return file;
   }
 
-  async put(key: string, body: string | Uint8Array): Promise<void> {
+  /** the folder keeps no content type: it is given by the extension when served. */
+  async put(key: string, body: string | Uint8Array, _contentType?: string): Promise<void> {
     const file = this.fileOf(key);
     await mkdir(dirname(file), { recursive: true });
     const temporary = `${file}.${process.pid}.${++this.writes}.partial`;

@@ -52,7 +52,7 @@ describe('OpenAPI contract', () => {
       ),
     );
     expect([...served].sort()).toEqual([...documented].sort());
-    expect(served.size).toBe(33);
+    expect(served.size).toBe(37);
   });
 
   it('is OpenAPI 3.1 whose every schema compiles, with bearer auth and a summary per operation', () => {
