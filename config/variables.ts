@@ -163,6 +163,32 @@ export const VARIABLES = declare({
     description:
       'where each run and plan leaves its artifacts (run_results.json, compiled SQL, plan summary): a folder, or an S3-compatible bucket as `s3://bucket/prefix` (see the SLUICE_ARTIFACTS_S3_… variables)',
   },
+  SLUICE_ARTIFACTS_S3_ENDPOINT: {
+    schema: httpUrl().optional(),
+    readBy: ['api', 'scheduler', 'dev'],
+    default: '`https://s3.<region>.amazonaws.com`',
+    description:
+      'with `SLUICE_ARTIFACTS=s3://…`: the S3-compatible server (MinIO, Ceph, …), addressed path-style',
+  },
+  SLUICE_ARTIFACTS_S3_REGION: {
+    schema: matching(/^[a-z0-9-]{1,40}$/, 'expected a region name such as us-east-1').default('us-east-1'),
+    readBy: ['api', 'scheduler', 'dev'],
+    default: '`us-east-1`',
+    description: 'with `SLUICE_ARTIFACTS=s3://…`: the region requests are signed for (SigV4)',
+  },
+  SLUICE_ARTIFACTS_S3_ACCESS_KEY_ID: {
+    schema: text().optional(),
+    readBy: ['api', 'scheduler', 'dev'],
+    default: '',
+    description: 'with `SLUICE_ARTIFACTS=s3://…`: the access key id (required)',
+  },
+  SLUICE_ARTIFACTS_S3_SECRET_ACCESS_KEY: {
+    schema: text().optional(),
+    readBy: ['api', 'scheduler', 'dev'],
+    default: '',
+    description: 'with `SLUICE_ARTIFACTS=s3://…`: the secret access key (required)',
+    secret: true,
+  },
   SLUICE_ARTIFACT_RETENTION: {
     schema: parsed(RETENTION_EXPECTATION, parseRetention).default(DEFAULT_ARTIFACT_RETENTION_MS),
     readBy: ['scheduler', 'dev'],

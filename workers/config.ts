@@ -11,7 +11,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { encryptionKeyring } from '../api/connection-options.ts';
-import type { ArtifactLocation } from '../config/artifact-location.ts';
+import type { ArtifactSettings } from '../artifacts/from-config.ts';
 import { ConfigurationError } from '../config/configuration-error.ts';
 import { type ConfigOf, type Environment, readConfig } from '../config/read.ts';
 import type { Values } from '../config/variables.ts';
@@ -36,8 +36,8 @@ export interface WorkerConfig {
   databaseUrl?: string;
   /** scheduler only: SLUICE_HOME, where the embedded PGlite database lives (in `state/`). */
   home?: string;
-  /** scheduler only: SLUICE_ARTIFACTS; the `artifacts` folder in the home when absent. */
-  artifacts?: ArtifactLocation;
+  /** scheduler only: SLUICE_ARTIFACTS and its S3 settings; the `artifacts` folder in the home when unset. */
+  artifacts?: ArtifactSettings;
   /** scheduler only: SLUICE_ARTIFACT_RETENTION in ms; null: kept forever. */
   artifactRetentionMs?: number | null;
   /** executors only: the warehouse connections, by gateway name. */
@@ -87,7 +87,13 @@ export function readWorkerConfig(
     const config = baseConfig(role, values, options);
     if (values.SLUICE_DATABASE_URL !== undefined) config.databaseUrl = values.SLUICE_DATABASE_URL;
     if (values.SLUICE_HOME !== undefined) config.home = values.SLUICE_HOME;
-    if (values.SLUICE_ARTIFACTS !== undefined) config.artifacts = values.SLUICE_ARTIFACTS;
+    config.artifacts = {
+      SLUICE_ARTIFACTS: values.SLUICE_ARTIFACTS,
+      SLUICE_ARTIFACTS_S3_ENDPOINT: values.SLUICE_ARTIFACTS_S3_ENDPOINT,
+      SLUICE_ARTIFACTS_S3_REGION: values.SLUICE_ARTIFACTS_S3_REGION,
+      SLUICE_ARTIFACTS_S3_ACCESS_KEY_ID: values.SLUICE_ARTIFACTS_S3_ACCESS_KEY_ID,
+      SLUICE_ARTIFACTS_S3_SECRET_ACCESS_KEY: values.SLUICE_ARTIFACTS_S3_SECRET_ACCESS_KEY,
+    };
     config.artifactRetentionMs = values.SLUICE_ARTIFACT_RETENTION;
     return config;
   }

@@ -58,7 +58,7 @@ export async function startWorkerProcess(
       const client = await connectTemporal(temporal, 'client');
       resources.unshift({ name: 'Temporal client connection', close: () => client.connection.close() });
       const artifacts = artifactStoreOf(
-        { SLUICE_ARTIFACTS: config.artifacts },
+        config.artifacts ?? {},
         sluiceHome(config.home, config.baseDir),
         config.baseDir,
       );
