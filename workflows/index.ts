@@ -2,5 +2,6 @@
 export { applyWorkflow } from './apply.ts';
 export { environmentWorkflow } from './environment.ts';
 export { executorRegistryWorkflow } from './executor-registry.ts';
+export { fetchQueryWorkflow } from './fetch-query.ts';
 export { runWorkflow } from './run.ts';
 export { testConnectionWorkflow } from './test-connection.ts';
