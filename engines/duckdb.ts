@@ -38,6 +38,7 @@ import {
 } from './errors.ts';
 import { InFlight } from './in-flight.ts';
 import { metadataLimit, toMetadataRow } from './metadata.ts';
+import { firstKeyword, READ_QUERY_KEYWORDS } from './query-keyword.ts';
 import { QueryResultCollector } from './query-result.ts';
 import { quoteIdentifier, quoteQualifiedName } from './quote.ts';
 import { type Redactor, redactorFor } from './redact.ts';
@@ -45,6 +46,17 @@ import { holdsSeveralStatements } from './several-statements.ts';
 
 /** connector_config settings whose values are credentials (S3 keys, tokens) and must not leak. */
 const SECRET_SETTING = /secret|password|token|key/i;
+
+/** Words a DuckDB query may start with besides the standard ones (FROM-first, PIVOT, DESCRIBE). */
+const DUCKDB_READ_KEYWORDS = new Set([
+  ...READ_QUERY_KEYWORDS,
+  'from',
+  'pivot',
+  'unpivot',
+  'describe',
+  'show',
+  'summarize',
+]);
 
 /** The statement an error belongs to, when one was running. */
 interface StatementContext {
@@ -161,7 +173,15 @@ export class DuckDBEngine implements Engine {
         }
         await connection.run('BEGIN TRANSACTION');
         inTransaction = true;
-        const prepared = await extracted.prepare(0);
+        const prepared = await extracted.prepare(0).catch((error: unknown) => {
+          // a statement that does not bind (an INSERT into a view) has no type to read: its first
+          // word says what it is
+          const keyword = firstKeyword(sql);
+          if (keyword !== null && keyword !== '' && !DUCKDB_READ_KEYWORDS.has(keyword)) {
+            throw new QueryNotReadOnlyError(this.gateway, `a ${keyword.toUpperCase()} statement`);
+          }
+          throw error;
+        });
         try {
           const type = prepared.statementType;
           if (type !== StatementType.SELECT) {

@@ -112,6 +112,7 @@ describe.each(GATEWAY_TYPES)('fetchQuery on %s', (type) => {
     ['a CREATE', 'CREATE TABLE shop.sneaky AS SELECT * FROM shop.orders'],
     ['a DROP', 'DROP TABLE shop.orders'],
     ['an UPDATE', 'UPDATE shop.orders SET amount = 0'],
+    ['an INSERT into a view', 'INSERT INTO shop__dev.orders VALUES (9, 1)'],
     [
       'a COPY',
       type === 'duckdb' ? "COPY shop.orders TO '/tmp/sluice-query-copy.csv'" : 'COPY shop.orders TO STDOUT',
