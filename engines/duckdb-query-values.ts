@@ -13,7 +13,7 @@ import {
   JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
 import type { QueryValue } from './engine.ts';
-import { integerValue } from './query-values.ts';
+import { integerValue } from './metadata.ts';
 
 const WIDE_INTEGERS = new Set<DuckDBTypeId>([
   DuckDBTypeId.BIGINT,

@@ -7,33 +7,16 @@
  */
 
 import type { QueryValue } from './engine.ts';
+import { jsonScalar, NOT_SCALAR } from './metadata.ts';
 
 export function toQueryValue(value: unknown): QueryValue {
-  if (value === null || value === undefined) return null;
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      return Number.isFinite(value) ? value : String(value);
-    case 'bigint':
-      return integerValue(value);
-    default:
-      break;
-  }
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  const scalar = jsonScalar(value, 'base64');
+  if (scalar !== NOT_SCALAR) return scalar;
   if (Array.isArray(value)) return value.map(toQueryValue);
-  if (typeof value === 'object') {
+  if (typeof value === 'object' && value !== null) {
     const record: { [key: string]: QueryValue } = {};
     for (const [key, inner] of Object.entries(value)) record[key] = toQueryValue(inner);
     return record;
   }
   return String(value);
-}
-
-/** A 64-bit or wider integer: a number when it is safe, else its decimal text. */
-export function integerValue(value: bigint): number | string {
-  const number = Number(value);
-  return Number.isSafeInteger(number) ? number : value.toString();
 }
