@@ -2,7 +2,8 @@
  * `POST /api/environments/{env}/query`: one read-only query of the environment's warehouse, run by
  * a run executor (which holds the credentials), its model names resolved to the environment's
  * views (api/query-target.ts). Needs the operator role on the environment: rows of data are more
- * than a viewer reads elsewhere. The audit log records who queried what, without the rows.
+ * than a viewer reads elsewhere. The audit log records who queried what once it is answered,
+ * without the rows; a refused query writes nothing.
  */
 import { createRoute } from '@hono/zod-openapi';
 import { DEFAULT_CONNECTION_TEST_TIMEOUT_MS } from '../../config/defaults.ts';
@@ -54,12 +55,6 @@ export function queryRoutes(options: QueryRouteOptions = {}) {
     const target = await queryTarget(deps.db, env, body.sql, body.gateway);
     const limit = body.limit ?? DEFAULT_QUERY_ROWS;
     const timeoutMs = body.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
-    await audit(c, {
-      action: 'query.run',
-      target: target.gateway,
-      environment: env,
-      details: { sql: body.sql.slice(0, 2_000), models: target.models, limit, timeoutMs },
-    });
     const result = await runQuery(deps, {
       environment: env,
       gateway: target.gateway,
@@ -67,6 +62,13 @@ export function queryRoutes(options: QueryRouteOptions = {}) {
       limit,
       timeoutMs,
       pickupTimeoutMs,
+    });
+    // recorded once answered: a refused query writes nothing, like every refused request
+    await audit(c, {
+      action: 'query.run',
+      target: target.gateway,
+      environment: env,
+      details: { sql: body.sql.slice(0, 2_000), models: target.models, limit, timeoutMs },
     });
     return c.json(
       {
