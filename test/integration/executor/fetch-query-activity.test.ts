@@ -4,12 +4,18 @@
  * refused by the engine and changes nothing; the row limit and the timeout hold; a query naming
  * models reads a development environment's views once its names are resolved.
  */
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutorActivities, QueryRequest, QueryResult } from '../../../activities/contracts.ts';
 import { createExecutorActivities } from '../../../activities/executor/index.ts';
+import { ManagedConnections } from '../../../activities/executor/managed-connections.ts';
 import { environmentView } from '../../../core/naming.ts';
 import { resolveModelReferences } from '../../../core/query/resolve-models.ts';
+import { keyringOf } from '../../../crypto/keyring.ts';
+import { seal } from '../../../crypto/sealed.ts';
+import { EnginePool } from '../../../engines/pool.ts';
 import {
   activityEnvironment,
   type ExecutorGateways,
@@ -197,5 +203,44 @@ describe.each(GATEWAY_TYPES)('fetchQuery on %s', (type) => {
     const zero = await refusal(query(gateway, 'SELECT 1', { limit: 0 }));
     expect(zero.type).toBe('INVALID_REQUEST');
     expect(zero.message).toContain('query.limit');
+  });
+});
+
+describe('fetchQuery with a scheduler-managed connection', () => {
+  it('opens the sealed connection that came with the query when the executor has no gateway of its own', async () => {
+    const keyring = keyringOf(randomBytes(32), 'k-query');
+    const managed = new ManagedConnections({ keyring, identity: 'run@managed:1', baseDir: tmpdir() });
+    try {
+      const bare = createExecutorActivities({
+        pool: new EnginePool({}, { baseDir: tmpdir() }),
+        identity: 'run@managed:1',
+        role: 'run',
+        encryption: keyring,
+        managedConnections: managed,
+      });
+      const connection = seal(keyring, JSON.stringify(gateways.connections.warehouse), 'warehouse');
+      const { env } = activityEnvironment();
+      const result = await env.run(bare.fetchQuery, {
+        gateway: 'warehouse',
+        sql: 'SELECT count(*) AS n FROM shop.orders',
+        limit: 10,
+        timeoutMs: 10_000,
+        connection,
+      });
+      expect(result).toMatchObject({ executor: 'run@managed:1', gateway: 'warehouse', rows: [[3]] });
+
+      // without it, the executor says it does not serve the gateway
+      const failure = await refusal(
+        activityEnvironment().env.run(bare.fetchQuery, {
+          gateway: 'warehouse',
+          sql: 'SELECT 1',
+          limit: 10,
+          timeoutMs: 10_000,
+        }),
+      );
+      expect(failure.type).toBe('GATEWAY_NOT_CONFIGURED');
+    } finally {
+      await managed.closeAll();
+    }
   });
 });

@@ -187,6 +187,13 @@ describe('POST /api/environments/{env}/query on PostgreSQL', () => {
     expect(reply.body.error.message).toContain('timeout of 500 ms');
   });
 
+  it('answers 503 naming the gateway when the run executor does not serve it', async () => {
+    const reply = await query('dev_team', { sql: 'SELECT 1', gateway: 'local' });
+    expect(reply.status, reply.text).toBe(503);
+    expect(reply.body.error.code).toBe('executor_unavailable');
+    expect(reply.body.error.message).toContain('gateway "local" is not configured on executor run@query');
+  });
+
   it("gives the warehouse's own refusal as 422 query_failed", async () => {
     const reply = await query('dev_team', { sql: 'SELECT nope FROM marts.customer_orders' });
     expect(reply.status).toBe(422);
