@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { rejectingUsageErrors } from './api-options.ts';
+import { loadSettingsReader, rejectingUsageErrors } from './api-options.ts';
 import { exitQuietlyWhenReaderCloses } from './closed-pipe.ts';
 import { registerApi } from './commands/api.ts';
 import { registerApply } from './commands/apply.ts';
@@ -26,7 +26,9 @@ import { reportAndExit } from './errors.ts';
 const program = new Command()
   .name('sluice')
   .description('Self-hosted scheduler for SQL model projects (SQLMesh model format), built on Temporal')
-  .version('0.1.0');
+  .version('0.1.0')
+  // what every command needs but `--help` does not is loaded once a command is about to run
+  .hook('preAction', loadSettingsReader);
 
 registerInit(program);
 registerValidate(program);

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readConfig } from '../../config/read.ts';
 import { formatIssue, ProjectError } from '../../core/project/types.ts';
 import type { DevStack } from '../../workers/dev-stack.ts';
 import { CliError, EXIT } from '../errors.ts';
@@ -15,6 +14,7 @@ export function registerDev(program: Command): void {
     .option('-p, --project <dir>', 'project folder', '.')
     .action(async (options: { project: string }) => {
       const log = (line: string) => process.stdout.write(`${line}\n`);
+      const { readConfig } = await import('../../config/read.ts');
       // a bad setting exits 2 naming its variable (cli/errors.ts)
       const config = readConfig('dev', process.env);
       const graceMs = config.SLUICE_SHUTDOWN_GRACE;
