@@ -61,6 +61,8 @@ export interface DevActivityOptions {
   /** also an event per finished model execution. */
   executions?: boolean;
   now?: () => number;
+  /** called after each poll, whether it could read the state database or not. */
+  onPoll?: () => void;
 }
 
 export interface DevActivityWatch {
@@ -175,6 +177,7 @@ export function watchDevActivity(options: DevActivityOptions): DevActivityWatch 
         lastError = message;
       })
       .finally(() => {
+        options.onPoll?.();
         if (!stopped) timer = setTimeout(tick, pollMs);
       });
   };
