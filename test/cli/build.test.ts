@@ -113,4 +113,15 @@ describe('npm run build', () => {
       writeFileSync(stamp, kept);
     }
   });
+
+  it('runs from dist/ alone, as the image holds it: no source is there to be newer', () => {
+    for (const path of [...BUILD_CONFIG.include, 'tsconfig.json', 'tsconfig.build.json', 'scripts']) {
+      rmSync(join(copy, path), { recursive: true, force: true });
+    }
+    expect(buildFreshness(copy)).toEqual({ fresh: true });
+    const help = sluice('dev', '--help');
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^Usage: sluice dev \[options\]/);
+    expect(help.stdout).toContain('--quiet');
+  });
 });
