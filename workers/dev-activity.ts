@@ -96,8 +96,9 @@ export function watchDevActivity(options: DevActivityOptions): DevActivityWatch 
       plansActiveOrFinishedSince(options.db, since - OVERLAP_MS),
     ]);
     const fresh = runs.filter((run) => !finished.has(run.id));
-    const planRunIds = runs.filter((run) => run.planId !== null && plans.some((p) => p.id === run.planId));
-    const wanted = [...new Set([...fresh, ...planRunIds].map((run) => run.id))];
+    // a plan's backfill progress counts the batches of its runs, finished ones included
+    const planRuns = runs.filter((run) => run.planId !== null && plans.some((p) => p.id === run.planId));
+    const wanted = [...new Set([...fresh, ...planRuns].map((run) => run.id))];
     const executions = await executionsOfRuns(options.db, wanted);
     const byRun = new Map<string, ExecutionLine[]>();
     for (const execution of executions)
@@ -125,7 +126,7 @@ export function watchDevActivity(options: DevActivityOptions): DevActivityWatch 
 
     for (const plan of plans) {
       const shown = planSteps.get(plan.id);
-      const step = stepOf(plan);
+      const step = plan.status;
       if (step === 'applying' && shown === 'applying') {
         const own = runs.filter((run) => run.planId === plan.id);
         const batches = own.flatMap((run) => byRun.get(run.id) ?? []);
@@ -190,10 +191,6 @@ export function watchDevActivity(options: DevActivityOptions): DevActivityWatch 
       await inFlight;
     },
   };
-}
-
-function stepOf(plan: PlanRecord): PlanStep['step'] | 'pending' {
-  return plan.status;
 }
 
 function planStep(plan: PlanRecord, step: PlanStep['step'], progress: PlanStep['progress']): PlanStep {
