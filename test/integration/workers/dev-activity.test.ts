@@ -1,8 +1,8 @@
 /**
  * The watch behind `sluice dev`'s lines, on a real state database (PostgreSQL and PGlite): each plan
  * step, run start and end, backfill progress and finished execution becomes one event, once; a run
- * that starts and ends between two polls still gets both; a state database that cannot be read is
- * told once.
+ * first read after it ended (it started and ended between two polls) still gets both; a state
+ * database that cannot be read is told once.
  */
 import { describe, expect, it } from 'vitest';
 import { createStateDb } from '../../../db/client.ts';
@@ -92,7 +92,7 @@ describe.each(DRIVERS)('the sluice dev activity watch on %s', (driver) => {
           .map((e) => e.kind === 'execution-finished' && e.execution.model),
       ).toEqual(['demo.a', 'demo.b']);
 
-      // a run that starts and ends between two polls: both lines, in order
+      // a run that starts and ends at once, most often between two polls: both lines, in order
       const quick = 'sluice-run-prod-quick';
       await createRun(db, {
         id: quick,
@@ -104,6 +104,18 @@ describe.each(DRIVERS)('the sluice dev activity watch on %s', (driver) => {
       await updateRunStatus(db, quick, 'running');
       await updateRunStatus(db, quick, 'succeeded');
       await find('quick run finished', (e) => e.kind === 'run-finished' && e.run.id === quick);
+      // a watch that first reads the run once it has ended (as a poll after it would) still tells both
+      const late = collector();
+      const lateWatch = watchDevActivity({ db, emit: late.emit, pollMs: 20 });
+      try {
+        await late.find('quick run, seen ended', (e) => e.kind === 'run-finished' && e.run.id === quick);
+        const ofQuick = late.events.filter(
+          (e) => (e.kind === 'run-started' || e.kind === 'run-finished') && e.run.id === quick,
+        );
+        expect(ofQuick.map((e) => e.kind)).toEqual(['run-started', 'run-finished']);
+      } finally {
+        await lateWatch.stop();
+      }
 
       // a later run proves more polls happened: nothing above was told twice
       const later = 'sluice-run-prod-later';
