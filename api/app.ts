@@ -35,6 +35,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/models.ts';
 import { pauseRoutes } from './routes/pauses.ts';
 import { planRoutes } from './routes/plans.ts';
+import { queryRoutes } from './routes/query.ts';
 import { runEventRoutes } from './routes/run-events.ts';
 import { runRoutes } from './routes/runs.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
@@ -61,6 +62,8 @@ export interface AppOptions {
   encryption?: Keyring;
   /** SLUICE_CONNECTION_TEST_TIMEOUT: how long a connection test waits for an apply executor (30 s). */
   connectionTestTimeoutMs?: number;
+  /** how long a query (`sluice fetchdf`) waits for a run executor to take it (30 s). */
+  queryPickupTimeoutMs?: number;
   /** how long an executor may go unheard before it is listed as gone (SLUICE_EXECUTOR_GONE_AFTER, 60 s). */
   executorGoneAfterMs?: number;
   /** with the payload key (SLUICE_PAYLOAD_KEY): serve the Web UI's codec endpoint at `/api/codec` (any role). */
@@ -165,7 +168,13 @@ export function createApp(options: AppOptions) {
       }),
     )
     .route('/api', executorRoutes(options.executorGoneAfterMs))
-    .route('/api', artifactRoutes());
+    .route('/api', artifactRoutes())
+    .route(
+      '/api',
+      queryRoutes(
+        options.queryPickupTimeoutMs === undefined ? {} : { pickupTimeoutMs: options.queryPickupTimeoutMs },
+      ),
+    );
   if (options.payloadCodec) app.route('/api/codec', codecRoutes(options.payloadCodec.codec));
   app.route('/', metricsRoutes(metrics));
 

@@ -184,6 +184,9 @@ export class ApiClient {
   rotateKey() {
     return this.read(this.api.connections['rotate-key'].$post());
   }
+  query(env: string, body: { sql: string; gateway?: string; limit?: number; timeoutMs?: number }) {
+    return this.read(this.api.environments[':env'].query.$post({ param: path({ env }), json: body }));
+  }
   executors(query: { role?: string; status?: string }) {
     return this.read(this.api.executors.$get({ query }));
   }

@@ -246,3 +246,6 @@ function toRecord(row: RunRow): RunRecord {
     cancelledBy: row.cancelledBy,
   };
 }
+
+/** A row of `runs` as the record the rest of sluice reads, for queries kept in other files. */
+export { toRecord as runRecord };

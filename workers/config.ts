@@ -22,10 +22,9 @@ import { parseGatewayConnection } from '../engines/config.ts';
 import { EngineConfigError } from '../engines/errors.ts';
 import { EnvFileError, isGatewayVariable, mergeEnvFile, readEnvFile } from './env-file.ts';
 import { type TemporalConfig, temporalConfig } from './temporal-config.ts';
+import { WORKER_ROLES, type WorkerRole } from './worker-roles.ts';
 
-export type WorkerRole = 'scheduler' | 'run' | 'apply';
-
-export const WORKER_ROLES: readonly WorkerRole[] = ['scheduler', 'run', 'apply'];
+export { WORKER_ROLES, type WorkerRole } from './worker-roles.ts';
 
 export interface WorkerConfig {
   role: WorkerRole;

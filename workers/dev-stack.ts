@@ -41,6 +41,7 @@ import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
 import { stateQuery } from '../workflows/signals.ts';
 import { ensureArtifactSweep } from './artifact-sweep.ts';
 import { connectTemporal } from './connection.ts';
+import { type DevActivityOptions, watchDevActivity } from './dev-activity.ts';
 import { type DevServer, startDevServer } from './dev-server.ts';
 import { startExecutorWorker } from './executor-worker.ts';
 import type { RunningWorker } from './running-worker.ts';
@@ -65,6 +66,8 @@ export interface DevStackOptions {
   workflowBundle?: WorkflowBundle;
   /** also serve the HTTP API in this process (SLUICE_API_HOST / SLUICE_API_PORT); off unless given. */
   api?: { port?: number };
+  /** told of each run and plan step while the stack runs (workers/dev-activity.ts); nothing is watched unless given. */
+  activity?: Omit<DevActivityOptions, 'db'>;
 }
 
 export interface DevStack {
@@ -319,6 +322,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         ? `Temporal: ${temporal.address}, namespace ${namespace}`
         : `Temporal Web UI: ${ui}/namespaces/${namespace}/workflows (namespace ${namespace})`,
     );
+    if (options.activity !== undefined) {
+      // closed before the state database it reads
+      const watch = watchDevActivity({ ...options.activity, db: state.db });
+      opened.push({ name: 'activity watch', close: () => watch.stop() });
+    }
     log('sluice dev is running; press Ctrl-C to stop');
 
     const done = Promise.race([

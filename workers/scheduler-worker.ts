@@ -21,10 +21,14 @@ import { TASK_QUEUES } from '../activities/contracts.ts';
 import { createSchedulerActivities } from '../activities/scheduler/index.ts';
 import type { ArtifactStore } from '../artifacts/store.ts';
 import type { StateDb } from '../db/client.ts';
+import { MODULE_EXTENSION } from './package-root.ts';
 import { type RunningWorker, runWorker, shutdownTimes } from './running-worker.ts';
 import { bundlerLogger } from './runtime.ts';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The workflows' entry point: the TypeScript source, or its compiled twin when the CLI runs from `dist/`. */
+export const WORKFLOWS_PATH = fileURLToPath(
+  new URL(`../workflows/index${MODULE_EXTENSION}`, import.meta.url),
+);
 
 /** Node modules the workflow bundle must leave out (they are only reached from activity code). */
 const IGNORED_MODULES = ['fs', 'fs/promises'];

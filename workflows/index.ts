@@ -3,5 +3,6 @@ export { applyWorkflow } from './apply.ts';
 export { artifactSweepWorkflow } from './artifact-sweep.ts';
 export { environmentWorkflow } from './environment.ts';
 export { executorRegistryWorkflow } from './executor-registry.ts';
+export { fetchQueryWorkflow } from './fetch-query.ts';
 export { runWorkflow } from './run.ts';
 export { testConnectionWorkflow } from './test-connection.ts';

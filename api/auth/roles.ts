@@ -1,17 +1,19 @@
 /**
  * What each role may do. Roles are ordered: each one may do everything the one before it may.
- * `viewer` reads; `operator` also pauses, resumes and triggers runs; `deployer` also submits and
+ * `viewer` reads; `operator` also pauses, resumes and triggers runs, and queries the warehouse through
+ * an executor (`sluice fetchdf`); `deployer` also submits and
  * applies plans; `admin` also manages API tokens and scheduler-managed warehouse connections.
  */
 import { API_ROLES, type ApiRole } from '../../db/schema.ts';
 
 export { API_ROLES, type ApiRole };
 
-export type Permission = 'read' | 'operate' | 'deploy' | 'manage_tokens' | 'manage_connections';
+export type Permission = 'read' | 'operate' | 'query' | 'deploy' | 'manage_tokens' | 'manage_connections';
 
 const NEEDED: Record<Permission, ApiRole> = {
   read: 'viewer',
   operate: 'operator',
+  query: 'operator',
   deploy: 'deployer',
   manage_tokens: 'admin',
   manage_connections: 'admin',
@@ -20,6 +22,7 @@ const NEEDED: Record<Permission, ApiRole> = {
 const DESCRIPTIONS: Record<Permission, string> = {
   read: 'read',
   operate: 'pause, resume and trigger runs',
+  query: "query the environment's warehouse",
   deploy: 'submit and apply plans',
   manage_tokens: 'manage API tokens',
   manage_connections: 'manage warehouse connections',

@@ -18,7 +18,6 @@ import {
 } from '../api-options.ts';
 import { checkEnvironmentArgument, checkRangeOptions } from '../input-checks.ts';
 import { followPlan } from '../plan-progress.ts';
-import { loadProjectPayload } from '../project-payload.ts';
 
 interface PlanOptions extends ApiOptions {
   project: string;
@@ -40,6 +39,8 @@ export function registerPlan(program: Command): void {
   ).action(async (env: string, options: PlanOptions) => {
     checkEnvironmentArgument(env);
     checkRangeOptions(options, Date.now(), { beforeNow: false });
+    // loaded here so that other commands do not pay for the project loader
+    const { loadProjectPayload } = await import('../project-payload.ts');
     const project = loadProjectPayload(options.project);
     const client = apiClient(options);
     const plan = await client.createPlan({

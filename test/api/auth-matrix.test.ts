@@ -84,6 +84,16 @@ const ROUTES: MutatingRoute[] = [
     allowed: 503,
   },
   {
+    name: 'query environment',
+    needs: 'operator',
+    request: (env) => ({
+      method: 'POST',
+      path: `/api/environments/${env}/query`,
+      body: { sql: 'SELECT 1 AS one', gateway: 'local' },
+    }),
+    allowed: 503,
+  },
+  {
     name: 'create plan',
     needs: 'deployer',
     request: (env) => ({

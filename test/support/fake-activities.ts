@@ -4,6 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type {
   BatchCompletion,
   ExecutorActivities,
@@ -337,6 +338,12 @@ export class FakeExecutor {
       },
       dropViews: async () => {},
       testConnection: async () => ({ executor: 'fake-executor', latencyMs: 0 }),
+      fetchQuery: async () => {
+        throw ApplicationFailure.nonRetryable(
+          'the fake executor holds no warehouse to query',
+          'QUERY_FAILED',
+        );
+      },
     };
   }
 }
