@@ -29,6 +29,7 @@ COPY core ./core
 COPY crypto ./crypto
 COPY db ./db
 COPY activities ./activities
+COPY artifacts ./artifacts
 COPY state ./state
 COPY engines ./engines
 COPY config ./config
