@@ -13,6 +13,7 @@ import type { RunReport, RunTrigger } from '../core/environment/run-report.ts';
 import type { Interval } from '../core/intervals.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
 import type { Sealed } from '../crypto/sealed.ts';
+import type { ColumnInfo, QueryValue } from '../engines/engine.ts';
 
 // The run and plan types the environment's state machine (core/environment) decides with.
 export type { ModelWork } from '../core/environment/model-work.ts';
@@ -281,6 +282,28 @@ export interface SchedulerActivities {
     status: PlanOutcome;
     error?: string;
   }): Promise<ScheduledModel[]>;
+  /** writes an ended run's artifacts (run_results.json, compiled SQL) to the artifact store. */
+  writeRunArtifacts(args: { runId: string }): Promise<WrittenArtifacts>;
+  /** writes an ended plan's artifacts (its summary, its backfill's results and SQL). */
+  writePlanArtifacts(args: { planId: string }): Promise<WrittenArtifacts>;
+  /** deletes the artifacts older than the retention (the janitor's artifact sweep). */
+  sweepArtifacts(): Promise<ArtifactSweep>;
+}
+
+/** What a write of artifacts left: where, and the files relative to there. */
+export interface WrittenArtifacts {
+  /** null when the worker keeps no artifacts. */
+  location: string | null;
+  files: string[];
+}
+
+/** What an artifact sweep did. */
+export interface ArtifactSweep {
+  /** epoch ms: artifacts last written before it were removed; null when artifacts are kept forever. */
+  cutoff: number | null;
+  /** the folders removed (`runs/<id>`, `plans/<id>`). */
+  removed: string[];
+  kept: number;
 }
 
 /** What an executor reports after connecting with a connection it was asked to test. */
@@ -290,6 +313,33 @@ export interface ConnectionTestResult {
   serverVersion?: string;
   /** from the start of the connection to the answer of the ping. */
   latencyMs: number;
+}
+
+/** A read-only query a person asked of an executor (`sluice fetchdf`), model names already resolved. */
+export interface QueryRequest {
+  gateway: string;
+  sql: string;
+  /** the most rows to return. */
+  limit: number;
+  timeoutMs: number;
+  /** the gateway's scheduler-managed connection, when one is stored (see PreparedSegment.connection). */
+  connection?: Sealed;
+}
+
+/**
+ * The first rows of a query: the one executor result that carries data, asked for by a person with
+ * the operator role on the environment, bounded in rows and bytes.
+ */
+export interface QueryResult {
+  executor: string;
+  gateway: string;
+  columns: ColumnInfo[];
+  rows: QueryValue[][];
+  /** true when the query had more rows than returned. */
+  truncated: boolean;
+  /** the row limit or the byte cap, when truncated. */
+  truncatedBy: 'rows' | 'bytes' | null;
+  durationMs: number;
 }
 
 export interface ExecutorActivities {
@@ -314,4 +364,6 @@ export interface ExecutorActivities {
   }): Promise<void>;
   /** opens the sealed connection, connects, pings and closes: nothing is kept or run. */
   testConnection(args: { gateway: string; connection: Sealed }): Promise<ConnectionTestResult>;
+  /** runs one read-only statement and returns its first rows (see QueryRequest). */
+  fetchQuery(args: QueryRequest): Promise<QueryResult>;
 }

@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
+import type { ArtifactStore } from '../artifacts/store.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { StateDb } from '../db/client.ts';
 import { authenticate } from './auth/authenticate.ts';
@@ -22,6 +23,7 @@ import type { AppDeps, AppEnv, AuthMode } from './context.ts';
 import type { EnvironmentOptions } from './environment-commands.ts';
 import { ApiError, errorResponse, payloadTooLarge, toApiError, validationError } from './errors.ts';
 import { createMetrics } from './metrics/registry.ts';
+import { artifactRoutes } from './routes/artifacts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { cancellationRoutes } from './routes/cancellations.ts';
 import { connectionRoutes } from './routes/connections.ts';
@@ -34,6 +36,7 @@ import { modelRoutes } from './routes/models.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { pauseRoutes } from './routes/pauses.ts';
 import { planRoutes } from './routes/plans.ts';
+import { queryRoutes } from './routes/query.ts';
 import { runEventRoutes } from './routes/run-events.ts';
 import { runRoutes } from './routes/runs.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
@@ -60,6 +63,8 @@ export interface AppOptions {
   encryption?: Keyring;
   /** SLUICE_CONNECTION_TEST_TIMEOUT: how long a connection test waits for an apply executor (30 s). */
   connectionTestTimeoutMs?: number;
+  /** how long a query (`sluice fetchdf`) waits for a run executor to take it (30 s). */
+  queryPickupTimeoutMs?: number;
   /** how long an executor may go unheard before it is listed as gone (SLUICE_EXECUTOR_GONE_AFTER, 60 s). */
   executorGoneAfterMs?: number;
   /** with the payload key (SLUICE_PAYLOAD_KEY): serve the Web UI's codec endpoint at `/api/codec` (any role). */
@@ -68,6 +73,8 @@ export interface AppOptions {
   allowedHosts?: readonly string[];
   /** SLUICE_METRICS_TOKEN: with tokens on, a bearer secret that may read `/metrics` besides API tokens. */
   metricsToken?: string;
+  /** SLUICE_ARTIFACTS: where runs and plans left their artifacts, served under their routes. */
+  artifacts?: ArtifactStore;
 }
 
 /** Routes anyone may call, token or not (`/metrics`, outside `/api`, has its own: auth/metrics-access.ts). */
@@ -90,6 +97,7 @@ export function createApp(options: AppOptions) {
     temporalTimeoutMs: options.temporalTimeoutMs ?? 10_000,
     eventPollMs: options.eventPollMs ?? 1_000,
     environmentOptions: options.environmentOptions ?? {},
+    artifacts: options.artifacts ?? null,
   };
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const maxPlanBody = options.maxPlanBodyBytes ?? 32 * 1024 * 1024;
@@ -161,7 +169,14 @@ export function createApp(options: AppOptions) {
       }),
     )
     .route('/api', executorRoutes(options.executorGoneAfterMs))
-    .route('/api', notificationRoutes());
+    .route('/api', notificationRoutes())
+    .route('/api', artifactRoutes())
+    .route(
+      '/api',
+      queryRoutes(
+        options.queryPickupTimeoutMs === undefined ? {} : { pickupTimeoutMs: options.queryPickupTimeoutMs },
+      ),
+    );
   if (options.payloadCodec) app.route('/api/codec', codecRoutes(options.payloadCodec.codec));
   app.route('/', metricsRoutes(metrics));
 

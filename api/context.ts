@@ -3,6 +3,7 @@
  * authenticated, and who is making the current request.
  */
 import type { Client } from '@temporalio/client';
+import type { ArtifactStore } from '../artifacts/store.ts';
 import type { StateDb } from '../db/client.ts';
 import type { ApiRole } from '../db/schema.ts';
 import type { EnvironmentOptions } from './environment-commands.ts';
@@ -32,6 +33,8 @@ export interface AppDeps {
   eventPollMs: number;
   /** options for environment workflows the API starts. */
   environmentOptions: EnvironmentOptions;
+  /** where runs and plans left their artifacts; null when this API serves none. */
+  artifacts: ArtifactStore | null;
 }
 
 export interface AppEnv {

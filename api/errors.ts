@@ -25,6 +25,9 @@ export type ErrorCode =
   | 'connection_test_failed'
   | 'executor_unavailable'
   | 'encryption_not_configured'
+  | 'query_not_read_only'
+  | 'query_timeout'
+  | 'query_failed'
   | 'internal';
 
 export interface ErrorBody {

@@ -44,6 +44,7 @@ export type WebhookList = Success<Api['notifications']['$get']>;
 export type DeliveryList = Success<Api['notifications'][':id']['deliveries']['$get']>;
 export type KeyRotation = Success<Api['connections']['rotate-key']['$post']>;
 export type ExecutorList = Success<Api['executors']['$get']>;
+export type ArtifactList = Success<Api['runs'][':id']['artifacts']['$get']>;
 
 type TokenRequest = InferRequestType<Api['tokens']['$post']>['json'];
 type WebhookRequest = InferRequestType<Api['notifications']['$post']>['json'];
@@ -141,6 +142,21 @@ export class ApiClient {
   plan(id: string) {
     return this.read(this.api.plans[':id'].$get({ param: path({ id }) }));
   }
+  /** a run's or a plan's artifacts. */
+  artifacts(kind: 'run' | 'plan', id: string) {
+    return kind === 'run'
+      ? this.read(this.api.runs[':id'].artifacts.$get({ param: path({ id }) }))
+      : this.read(this.api.plans[':id'].artifacts.$get({ param: path({ id }) }));
+  }
+  /** one artifact's bytes. */
+  async artifact(kind: 'run' | 'plan', id: string, file: string): Promise<Uint8Array> {
+    const param = path({ id, path: file });
+    const response = await (kind === 'run'
+      ? this.api.runs[':id'].artifacts[':path'].$get({ param })
+      : this.api.plans[':id'].artifacts[':path'].$get({ param }));
+    if (!response.ok) await this.fail(response);
+    return new Uint8Array(await response.arrayBuffer());
+  }
   schedules(environment?: string) {
     return this.read(this.api.schedules.$get({ query: { environment } }));
   }
@@ -191,6 +207,9 @@ export class ApiClient {
         query: { ...(limit === undefined ? {} : { limit: String(limit) }) },
       }),
     );
+  }
+  query(env: string, body: { sql: string; gateway?: string; limit?: number; timeoutMs?: number }) {
+    return this.read(this.api.environments[':env'].query.$post({ param: path({ env }), json: body }));
   }
   executors(query: { role?: string; status?: string }) {
     return this.read(this.api.executors.$get({ query }));
@@ -266,6 +285,7 @@ const PARAMETER_NAMES: Record<string, string> = {
   id: 'id',
   eid: 'execution id',
   gateway: 'gateway name',
+  path: 'artifact path',
 };
 
 /**

@@ -1,7 +1,7 @@
 /** The options every command that talks to the API shares: where it is, the token, JSON output. */
 import type { Command } from 'commander';
 import { DEFAULT_API_URL } from '../config/defaults.ts';
-import { type ConfigOf, readConfig } from '../config/read.ts';
+import type { ConfigOf, readConfig } from '../config/read.ts';
 import { ApiClient } from './api-client.ts';
 import { CliError, EXIT } from './errors.ts';
 
@@ -43,13 +43,23 @@ function commandPath(command: Command): string {
 }
 
 let config: ConfigOf<'cli'> | undefined;
+let readSettings: typeof readConfig | undefined;
+
+/**
+ * Loads the settings reader (and the schemas behind it) once a command is about to run: main.ts calls
+ * it before every action, so `sluice --help` and usage errors never pay for it.
+ */
+export async function loadSettingsReader(): Promise<void> {
+  readSettings ??= (await import('../config/read.ts')).readConfig;
+}
 
 /**
  * The CLI's settings (SLUICE_API_URL, SLUICE_TOKEN, SLUICE_POLL_MS), read from the environment once,
  * by the first command that talks to the API; a bad one exits 2 naming its variable.
  */
 export function cliConfig(): ConfigOf<'cli'> {
-  config ??= readConfig('cli', process.env);
+  if (readSettings === undefined) throw new Error('cliConfig() ran before loadSettingsReader()');
+  config ??= readSettings('cli', process.env);
   return config;
 }
 

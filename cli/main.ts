@@ -1,13 +1,15 @@
 import { Command } from 'commander';
-import { rejectingUsageErrors } from './api-options.ts';
+import { loadSettingsReader, rejectingUsageErrors } from './api-options.ts';
 import { exitQuietlyWhenReaderCloses } from './closed-pipe.ts';
 import { registerApi } from './commands/api.ts';
 import { registerApply } from './commands/apply.ts';
+import { registerArtifacts } from './commands/artifacts.ts';
 import { registerCancel } from './commands/cancel.ts';
 import { registerCodecServer } from './commands/codec-server.ts';
 import { registerConnections } from './commands/connections.ts';
 import { registerDev } from './commands/dev.ts';
 import { registerExecutors } from './commands/executors.ts';
+import { registerFetchdf } from './commands/fetchdf.ts';
 import { registerInit } from './commands/init.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerNotifications } from './commands/notifications.ts';
@@ -26,7 +28,9 @@ import { reportAndExit } from './errors.ts';
 const program = new Command()
   .name('sluice')
   .description('Self-hosted scheduler for SQL model projects (SQLMesh model format), built on Temporal')
-  .version('0.1.0');
+  .version('0.1.0')
+  // what every command needs but `--help` does not is loaded once a command is about to run
+  .hook('preAction', loadSettingsReader);
 
 registerInit(program);
 registerValidate(program);
@@ -43,6 +47,8 @@ registerStatus(program);
 registerSchedules(program);
 registerRuns(program);
 registerLogs(program);
+registerArtifacts(program);
+registerFetchdf(program);
 registerExecutors(program);
 registerToken(program);
 registerConnections(program);

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { ALLOWED_HOSTS_EXPECTATION, parseAllowedHosts } from './allowed-hosts.ts';
+import { ARTIFACT_LOCATION_EXPECTATION, parseArtifactLocation } from './artifact-location.ts';
 import { BROWSER_ORIGINS_EXPECTATION, parseBrowserOrigins } from './browser-origins.ts';
 import {
   DEFAULT_API_HOST,
@@ -21,6 +22,7 @@ import {
   DEFAULT_SHUTDOWN_GRACE_MS,
 } from './defaults.ts';
 import { parsePort } from './port.ts';
+import { DEFAULT_ARTIFACT_RETENTION_MS, parseRetention, RETENTION_EXPECTATION } from './retention.ts';
 import {
   databaseUrl,
   duration,
@@ -153,6 +155,46 @@ export const VARIABLES = declare({
     default: '`<project>/.sluice` (`sluice dev`), `./.sluice` (others)',
     description:
       "sluice's own files: the embedded PGlite state database in `state/`, and for `sluice dev` the dev server's `temporal.db`",
+  },
+  SLUICE_ARTIFACTS: {
+    schema: parsed(ARTIFACT_LOCATION_EXPECTATION, parseArtifactLocation).optional(),
+    readBy: ['api', 'scheduler', 'dev'],
+    default: '`$SLUICE_HOME/artifacts`',
+    description:
+      'where each run and plan leaves its artifacts (run_results.json, compiled SQL, plan summary): a folder, or an S3-compatible bucket as `s3://bucket/prefix` (see the SLUICE_ARTIFACTS_S3_… variables)',
+  },
+  SLUICE_ARTIFACTS_S3_ENDPOINT: {
+    schema: httpUrl().optional(),
+    readBy: ['api', 'scheduler', 'dev'],
+    default: '`https://s3.<region>.amazonaws.com`',
+    description:
+      'with `SLUICE_ARTIFACTS=s3://…`: the S3-compatible server (MinIO, Ceph, …), addressed path-style',
+  },
+  SLUICE_ARTIFACTS_S3_REGION: {
+    schema: matching(/^[a-z0-9-]{1,40}$/, 'expected a region name such as us-east-1').default('us-east-1'),
+    readBy: ['api', 'scheduler', 'dev'],
+    default: '`us-east-1`',
+    description: 'with `SLUICE_ARTIFACTS=s3://…`: the region requests are signed for (SigV4)',
+  },
+  SLUICE_ARTIFACTS_S3_ACCESS_KEY_ID: {
+    schema: text().optional(),
+    readBy: ['api', 'scheduler', 'dev'],
+    default: '',
+    description: 'with `SLUICE_ARTIFACTS=s3://…`: the access key id (required)',
+  },
+  SLUICE_ARTIFACTS_S3_SECRET_ACCESS_KEY: {
+    schema: text().optional(),
+    readBy: ['api', 'scheduler', 'dev'],
+    default: '',
+    description: 'with `SLUICE_ARTIFACTS=s3://…`: the secret access key (required)',
+    secret: true,
+  },
+  SLUICE_ARTIFACT_RETENTION: {
+    schema: parsed(RETENTION_EXPECTATION, parseRetention).default(DEFAULT_ARTIFACT_RETENTION_MS),
+    readBy: ['scheduler', 'dev'],
+    default: '`90d`',
+    description:
+      'how long artifacts are kept after their run: a duration (`30d`, `12h`) or `forever`; a daily sweep deletes older ones',
   },
   SLUICE_TEMPORAL_PORT: {
     schema: port().default(7233),

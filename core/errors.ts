@@ -50,6 +50,10 @@ export const ERROR_CODES = {
   CONNECTION_NOT_OPENED: { retryable: false },
   /** an activity input without the shape the executor expects. */
   INVALID_REQUEST: { retryable: false },
+  /** a query asked of an executor (`sluice fetchdf`) is not one read-only statement; nothing ran. */
+  QUERY_NOT_READ_ONLY: { retryable: false },
+  /** a query asked of an executor ran past its timeout and was stopped. */
+  QUERY_TIMEOUT: { retryable: false },
 
   // The scheduler's activities (activities/scheduler/failures.ts).
   /** a scheduler activity's input is malformed or fails a check of the state database. */
@@ -80,6 +84,10 @@ export const ERROR_CODES = {
   CONNECTION_TEST_TIMEOUT: { retryable: false },
   /** a connection test failed for a reason its executor did not name. */
   CONNECTION_TEST_FAILED: { retryable: false },
+  /** no run executor took a query in time (workflows/fetch-query.ts). */
+  NO_RUN_EXECUTOR: { retryable: false },
+  /** a query failed for a reason its executor did not name. */
+  QUERY_FAILED: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,15 +6,23 @@
  * lets go, so a DuckDB gateway should be served by a single executor.
  */
 
-import { type DuckDBConnection, type DuckDBInstance, ResultReturnType } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  type DuckDBInstance,
+  ResultReturnType,
+  StatementType,
+} from '@duckdb/node-api';
 import { cancelledError, throwIfAborted } from './cancellation.ts';
 import type { DuckDBExtension, DuckDBSettings } from './config.ts';
 import { type InstanceLease, leaseInstance } from './duckdb-instances.ts';
+import { duckdbQueryValue } from './duckdb-query-values.ts';
 import type {
   ColumnInfo,
   Engine,
   MetadataRow,
   MetadataValue,
+  QueryRows,
+  ReadQueryOptions,
   Statement,
   StatementResult,
   TransactionOptions,
@@ -23,17 +31,32 @@ import {
   ConnectionRejectedError,
   EngineError,
   EngineMemoryLimitError,
+  QueryNotReadOnlyError,
+  QueryTimeoutError,
   RetryableEngineError,
   SqlExecutionError,
 } from './errors.ts';
 import { InFlight } from './in-flight.ts';
 import { metadataLimit, toMetadataRow } from './metadata.ts';
+import { firstKeyword, READ_QUERY_KEYWORDS } from './query-keyword.ts';
+import { QueryResultCollector } from './query-result.ts';
 import { quoteIdentifier, quoteQualifiedName } from './quote.ts';
 import { type Redactor, redactorFor } from './redact.ts';
 import { holdsSeveralStatements } from './several-statements.ts';
 
 /** connector_config settings whose values are credentials (S3 keys, tokens) and must not leak. */
 const SECRET_SETTING = /secret|password|token|key/i;
+
+/** Words a DuckDB query may start with besides the standard ones (FROM-first, PIVOT, DESCRIBE). */
+const DUCKDB_READ_KEYWORDS = new Set([
+  ...READ_QUERY_KEYWORDS,
+  'from',
+  'pivot',
+  'unpivot',
+  'describe',
+  'show',
+  'summarize',
+]);
 
 /** The statement an error belongs to, when one was running. */
 interface StatementContext {
@@ -120,6 +143,78 @@ export class DuckDBEngine implements Engine {
 
   async queryRows(sql: string, limit: number): Promise<MetadataRow[]> {
     return this.readRows(sql, metadataLimit(limit));
+  }
+
+  /**
+   * Splits the text into statements and refuses anything but one; prepares it (which binds it
+   * without running it) and refuses any statement type but SELECT; then streams its rows inside a
+   * transaction that is rolled back. Past the timeout the connection is interrupted.
+   */
+  readQuery(sql: string, options: ReadQueryOptions): Promise<QueryRows> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(cancelledError(this.gateway));
+    return this.withConnection(async (connection) => {
+      const started = performance.now();
+      let timedOut = false;
+      const interrupt = () => connection.interrupt();
+      const timer = setTimeout(() => {
+        timedOut = true;
+        connection.interrupt();
+      }, options.timeoutMs);
+      signal?.addEventListener('abort', interrupt);
+      let inTransaction = false;
+      try {
+        const extracted = await connection.extractStatements(sql);
+        if (extracted.count !== 1) {
+          throw new QueryNotReadOnlyError(
+            this.gateway,
+            extracted.count === 0 ? 'an empty text' : `${extracted.count} statements`,
+          );
+        }
+        await connection.run('BEGIN TRANSACTION');
+        inTransaction = true;
+        const prepared = await extracted.prepare(0).catch((error: unknown) => {
+          // a statement that does not bind (an INSERT into a view) has no type to read: its first
+          // word says what it is
+          const keyword = firstKeyword(sql);
+          if (keyword !== null && keyword !== '' && !DUCKDB_READ_KEYWORDS.has(keyword)) {
+            throw new QueryNotReadOnlyError(this.gateway, `a ${keyword.toUpperCase()} statement`);
+          }
+          throw error;
+        });
+        try {
+          const type = prepared.statementType;
+          if (type !== StatementType.SELECT) {
+            throw new QueryNotReadOnlyError(
+              this.gateway,
+              `a ${StatementType[type] ?? `type ${type}`} statement`,
+            );
+          }
+          const result = await prepared.stream();
+          const columns = result
+            .columnNames()
+            .map((name, index) => ({ name, type: result.columnType(index).toString() }));
+          const collector = new QueryResultCollector(options);
+          for (;;) {
+            const chunk = await result.fetchChunk();
+            if (chunk === null || chunk.rowCount === 0) break;
+            if (!collector.add(chunk.convertRows(duckdbQueryValue))) break;
+          }
+          return collector.result(columns, performance.now() - started);
+        } finally {
+          prepared.destroySync();
+        }
+      } catch (error) {
+        if (error instanceof QueryNotReadOnlyError) throw error;
+        if (signal?.aborted) throw cancelledError(this.gateway);
+        if (timedOut) throw new QueryTimeoutError(this.gateway, options.timeoutMs);
+        throw this.translate(error, { sql, index: 0 });
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', interrupt);
+        if (inTransaction) await rollbackQuietly(connection);
+      }
+    });
   }
 
   async createSchema(name: string): Promise<void> {

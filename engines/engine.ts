@@ -44,6 +44,29 @@ export interface ColumnInfo {
   type: string;
 }
 
+/** A value of a query's result, JSON-safe (see engines/query-values.ts for how each type maps). */
+export type QueryValue = string | number | boolean | null | QueryValue[] | { [key: string]: QueryValue };
+
+export interface ReadQueryOptions {
+  /** the most rows to return; one more is read to tell whether there were more. */
+  limit: number;
+  /** the most bytes the rows may take as JSON; the rows that would pass it are left out. */
+  maxBytes: number;
+  /** the statement is stopped on the warehouse when it runs longer (QUERY_TIMEOUT). */
+  timeoutMs: number;
+  /** aborting stops the statement (CANCELLED). */
+  signal?: AbortSignal;
+}
+
+export interface QueryRows {
+  columns: ColumnInfo[];
+  /** one array per row, values in the order of `columns`. */
+  rows: QueryValue[][];
+  /** why rows were left out: the row limit, the byte cap, or null when every row is here. */
+  truncatedBy: 'rows' | 'bytes' | null;
+  durationMs: number;
+}
+
 /** The most rows a metadata read may return. */
 export const MAX_METADATA_ROWS = 10_000;
 
@@ -64,6 +87,13 @@ export interface Engine {
   queryScalar(sql: string): Promise<MetadataValue>;
   /** Metadata only: at most `limit` rows (capped at MAX_METADATA_ROWS). */
   queryRows(sql: string, limit: number): Promise<MetadataRow[]>;
+
+  /**
+   * Runs one read-only statement for a person looking at the data (`sluice fetchdf`) and returns its
+   * first rows. The engine enforces read-only itself (QUERY_NOT_READ_ONLY): DuckDB by the prepared
+   * statement's type, PostgreSQL by a read-only transaction that is rolled back. Nothing is kept.
+   */
+  readQuery(sql: string, options: ReadQueryOptions): Promise<QueryRows>;
 
   createSchema(name: string): Promise<void>;
   /** `qualifiedName` is a dotted name (`schema.view`); each part is quoted by the engine. */

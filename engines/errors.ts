@@ -23,7 +23,9 @@ export type EngineErrorCode =
   | 'CANCELLED'
   | 'CONNECTION_REJECTED'
   | 'INVALID_GATEWAY_CONFIG'
-  | 'UNKNOWN_GATEWAY';
+  | 'UNKNOWN_GATEWAY'
+  | 'QUERY_NOT_READ_ONLY'
+  | 'QUERY_TIMEOUT';
 
 /** The engine's codes for transient failures (see core/errors.ts for what each one means). */
 export type RetryableErrorCode = Extract<EngineErrorCode, RetryableCode>;
@@ -164,5 +166,47 @@ export class UnknownGatewayError extends EngineError<'UNKNOWN_GATEWAY'> {
       `gateway "${gateway}" is not configured on this executor (configured gateways: ${known})`,
       gateway,
     );
+  }
+}
+
+/**
+ * A query for reading (`Engine.readQuery`) is not a single read-only statement: the engine said so
+ * (DuckDB's prepared statement type, PostgreSQL's read-only transaction), and nothing ran.
+ */
+export class QueryNotReadOnlyError extends EngineError<'QUERY_NOT_READ_ONLY'> {
+  constructor(
+    gateway: string,
+    /** what the statement is (`INSERT`, `CREATE`, `2 statements`). */
+    readonly statementKind: string,
+    why?: string,
+  ) {
+    super(
+      'QUERY_NOT_READ_ONLY',
+      `gateway "${gateway}": only a single read-only SELECT statement may be queried, not ${statementKind}` +
+        (why === undefined ? '' : ` (${why})`),
+      gateway,
+    );
+  }
+
+  override details(): ErrorDetails {
+    return { ...super.details(), statementKind: this.statementKind };
+  }
+}
+
+/** A query for reading ran longer than its timeout and was stopped on the warehouse. */
+export class QueryTimeoutError extends EngineError<'QUERY_TIMEOUT'> {
+  constructor(
+    gateway: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      'QUERY_TIMEOUT',
+      `gateway "${gateway}": the query ran longer than its timeout of ${timeoutMs} ms and was stopped`,
+      gateway,
+    );
+  }
+
+  override details(): ErrorDetails {
+    return { ...super.details(), timeoutMs: this.timeoutMs };
   }
 }

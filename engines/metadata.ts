@@ -15,7 +15,15 @@ export function metadataLimit(limit: number): number {
   return Math.min(limit, MAX_METADATA_ROWS);
 }
 
-export function toMetadataValue(value: unknown): MetadataValue {
+/** Marks a value `jsonScalar` leaves to its caller: a list, a record, or another object. */
+export const NOT_SCALAR = Symbol('not a scalar');
+
+/**
+ * The JSON-safe form of a scalar driver value: integers as numbers when safe, else their digits;
+ * instants as ISO-8601; bytes in `bytes` encoding; non-finite numbers as their names. NOT_SCALAR for
+ * anything else.
+ */
+export function jsonScalar(value: unknown, bytes: 'hex' | 'base64'): MetadataValue | typeof NOT_SCALAR {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'string':
@@ -29,7 +37,13 @@ export function toMetadataValue(value: unknown): MetadataValue {
       break;
   }
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  if (value instanceof Uint8Array) return Buffer.from(value).toString(bytes);
+  return NOT_SCALAR;
+}
+
+export function toMetadataValue(value: unknown): MetadataValue {
+  const scalar = jsonScalar(value, 'hex');
+  if (scalar !== NOT_SCALAR) return scalar;
   return JSON.stringify(value, (_key, inner: unknown) =>
     typeof inner === 'bigint' ? integerValue(inner) : inner,
   );
@@ -46,7 +60,8 @@ export function parseInteger(text: string): number | string {
   return integerValue(BigInt(text));
 }
 
-function integerValue(value: bigint): number | string {
+/** A 64-bit or wider integer: a number when it is safe, else its decimal text. */
+export function integerValue(value: bigint): number | string {
   const number = Number(value);
   return Number.isSafeInteger(number) ? number : value.toString();
 }

@@ -14,6 +14,8 @@ import type {
   Engine,
   MetadataRow,
   MetadataValue,
+  QueryRows,
+  ReadQueryOptions,
   Statement,
   StatementResult,
   TransactionOptions,
@@ -21,12 +23,17 @@ import type {
 import {
   ConnectionRejectedError,
   EngineError,
+  QueryNotReadOnlyError,
+  QueryTimeoutError,
   RetryableEngineError,
   type RetryableErrorCode,
   SqlExecutionError,
 } from './errors.ts';
 import { closedError, InFlight } from './in-flight.ts';
 import { metadataLimit, parseInteger, toMetadataRow } from './metadata.ts';
+import { firstKeyword, READ_QUERY_KEYWORDS } from './query-keyword.ts';
+import { QueryResultCollector } from './query-result.ts';
+import { toQueryValue } from './query-values.ts';
 import { quoteIdentifier, quoteQualifiedName } from './quote.ts';
 import { type Redactor, redactorFor } from './redact.ts';
 import { holdsSeveralStatements } from './several-statements.ts';
@@ -127,6 +134,101 @@ export class PostgresEngine implements Engine {
 
   async queryRows(sql: string, limit: number): Promise<MetadataRow[]> {
     return this.readRows(sql, metadataLimit(limit));
+  }
+
+  /**
+   * Runs the statement in a `BEGIN READ ONLY` transaction with `SET LOCAL statement_timeout`, and
+   * rolls it back: PostgreSQL refuses any write (SQLSTATE 25006), and the extended protocol refuses
+   * several statements in one text. A statement that does not start as a query (a COPY, a SET)
+   * is refused before anything is sent. Rows come through a cursor, a batch at a time, until the
+   * limit or the byte cap is reached.
+   */
+  readQuery(sql: string, options: ReadQueryOptions): Promise<QueryRows> {
+    const { signal } = options;
+    const keyword = firstKeyword(sql);
+    // text the lexer cannot read goes to the server, whose read-only transaction still holds
+    if (keyword !== null && !READ_QUERY_KEYWORDS.has(keyword)) {
+      return Promise.reject(
+        new QueryNotReadOnlyError(
+          this.gateway,
+          keyword === '' ? 'an empty text' : `a ${keyword.toUpperCase()} statement`,
+        ),
+      );
+    }
+    return this.withLane(signal, async (lane) => {
+      throwIfAborted(signal, this.gateway);
+      const started = performance.now();
+      let running: { cancel(): void } | undefined;
+      const cancel = () => running?.cancel();
+      const execute = async <T>(query: PromiseLike<T> & { cancel(): void }): Promise<T> => {
+        running = query;
+        try {
+          return await query;
+        } finally {
+          running = undefined;
+        }
+      };
+      let session: number | undefined;
+      signal?.addEventListener('abort', cancel);
+      try {
+        await execute(lane.sql.unsafe('BEGIN READ ONLY').simple());
+        session = lane.session;
+        const timeout = Math.max(1, Math.ceil(options.timeoutMs));
+        await execute(lane.sql.unsafe(`SET LOCAL statement_timeout = ${timeout}`).simple());
+        const described = await lane.sql.unsafe(sql).describe();
+        const columns = await this.columnTypes(lane, described.columns);
+        const collector = new QueryResultCollector(options);
+        const query = lane.sql.unsafe(sql).values();
+        running = query;
+        for await (const batch of query.cursor(Math.min(options.limit + 1, 1000))) {
+          this.checkSession(lane, session);
+          const rows = (batch as unknown as unknown[][]).map((row) => row.map(toQueryValue));
+          if (!collector.add(rows)) break;
+        }
+        running = undefined;
+        return collector.result(columns, performance.now() - started);
+      } catch (error) {
+        if (signal?.aborted) throw cancelledError(this.gateway);
+        throw this.readQueryError(error, sql, options.timeoutMs);
+      } finally {
+        signal?.removeEventListener('abort', cancel);
+        if (session !== undefined && session === lane.session) await this.rollback(lane);
+        else if (session !== undefined) lane.broken = true;
+      }
+    });
+  }
+
+  /** The columns of a described statement, each with its type as PostgreSQL spells it. */
+  private async columnTypes(
+    lane: Lane,
+    columns: ReadonlyArray<{ name: string; type: number }>,
+  ): Promise<ColumnInfo[]> {
+    const oids = [...new Set(columns.map((column) => column.type))];
+    const names = new Map<number, string>();
+    if (oids.length > 0) {
+      const rows = await lane.sql.unsafe(
+        'SELECT oid::int8 AS oid, pg_catalog.format_type(oid, NULL) AS name FROM pg_catalog.pg_type WHERE oid = ANY($1::oid[])',
+        [`{${oids.join(',')}}`],
+      );
+      for (const row of rows) names.set(Number(row.oid), String(row.name));
+    }
+    return columns.map((column) => ({
+      name: column.name,
+      type: names.get(column.type) ?? `oid ${column.type}`,
+    }));
+  }
+
+  private readQueryError(error: unknown, sql: string, timeoutMs: number): EngineError {
+    if (error instanceof postgres.PostgresError) {
+      if (error.code === '57014') return new QueryTimeoutError(this.gateway, timeoutMs);
+      if (error.code === '25006') {
+        return new QueryNotReadOnlyError(this.gateway, 'a statement that writes', this.redact(error.message));
+      }
+      if (error.code === '42601' && /multiple commands/i.test(error.message)) {
+        return new QueryNotReadOnlyError(this.gateway, 'several statements', this.redact(error.message));
+      }
+    }
+    return this.translate(error, { sql, index: 0 });
   }
 
   async createSchema(name: string): Promise<void> {

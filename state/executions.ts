@@ -488,3 +488,15 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
     log: row.log,
   };
 }
+
+/** Every execution of a run, oldest first. */
+export async function runExecutions(db: StateDb, runId: string): Promise<ExecutionRecord[]> {
+  const all: ExecutionRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listExecutions(db, { runId, limit: 500, cursor });
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all.reverse();
+}

@@ -286,3 +286,6 @@ function toRecord(row: PlanRow): PlanRecord {
     recomputeOnTurn: row.recomputeOnTurn,
   };
 }
+
+/** A row of `plans` as the record the rest of sluice reads, for queries kept in other files. */
+export { toRecord as planRecord };

@@ -146,6 +146,13 @@ export async function createRun(db: StateDb, input: RunInput): Promise<RunRecord
   return toRecord(row);
 }
 
+/** The runs that recorded a plan's backfill (one per application attempt), oldest first. */
+export async function runsOfPlan(db: StateDb, planId: string): Promise<RunRecord[]> {
+  requireText('plan id', planId);
+  const rows = await db.select().from(runs).where(eq(runs.planId, planId)).orderBy(runs.createdAt, runs.id);
+  return rows.map(toRecord);
+}
+
 export async function getRun(db: StateDb, id: string): Promise<RunRecord | null> {
   requireText('run id', id);
   const rows = await db.select().from(runs).where(eq(runs.id, id));
@@ -239,3 +246,6 @@ function toRecord(row: RunRow): RunRecord {
     cancelledBy: row.cancelledBy,
   };
 }
+
+/** A row of `runs` as the record the rest of sluice reads, for queries kept in other files. */
+export { toRecord as runRecord };

@@ -11,6 +11,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { encryptionKeyring } from '../api/connection-options.ts';
+import type { ArtifactSettings } from '../artifacts/from-config.ts';
 import { ConfigurationError } from '../config/configuration-error.ts';
 import { type ConfigOf, type Environment, readConfig } from '../config/read.ts';
 import type { Values } from '../config/variables.ts';
@@ -22,10 +23,9 @@ import { parseGatewayConnection } from '../engines/config.ts';
 import { EngineConfigError } from '../engines/errors.ts';
 import { EnvFileError, isGatewayVariable, mergeEnvFile, readEnvFile } from './env-file.ts';
 import { type TemporalConfig, temporalConfig } from './temporal-config.ts';
+import { WORKER_ROLES, type WorkerRole } from './worker-roles.ts';
 
-export type WorkerRole = 'scheduler' | 'run' | 'apply';
-
-export const WORKER_ROLES: readonly WorkerRole[] = ['scheduler', 'run', 'apply'];
+export { WORKER_ROLES, type WorkerRole } from './worker-roles.ts';
 
 export interface WorkerConfig {
   role: WorkerRole;
@@ -38,6 +38,10 @@ export interface WorkerConfig {
   home?: string;
   /** scheduler only: SLUICE_PUBLIC_API_URL and SLUICE_TEMPORAL_UI_URL, the bases of notification links. */
   notificationLinks?: LinkBases;
+  /** scheduler only: SLUICE_ARTIFACTS and its S3 settings; the `artifacts` folder in the home when unset. */
+  artifacts?: ArtifactSettings;
+  /** scheduler only: SLUICE_ARTIFACT_RETENTION in ms; null: kept forever. */
+  artifactRetentionMs?: number | null;
   /** executors only: the warehouse connections, by gateway name. */
   gateways: Record<string, { connection: GatewayConnection }>;
   /** executors only. */
@@ -89,6 +93,14 @@ export function readWorkerConfig(
       ...(values.SLUICE_PUBLIC_API_URL === undefined ? {} : { api: values.SLUICE_PUBLIC_API_URL }),
       ...(values.SLUICE_TEMPORAL_UI_URL === undefined ? {} : { temporalUi: values.SLUICE_TEMPORAL_UI_URL }),
     };
+    config.artifacts = {
+      SLUICE_ARTIFACTS: values.SLUICE_ARTIFACTS,
+      SLUICE_ARTIFACTS_S3_ENDPOINT: values.SLUICE_ARTIFACTS_S3_ENDPOINT,
+      SLUICE_ARTIFACTS_S3_REGION: values.SLUICE_ARTIFACTS_S3_REGION,
+      SLUICE_ARTIFACTS_S3_ACCESS_KEY_ID: values.SLUICE_ARTIFACTS_S3_ACCESS_KEY_ID,
+      SLUICE_ARTIFACTS_S3_SECRET_ACCESS_KEY: values.SLUICE_ARTIFACTS_S3_SECRET_ACCESS_KEY,
+    };
+    config.artifactRetentionMs = values.SLUICE_ARTIFACT_RETENTION;
     return config;
   }
   const values = readConfig('executor', env);

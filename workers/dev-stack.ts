@@ -24,6 +24,7 @@ import { TASK_QUEUES } from '../activities/contracts.ts';
 import { connectionOptionsOf } from '../api/connection-options.ts';
 import { ensureEnvironmentWorkflow, planChangesSomething, queuePlan } from '../api/environment-commands.ts';
 import { apiServerSettings, startApiServer } from '../api/server.ts';
+import { artifactStoreOf } from '../artifacts/from-config.ts';
 import { type ConfigOf, readConfig } from '../config/read.ts';
 import { PROD_ENVIRONMENT } from '../core/naming.ts';
 import { formatPlanDiff } from '../core/plan/format.ts';
@@ -38,7 +39,9 @@ import { createPlanRecord } from '../state/plan/record.ts';
 import type { EnvironmentState } from '../workflows/environment.ts';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
 import { stateQuery } from '../workflows/signals.ts';
+import { ensureArtifactSweep } from './artifact-sweep.ts';
 import { connectTemporal } from './connection.ts';
+import { type DevActivityOptions, watchDevActivity } from './dev-activity.ts';
 import { type DevServer, startDevServer } from './dev-server.ts';
 import { startExecutorWorker } from './executor-worker.ts';
 import type { RunningWorker } from './running-worker.ts';
@@ -63,6 +66,8 @@ export interface DevStackOptions {
   workflowBundle?: WorkflowBundle;
   /** also serve the HTTP API in this process (SLUICE_API_HOST / SLUICE_API_PORT); off unless given. */
   api?: { port?: number };
+  /** told of each run and plan step while the stack runs (workers/dev-activity.ts); nothing is watched unless given. */
+  activity?: Omit<DevActivityOptions, 'db'>;
 }
 
 export interface DevStack {
@@ -115,6 +120,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const codecEndpoint =
     apiListen === undefined ? null : `${browserUrl(apiListen.host, apiListen.port)}/api/codec`;
   mkdirSync(home, { recursive: true });
+  const artifacts = artifactStoreOf(config, home, root);
 
   // everything opened so far, closed in reverse order on failure or stop
   const opened: Array<{ name: string; close: () => Promise<void> }> = [];
@@ -209,8 +215,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
             ? { temporalUi: config.SLUICE_TEMPORAL_UI_URL ?? ui! }
             : {}),
         },
+        artifacts,
+        artifactRetentionMs: config.SLUICE_ARTIFACT_RETENTION,
       }),
     );
+    await ensureArtifactSweep(client);
+    log(`Artifacts: ${artifacts.location} (${describeRetention(config.SLUICE_ARTIFACT_RETENTION)})`);
     const gatewayNames = Object.keys(project.config.gateways).sort();
     for (const role of ['run', 'apply'] as const) {
       keep(
@@ -290,6 +300,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           ? {}
           : { payloadCodec: { codec: codec.codec, corsOrigins: codec.corsOrigins } }),
         ...connectionOptions,
+        artifacts,
       });
       opened.push({ name: 'API server', close: () => server.close() });
       api = server.url;
@@ -317,6 +328,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         ? `Temporal: ${temporal.address}, namespace ${namespace}`
         : `Temporal Web UI: ${ui}/namespaces/${namespace}/workflows (namespace ${namespace})`,
     );
+    if (options.activity !== undefined) {
+      // closed before the state database it reads
+      const watch = watchDevActivity({ ...options.activity, db: state.db });
+      opened.push({ name: 'activity watch', close: () => watch.stop() });
+    }
     log('sluice dev is running; press Ctrl-C to stop');
 
     const done = Promise.race([
@@ -456,4 +472,9 @@ async function queryState(client: Client, workflowId: string): Promise<Environme
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
+}
+
+function describeRetention(ms: number | null): string {
+  if (ms === null) return 'kept forever';
+  return ms % 86_400_000 === 0 ? `kept ${ms / 86_400_000} days` : `kept ${Math.round(ms / 60_000)} minutes`;
 }

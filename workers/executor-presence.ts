@@ -6,6 +6,7 @@
  * logged once per outage and never thrown: the executor keeps working while Temporal is away.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/contracts.ts';
@@ -20,6 +21,7 @@ import {
   type executorRegistryWorkflow,
   executorStoppedSignal,
 } from '../workflows/executor-registry.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 
 /** how long one report or goodbye may take before it counts as failed. */
 const CALL_TIMEOUT_MS = 5_000;
@@ -55,8 +57,8 @@ let version: string | undefined;
 /** The sluice version, from package.json (read once). */
 export function sluiceVersion(): string {
   version ??=
-    (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string })
-      .version ?? 'unknown';
+    (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ??
+    'unknown';
   return version;
 }
 

@@ -20,13 +20,18 @@ import {
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import { createNotificationActivities } from '../activities/notifications/index.ts';
 import { createSchedulerActivities } from '../activities/scheduler/index.ts';
+import type { ArtifactStore } from '../artifacts/store.ts';
 import type { LinkBases } from '../core/notifications/links.ts';
 import type { StateDb } from '../db/client.ts';
 import { startNotifier, workflowStateReader } from './notifier.ts';
+import { MODULE_EXTENSION } from './package-root.ts';
 import { type RunningWorker, runWorker, shutdownTimes } from './running-worker.ts';
 import { bundlerLogger } from './runtime.ts';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The workflows' entry point: the TypeScript source, or its compiled twin when the CLI runs from `dist/`. */
+export const WORKFLOWS_PATH = fileURLToPath(
+  new URL(`../workflows/index${MODULE_EXTENSION}`, import.meta.url),
+);
 
 /** Node modules the workflow bundle must leave out (they are only reached from activity code). */
 const IGNORED_MODULES = ['fs', 'fs/promises'];
@@ -64,6 +69,10 @@ export interface SchedulerWorkerOptions {
   notificationLinks?: LinkBases;
   /** start the notifier (`sluice-notifier`) unless it runs already; true by default. */
   startNotifier?: boolean;
+  /** where runs and plans leave their artifacts (SLUICE_ARTIFACTS); none are written without it. */
+  artifacts?: ArtifactStore;
+  /** SLUICE_ARTIFACT_RETENTION in ms; null: kept forever. */
+  artifactRetentionMs?: number | null;
 }
 
 /** Starts the scheduler worker; stopping it leaves the state database open (its owner closes it). */
@@ -77,7 +86,12 @@ export async function startSchedulerWorker(options: SchedulerWorkerOptions): Pro
       ? { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ignoreModules: IGNORED_MODULES } }
       : { workflowBundle: options.workflowBundle }),
     activities: {
-      ...createSchedulerActivities({ db: options.db, temporal: options.client }),
+      ...createSchedulerActivities({
+        db: options.db,
+        temporal: options.client,
+        ...(options.artifacts === undefined ? {} : { artifacts: options.artifacts }),
+        artifactRetentionMs: options.artifactRetentionMs ?? null,
+      }),
       ...createNotificationActivities({
         db: options.db,
         links: { namespace: options.namespace ?? 'default', ...options.notificationLinks },

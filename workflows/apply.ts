@@ -30,6 +30,7 @@ import { TASK_QUEUES } from '../activities/contracts.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
 import { EXECUTOR_MAX_ATTEMPTS, failureMessage } from './activity-failure.ts';
+import { keepPlanArtifacts } from './artifacts.ts';
 import { executeModels, NON_RETRYABLE_ERRORS } from './execute-models.ts';
 import { notifyPlanEnded } from './notifications.ts';
 
@@ -85,6 +86,9 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
         ...(error === undefined ? {} : { error }),
       });
       return models;
+    }).then(async (schedule) => {
+      await keepPlanArtifacts(planId);
+      return schedule;
     });
   let work: PlanWork;
   try {

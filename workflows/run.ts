@@ -19,6 +19,7 @@ import type {
   RunStatus,
   SchedulerActivities,
 } from '../activities/contracts.ts';
+import { keepRunArtifacts } from './artifacts.ts';
 import { executeModels } from './execute-models.ts';
 import { notifyRunEnded } from './notifications.ts';
 import { schedulerActivityOptionsFor } from './scheduler-activity-options.ts';
@@ -86,6 +87,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunReport> {
     await notify(req, () => runFinishedSignal, [result]);
     await notifyRunEnded(result);
   });
+  await keepRunArtifacts(req.runId);
   if (cancelled) throw new CancelledFailure(`run ${req.runId} cancelled`);
   return result;
 }

@@ -8,11 +8,12 @@
  * workflow fails with NO_APPLY_EXECUTOR and says so; any other failure keeps the executor's type and
  * message (which engines keep free of passwords).
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { ConnectionTestResult, ExecutorActivities } from '../activities/contracts.ts';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { Sealed } from '../crypto/sealed.ts';
+import { oneShotFailure } from './one-shot-failure.ts';
 
 export interface TestConnectionInput {
   gateway: string;
@@ -43,31 +44,19 @@ export async function testConnectionWorkflow(input: TestConnectionInput): Promis
       [{ gateway: input.gateway, connection: input.connection }],
     );
   } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    if (cause instanceof TimeoutFailure) {
-      if (cause.timeoutType === 'SCHEDULE_TO_START') {
-        throw ApplicationFailure.nonRetryable(
+    throw oneShotFailure(err, {
+      noExecutor: {
+        type: CONNECTION_TEST_FAILURES.noExecutor,
+        message:
           `no apply executor took the connection test within ${formatDuration(input.scheduleToStartMs)} ` +
-            `(is an executor running with sluice worker --role apply?)`,
-          CONNECTION_TEST_FAILURES.noExecutor,
-        );
-      }
-      throw ApplicationFailure.nonRetryable(
-        `the connection test did not finish within ${formatDuration(input.startToCloseMs)}`,
-        CONNECTION_TEST_FAILURES.timedOut,
-      );
-    }
-    if (cause instanceof ApplicationFailure) {
-      throw ApplicationFailure.create({
-        message: cause.message,
-        type: cause.type ?? CONNECTION_TEST_FAILURES.failed,
-        nonRetryable: true,
-      });
-    }
-    throw ApplicationFailure.nonRetryable(
-      cause instanceof Error ? cause.message : String(cause),
-      CONNECTION_TEST_FAILURES.failed,
-    );
+          `(is an executor running with sluice worker --role apply?)`,
+      },
+      timedOut: {
+        type: CONNECTION_TEST_FAILURES.timedOut,
+        message: `the connection test did not finish within ${formatDuration(input.startToCloseMs)}`,
+      },
+      failed: CONNECTION_TEST_FAILURES.failed,
+    });
   }
 }
 

@@ -17,15 +17,22 @@ import type { Keyring } from '../../crypto/keyring.ts';
 import type { Engine } from '../../engines/engine.ts';
 import type { EnginePool } from '../../engines/pool.ts';
 import { dropViews, promoteViews } from '../../engines/views.ts';
-import type { ConnectionTestResult, ExecutorActivities, SegmentReport, SegmentWork } from '../contracts.ts';
+import type {
+  ConnectionTestResult,
+  ExecutorActivities,
+  QueryResult,
+  SegmentReport,
+  SegmentWork,
+} from '../contracts.ts';
 import { TASK_QUEUES } from '../contracts.ts';
 import { createPhysicalTables } from '../execution/create-physical-tables.ts';
 import { executeBatch } from '../execution/execute-batch.ts';
 import { ActivityLeases } from './engine-leases.ts';
 import { toActivityFailure } from './failure.ts';
+import { fetchQuery } from './fetch-query.ts';
 import { GatewayNotConfiguredError } from './gateway-not-configured-error.ts';
 import { type HeartbeatPulse, withHeartbeat } from './heartbeat.ts';
-import { readExecutionRequest, readNames, readText, readViewEntries } from './inputs.ts';
+import { readExecutionRequest, readNames, readQueryBounds, readText, readViewEntries } from './inputs.ts';
 import { InvalidRequestError } from './invalid-request-error.ts';
 import { ManagedConnections, readSealedConnection } from './managed-connections.ts';
 import { MemoryGuard, type MemoryReader } from './memory-guard.ts';
@@ -198,6 +205,17 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
         const sealed = readSealedConnection(args.connection, 'connection');
         if (sealed === undefined) throw new InvalidRequestError('connection: missing');
         return { executor: identity, ...(await testSealedConnection(managed, gateway, sealed)) };
+      });
+    },
+
+    fetchQuery(args): Promise<QueryResult> {
+      return activity({ gateway: args?.gateway, phase: 'query' }, async (signal) => {
+        const gateway = readText(args?.gateway, 'gateway');
+        const query = readQueryBounds(args);
+        return {
+          executor: identity,
+          ...(await fetchQuery(engineFor(gateway, args.connection), query, signal)),
+        };
       });
     },
   };

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { ExecutionRequest } from '../../core/execution/request.ts';
 import type { ViewEntry } from '../../core/plan/types.ts';
+import { QUERY_ROW_LIMIT, QUERY_TIMEOUT_LIMIT } from '../../core/query/limits.ts';
 import { InvalidRequestError } from './invalid-request-error.ts';
 
 const MODEL_KINDS = [
@@ -83,4 +84,15 @@ export function readNames(value: unknown, where: string): string[] {
 
 export function readText(value: unknown, where: string): string {
   return read(text, value, where);
+}
+
+const queryBoundsSchema = z.object({
+  sql: z.string().refine((sql) => sql.trim() !== '', 'expected a statement, got empty text'),
+  limit: z.number().int().min(QUERY_ROW_LIMIT.min).max(QUERY_ROW_LIMIT.max),
+  timeoutMs: z.number().int().min(QUERY_TIMEOUT_LIMIT.min).max(QUERY_TIMEOUT_LIMIT.max),
+});
+
+/** The statement and bounds of a query request (see QueryRequest in activities/contracts.ts). */
+export function readQueryBounds(value: unknown): { sql: string; limit: number; timeoutMs: number } {
+  return read(queryBoundsSchema, value, 'query');
 }

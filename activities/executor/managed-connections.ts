@@ -22,6 +22,8 @@ import type {
   Engine,
   MetadataRow,
   MetadataValue,
+  QueryRows,
+  ReadQueryOptions,
   Statement,
   StatementResult,
   TransactionOptions,
@@ -250,6 +252,9 @@ class ManagedEngine implements Engine {
   }
   queryRows(sql: string, limit: number): Promise<MetadataRow[]> {
     return this.use((engine) => engine.queryRows(sql, limit));
+  }
+  readQuery(sql: string, options: ReadQueryOptions): Promise<QueryRows> {
+    return this.use((engine) => engine.readQuery(sql, options));
   }
   createSchema(name: string): Promise<void> {
     return this.use((engine) => engine.createSchema(name));

@@ -1,5 +1,6 @@
 /** What every scheduler activity works with. */
 import type { Client } from '@temporalio/client';
+import type { ArtifactStore } from '../../artifacts/store.ts';
 import type { StateDb } from '../../db/client.ts';
 import type { PlanCache } from './plan-cache.ts';
 
@@ -10,4 +11,8 @@ export interface SchedulerContext {
   /** epoch ms. */
   now: () => number;
   plans: PlanCache;
+  /** where runs and plans leave their artifacts; none are written without it. */
+  artifacts?: ArtifactStore;
+  /** how long artifacts are kept (SLUICE_ARTIFACT_RETENTION); null or absent: forever. */
+  artifactRetentionMs?: number | null;
 }

@@ -5,8 +5,11 @@
  * Each one may be retried by Temporal and records its effect once.
  */
 import type { Client } from '@temporalio/client';
+import type { ArtifactStore } from '../../artifacts/store.ts';
 import type { StateDb } from '../../db/client.ts';
 import type { SchedulerActivities } from '../contracts.ts';
+import { sweepArtifacts } from './artifact-sweep.ts';
+import { writePlanArtifacts, writeRunArtifacts } from './artifacts.ts';
 import { closedRuns } from './closed-runs.ts';
 import { completeSegment } from './complete-segment.ts';
 import type { SchedulerContext } from './context.ts';
@@ -29,6 +32,10 @@ export interface SchedulerActivitiesOptions {
   temporal?: Client;
   /** epoch ms; Date.now by default. */
   now?: () => number;
+  /** where runs and plans leave their artifacts; without it none are written. */
+  artifacts?: ArtifactStore;
+  /** SLUICE_ARTIFACT_RETENTION in ms; null: kept forever. */
+  artifactRetentionMs?: number | null;
 }
 
 export function createSchedulerActivities(options: SchedulerActivitiesOptions): SchedulerActivities {
@@ -37,6 +44,8 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     now: options.now ?? Date.now,
     plans: new PlanCache(options.db),
     ...(options.temporal ? { temporal: options.temporal } : {}),
+    ...(options.artifacts ? { artifacts: options.artifacts } : {}),
+    artifactRetentionMs: options.artifactRetentionMs ?? null,
   };
   return {
     loadSchedule: (environment) => loadSchedule(ctx, environment),
@@ -52,5 +61,8 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     tableRequests: (args) => tableRequests(ctx, args),
     beginPlan: (args) => beginPlan(ctx, args),
     finishPlan: (args) => finishPlan(ctx, args),
+    writeRunArtifacts: (args) => writeRunArtifacts(ctx, args),
+    writePlanArtifacts: (args) => writePlanArtifacts(ctx, args),
+    sweepArtifacts: () => sweepArtifacts(ctx),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * What each role may do. Roles are ordered: each one may do everything the one before it may.
- * `viewer` reads; `operator` also pauses, resumes and triggers runs and manages the notification
- * webhooks of its environments (whose URLs may be secrets); `deployer` also submits and
+ * `viewer` reads; `operator` also pauses, resumes and triggers runs, queries the warehouse through
+ * an executor (`sluice fetchdf`) and manages the notification webhooks of its environments (whose
+ * URLs may be secrets); `deployer` also submits and
  * applies plans; `admin` also manages API tokens and scheduler-managed warehouse connections.
  */
 import { API_ROLES, type ApiRole } from '../../db/schema.ts';
@@ -11,6 +12,7 @@ export { API_ROLES, type ApiRole };
 export type Permission =
   | 'read'
   | 'operate'
+  | 'query'
   | 'deploy'
   | 'manage_tokens'
   | 'manage_connections'
@@ -19,6 +21,7 @@ export type Permission =
 const NEEDED: Record<Permission, ApiRole> = {
   read: 'viewer',
   operate: 'operator',
+  query: 'operator',
   deploy: 'deployer',
   manage_tokens: 'admin',
   manage_connections: 'admin',
@@ -28,6 +31,7 @@ const NEEDED: Record<Permission, ApiRole> = {
 const DESCRIPTIONS: Record<Permission, string> = {
   read: 'read',
   operate: 'pause, resume and trigger runs',
+  query: "query the environment's warehouse",
   deploy: 'submit and apply plans',
   manage_tokens: 'manage API tokens',
   manage_connections: 'manage warehouse connections',

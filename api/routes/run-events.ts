@@ -5,6 +5,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
+import { runExecutions } from '../../state/executions.ts';
 import { getRun, type RunRecord } from '../../state/runs.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import { notFound } from '../errors.ts';
@@ -12,7 +13,6 @@ import { router } from '../router.ts';
 import { errors } from '../schemas/common.ts';
 import { RunParams } from '../schemas/runs.ts';
 import { executionView } from '../views/execution-view.ts';
-import { runExecutions } from './runs.ts';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'skipped', 'terminated']);
 const KEEPALIVE_MS = 15_000;

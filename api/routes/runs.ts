@@ -1,6 +1,6 @@
 /** Runs: trigger one, list them, show one with its model executions, read an execution's log. */
 import { createRoute } from '@hono/zod-openapi';
-import { type ExecutionRecord, getExecution, listExecutions } from '../../state/executions.ts';
+import { getExecution, runExecutions } from '../../state/executions.ts';
 import { getRun, listRuns, type RunStatus, type RunTrigger } from '../../state/runs.ts';
 import { audit } from '../audit.ts';
 import { requirePermission } from '../auth/authorize.ts';
@@ -67,18 +67,6 @@ const log = createRoute({
   request: { params: ExecutionParams },
   responses: { 200: json(ExecutionLogSchema, 'the log'), ...errors(400, 401, 403, 404) },
 });
-
-/** Every execution of a run, oldest first. */
-export async function runExecutions(db: Parameters<typeof listExecutions>[0], runId: string) {
-  const all: ExecutionRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listExecutions(db, { runId, limit: 500, cursor });
-    all.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return all.reverse();
-}
 
 export function runRoutes() {
   return router()

@@ -1,11 +1,9 @@
 /** Executors: who serves the run and apply task queues, and whether each is up, stopped or gone. */
 import { z } from '@hono/zod-openapi';
 import { Timestamp } from './common.ts';
+import { EXECUTOR_ROLES, EXECUTOR_STATUSES } from './executor-choices.ts';
 
-export const EXECUTOR_ROLES = ['run', 'apply'] as const;
-export const EXECUTOR_STATUSES = ['up', 'stopped', 'gone'] as const;
-
-export type ExecutorStatus = (typeof EXECUTOR_STATUSES)[number];
+export { EXECUTOR_ROLES, EXECUTOR_STATUSES, type ExecutorStatus } from './executor-choices.ts';
 
 const oneOf = (parameter: string, allowed: readonly string[]) =>
   z

@@ -4,19 +4,10 @@
  * SLUICE_API_PORT, and stops cleanly on SIGINT or SIGTERM. With SLUICE_PAYLOAD_KEY its client encrypts
  * payloads and it serves the Web UI's codec endpoint at /api/codec (api/codec-server.ts).
  */
-import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { StartupRefused } from '../../api/auth/startup-policy.ts';
-import { connectionOptionsOf } from '../../api/connection-options.ts';
 import type { AuthMode } from '../../api/context.ts';
-import { apiServerSettings, startApiServer } from '../../api/server.ts';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../config/defaults.ts';
 import { parsePort, portExpectation } from '../../config/port.ts';
-import { readConfig } from '../../config/read.ts';
-import { dataConverterOf } from '../../crypto/payload-codec.ts';
-import { createStateDb, stateDbOptions } from '../../db/client.ts';
-import { migrate } from '../../db/migrate.ts';
-import { temporalConfig } from '../../workers/temporal-config.ts';
 import { rejectingUsageErrors } from '../api-options.ts';
 import { CliError, EXIT } from '../errors.ts';
 
@@ -46,58 +37,12 @@ export function registerApi(program: Command): void {
           EXIT.invalid,
         );
       }
-      // every setting is checked before anything is opened; a bad one exits 2 naming its variable
-      const config = readConfig('api', process.env);
-      const temporal = temporalConfig(config);
-      const connectionOptions = connectionOptionsOf(config);
-      const dataConverter = dataConverterOf(temporal.payloadCodec);
-      const state = createStateDb(stateDbOptions(config, process.cwd()));
-      await migrate(state.db);
-      const connection = Connection.lazy({
-        address: temporal.address,
-        ...(temporal.tls === undefined ? {} : { tls: temporal.tls }),
-        ...(temporal.apiKey === undefined ? {} : { apiKey: temporal.apiKey }),
+      // loaded here so that other commands do not pay for the API, the state database and Temporal's client
+      const { serveApi } = await import('../serve-api.ts');
+      await serveApi({
+        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(port === undefined ? {} : { port }),
+        ...(options.auth === undefined ? {} : { auth: options.auth as AuthMode }),
       });
-      const client = new Client({
-        connection,
-        namespace: temporal.namespace,
-        ...(dataConverter === undefined ? {} : { dataConverter }),
-      });
-      let server: Awaited<ReturnType<typeof startApiServer>>;
-      try {
-        server = await startApiServer({
-          db: state.db,
-          client,
-          ...apiServerSettings(config),
-          ...(options.host === undefined ? {} : { host: options.host }),
-          ...(port === undefined ? {} : { port }),
-          ...(options.auth === undefined ? {} : { auth: options.auth as AuthMode }),
-          ...connectionOptions,
-          ...(temporal.payloadCodec === undefined
-            ? {}
-            : {
-                payloadCodec: { codec: temporal.payloadCodec, corsOrigins: config.SLUICE_CODEC_CORS_ORIGINS },
-              }),
-        });
-      } catch (err) {
-        await connection.close().catch(() => {});
-        await state.close().catch(() => {});
-        if (err instanceof StartupRefused) throw new CliError(err.message, EXIT.invalid);
-        throw err;
-      }
-      process.stdout.write(`sluice api: Temporal at ${temporal.address} (namespace ${temporal.namespace})\n`);
-      if (temporal.payloadCodec) {
-        process.stdout.write(
-          `sluice api: payloads encrypted (SLUICE_PAYLOAD_KEY); Temporal Web UI codec endpoint ${server.url}/api/codec\n`,
-        );
-      }
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      process.stdout.write('sluice api: stopping\n');
-      await server.close();
-      await connection.close();
-      await state.close();
     });
 }

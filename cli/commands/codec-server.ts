@@ -5,7 +5,6 @@
  * SLUICE_CODEC_PORT until SIGINT or SIGTERM.
  */
 import type { Command } from 'commander';
-import { readCodecServerSettings, startCodecServer } from '../../api/codec-server.ts';
 import { DEFAULT_CODEC_HOST, DEFAULT_CODEC_PORT } from '../../config/defaults.ts';
 import { parsePort, portExpectation } from '../../config/port.ts';
 import { rejectingUsageErrors } from '../api-options.ts';
@@ -32,6 +31,8 @@ export function registerCodecServer(program: Command): void {
           EXIT.invalid,
         );
       }
+      // loaded here so that other commands do not pay for the HTTP server
+      const { readCodecServerSettings, startCodecServer } = await import('../../api/codec-server.ts');
       // a bad setting, or a port in use, exits 2 naming its variable (cli/errors.ts)
       const server = await startCodecServer({
         settings: readCodecServerSettings(process.env),

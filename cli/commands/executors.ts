@@ -1,6 +1,6 @@
 /** `sluice executors`: every run and apply executor, with its version, gateways and whether it is up. */
 import { type Command, Option } from 'commander';
-import { EXECUTOR_ROLES, EXECUTOR_STATUSES } from '../../api/schemas/executors.ts';
+import { EXECUTOR_ROLES, EXECUTOR_STATUSES } from '../../api/schemas/executor-choices.ts';
 import { type ApiOptions, apiClient, print, printJson, withApiOptions } from '../api-options.ts';
 import { formatTable } from '../table.ts';
 

@@ -5,6 +5,7 @@
  * is computed again when its turn comes, so its diff is printed once it has been applied.
  */
 import type { Command } from 'commander';
+import { planSummary } from '../../core/plan/summary.ts';
 import type { ApiClient, Plan } from '../api-client.ts';
 import {
   type ApiOptions,
@@ -17,8 +18,6 @@ import {
 } from '../api-options.ts';
 import { checkEnvironmentArgument, checkRangeOptions } from '../input-checks.ts';
 import { followPlan } from '../plan-progress.ts';
-import { loadProjectPayload } from '../project-payload.ts';
-import { formatTable } from '../table.ts';
 
 interface PlanOptions extends ApiOptions {
   project: string;
@@ -40,6 +39,8 @@ export function registerPlan(program: Command): void {
   ).action(async (env: string, options: PlanOptions) => {
     checkEnvironmentArgument(env);
     checkRangeOptions(options, Date.now(), { beforeNow: false });
+    // loaded here so that other commands do not pay for the project loader
+    const { loadProjectPayload } = await import('../project-payload.ts');
     const project = loadProjectPayload(options.project);
     const client = apiClient(options);
     const plan = await client.createPlan({
@@ -92,26 +93,5 @@ export async function applyAndFollow(client: ApiClient, planId: string, quiet: b
 }
 
 export function renderPlan(plan: Plan): string {
-  const diff = plan.diff;
-  const change = new Map<string, string>();
-  for (const m of diff.added) change.set(m, 'added');
-  for (const m of diff.removed) change.set(m, 'removed');
-  for (const m of diff.directlyModified) change.set(m, 'directly modified');
-  for (const m of diff.indirectlyModified) change.set(m, 'indirectly modified');
-  for (const m of diff.metadataOnly) change.set(m, 'metadata only');
-  const backfill = new Map(diff.backfill.map((b) => [b.model, b]));
-  const rows = [...change.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([model, what]) => {
-      const entry = backfill.get(model);
-      const batches = entry
-        ? entry.execution === 'single'
-          ? '1 (single)'
-          : String(entry.intervals.length)
-        : '-';
-      return [model, what, batches];
-    });
-  const lines = [plan.text.trimEnd()];
-  if (rows.length > 0) lines.push('', formatTable(['MODEL', 'CHANGE', 'BACKFILL BATCHES'], rows));
-  return lines.join('\n');
+  return planSummary(plan.text, plan.diff);
 }

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadProject } from '../../core/project/load.ts';
 import { formatIssue, type Project, ProjectError } from '../../core/project/types.ts';
 import { nextCronRun } from '../../core/schedule.ts';
 import { formatUtc } from '../../core/time.ts';
@@ -13,7 +12,9 @@ export function registerValidate(program: Command): void {
     .description('load a project, check every model, and print models, crons, DAG edges and next runs')
     .option('-p, --project <dir>', 'project folder', '.')
     .option('--json', 'print the result as JSON')
-    .action((options: { project: string; json?: boolean }) => {
+    .action(async (options: { project: string; json?: boolean }) => {
+      // loaded here so that other commands do not pay for the project loader
+      const { loadProject } = await import('../../core/project/load.ts');
       const now = Date.now();
       let project: Project;
       try {

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { readWorkerConfig, WORKER_ROLES, type WorkerRole } from '../../workers/config.ts';
+import { WORKER_ROLES, type WorkerRole } from '../../workers/worker-roles.ts';
 
 export function registerWorker(program: Command): void {
   program
@@ -12,10 +12,11 @@ export function registerWorker(program: Command): void {
       new Option('--role <role>', 'what the process serves').choices(WORKER_ROLES).makeOptionMandatory(),
     )
     .action(async (options: { role: WorkerRole }) => {
+      // loaded here so that other commands do not pay for the worker's configuration and Temporal's native runtime
+      const { readWorkerConfig } = await import('../../workers/config.ts');
+      const { runWorkerProcess } = await import('../../workers/worker-process.ts');
       // a bad setting exits 2 naming its variable (cli/errors.ts)
       const config = readWorkerConfig(options.role, process.env);
-      // loaded here so that other commands do not pay for Temporal's native worker runtime
-      const { runWorkerProcess } = await import('../../workers/worker-process.ts');
       const code = await runWorkerProcess(
         config,
         (line) => process.stdout.write(`${line}\n`),

@@ -4,13 +4,19 @@
  * authorization (with Temporal down, routes that signal a workflow then answer 503). Requests
  * without a valid token are 401s.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSchedulerActivities } from '../../activities/scheduler/index.ts';
 import type { SluiceApp } from '../../api/app.ts';
 import { createApiToken, revokeApiToken } from '../../api/auth/tokens.ts';
+import { FolderArtifactStore } from '../../artifacts/folder-store.ts';
 import type { ApiRole } from '../../db/schema.ts';
 import { environmentSnapshotMap, promoteEnvironment } from '../../state/environments.ts';
 import { createWebhook } from '../../state/notifications/webhooks.ts';
 import { createPlanRecord } from '../../state/plan/record.ts';
+import { createRun, updateRunStatus } from '../../state/runs.ts';
 import { DRIVERS } from '../integration/state/harness.ts';
 import { testApp, unreachableTemporal } from './support/app.ts';
 import { Contract } from './support/contract.ts';
@@ -78,6 +84,16 @@ const ROUTES: MutatingRoute[] = [
       method: 'POST',
       path: `/api/environments/${env}/runs`,
       body: { models: ['marts.customer_orders'] },
+    }),
+    allowed: 503,
+  },
+  {
+    name: 'query environment',
+    needs: 'operator',
+    request: (env) => ({
+      method: 'POST',
+      path: `/api/environments/${env}/query`,
+      body: { sql: 'SELECT 1 AS one', gateway: 'local' },
     }),
     allowed: 503,
   },
@@ -152,11 +168,22 @@ describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
   let contract: Contract;
   /** role → token whose only pattern matches INSIDE. */
   const scoped: Record<string, string> = {};
+  /** where the runs' artifacts are written and served from. */
+  let artifactDir: string;
+  let artifacts: FolderArtifactStore;
 
   beforeAll(async () => {
     state = await openTestState(driver, 'api_matrix');
     temporal = unreachableTemporal();
-    app = testApp({ db: state.db, client: temporal.client, now: () => NOW, temporalTimeoutMs: 300 });
+    artifactDir = mkdtempSync(join(tmpdir(), 'sluice-matrix-artifacts-'));
+    artifacts = new FolderArtifactStore(artifactDir);
+    app = testApp({
+      db: state.db,
+      client: temporal.client,
+      now: () => NOW,
+      temporalTimeoutMs: 300,
+      artifacts,
+    });
     contract = await Contract.of(app);
     await seedShop(state.db);
     await promoteEnvironment(state.db, INSIDE, await environmentSnapshotMap(state.db, 'prod'), null);
@@ -174,6 +201,7 @@ describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
   afterAll(async () => {
     await temporal.close();
     await state.dispose();
+    rmSync(artifactDir, { recursive: true, force: true });
   });
 
   /** A pending plan with changes for each environment, and a token per environment to revoke. */
@@ -285,6 +313,51 @@ describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
     expect((await contract.call(app, 'GET', '/api/health')).status).toBe(503);
     expect((await contract.call(app, 'GET', '/metrics')).status).toBe(401);
     expect((await contract.call(app, 'GET', '/api/openapi.json')).status).toBe(200);
+  });
+
+  it("serves a run's and a plan's artifacts to every role, only inside the token's environments", async () => {
+    const scheduler = createSchedulerActivities({ db: state.db, now: () => NOW, artifacts });
+    const paths: Record<string, string[]> = {};
+    for (const env of [INSIDE, OUTSIDE]) {
+      const runId = `sluice-run-${env}-manual-artifacts`;
+      await createRun(state.db, {
+        id: runId,
+        environment: env,
+        trigger: 'manual',
+        scheduledAt: NOW,
+        status: 'running',
+      });
+      await updateRunStatus(state.db, runId, 'succeeded', { at: NOW });
+      await scheduler.writeRunArtifacts({ runId });
+      const { planId } = await createPlanRecord({
+        db: state.db,
+        project: changedProject(),
+        environment: env,
+        submittedBy: 'tests',
+        now: NOW,
+      });
+      await scheduler.writePlanArtifacts({ planId });
+      paths[env] = [
+        `/api/runs/${runId}/artifacts`,
+        `/api/runs/${runId}/artifacts/run_results.json`,
+        `/api/plans/${planId}/artifacts`,
+        `/api/plans/${planId}/artifacts/plan.txt`,
+      ];
+    }
+    for (const role of ROLES) {
+      for (const path of paths[INSIDE]!) {
+        expect(
+          (await contract.call(app, 'GET', path, { token: scoped[role] })).status,
+          `${role} ${path}`,
+        ).toBe(200);
+      }
+      for (const path of paths[OUTSIDE]!) {
+        const r = await contract.call(app, 'GET', path, { token: scoped[role] });
+        expect(r.status, `${role} ${path}`).toBe(403);
+        expect(r.body.error.message).toMatch(/dev_\*/);
+      }
+    }
+    for (const path of paths[INSIDE]!) expect((await contract.call(app, 'GET', path)).status).toBe(401);
   });
 
   it('lets every role read, whatever its environments', async () => {

@@ -52,7 +52,8 @@ describe('OpenAPI contract', () => {
       ),
     );
     expect([...served].sort()).toEqual([...documented].sort());
-    expect(served.size).toBe(38);
+    expect(served.size).toBe(43);
+    expect(documented).toContain('POST /api/environments/{env}/query');
   });
 
   it('is OpenAPI 3.1 whose every schema compiles, with bearer auth and a summary per operation', () => {

@@ -170,6 +170,14 @@ describe('the layers of ARCHITECTURE.md', () => {
     ).toEqual([]);
   });
 
+  it('are compiled by npm run build, all but the tests, the benchmarks and bin/ (which runs the build)', () => {
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+    };
+    const runtime = layers.map((l) => l.folder).filter((f) => !['test', 'bench', 'bin'].includes(f));
+    expect(runtime.filter((folder) => !build.include.includes(folder))).toEqual([]);
+  });
+
   it('hold for every import of every source file', () => {
     expect(violations(layers)).toEqual([]);
   });

@@ -1,9 +1,10 @@
 /**
  * The Dockerfile, checked without a Docker engine: its structure (a deps stage with
- * `npm ci --omit=dev`, a slim Debian final stage running as a fixed non-root uid, the sluice
- * entrypoint), every COPY source existing and not excluded by .dockerignore, and the image holding
- * what runs: every file the CLI and the workflow bundle import lies in a copied folder, and every
- * package they import at run time is a production dependency (so `npm ci --omit=dev` suffices).
+ * `npm ci --omit=dev`, a build stage running `npm run build`, a slim Debian final stage running as a
+ * fixed non-root uid, the sluice entrypoint), every COPY source existing and not excluded by
+ * .dockerignore, and the image holding what runs: every file the CLI and the workflow bundle import
+ * reaches the build, its output (dist/) reaches the image beside bin/, and every package they import
+ * at run time is a production dependency (so `npm ci --omit=dev` suffices).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -43,10 +44,10 @@ const steps = instructions();
 const finalStage = Math.max(...steps.map((s) => s.stage));
 const inFinal = (keyword: string) => steps.filter((s) => s.stage === finalStage && s.keyword === keyword);
 
-/** COPY sources of the final stage taken from the build context (not from another stage). */
-function contextCopies(): Array<{ sources: string[]; destination: string }> {
-  return inFinal('COPY')
-    .filter((s) => !s.args.startsWith('--from='))
+/** COPY sources of a stage (the final one by default) taken from the build context (not from another stage). */
+function contextCopies(stage = finalStage): Array<{ sources: string[]; destination: string }> {
+  return steps
+    .filter((s) => s.stage === stage && s.keyword === 'COPY' && !s.args.startsWith('--from='))
     .map((s) => {
       const parts = s.args.split(/\s+/).filter((p) => !p.startsWith('--'));
       return { sources: parts.slice(0, -1), destination: parts.at(-1)! };
@@ -151,16 +152,20 @@ function importClosure(entries: string[]): Imports {
 }
 
 describe('Dockerfile', () => {
-  it('installs production dependencies in a deps stage and runs them on slim Debian as a fixed non-root user', () => {
+  it('installs production dependencies in a deps stage, compiles in a build stage, and runs them on slim Debian as a fixed non-root user', () => {
     const from = steps.filter((s) => s.keyword === 'FROM');
-    expect(from).toHaveLength(2);
+    expect(from).toHaveLength(3);
     const arg = steps.find((s) => s.keyword === 'ARG' && s.args.startsWith('NODE_IMAGE='));
     expect(arg?.args).toBe('NODE_IMAGE=node:20-bookworm-slim');
     expect(from[0]!.args).toMatch(/^\$\{NODE_IMAGE\} AS deps$/);
-    expect(from[1]!.args).toMatch(/^\$\{NODE_IMAGE\}$/);
+    expect(from[1]!.args).toMatch(/^\$\{NODE_IMAGE\} AS build$/);
+    expect(from[2]!.args).toMatch(/^\$\{NODE_IMAGE\}$/);
     const install = steps.filter((s) => s.stage === 0 && s.keyword === 'RUN').map((s) => s.args);
     expect(install.join(' ')).toMatch(/npm ci --omit=dev/);
+    const build = steps.filter((s) => s.stage === 1 && s.keyword === 'RUN').map((s) => s.args);
+    expect(build).toEqual(['npm ci --no-audit --no-fund', 'npm run build']);
     expect(inFinal('COPY').map((s) => s.args)).toContain('--from=deps /app/node_modules ./node_modules');
+    expect(inFinal('COPY').map((s) => s.args)).toContain('--from=build /app/dist ./dist');
     // the final stage installs nothing from npm: only what the deps stage resolved from the lock file
     expect(
       inFinal('RUN')
@@ -190,7 +195,7 @@ describe('Dockerfile', () => {
   });
 
   it('copies only sources that exist and that .dockerignore sends to the builder', () => {
-    const copies = contextCopies();
+    const copies = [...contextCopies(1), ...contextCopies()];
     expect(copies.length).toBeGreaterThan(0);
     for (const { sources } of copies) {
       for (const source of sources) {
@@ -212,14 +217,25 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('holds every file the CLI and the workflow bundle import, and needs no dev dependency at run time', () => {
-    const copied = contextCopies().flatMap((c) => c.sources);
-    const inImage = (file: string) =>
+  it('builds every file the CLI and the workflow bundle import, and needs no dev dependency at run time', () => {
+    const within = (copied: string[], file: string) =>
       copied.some((source) => file === source || file.startsWith(`${source}/`));
+    const built = contextCopies(1).flatMap((c) => c.sources);
     const { files, packages } = importClosure(['bin/sluice.js', 'cli/main.ts', 'workflows/index.ts']);
     expect(files.size).toBeGreaterThan(50);
     for (const file of files)
-      expect(inImage(file), `${file} is imported but not copied into the image`).toBe(true);
+      expect(within(built, file), `${file} is imported but not copied into the build stage`).toBe(true);
+    // what npm run build reads, and what runs the build in the image
+    const buildConfig = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+    };
+    for (const input of ['scripts/build.mjs', 'tsconfig.json', 'tsconfig.build.json', ...buildConfig.include])
+      expect(built, input).toContain(input);
+    expect(
+      contextCopies()
+        .flatMap((c) => c.sources)
+        .sort(),
+    ).toEqual(['bin', 'deploy/bootstrap-admin-token.sh', 'package.json']);
     // what `npm ci --omit=dev` installs where Node looks first (/app/node_modules/<name>): the lock
     // file's top-level packages that are not marked dev-only
     const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {

@@ -4,6 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type {
   BatchCompletion,
   ExecutorActivities,
@@ -79,9 +80,20 @@ export class FakeScheduler {
   temporal: Client | undefined;
   /** the models of each segment prepared, in the order asked. */
   segmentsPrepared: string[][] = [];
+  /** every artifact write asked for (`run <id>`, `plan <id>`), failed ones included. */
+  artifactWrites: string[] = [];
+  /** when set, every artifact write fails with this message (as a broken store would). */
+  failArtifacts: string | undefined;
+  sweeps = 0;
 
   constructor(models: ScheduledModel[]) {
     this.models = models;
+  }
+
+  private writeArtifacts(what: string): { location: string; files: string[] } {
+    this.artifactWrites.push(what);
+    if (this.failArtifacts !== undefined) throw new Error(this.failArtifacts);
+    return { location: 'fake', files: ['run_results.json'] };
   }
 
   /** the hours `model` misses since `intervalsSince`, or the hour before `now` without it. */
@@ -195,6 +207,12 @@ export class FakeScheduler {
         this.timeline.push(`finish ${planId}`);
         if (status === 'applied') this.models = this.planSchedules.get(planId) ?? this.models;
         return this.models;
+      },
+      writeRunArtifacts: async ({ runId }) => this.writeArtifacts(`run ${runId}`),
+      writePlanArtifacts: async ({ planId }) => this.writeArtifacts(`plan ${planId}`),
+      sweepArtifacts: async () => {
+        this.sweeps += 1;
+        return { cutoff: null, removed: [], kept: 0 };
       },
     };
   }
@@ -320,6 +338,12 @@ export class FakeExecutor {
       },
       dropViews: async () => {},
       testConnection: async () => ({ executor: 'fake-executor', latencyMs: 0 }),
+      fetchQuery: async () => {
+        throw ApplicationFailure.nonRetryable(
+          'the fake executor holds no warehouse to query',
+          'QUERY_FAILED',
+        );
+      },
     };
   }
 }

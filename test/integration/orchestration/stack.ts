@@ -18,6 +18,7 @@ import {
   type SubmittedPlan,
   submitPlan,
 } from '../../../api/environment-commands.ts';
+import type { ArtifactStore } from '../../../artifacts/store.ts';
 import { loadProject } from '../../../core/project/load.ts';
 import type { Project } from '../../../core/project/types.ts';
 import { createStateDb, type StateConnection, type StateDb } from '../../../db/client.ts';
@@ -99,6 +100,8 @@ export interface StackOptions {
   models: Record<string, string>;
   /** identity of a run executor process to start with the stack. */
   runExecutor?: string;
+  /** where the scheduler writes the artifacts of runs and plans; none are written without it. */
+  artifacts?: ArtifactStore;
 }
 
 export async function startOrchestrationStack(options: StackOptions): Promise<OrchestrationStack> {
@@ -138,6 +141,7 @@ export async function startOrchestrationStack(options: StackOptions): Promise<Or
         client: temporal.client,
         identity: 'scheduler@test',
         workflowBundle: await bundleWorkflows(),
+        ...(options.artifacts === undefined ? {} : { artifacts: options.artifacts }),
       }),
     );
     workers.push(

@@ -92,7 +92,7 @@ describe('sluice worker', () => {
       SLUICE_EXECUTOR_IDENTITY: 'scheduler@command-test',
     });
     expect(await started.firstLine).toBe(
-      `sluice scheduler scheduler@command-test: serving task queue sluice-scheduler (workflows, embedded PGlite state database) on Temporal ${env.address}, namespace default`,
+      `sluice scheduler scheduler@command-test: serving task queue sluice-scheduler (workflows, embedded PGlite state database, artifacts in ${join(dir, '.sluice', 'artifacts')}) on Temporal ${env.address}, namespace default`,
     );
     started.child.kill('SIGINT');
     const { code, stderr } = await started.exit;
