@@ -4,11 +4,9 @@
  * downloaded with `--out`, and one-line refusals (a path leaving the run, a token outside the
  * environment, an unknown run) with exit code 2.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSchedulerActivities } from '../../activities/scheduler/index.ts';
 import { type ApiServer, startApiServer } from '../../api/server.ts';
@@ -16,14 +14,9 @@ import { FolderArtifactStore } from '../../artifacts/folder-store.ts';
 import { tokenFor, unreachableTemporal } from '../api/support/app.ts';
 import { NOW, type Seeded, seedShop } from '../api/support/seed.ts';
 import { openTestState, type TestState } from '../api/support/state.ts';
+import { runSluice } from '../support/sluice-process.ts';
 
-const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = Awaited<ReturnType<typeof runSluice>>;
 
 describe('sluice artifacts', () => {
   let state: TestState;
@@ -35,21 +28,7 @@ describe('sluice artifacts', () => {
   let devToken: string;
 
   function sluice(args: string[], token = prodToken): Promise<Result> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, 'artifacts', ...args], {
-        env: { PATH: process.env.PATH ?? '', SLUICE_API_URL: server.url, SLUICE_TOKEN: token },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-      });
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk;
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runSluice(['artifacts', ...args], { SLUICE_API_URL: server.url, SLUICE_TOKEN: token });
   }
 
   beforeAll(async () => {
