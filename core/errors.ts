@@ -72,6 +72,8 @@ export const ERROR_CODES = {
   RENDER_FAILED: { retryable: false },
   /** another run is executing the same snapshot interval; the retry policy waits for it. */
   SNAPSHOT_BUSY: { retryable: true },
+  /** a webhook's receiver did not accept a notification (an answer other than 2xx, or none); retried. */
+  NOTIFICATION_DELIVERY_FAILED: { retryable: true },
 
   // The workflows' own failures (what a parent, the API or the Web UI sees a workflow end with).
   /** a plan's backfill left models failed or skipped (workflows/apply.ts). */

@@ -6,6 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { ErrorCode } from '../../core/errors.ts';
 import { slackMessage } from '../../core/notifications/slack.ts';
 import {
   DELIVERY_HEADER,
@@ -19,7 +20,7 @@ import type { NotificationContext } from './context.ts';
 import type { AttemptResult } from './contracts.ts';
 
 /** The failure type of an attempt the receiver did not accept (retried). */
-export const DELIVERY_FAILED = 'NOTIFICATION_DELIVERY_FAILED';
+export const DELIVERY_FAILED = 'NOTIFICATION_DELIVERY_FAILED' satisfies ErrorCode;
 
 /** The longest part of a receiver's answer kept with a failed attempt. */
 const KEPT_ANSWER = 500;

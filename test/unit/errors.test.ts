@@ -72,6 +72,7 @@ describe('error codes', () => {
       'ENGINE_CLOSED',
       'ENGINE_FAILURE',
       'EXECUTOR_FAILURE',
+      'NOTIFICATION_DELIVERY_FAILED',
       'SERVER_UNAVAILABLE',
       'SNAPSHOT_BUSY',
       'STATEMENT_TIMEOUT',

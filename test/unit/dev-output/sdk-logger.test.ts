@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { LogEntry } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { DELIVERY_FAILED } from '../../../activities/notifications/deliver.ts';
 import { palette } from '../../../cli/dev-output/colors.ts';
 import { formatSdkLog } from '../../../cli/dev-output/sdk-log.ts';
 import { SluiceLogger } from '../../../workers/runtime.ts';
@@ -36,6 +37,22 @@ describe('the SDK logger of sluice processes', () => {
     expect(line.split('\n')).toHaveLength(1);
     expect(line).toMatch(/^\d\d:\d\d:\d\d info Activity will retry \(SNAPSHOT_BUSY\): /);
     expect(logged('WARN', 'Activity failed', meta)).toEqual([]);
+  });
+
+  it('logs a webhook delivery the receiver refused as one calm line too: the attempt is recorded', () => {
+    const refused = ApplicationFailure.retryable(
+      'delivery d1 to w1: the receiver answered 500',
+      DELIVERY_FAILED,
+    );
+    const entries = logged('INFO', 'Activity failed', {
+      ...meta,
+      error: refused,
+      activityType: 'deliverNotification',
+    });
+    expect(entries.map((e) => e.message)).toEqual([
+      'Activity will retry (NOTIFICATION_DELIVERY_FAILED): delivery d1 to w1: the receiver answered 500 (deliverNotification, sluice-run-prod-1, attempt 2)',
+    ]);
+    expect(logged('WARN', 'Activity failed', { ...meta, error: refused })).toEqual([]);
   });
 
   it('still warns, with the error, for a failure it does not expect', () => {
