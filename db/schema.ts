@@ -302,6 +302,9 @@ export const modelExecutions = sluiceSchema.table(
     index('model_executions_environment_finished_idx').on(t.environment, t.finishedAt.desc()),
     index('model_executions_environment_queued_idx').on(t.environment, t.queuedAt.desc(), t.id.desc()),
     index('model_executions_queued_idx').on(t.queuedAt.desc(), t.id.desc()),
+    // which executions hold a snapshot (activities/scheduler/claim.ts asks at every segment it
+    // prepares) and a snapshot's history (the executions filter of state/executions.ts)
+    index('model_executions_snapshot_status_idx').on(t.snapshotId, t.status),
   ],
 );
 

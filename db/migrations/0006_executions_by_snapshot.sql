@@ -1,0 +1,1 @@
+CREATE INDEX "model_executions_snapshot_status_idx" ON "sluice"."model_executions" USING btree ("snapshot_id","status");
