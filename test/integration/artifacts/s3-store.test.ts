@@ -11,7 +11,7 @@ import { S3ArtifactStore } from '../../../artifacts/s3-store.ts';
 import { signRequest } from '../../../artifacts/sigv4.ts';
 import { ConfigurationError } from '../../../config/configuration-error.ts';
 import { createStateDb, type StateConnection } from '../../../db/client.ts';
-import { type MotoServer, motoAvailable, startMoto } from '../../support/moto.ts';
+import { type MotoServer, requireMoto, startMoto } from '../../support/moto.ts';
 
 const CREDENTIALS = {
   accessKeyId: 'AKIDEXAMPLE',
@@ -19,7 +19,9 @@ const CREDENTIALS = {
 };
 const DAY = 86_400_000;
 
-describe.skipIf(!motoAvailable())('S3 artifact store', () => {
+requireMoto();
+
+describe('S3 artifact store', () => {
   let moto: MotoServer;
   let state: StateConnection;
   const store = (prefix = 'team/prod/', credentials = CREDENTIALS) =>
