@@ -104,7 +104,16 @@ describe('plan, scheduled runs and a killed executor on the real stack', () => {
       'cycle.tick_count',
       'cycle.ticks',
     ]);
-    expect(state1.details).toMatch(/sleeping until \d\d:\d\d UTC for cycle\.tick_count, cycle\.ticks/);
+    // The next tick is a minute's; at the top of the hour the hourly models are due on it too.
+    const nextTick = /sleeping until (?:\d{4}-\d\d-\d\d )?\d\d:(\d\d) UTC for ([^;]*)/.exec(
+      state1.details ?? '',
+    );
+    expect(nextTick, state1.details ?? '').not.toBeNull();
+    expect(nextTick![2]).toBe(
+      nextTick![1] === '00'
+        ? 'cycle.seg_a, cycle.seg_c, cycle.seg_slow, cycle.slow, cycle.tick_count, +1 more'
+        : 'cycle.tick_count, cycle.ticks',
+    );
 
     // The next minute tick runs both minute models: one more minute, and the count rebuilt.
     const before = afterPlan!.n as number;
