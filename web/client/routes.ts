@@ -1,5 +1,6 @@
 /** Every page of the dashboard and its URL. */
 import type { FC } from 'hono/jsx';
+import { EnvironmentPage } from './pages/environment.tsx';
 import { EnvironmentsPage } from './pages/environments.tsx';
 import { ExecutorsPage } from './pages/executors.tsx';
 
@@ -18,5 +19,6 @@ export interface Route {
 export const ROUTES: Route[] = [
   { pattern: '/', page: EnvironmentsPage, title: () => 'Environments' },
   { pattern: '/environments', page: EnvironmentsPage, title: () => 'Environments' },
+  { pattern: '/environments/:env', page: EnvironmentPage, title: (p) => `${p.env} · Environment` },
   { pattern: '/executors', page: ExecutorsPage, title: () => 'Executors' },
 ];
