@@ -2,9 +2,9 @@
  * The environment page's model table as data: which models a filter keeps and in what order a
  * column sorts them. The filter and sort live in the page's URL, so a filtered view can be shared.
  */
-import type { api, Body } from './api.ts';
+import type { EnvironmentDetail } from '../../api/schemas/environments.ts';
 
-export type EnvironmentDetail = Body<Awaited<ReturnType<(typeof api.environments)[':env']['$get']>>>;
+export type { EnvironmentDetail };
 export type ModelRow = EnvironmentDetail['models'][number];
 
 export const SORT_COLUMNS = [

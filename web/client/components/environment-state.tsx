@@ -45,14 +45,14 @@ export function EnvironmentState(props: { env: EnvironmentDetail; now: number })
           <span class="error">workflow unreadable: {wf.error}</span>
         ) : (
           <StatusBadge status={wf.running ? 'running' : 'stopped'} />
-        )}
+        )}{' '}
+        <TemporalLink workflowId={environmentWorkflowId(env.name)} label="environment workflow" />
         {env.pausedModels.length > 0 ? (
           <span class="muted">
             {' '}
             · paused models: <ModelList models={env.pausedModels} env={env.name} />
           </span>
-        ) : null}{' '}
-        <TemporalLink workflowId={environmentWorkflowId(env.name)} label="environment workflow" />
+        ) : null}
       </dd>
       <dt>Next tick</dt>
       <dd data-testid="environment-next-tick">

@@ -186,8 +186,12 @@ export function ModelsTable(props: {
                   {m.cron} <span class="muted">({m.cronTz})</span>
                 </td>
                 <td>{m.intervalUnit}</td>
-                <td data-column="next">
-                  {m.nextRun ? (
+                <td data-column="next" class="nowrap">
+                  {m.nextRun && (m.paused || m.blockedReason) ? (
+                    <span class="muted" title={`its cron's next tick is ${formatTime(m.nextRun)}`}>
+                      held
+                    </span>
+                  ) : m.nextRun ? (
                     <span title={formatTime(m.nextRun)}>{formatRelative(m.nextRun, now)}</span>
                   ) : (
                     <span class="muted">{m.scheduled ? '—' : 'not scheduled'}</span>

@@ -118,7 +118,7 @@ export function EnvironmentPage(props: PageProps) {
         }),
       );
       await done({
-        text: `Started a run of ${chosen.length > 0 ? chosen.join(', ') : 'every scheduled model'}:`,
+        text: `Queued a run of ${chosen.length > 0 ? chosen.join(', ') : 'every scheduled model'}:`,
         runId: run.runId,
       });
     } catch (err) {
