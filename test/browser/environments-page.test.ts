@@ -29,6 +29,9 @@ describe('the environments page', () => {
       await row.waitFor();
       const cells = row.locator('td');
       expect(await cells.nth(2).textContent()).toBe('5');
+      // the environment's workflow, in the dev server's own Web UI
+      const temporal = await row.locator('a.temporal-link').getAttribute('href');
+      expect(temporal).toBe(`${example.stack.urls.ui}/namespaces/default/workflows/sluice-env-prod`);
       // "in 40 s", or "1 s ago" in the moment between the tick and the workflow's next sleep
       expect(await row.getByTestId('next-tick').textContent()).toMatch(
         /^(in .+|.+ ago) for .*minute_heartbeat/,
