@@ -301,9 +301,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           : { payloadCodec: { codec: codec.codec, corsOrigins: codec.corsOrigins } }),
         ...connectionOptions,
         artifacts,
+        ...((config.SLUICE_TEMPORAL_UI_URL ?? ui)
+          ? { temporalUiUrl: config.SLUICE_TEMPORAL_UI_URL ?? ui! }
+          : {}),
       });
       opened.push({ name: 'API server', close: () => server.close() });
       api = server.url;
+      log(`Dashboard: ${api}/`);
       log(`API: ${api}/api (docs at ${api}/api/docs)`);
       if (codec !== undefined) {
         const endpoint = codecEndpoint ?? `${api}/api/codec`;
