@@ -24,19 +24,24 @@ export function useLive<T>(load: () => Promise<T>, key: string, intervalMs = REF
   });
   const current = useRef({ load, key });
   current.current = { load, key };
+  // a load that answers after the page is gone must not set its state: hono/jsx/dom would draw the
+  // removed page again beside the one that replaced it (after signing in, say)
+  const alive = useRef(true);
 
   const reload = useCallback(async () => {
     const asked = current.current.key;
     try {
       const data = await current.current.load();
-      if (current.current.key === asked) setState({ data, error: null, updatedAt: Date.now() });
+      if (alive.current && current.current.key === asked)
+        setState({ data, error: null, updatedAt: Date.now() });
     } catch (err) {
       const error = err instanceof ApiFailure ? err : new ApiFailure(0, 'client', (err as Error).message);
-      if (current.current.key === asked) setState((before) => ({ ...before, error }));
+      if (alive.current && current.current.key === asked) setState((before) => ({ ...before, error }));
     }
   }, []);
 
   useEffect(() => {
+    alive.current = true;
     setState({ data: undefined, error: null, updatedAt: null });
     void reload();
     const timer = setInterval(() => {
@@ -47,6 +52,7 @@ export function useLive<T>(load: () => Promise<T>, key: string, intervalMs = REF
     };
     document.addEventListener('visibilitychange', onVisible);
     return () => {
+      alive.current = false;
       clearInterval(timer);
       document.removeEventListener('visibilitychange', onVisible);
     };
