@@ -22,6 +22,12 @@ export interface ExampleStackOptions {
   prepare?: (project: string) => void;
   /** more settings for `sluice dev` (SLUICE_API_AUTH, ...). */
   env?: Record<string, string>;
+  /**
+   * API tokens to create (name → role). The loopback API starts with authentication off while no
+   * token exists: they are created through it as its admin, then the stack starts again on the same
+   * state, which turns authentication on, as it does for a user after `sluice token create`.
+   */
+  tokens?: Record<string, string>;
 }
 
 export interface ExampleStack {
@@ -32,6 +38,8 @@ export interface ExampleStack {
   project: string;
   /** the PostgreSQL warehouse's URL, for the PostgreSQL example. */
   warehouseUrl: string | null;
+  /** each token asked for in the options, by name: its secret, to send as a bearer token. */
+  tokens: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -82,21 +90,18 @@ export async function startExampleStack(options: ExampleStackOptions): Promise<E
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    stack = await startDevStack({
-      project,
-      env: {
-        PATH: process.env.PATH ?? '',
-        SLUICE_HOME: join(root, 'home'),
-        SLUICE_TEMPORAL_PORT: String(await freePort()),
-        SLUICE_TEMPORAL_UI_PORT: String(await freePort()),
-        SLUICE_SHUTDOWN_GRACE: '10s',
-        ...(process.env.SLUICE_TEMPORAL_CLI ? { SLUICE_TEMPORAL_CLI: process.env.SLUICE_TEMPORAL_CLI } : {}),
-        ...(warehouse ? warehouseEnv(warehouse.url) : {}),
-        ...options.env,
-      },
-      api: { port: 0 },
-    });
-    const api = stack.urls.api;
+    const env = {
+      PATH: process.env.PATH ?? '',
+      SLUICE_HOME: join(root, 'home'),
+      SLUICE_TEMPORAL_PORT: String(await freePort()),
+      SLUICE_TEMPORAL_UI_PORT: String(await freePort()),
+      SLUICE_SHUTDOWN_GRACE: '10s',
+      ...(process.env.SLUICE_TEMPORAL_CLI ? { SLUICE_TEMPORAL_CLI: process.env.SLUICE_TEMPORAL_CLI } : {}),
+      ...(warehouse ? warehouseEnv(warehouse.url) : {}),
+      ...options.env,
+    };
+    stack = await startDevStack({ project, env, api: { port: 0 } });
+    let api = stack.urls.api;
     if (api === null) throw new Error('the dev stack serves no API');
     const planId = stack.plan?.planId;
     if (planId === undefined) throw new Error('the dev stack submitted no plan');
@@ -110,7 +115,23 @@ export async function startExampleStack(options: ExampleStackOptions): Promise<E
       },
       120_000,
     );
-    return { stack, api, project, warehouseUrl: warehouse?.url ?? null, stop };
+    const tokens: Record<string, string> = {};
+    if (options.tokens !== undefined) {
+      for (const [name, role] of Object.entries(options.tokens)) {
+        const response = await fetch(`${api}/api/tokens`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name, role }),
+        });
+        if (response.status !== 201) throw new Error(`creating token ${name}: ${await response.text()}`);
+        tokens[name] = ((await response.json()) as { token: string }).token;
+      }
+      await stack.stop();
+      stack = await startDevStack({ project, env, api: { port: 0 } });
+      api = stack.urls.api;
+      if (api === null) throw new Error('the restarted dev stack serves no API');
+    }
+    return { stack, api, project, warehouseUrl: warehouse?.url ?? null, tokens, stop };
   } catch (err) {
     await stop().catch(() => {});
     throw err;
