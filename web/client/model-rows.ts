@@ -62,9 +62,9 @@ export function statusOf(model: ModelRow): string {
   return model.lastExecution?.status ?? 'never ran';
 }
 
-/** The missing unit intervals since the model's start, once the API tells them (null for views and seeds). */
+/** The missing unit intervals since the model's start (null for views, seeds and embedded models). */
 export function missingOf(model: ModelRow): number | null {
-  return 'missingIntervals' in model ? ((model.missingIntervals as number | null) ?? null) : null;
+  return model.missingIntervals;
 }
 
 function sortKey(model: ModelRow, column: SortColumn): string | number | null {

@@ -16,10 +16,10 @@ function ModelList(props: { models: string[]; env: string; max?: number }) {
   return (
     <span>
       {shown.map((model, i) => (
-        <>
+        <span key={model}>
           {i > 0 ? ', ' : ''}
           <Link to={href('environments', props.env, 'models', model)}>{model}</Link>
-        </>
+        </span>
       ))}
       {props.models.length > max ? ` +${props.models.length - max} more` : ''}
     </span>
@@ -70,7 +70,7 @@ export function EnvironmentState(props: { env: EnvironmentDetail; now: number })
         {wf.runsInFlight.length === 0
           ? 'none'
           : wf.runsInFlight.map((run) => (
-              <div>
+              <div key={run.runId}>
                 <Link to={href('runs', run.runId)}>{run.runId}</Link>{' '}
                 <span class="muted">
                   {run.trigger}, {run.done.length} of {run.models.length} models done, started{' '}
@@ -93,7 +93,7 @@ export function EnvironmentState(props: { env: EnvironmentDetail; now: number })
             ? null
             : 'none queued'
           : wf.plansQueued.map((plan) => (
-              <div>
+              <div key={plan.planId}>
                 #{plan.position} <Link to={href('plans', plan.planId)}>{plan.planId}</Link>{' '}
                 <span class="muted">
                   queued by {plan.submittedBy} {formatRelative(plan.submittedAt, now)}
@@ -106,7 +106,7 @@ export function EnvironmentState(props: { env: EnvironmentDetail; now: number })
         {stuck.length === 0
           ? 'nothing'
           : stuck.map((work) => (
-              <div>
+              <div key={work.id}>
                 <StatusBadge status="stuck" />{' '}
                 <Link to={href(work.kind === 'run' ? 'runs' : 'plans', work.id)}>{work.id}</Link>{' '}
                 <span class="muted">

@@ -62,7 +62,7 @@ export function ModelFilters(props: {
         >
           <option value="">any</option>
           {kinds.map((k) => (
-            <option value={k} selected={k === view.kind}>
+            <option key={k} value={k} selected={k === view.kind}>
               {k}
             </option>
           ))}
@@ -77,7 +77,7 @@ export function ModelFilters(props: {
         >
           <option value="">any</option>
           {statuses.map((s) => (
-            <option value={s} selected={s === view.status}>
+            <option key={s} value={s} selected={s === view.status}>
               {s.replace(/_/g, ' ')}
             </option>
           ))}
@@ -125,7 +125,7 @@ export function ModelsTable(props: {
     return <p class="empty">This environment has no models. Apply a plan to it first.</p>;
   }
   return (
-    <>
+    <div class="models">
       <table class="data models-table" data-testid="models">
         <thead>
           <tr>
@@ -145,6 +145,7 @@ export function ModelsTable(props: {
             </th>
             {COLUMNS.map((c) => (
               <th
+                key={c.column}
                 class={`sortable${c.num ? ' num' : ''}`}
                 title={c.title ?? `sort by ${c.label.toLowerCase()}`}
                 aria-sort={view.sort === c.column ? (view.desc ? 'descending' : 'ascending') : 'none'}
@@ -163,7 +164,7 @@ export function ModelsTable(props: {
             const last = m.lastExecution;
             const missing = missingOf(m);
             return (
-              <tr data-model={m.name} class={selected.has(m.name) ? 'selected' : ''}>
+              <tr key={m.name} data-model={m.name} class={selected.has(m.name) ? 'selected' : ''}>
                 <td>
                   <input
                     type="checkbox"
@@ -258,6 +259,6 @@ export function ModelsTable(props: {
         </tbody>
       </table>
       {rows.length === 0 ? <p class="empty">No model matches these filters.</p> : null}
-    </>
+    </div>
   );
 }

@@ -57,7 +57,7 @@ export function ActionDialog(props: {
         <h2 class="dialog-title">{props.title}</h2>
         {props.intro ? <div class="muted">{props.intro}</div> : null}
         {props.fields.map((field, i) => (
-          <label>
+          <label key={field.name}>
             {field.label}
             <input
               name={field.name}

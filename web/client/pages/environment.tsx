@@ -207,18 +207,20 @@ export function EnvironmentPage(props: PageProps) {
       {detail === undefined ? (
         <Pending live={live} />
       ) : (
-        <>
+        <div class="environment-body">
           <EnvironmentState env={detail} now={now} />
-          {outcome ? (
-            <p class="outcome" role="status" data-testid="action-outcome">
-              {outcome.text}{' '}
-              {outcome.runId ? (
-                <Link to={href('runs', outcome.runId)} class="mono">
-                  {outcome.runId}
-                </Link>
-              ) : null}
-            </p>
-          ) : null}
+          <div class="outcome-slot">
+            {outcome ? (
+              <p class="outcome" role="status" data-testid="action-outcome">
+                {outcome.text}{' '}
+                {outcome.runId ? (
+                  <Link to={href('runs', outcome.runId)} class="mono">
+                    {outcome.runId}
+                  </Link>
+                ) : null}
+              </p>
+            ) : null}
+          </div>
           <div class="model-actions">
             <ModelFilters models={models} view={view} onChange={setView} />
             <div class="actions">
@@ -262,9 +264,11 @@ export function EnvironmentPage(props: PageProps) {
             onPause={pauseModel}
             onResume={resumeModel}
           />
-        </>
+        </div>
       )}
-      {dialog ? <ActionDialog {...dialog} onClose={() => setDialog(null)} /> : null}
+      <div class="dialog-slot">
+        {dialog ? <ActionDialog {...dialog} onClose={() => setDialog(null)} /> : null}
+      </div>
     </section>
   );
 }
