@@ -5,20 +5,12 @@
  * containing it follows) and runs a model now; a viewer token sees the page with the actions
  * disabled, and the API refuses the pause when it is forced.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevStack, startDevStack } from '../../workers/dev-stack.ts';
-import { bundleWorkflows } from '../../workers/scheduler-worker.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../integration/state/harness.ts';
+import { launchBrowser, openContext, screenshot } from '../support/browser.ts';
+import { type ExampleStack, startExampleStack } from '../support/example-stack.ts';
 import { waitFor } from '../support/waiting.ts';
 
-const QUICKSTART = fileURLToPath(new URL('../../examples/quickstart/', import.meta.url));
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const MODELS = [
   'shop.customer_totals',
   'shop.daily_orders',
@@ -35,21 +27,11 @@ interface Run {
   createdAt: string;
 }
 
-let root: string;
-let scratch: ScratchDatabase;
-let stack: DevStack | undefined;
+let example: ExampleStack;
 let browser: Browser;
 let base: string;
 let operator: string;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
+let viewer: string;
 
 async function call<T>(method: string, path: string, token: string | null, body?: unknown) {
   const response = await fetch(`${base}${path}`, {
@@ -72,6 +54,17 @@ async function environment(token: string) {
   return body;
 }
 
+/** Waits until the minute model's next tick, as the API tells it now, has passed. */
+async function passTick(): Promise<void> {
+  const model = (await environment(operator)).models.find((m) => m.name === HEARTBEAT)!;
+  const due = Date.parse(model.nextRun!);
+  await waitFor(
+    `the tick of ${HEARTBEAT} at ${model.nextRun}`,
+    async () => (Date.now() > due + 1_000 ? true : undefined),
+    75_000,
+  );
+}
+
 /** The run once the environment workflow has recorded it (the API answers its id at once). */
 function recordedRun(token: string, runId: string): Promise<Run> {
   return waitFor(
@@ -90,93 +83,52 @@ async function runsSince(token: string, since: number): Promise<Run[]> {
 }
 
 /** A page signed in with `token` through the sign-in form the dashboard shows on a 401. */
-async function signedIn(token: string, path: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
+async function signedIn(token: string, path: string): Promise<{ page: Page; errors: string[] }> {
+  const { page, errors } = await openContext(browser);
   await page.goto(`${base}${path}`);
   await page.locator('input[name="token"]').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('[data-testid="models"]').waitFor();
-  return page;
+  // before the token, the API refused the page's first requests (401): that is what asked for it
+  errors.length = 0;
+  return { page, errors };
+}
+
+/** Polls what the page shows for long enough to see it refresh (every 5 s) a few times. */
+function poll<T>(probe: () => Promise<T>) {
+  return expect.poll(probe, { timeout: 20_000, interval: 250 });
 }
 
 function row(page: Page, model: string) {
   return page.locator(`tr[data-model="${model}"]`);
 }
 
-async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'sluice-environment-page-'));
-  const project = join(root, 'quickstart');
-  cpSync(QUICKSTART, project, {
-    recursive: true,
-    filter: (source) => basename(source) !== '.sluice' && !basename(source).startsWith('warehouse.duckdb'),
-  });
-  scratch = await createScratchDatabase('environment_page');
-  const apiPort = await freePort();
-  const env = {
-    PATH: process.env.PATH ?? '',
-    SLUICE_HOME: join(root, 'home'),
-    SLUICE_TEMPORAL_PORT: String(await freePort()),
-    SLUICE_TEMPORAL_UI_PORT: String(await freePort()),
-    SLUICE_SHUTDOWN_GRACE: '5s',
-    SLUICE_DATABASE_URL: scratch.url,
-    ...(process.env.SLUICE_TEMPORAL_CLI ? { SLUICE_TEMPORAL_CLI: process.env.SLUICE_TEMPORAL_CLI } : {}),
-  };
-  const workflowBundle = await bundleWorkflows();
-  const start = () => startDevStack({ project, env, workflowBundle, api: { port: apiPort } });
-  // without tokens the loopback API runs with authentication off: create the tokens as its admin,
-  // then start again, which turns authentication on since tokens exist
-  stack = await start();
-  base = stack.urls.api!;
-  const created = async (name: string, role: string) => {
-    const { status, body } = await call<{ token: string }>('POST', '/api/tokens', null, { name, role });
-    expect(status).toBe(201);
-    return body.token;
-  };
-  operator = await created('dashboard-operator', 'operator');
-  await stack.stop();
-  stack = await start();
-  base = stack.urls.api!;
-  await waitFor(
-    'prod to have every model applied',
-    async () => {
-      // prod exists once its first plan is applied
-      const { status } = await call('GET', '/api/environments/prod', operator);
-      if (status === 404) return undefined;
-      const detail = await environment(operator);
-      const settled =
-        detail.models.length === MODELS.length &&
-        detail.workflow.applyingPlan === null &&
-        detail.workflow.plansQueued.length === 0;
-      return settled ? detail : undefined;
-    },
-    90_000,
-  );
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-}, 240_000);
+  [example, browser] = await Promise.all([
+    startExampleStack({
+      example: 'quickstart',
+      tokens: { 'dashboard-operator': 'operator', 'dashboard-viewer': 'viewer' },
+    }),
+    launchBrowser(),
+  ]);
+  base = example.api;
+  operator = example.tokens['dashboard-operator']!;
+  viewer = example.tokens['dashboard-viewer']!;
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.stop().catch(() => {});
-  await scratch?.drop().catch(() => {});
-  if (root) rmSync(root, { recursive: true, force: true });
+  await example?.stop();
 });
 
 describe('the environment page', () => {
   it("lists the example's models with their next run, filtered and sorted from the page", async () => {
-    const page = await signedIn(operator, '/environments/prod');
+    const { page, errors } = await signedIn(operator, '/environments/prod');
     for (const model of MODELS) await row(page, model).waitFor();
-    await expect
-      .poll(() => row(page, HEARTBEAT).locator('[data-column="next"]').textContent())
-      .toMatch(/^in /);
-    await expect
-      .poll(() => page.locator('[data-testid="environment-next-tick"]').textContent())
-      .toContain(HEARTBEAT);
+    await poll(() => row(page, HEARTBEAT).locator('[data-column="next"]').textContent()).toMatch(/^in /);
+    await poll(() => page.locator('[data-testid="environment-next-tick"]').textContent()).toContain(
+      HEARTBEAT,
+    );
     await screenshot(page, 'environment');
 
     await page.locator('input[name="q"]').fill('orders');
@@ -192,33 +144,31 @@ describe('the environment page', () => {
         page.locator('tr[data-model]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model'))),
       )
       .toEqual(['shop.raw_orders', 'shop.daily_orders']);
+    expect(errors).toEqual([]);
     await page.context().close();
   });
 
-  it('pausing a model with a reason keeps it out of runs and shows it; "run now" runs it; resuming catches it up', async () => {
-    const page = await signedIn(operator, '/environments/prod');
+  it('a model paused with a reason from the page stays out of runs and shows why; "run now" runs it; resuming catches it up', async () => {
+    const { page, errors } = await signedIn(operator, '/environments/prod');
+    const missing = async () =>
+      Number(await row(page, HEARTBEAT).locator('[data-column="missing"]').textContent());
     await row(page, HEARTBEAT).locator('[data-action="pause-model"]').click();
     const dialog = page.locator('[data-testid="action-dialog"]');
     await dialog.locator('input[name="reason"]').fill('late source data');
     await dialog.getByRole('button', { name: 'Pause model' }).click();
-    await expect
-      .poll(() => row(page, HEARTBEAT).locator('[data-column="paused"]').textContent())
-      .toContain('late source data');
+    await poll(() => row(page, HEARTBEAT).locator('[data-column="paused"]').textContent()).toContain(
+      'late source data',
+    );
     const pausedAt = Date.now();
     const paused = await environment(operator);
-    const model = paused.models.find((m) => m.name === HEARTBEAT)!;
-    expect(model.paused?.reason).toBe('late source data');
+    expect(paused.models.find((m) => m.name === HEARTBEAT)?.paused?.reason).toBe('late source data');
     expect(paused.workflow.nextWake?.models ?? []).not.toContain(HEARTBEAT);
-    await screenshot(page, 'environment-model-paused');
 
-    // the minute it was due passes while it is paused, and no run started since includes it
-    const due = Date.parse(model.nextRun!);
-    await waitFor(
-      'the tick the paused model missed',
-      async () => (Date.now() > due + 2_000 ? true : undefined),
-      75_000,
-    );
+    // the minute it was due passes while it is paused: the page counts it missing, no run took it
+    await passTick();
+    await expect.poll(missing, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     for (const later of await runsSince(operator, pausedAt)) expect(later.models).not.toContain(HEARTBEAT);
+    await screenshot(page, 'environment-model-paused');
 
     // "run now" names the model, which runs even while paused: the minute it missed
     await row(page, HEARTBEAT).locator('input[type="checkbox"]').check();
@@ -228,19 +178,78 @@ describe('the environment page', () => {
     const runId = (await link.textContent())!;
     expect(runId).toMatch(/^sluice-run-prod-manual-/);
     expect(await recordedRun(operator, runId)).toMatchObject({ trigger: 'manual', models: [HEARTBEAT] });
+    await expect.poll(missing, { timeout: 30_000 }).toBe(0);
     await link.click();
     await page.waitForURL(`${base}/runs/${runId}`);
     await page.goBack();
+    await row(page, HEARTBEAT).waitFor();
 
+    // another minute missed, then resumed: a run takes it again and nothing is left missing
+    await passTick();
+    await expect.poll(missing, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     await row(page, HEARTBEAT).locator('[data-action="resume-model"]').click();
     await dialog.getByRole('button', { name: 'Resume model' }).click();
-    await expect.poll(() => row(page, HEARTBEAT).locator('[data-column="paused"]').textContent()).toBe('—');
+    await poll(() => row(page, HEARTBEAT).locator('[data-column="paused"]').textContent()).toBe('—');
     const resumedAt = Date.now();
     await waitFor(
       `a run of ${HEARTBEAT} after it was resumed`,
       async () => (await runsSince(operator, resumedAt - 1_000)).find((r) => r.models.includes(HEARTBEAT)),
       90_000,
     );
+    await expect.poll(missing, { timeout: 30_000 }).toBe(0);
+    // one page, the one signed in: the one that asked for the token is gone for good
+    expect(await page.locator('main > section').count()).toBe(1);
+    expect(errors).toEqual([]);
     await page.context().close();
-  }, 240_000);
+  }, 300_000);
+  it('"restate a range" of a selected model shows the refusal of a range off its intervals, then queues it', async () => {
+    const { page, errors } = await signedIn(operator, '/environments/prod');
+    expect(await page.locator('[data-action="restate"]').isDisabled()).toBe(true);
+    await row(page, HEARTBEAT).locator('input[type="checkbox"]').check();
+    await page.locator('[data-action="restate"]').click();
+    const dialog = page.locator('[data-testid="action-dialog"]');
+    const minute = 60_000;
+    const end = Math.floor(Date.now() / minute) * minute - 2 * minute;
+    const start = end - 3 * minute;
+    // half past a minute is not on the model's minute intervals: the API's refusal shows in the dialog
+    await dialog.locator('input[name="start"]').fill(new Date(start + 30_000).toISOString());
+    await dialog.locator('input[name="end"]').fill(new Date(end).toISOString());
+    await dialog.getByRole('button', { name: 'Restate' }).click();
+    await poll(() => dialog.getByTestId('dialog-error').textContent()).toMatch(
+      /restate\.start .*not on a boundary/,
+    );
+    await dialog.locator('input[name="start"]').fill(new Date(start).toISOString());
+    await dialog.getByRole('button', { name: 'Restate' }).click();
+    const link = page.locator('[data-testid="action-outcome"] a');
+    await link.waitFor();
+    await poll(() => dialog.count()).toBe(0);
+    const run = await recordedRun(operator, (await link.textContent())!);
+    expect(run).toMatchObject({ trigger: 'restatement', models: [HEARTBEAT] });
+    expect(errors).toEqual([expect.stringContaining('422')]);
+    await page.context().close();
+  });
+
+  it('a viewer sees the page with the actions disabled, and the API refuses a forced pause', async () => {
+    const { page, errors } = await signedIn(viewer, '/environments/prod');
+    for (const model of MODELS) await row(page, model).waitFor();
+    const pause = row(page, HEARTBEAT).locator('[data-action="pause-model"]');
+    expect(await pause.isDisabled()).toBe(true);
+    expect(await pause.getAttribute('title')).toContain('viewer');
+    expect(await page.locator('[data-action="pause-environment"]').isDisabled()).toBe(true);
+    expect(await page.locator('[data-action="run-now"]').isDisabled()).toBe(true);
+    const forced = await page.evaluate(async (token) => {
+      const response = await fetch('/api/environments/prod/pauses', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'shop.minute_heartbeat', reason: 'forced' }),
+      });
+      return response.status;
+    }, viewer);
+    expect(forced).toBe(403);
+    expect((await environment(operator)).models.find((m) => m.name === HEARTBEAT)?.paused).toBeNull();
+    await screenshot(page, 'environment-viewer');
+    // the refused request is the only failure the page saw
+    expect(errors).toEqual([expect.stringContaining('403')]);
+    await page.context().close();
+  });
 });

@@ -24,6 +24,7 @@ function model(name: string, over: Partial<ModelRow> = {}): ModelRow {
     blockedReason: null,
     running: false,
     lastExecution: null,
+    missingIntervals: null,
     ...over,
   } as ModelRow;
 }
@@ -44,8 +45,16 @@ const VIEW: ModelView = { q: '', kind: '', status: '', paused: '', sort: 'name',
 const names = (rows: ModelRow[]) => rows.map((m) => m.name);
 
 const MODELS = [
-  model('shop.orders', { kind: 'INCREMENTAL_BY_TIME_RANGE', lastExecution: execution('succeeded', 40) }),
-  model('shop.customers', { lastExecution: execution('failed', 5), nextRun: '2026-01-02T00:00:00.000Z' }),
+  model('shop.orders', {
+    kind: 'INCREMENTAL_BY_TIME_RANGE',
+    lastExecution: execution('succeeded', 40),
+    missingIntervals: 3,
+  }),
+  model('shop.customers', {
+    lastExecution: execution('failed', 5),
+    nextRun: '2026-01-02T00:00:00.000Z',
+    missingIntervals: 0,
+  }),
   model('shop.heartbeat', {
     kind: 'INCREMENTAL_BY_TIME_RANGE',
     running: true,
@@ -93,6 +102,12 @@ describe('the model table', () => {
       'shop.heartbeat',
       'shop.customers',
       'shop.orders',
+      'shop.totals',
+    ]);
+    expect(names(viewModels(MODELS, { ...VIEW, sort: 'missing', desc: true }))).toEqual([
+      'shop.orders',
+      'shop.customers',
+      'shop.heartbeat',
       'shop.totals',
     ]);
     expect(names(viewModels(MODELS, { ...VIEW, sort: 'paused' }))).toEqual([
