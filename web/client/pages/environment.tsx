@@ -118,7 +118,7 @@ export function EnvironmentPage(props: PageProps) {
         }),
       );
       await done({
-        text: `Queued a run of ${chosen.length > 0 ? chosen.join(', ') : 'every scheduled model'}:`,
+        text: `Queued a run of ${chosen.length > 0 ? chosen.join(', ') : 'every scheduled model'} (it starts when an interval is due):`,
         runId: run.runId,
       });
     } catch (err) {
@@ -232,8 +232,8 @@ export function EnvironmentPage(props: PageProps) {
                 title={
                   refused ??
                   (chosen.length > 0
-                    ? `run ${chosen.join(', ')} now`
-                    : 'run every scheduled model now (select models to run only those)')
+                    ? `run the intervals of ${chosen.join(', ')} that are due now (a run starts only if one is)`
+                    : 'run every scheduled model’s due intervals now (select models to run only those)')
                 }
                 onClick={runNow}
               >
