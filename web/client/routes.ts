@@ -2,6 +2,9 @@
 import type { FC } from 'hono/jsx';
 import { EnvironmentsPage } from './pages/environments.tsx';
 import { ExecutorsPage } from './pages/executors.tsx';
+import { ModelPage } from './pages/model.tsx';
+import { PlanPage } from './pages/plan.tsx';
+import { PlansPage } from './pages/plans.tsx';
 
 export interface PageProps {
   params: Record<string, string>;
@@ -19,4 +22,7 @@ export const ROUTES: Route[] = [
   { pattern: '/', page: EnvironmentsPage, title: () => 'Environments' },
   { pattern: '/environments', page: EnvironmentsPage, title: () => 'Environments' },
   { pattern: '/executors', page: ExecutorsPage, title: () => 'Executors' },
+  { pattern: '/environments/:env/models/:model', page: ModelPage, title: (p) => `${p.model} in ${p.env}` },
+  { pattern: '/plans', page: PlansPage, title: () => 'Plans' },
+  { pattern: '/plans/:id', page: PlanPage, title: (p) => `Plan ${p.id!.slice(0, 8)}` },
 ];
