@@ -2,6 +2,8 @@
 import type { FC } from 'hono/jsx';
 import { EnvironmentsPage } from './pages/environments.tsx';
 import { ExecutorsPage } from './pages/executors.tsx';
+import { RunPage } from './pages/run.tsx';
+import { RunsPage } from './pages/runs.tsx';
 
 export interface PageProps {
   params: Record<string, string>;
@@ -18,5 +20,7 @@ export interface Route {
 export const ROUTES: Route[] = [
   { pattern: '/', page: EnvironmentsPage, title: () => 'Environments' },
   { pattern: '/environments', page: EnvironmentsPage, title: () => 'Environments' },
+  { pattern: '/runs', page: RunsPage, title: () => 'Runs' },
+  { pattern: '/runs/:id', page: RunPage, title: (p) => `Run ${p.id}` },
   { pattern: '/executors', page: ExecutorsPage, title: () => 'Executors' },
 ];
