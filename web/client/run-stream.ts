@@ -46,11 +46,8 @@ export function followRun(runId: string, on: RunStreamHandlers): () => void {
 
   const connect = async () => {
     if (stopped) return;
-    on.state(
-      lostSince === null
-        ? { kind: 'connecting' }
-        : { kind: 'lost', reason: 'reconnecting…', since: lostSince, retryInMs: 0 },
-    );
+    // while lost, the page keeps saying why until the stream is back
+    if (lostSince === null) on.state({ kind: 'connecting' });
     let response: Response;
     try {
       response = await fetch(`/api/runs/${encodeURIComponent(runId)}/events`, {

@@ -89,8 +89,8 @@ function StreamNote(props: { stream: StreamState; now: number }) {
   if (stream.kind === 'lost')
     return (
       <p class="stream-note stream-lost" role="alert" data-testid="stream-state" data-state="lost">
-        Live updates lost {formatDuration(now - stream.since)} ago: {stream.reason}.{' '}
-        {stream.retryInMs > 0 ? 'Reconnecting shortly; the figures below may be out of date.' : ''}
+        Live updates lost {formatDuration(now - stream.since)} ago: {stream.reason}. Trying again in{' '}
+        {formatDuration(stream.retryInMs)}; the figures below may be out of date.
       </p>
     );
   return (
@@ -249,7 +249,10 @@ export function RunPage(props: PageProps) {
       <PageHeader
         title={
           <>
-            Run <span class="mono">{run.id}</span> <StatusBadge status={run.status} />
+            Run <span class="mono">{run.id}</span>{' '}
+            <span data-testid="run-status">
+              <StatusBadge status={run.status} />
+            </span>
           </>
         }
         actions={
