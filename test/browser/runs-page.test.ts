@@ -98,6 +98,9 @@ describe('the runs pages', () => {
       await modelRow.waitFor();
       expect(await modelRow.getAttribute('data-status')).not.toBe('succeeded');
       expect(await page.getByTestId('cancel-run').isEnabled()).toBe(true);
+      expect(await page.getByRole('link', { name: /Workflow in Temporal/ }).getAttribute('href')).toMatch(
+        new RegExp(`^http://127\\.0\\.0\\.1:\\d+/namespaces/default/workflows/${runId}$`),
+      );
       await page.evaluate('window.notReloaded = true');
 
       // the lost stream is said, and the page recovers once the API answers again
@@ -154,6 +157,30 @@ describe('the runs pages', () => {
       await gate.end();
     }
   }, 180_000);
+
+  it('pages through the runs with the API cursor, older and back to newer', async () => {
+    const { context, page, errors } = await openContext(browser);
+    // the plan's run and the restatement's: two runs that no tick adds to while the test pages
+    await page.goto(`${example.api}/runs?environment=prod&trigger=plan,restatement&limit=1`);
+    const first = page.locator('[data-testid="runs"] tr[data-run]');
+    await first.waitFor();
+    const newest = await first.getAttribute('data-run');
+    expect(newest).toMatch(/^sluice-run-prod-restatement-/);
+    expect(await page.getByRole('button', { name: '← Newer' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await page.waitForURL(/cursor=/);
+    await page.locator(`[data-testid="runs"] tr[data-run]:not([data-run="${newest}"])`).waitFor();
+    expect(await page.locator('[data-testid="runs"] tr[data-run]').count()).toBe(1);
+    expect(await page.locator('[data-testid="runs"] tr[data-run]').getAttribute('data-run')).toMatch(
+      /^sluice-plan-/,
+    );
+    expect(await page.getByRole('button', { name: 'Older →' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: '← Newer' }).click();
+    await page.locator(`[data-testid="runs"] tr[data-run="${newest}"]`).waitFor();
+    expect(new URL(page.url()).searchParams.has('cursor')).toBe(false);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 
   it('filters by trigger and status through the URL', async () => {
     const { context, page, errors } = await openContext(browser);

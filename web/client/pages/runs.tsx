@@ -9,13 +9,14 @@ import { api, read } from '../api.ts';
 import { Gantt } from '../components/gantt.tsx';
 import { PageHeader, Pending } from '../components/page-header.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
+import { TemporalLink } from '../components/temporal-link.tsx';
 import { elapsedMs, formatDuration, formatRelative, formatTime } from '../format.ts';
 import { useLive } from '../live.ts';
 import { href, Link, navigate } from '../router.tsx';
 import type { PageProps } from '../routes.ts';
 import { RUN_STATUS_VALUES, RUN_TRIGGER_VALUES } from '../run-values.ts';
 
-const PAGE_SIZE = 25;
+const PAGE_SIZE = '25';
 
 function withQuery(query: URLSearchParams, changes: Record<string, string | null>): string {
   const next = new URLSearchParams(query);
@@ -70,6 +71,7 @@ export function RunsPage(props: PageProps) {
   const status = query.get('status') ?? '';
   const trigger = query.get('trigger') ?? '';
   const cursor = query.get('cursor') ?? '';
+  const limit = query.get('limit') ?? PAGE_SIZE;
   const selected = query.get('run');
   // the cursors of the pages before this one, so "Newer" goes back without the API walking backwards
   const [previous, setPrevious] = useState<string[]>([]);
@@ -80,7 +82,7 @@ export function RunsPage(props: PageProps) {
       read(
         api.runs.$get({
           query: {
-            limit: String(PAGE_SIZE),
+            limit,
             ...(environment ? { environment } : {}),
             ...(status ? { status } : {}),
             ...(trigger ? { trigger } : {}),
@@ -88,7 +90,7 @@ export function RunsPage(props: PageProps) {
           },
         }),
       ),
-    `${environment} ${status} ${trigger} ${cursor}`,
+    `${environment} ${status} ${trigger} ${cursor} ${limit}`,
   );
   const now = Date.now();
   const page = live.data;
@@ -199,7 +201,8 @@ export function RunsPage(props: PageProps) {
                   <td>
                     <Link to={href('runs', run.id)} class="mono">
                       {run.id}
-                    </Link>
+                    </Link>{' '}
+                    <TemporalLink workflowId={run.id} />
                   </td>
                   {environment ? null : (
                     <td>
