@@ -10,15 +10,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import postgres from 'postgres';
+import type { Browser as FirefoxBrowser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openContext, screenshot } from '../support/browser.ts';
 import { type ExampleStack, startExampleStack } from '../support/example-stack.ts';
+import { launchFirefox } from '../support/firefox.ts';
 
 const GATE = 4_242;
 const MODEL = 'shop.gated_totals';
 
 let example: ExampleStack;
 let browser: Browser;
+let firefox: FirefoxBrowser;
 
 function addGatedModel(project: string): void {
   writeFileSync(
@@ -39,6 +42,23 @@ function addGatedModel(project: string): void {
   );
 }
 
+/** Holds the gate (a session advisory lock on the warehouse) until `open` is called. */
+async function holdGate(): Promise<{ open: () => Promise<void>; release: () => Promise<void> }> {
+  const sql = postgres(example.warehouseUrl!, { max: 1, onnotice: () => {} });
+  const held = await sql.reserve();
+  await held`select pg_advisory_lock(${GATE})`;
+  return {
+    open: async () => {
+      await held`select pg_advisory_unlock(${GATE})`;
+    },
+    release: async () => {
+      await held`select pg_advisory_unlock_all()`.catch(() => {});
+      held.release();
+      await sql.end();
+    },
+  };
+}
+
 /** Asks the API for a run of the gated model: a restatement, since its intervals are all complete. */
 async function runGatedModel(): Promise<string> {
   const response = await fetch(`${example.api}/api/environments/prod/runs`, {
@@ -55,22 +75,22 @@ async function textOf(page: Page, selector: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  [example, browser] = await Promise.all([
+  [example, browser, firefox] = await Promise.all([
     startExampleStack({ example: 'quickstart-postgres', prepare: addGatedModel }),
     launchBrowser(),
+    launchFirefox(),
   ]);
 }, 240_000);
 
 afterAll(async () => {
   await browser?.close();
+  await firefox?.close();
   await example?.stop();
 });
 
 describe('the runs pages', () => {
   it('show a run asked for through the API on the timeline and table, and its page follows it live to its end', async () => {
-    const gate = postgres(example.warehouseUrl!, { max: 1, onnotice: () => {} });
-    const held = await gate.reserve();
-    await held`select pg_advisory_lock(${GATE})`;
+    const gate = await holdGate();
     try {
       const runId = await runGatedModel();
       const { context, page, errors } = await openContext(browser);
@@ -98,8 +118,8 @@ describe('the runs pages', () => {
       await modelRow.waitFor();
       expect(await modelRow.getAttribute('data-status')).not.toBe('succeeded');
       expect(await page.getByTestId('cancel-run').isEnabled()).toBe(true);
-      expect(await page.getByRole('link', { name: /Workflow in Temporal/ }).getAttribute('href')).toMatch(
-        new RegExp(`^http://127\\.0\\.0\\.1:\\d+/namespaces/default/workflows/${runId}$`),
+      expect(await page.getByRole('link', { name: /Workflow in Temporal/ }).getAttribute('href')).toBe(
+        `${example.stack.urls.ui}/namespaces/default/workflows/${runId}`,
       );
       await page.evaluate('window.notReloaded = true');
 
@@ -118,7 +138,7 @@ describe('the runs pages', () => {
       await second.context.close();
 
       // the gate opens: the model finishes and the run ends, seen without a reload
-      await held`select pg_advisory_unlock(${GATE})`;
+      await gate.open();
       await page
         .locator(`[data-testid="executions"] tr[data-model="${MODEL}"][data-status="succeeded"]`)
         .waitFor({ timeout: 60_000 });
@@ -152,9 +172,7 @@ describe('the runs pages', () => {
       expect(errors).toEqual([]);
       await context.close();
     } finally {
-      await held`select pg_advisory_unlock_all()`.catch(() => {});
-      held.release();
-      await gate.end();
+      await gate.release();
     }
   }, 180_000);
 
@@ -202,4 +220,36 @@ describe('the runs pages', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+});
+
+describe('the run page in Firefox', () => {
+  it('follows a run live to its end', async () => {
+    const gate = await holdGate();
+    try {
+      const runId = await runGatedModel();
+      const page = await firefox.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(String(error)));
+      await page.goto(`${example.api}/runs/${runId}`);
+      await page.waitForSelector('[data-testid="stream-state"][data-state="live"]');
+      await page.waitForSelector(`[data-testid="executions"] tr[data-model="${MODEL}"]`);
+      await page.evaluate('window.notReloaded = true');
+      await gate.open();
+      await page.waitForSelector(
+        `[data-testid="executions"] tr[data-model="${MODEL}"][data-status="succeeded"]`,
+        {
+          timeout: 60_000,
+        },
+      );
+      await page.waitForSelector('[data-testid="stream-state"]', { hidden: true });
+      expect(await page.$eval('[data-testid="run-status"]', (el) => el.textContent?.trim())).toBe(
+        'succeeded',
+      );
+      expect(await page.evaluate('window.notReloaded')).toBe(true);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await gate.release();
+    }
+  }, 120_000);
 });
