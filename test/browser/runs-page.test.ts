@@ -222,6 +222,32 @@ describe('the runs pages', () => {
   });
 });
 
+describe('cancelling from the run page', () => {
+  it('cancels a running run: its statement stops on the warehouse and the page shows it cancelled', async () => {
+    const gate = await holdGate();
+    try {
+      const runId = await runGatedModel();
+      const { context, page, errors } = await openContext(browser);
+      page.on('dialog', (dialog) => void dialog.accept());
+      await page.goto(`${example.api}/runs/${runId}`);
+      await page.locator('[data-testid="run-status"]').filter({ hasText: 'running' }).waitFor();
+      await page.getByTestId('cancel-run').click();
+      // the gate stays shut: only the cancellation can end the run
+      await page
+        .locator('[data-testid="run-status"]')
+        .filter({ hasText: 'cancelled' })
+        .waitFor({ timeout: 60_000 });
+      await page.getByTestId('stream-state').waitFor({ state: 'detached' });
+      expect(await page.getByTestId('run-facts').textContent()).toContain('Cancelled by');
+      expect(await page.getByTestId('cancel-run').count()).toBe(0);
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      await gate.release();
+    }
+  }, 120_000);
+});
+
 describe('the run page in Firefox', () => {
   it('follows a run live to its end', async () => {
     const gate = await holdGate();

@@ -50,33 +50,44 @@ function useFollowedRun(id: string) {
         next.set(e.id, e);
         return next;
       });
-    read(api.runs[':id'].$get({ param: { id } }))
-      .then(({ executions: list, ...record }) => {
-        if (cancelled) return;
-        setRun(record);
-        setExecutions(new Map(list.map((e) => [e.id, e])));
-        setUpdatedAt(Date.now());
-        if (FINAL.has(record.status)) {
-          setStream({ kind: 'ended' });
-          return;
-        }
-        stop = followRun(id, {
-          run: (r) => {
-            setRun(r);
-            setUpdatedAt(Date.now());
-          },
-          execution: (e) => {
-            upsert(e);
-            setUpdatedAt(Date.now());
-          },
-          state: setStream,
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let attempts = 0;
+    const load = () =>
+      read(api.runs[':id'].$get({ param: { id } }))
+        .then(({ executions: list, ...record }) => {
+          if (cancelled) return;
+          setError(null);
+          setRun(record);
+          setExecutions(new Map(list.map((e) => [e.id, e])));
+          setUpdatedAt(Date.now());
+          if (FINAL.has(record.status)) {
+            setStream({ kind: 'ended' });
+            return;
+          }
+          stop = followRun(id, {
+            run: (r) => {
+              setRun(r);
+              setUpdatedAt(Date.now());
+            },
+            execution: (e) => {
+              upsert(e);
+              setUpdatedAt(Date.now());
+            },
+            state: setStream,
+          });
+        })
+        .catch((err: unknown) => {
+          if (cancelled) return;
+          setError(err instanceof ApiFailure ? err : new ApiFailure(0, 'client', String(err)));
+          // a run just asked for is recorded once its workflow starts, and a lost API comes back:
+          // both are asked again, less often as time goes on
+          attempts++;
+          retry = setTimeout(load, Math.min(1_000 * attempts, 5_000));
         });
-      })
-      .catch((err: unknown) => {
-        if (!cancelled) setError(err instanceof ApiFailure ? err : new ApiFailure(0, 'client', String(err)));
-      });
+    void load();
     return () => {
       cancelled = true;
+      clearTimeout(retry);
       stop?.();
     };
   }, [id]);
@@ -217,9 +228,14 @@ export function RunPage(props: PageProps) {
     return (
       <section>
         <PageHeader title={`Run ${id}`} />
-        {error ? (
+        {error?.status === 404 ? (
+          <p class="muted" role="status" data-testid="run-not-yet">
+            No run {id} is recorded yet. A run just asked for appears once the environment's workflow starts
+            it (and not at all when its models had nothing to do); this page keeps looking.
+          </p>
+        ) : error ? (
           <p class="error" role="alert">
-            {error.message}
+            {error.message} Trying again.
           </p>
         ) : (
           <p class="muted">Loading…</p>
