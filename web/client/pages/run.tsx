@@ -12,6 +12,7 @@ import { StatusBadge } from '../components/status-badge.tsx';
 import { TemporalLink } from '../components/temporal-link.tsx';
 import { elapsedMs, formatDuration, formatTime } from '../format.ts';
 import { useLive } from '../live.ts';
+import { usePermission } from '../permissions.ts';
 import { href, Link, navigate } from '../router.tsx';
 import type { PageProps } from '../routes.ts';
 import { type Execution, followRun, type Run, type StreamState } from '../run-stream.ts';
@@ -115,12 +116,18 @@ function CancelButton(props: { run: Run }) {
   const { run } = props;
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<string | null>(null);
+  const may = usePermission('operate', run.environment);
   if (FINAL.has(run.status)) return null;
-  const reason = run.planId
-    ? `this run is the backfill of plan ${run.planId}: cancel the plan instead`
-    : run.cancelledBy
-      ? `cancellation asked by ${run.cancelledBy}`
-      : null;
+  const reason =
+    may.allowed === false
+      ? may.reason
+      : run.planId
+        ? `this run is the backfill of plan ${run.planId}: cancel the plan instead`
+        : run.cancelledBy
+          ? `cancellation asked by ${run.cancelledBy}`
+          : may.allowed === null
+            ? 'checking what this token may do…'
+            : null;
   return (
     <>
       <button
