@@ -123,6 +123,7 @@ describe('the runs pages', () => {
         `${example.stack.urls.ui}/namespaces/default/workflows/${runId}`,
       );
       await page.evaluate('window.notReloaded = true');
+      await screenshot(page, 'run-live');
 
       // the lost stream is said, and the page recovers once the API answers again
       const second = await openContext(browser);
@@ -170,6 +171,12 @@ describe('the runs pages', () => {
       await page.locator(`[data-testid="runs"] tr[data-run="${runId}"][data-status="succeeded"]`).waitFor();
       await page.locator('[data-testid="selected-run-timeline"] [data-status="succeeded"]').waitFor();
       await screenshot(page, 'runs');
+      const dark = await openContext(browser, { colorScheme: 'dark' });
+      await dark.page.goto(page.url());
+      await dark.page.locator('[data-testid="selected-run-timeline"] [data-status="succeeded"]').waitFor();
+      await screenshot(dark.page, 'runs-dark');
+      expect(dark.errors).toEqual([]);
+      await dark.context.close();
       expect(errors).toEqual([]);
       await context.close();
     } finally {
