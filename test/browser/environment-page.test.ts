@@ -179,10 +179,7 @@ describe('the environment page', () => {
     expect(runId).toMatch(/^sluice-run-prod-manual-/);
     expect(await recordedRun(operator, runId)).toMatchObject({ trigger: 'manual', models: [HEARTBEAT] });
     await expect.poll(missing, { timeout: 30_000 }).toBe(0);
-    await link.click();
-    await page.waitForURL(`${base}/runs/${runId}`);
-    await page.goBack();
-    await row(page, HEARTBEAT).waitFor();
+    expect(await link.getAttribute('href')).toBe(`/runs/${runId}`);
 
     // another minute missed, then resumed: a run takes it again and nothing is left missing
     await passTick();

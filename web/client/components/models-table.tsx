@@ -2,7 +2,6 @@
  * An environment's models as a table: filtered by name, kind, status and pause, sorted by any
  * column, each row selectable for "run now" and "restate", with its own pause or resume button.
  */
-import type { Ability } from '../abilities.ts';
 import { formatDuration, formatRelative, formatTime } from '../format.ts';
 import {
   type ModelRow,
@@ -14,6 +13,12 @@ import {
 } from '../model-rows.ts';
 import { href, Link } from '../router.tsx';
 import { StatusBadge } from './status-badge.tsx';
+
+/** Whether the token may pause, resume and run: the API's refusal as the reason when not. */
+export interface Ability {
+  allowed: boolean;
+  reason: string | null;
+}
 
 const COLUMNS: { column: SortColumn; label: string; num?: boolean; title?: string }[] = [
   { column: 'name', label: 'Model' },

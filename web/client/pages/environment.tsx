@@ -5,14 +5,14 @@
  */
 import type { Child } from 'hono/jsx';
 import { useState } from 'hono/jsx/dom';
-import { useOperate } from '../abilities.ts';
 import { api, read } from '../api.ts';
 import { EnvironmentState } from '../components/environment-state.tsx';
-import { ModelFilters, ModelsTable } from '../components/models-table.tsx';
+import { type Ability, ModelFilters, ModelsTable } from '../components/models-table.tsx';
 import { PageHeader, Pending } from '../components/page-header.tsx';
 import { ActionDialog, type DialogField } from '../components/reason-dialog.tsx';
 import { useLive } from '../live.ts';
 import { type ModelView, modelViewQuery, readModelView } from '../model-rows.ts';
+import { usePermission } from '../permissions.ts';
 import { href, Link } from '../router.tsx';
 import type { PageProps } from '../routes.ts';
 
@@ -40,7 +40,11 @@ const REASON: DialogField = {
 export function EnvironmentPage(props: PageProps) {
   const env = props.params.env!;
   const live = useLive(() => read(api.environments[':env'].$get({ param: { env } })), `environment ${env}`);
-  const operate = useOperate(env);
+  const permitted = usePermission('operate', env);
+  const operate: Ability =
+    permitted.allowed === null
+      ? { allowed: false, reason: 'checking what your token may do…' }
+      : { allowed: permitted.allowed, reason: permitted.allowed ? null : permitted.reason };
   const [view, setViewState] = useState<ModelView>(readModelView(props.query));
   const [selected, setSelected] = useState<string[]>([]);
   const [dialog, setDialog] = useState<DialogSpec | null>(null);
