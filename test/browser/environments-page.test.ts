@@ -93,6 +93,31 @@ describe('the environments page', () => {
   });
 });
 
+describe('leaving a page', () => {
+  it('leaves it gone: back from a run page shows the environments page alone', async () => {
+    const { context, page, errors } = await openContext(browser);
+    await page.goto(`${example.api}/environments`);
+    await page.locator('[data-environment="prod"]').waitFor();
+    await page.locator('[data-environment="prod"] a[href^="/runs/"]').first().click();
+    await page.locator('main h1').filter({ hasText: /^Run / }).waitFor();
+    await page
+      .getByTestId('freshness')
+      .filter({ hasText: /^Updated/ })
+      .waitFor();
+    await page.goBack();
+    await page.locator('[data-environment="prod"]').waitFor();
+    // the run page's components are gone; two refreshes of the environments page later, nothing of
+    // them may have been drawn again beside it
+    for (let i = 0; i < 2; i++) {
+      await page.waitForResponse((response) => response.url().endsWith('/api/environments'));
+    }
+    expect(await page.locator('main h1').allTextContents()).toEqual(['Environments']);
+    expect(await page.locator('main > *').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
 describe('the dashboard in Firefox', () => {
   it('draws the environments and executors pages, and moves between them', async () => {
     const page = await firefox.newPage();

@@ -3,8 +3,9 @@
  * seconds while the tab is visible, and at once when it becomes visible again. A failed refresh
  * keeps the last data and says why, so the page never pretends to be current.
  */
-import { useCallback, useEffect, useRef, useState } from 'hono/jsx/dom';
+import { useCallback, useEffect, useRef } from 'hono/jsx/dom';
 import { ApiFailure } from './api.ts';
+import { useState } from './hooks.ts';
 
 export const REFRESH_MS = 5_000;
 
@@ -24,24 +25,19 @@ export function useLive<T>(load: () => Promise<T>, key: string, intervalMs = REF
   });
   const current = useRef({ load, key });
   current.current = { load, key };
-  // a load that answers after the page is gone must not set its state: hono/jsx/dom would draw the
-  // removed page again beside the one that replaced it (after signing in, say)
-  const alive = useRef(true);
 
   const reload = useCallback(async () => {
     const asked = current.current.key;
     try {
       const data = await current.current.load();
-      if (alive.current && current.current.key === asked)
-        setState({ data, error: null, updatedAt: Date.now() });
+      if (current.current.key === asked) setState({ data, error: null, updatedAt: Date.now() });
     } catch (err) {
       const error = err instanceof ApiFailure ? err : new ApiFailure(0, 'client', (err as Error).message);
-      if (alive.current && current.current.key === asked) setState((before) => ({ ...before, error }));
+      if (current.current.key === asked) setState((before) => ({ ...before, error }));
     }
   }, []);
 
   useEffect(() => {
-    alive.current = true;
     setState({ data: undefined, error: null, updatedAt: null });
     void reload();
     const timer = setInterval(() => {
@@ -52,7 +48,6 @@ export function useLive<T>(load: () => Promise<T>, key: string, intervalMs = REF
     };
     document.addEventListener('visibilitychange', onVisible);
     return () => {
-      alive.current = false;
       clearInterval(timer);
       document.removeEventListener('visibilitychange', onVisible);
     };

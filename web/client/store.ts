@@ -1,5 +1,6 @@
 /** A value the whole app shares, and a hook that re-renders a component when it changes. */
-import { useEffect, useState } from 'hono/jsx/dom';
+import { useEffect } from 'hono/jsx/dom';
+import { useState } from './hooks.ts';
 
 export interface Store<T> {
   get(): T;

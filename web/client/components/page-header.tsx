@@ -3,8 +3,9 @@
  * failed (the figures below are then the last ones that arrived).
  */
 import type { Child } from 'hono/jsx';
-import { useEffect, useState } from 'hono/jsx/dom';
+import { useEffect } from 'hono/jsx/dom';
 import { formatDuration } from '../format.ts';
+import { useState } from '../hooks.ts';
 import type { Live } from '../live.ts';
 
 export function PageHeader(props: { title: Child; live?: Live<unknown>; actions?: Child; children?: Child }) {

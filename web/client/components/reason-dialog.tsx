@@ -3,7 +3,8 @@
  * restate): it stays open with the API's refusal when the action fails, and closes once it succeeds.
  */
 import type { Child } from 'hono/jsx';
-import { useEffect, useRef, useState } from 'hono/jsx/dom';
+import { useEffect, useRef } from 'hono/jsx/dom';
+import { useState } from '../hooks.ts';
 
 export interface DialogField {
   name: string;

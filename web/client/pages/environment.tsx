@@ -4,12 +4,12 @@
  * environment or a model with a reason, run the selected models now, restate a range of them.
  */
 import type { Child } from 'hono/jsx';
-import { useState } from 'hono/jsx/dom';
 import { api, read } from '../api.ts';
 import { EnvironmentState } from '../components/environment-state.tsx';
 import { type Ability, ModelFilters, ModelsTable } from '../components/models-table.tsx';
 import { PageHeader, Pending } from '../components/page-header.tsx';
 import { ActionDialog, type DialogField } from '../components/reason-dialog.tsx';
+import { useState } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { type ModelView, modelViewQuery, readModelView } from '../model-rows.ts';
 import { usePermission } from '../permissions.ts';

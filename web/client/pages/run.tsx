@@ -4,13 +4,14 @@
  * (rendered SQL, statements with durations, notices). While the run goes on, the page follows the
  * API's event stream and says when that stream is lost. A running run can be cancelled.
  */
-import { useEffect, useState } from 'hono/jsx/dom';
+import { useEffect } from 'hono/jsx/dom';
 import { ApiFailure, api, read } from '../api.ts';
 import { Gantt } from '../components/gantt.tsx';
 import { PageHeader, Pending } from '../components/page-header.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { TemporalLink } from '../components/temporal-link.tsx';
 import { elapsedMs, formatDuration, formatTime } from '../format.ts';
+import { useState } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { usePermission } from '../permissions.ts';
 import { href, Link, navigate } from '../router.tsx';

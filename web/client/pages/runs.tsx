@@ -4,13 +4,14 @@
  * page at a time. Selecting a run draws its model executions on their own timeline, so the model
  * that made it slow stands out. Filters and the selection live in the URL, so a view can be shared.
  */
-import { useState } from 'hono/jsx/dom';
+
 import { api, read } from '../api.ts';
 import { Gantt } from '../components/gantt.tsx';
 import { PageHeader, Pending } from '../components/page-header.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { TemporalLink } from '../components/temporal-link.tsx';
 import { elapsedMs, formatDuration, formatRelative, formatTime } from '../format.ts';
+import { useState } from '../hooks.ts';
 import { useLive } from '../live.ts';
 import { href, Link, navigate } from '../router.tsx';
 import type { PageProps } from '../routes.ts';

@@ -2,7 +2,7 @@
  * Asked for when the API refuses a request for want of a valid token: the token is kept in this
  * tab's session only, and the page the user was on loads again with it.
  */
-import { useState } from 'hono/jsx/dom';
+import { useState } from '../hooks.ts';
 import { startSession } from '../session.ts';
 
 export function SignInPage(props: { refused: string }) {
