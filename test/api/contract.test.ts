@@ -52,7 +52,7 @@ describe('OpenAPI contract', () => {
       ),
     );
     expect([...served].sort()).toEqual([...documented].sort());
-    expect(served.size).toBe(43);
+    expect(served.size).toBe(44);
     expect(documented).toContain('POST /api/environments/{env}/query');
   });
 
