@@ -13,6 +13,7 @@ import { routePath } from 'hono/route';
 import type { ArtifactStore } from '../artifacts/store.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { StateDb } from '../db/client.ts';
+import { type DashboardBundle, loadDashboard } from '../web/bundle.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { hostCheck } from './auth/host-check.ts';
 import { metricsAccess } from './auth/metrics-access.ts';
@@ -27,6 +28,7 @@ import { artifactRoutes } from './routes/artifacts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { cancellationRoutes } from './routes/cancellations.ts';
 import { connectionRoutes } from './routes/connections.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { docsRoutes, OPENAPI_INFO } from './routes/docs.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { executorRoutes } from './routes/executors.ts';
@@ -76,6 +78,10 @@ export interface AppOptions {
   metricsToken?: string;
   /** SLUICE_ARTIFACTS: where runs and plans left their artifacts, served under their routes. */
   artifacts?: ArtifactStore;
+  /** SLUICE_TEMPORAL_UI_URL: the dashboard links each workflow it shows to the Temporal Web UI there. */
+  temporalUiUrl?: string;
+  /** where the dashboard's script and stylesheet come from (web/bundle.ts: the build, or the sources). */
+  loadDashboard?: () => Promise<DashboardBundle>;
 }
 
 /** Routes anyone may call, token or not (`/metrics`, outside `/api`, has its own: auth/metrics-access.ts). */
@@ -198,6 +204,15 @@ export function createApp(options: AppOptions) {
     docsRoutes(() => {
       document ??= app.getOpenAPI31Document(OPENAPI_INFO);
       return document;
+    }),
+  );
+
+  app.route(
+    '/',
+    dashboardRoutes({
+      load: options.loadDashboard ?? loadDashboard,
+      namespace: () => options.client.options.namespace,
+      ...(options.temporalUiUrl === undefined ? {} : { temporalUiUrl: options.temporalUiUrl }),
     }),
   );
 

@@ -87,10 +87,18 @@ export function apiServerSettings(
     | 'SLUICE_EXECUTOR_GONE_AFTER'
     | 'SLUICE_API_ALLOWED_HOSTS'
     | 'SLUICE_METRICS_TOKEN'
+    | 'SLUICE_TEMPORAL_UI_URL'
   >,
 ): Pick<
   ApiServerOptions,
-  'host' | 'port' | 'auth' | 'stuckAfterMs' | 'executorGoneAfterMs' | 'allowedHosts' | 'metricsToken'
+  | 'host'
+  | 'port'
+  | 'auth'
+  | 'stuckAfterMs'
+  | 'executorGoneAfterMs'
+  | 'allowedHosts'
+  | 'metricsToken'
+  | 'temporalUiUrl'
 > {
   return {
     host: values.SLUICE_API_HOST,
@@ -100,6 +108,7 @@ export function apiServerSettings(
       ? {}
       : { allowedHosts: values.SLUICE_API_ALLOWED_HOSTS }),
     ...(values.SLUICE_METRICS_TOKEN === undefined ? {} : { metricsToken: values.SLUICE_METRICS_TOKEN }),
+    ...(values.SLUICE_TEMPORAL_UI_URL === undefined ? {} : { temporalUiUrl: values.SLUICE_TEMPORAL_UI_URL }),
     stuckAfterMs: values.SLUICE_STUCK_AFTER,
     executorGoneAfterMs: values.SLUICE_EXECUTOR_GONE_AFTER,
   };

@@ -311,10 +311,10 @@ export const VARIABLES = declare({
   },
   SLUICE_TEMPORAL_UI_URL: {
     schema: httpUrl().optional(),
-    readBy: ['scheduler', 'dev'],
+    readBy: ['api', 'scheduler', 'dev'],
     default: '',
     description:
-      "Temporal's Web UI address: each notification links to its workflow there (`sluice dev` links to its own dev server's UI)",
+      "Temporal's Web UI address: each notification, and each workflow the dashboard shows, links to its workflow there (`sluice dev` links to its own dev server's UI)",
   },
   SLUICE_CONNECTION_TEST_TIMEOUT: {
     schema: duration().default(DEFAULT_CONNECTION_TEST_TIMEOUT_MS),

@@ -301,6 +301,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           : { payloadCodec: { codec: codec.codec, corsOrigins: codec.corsOrigins } }),
         ...connectionOptions,
         artifacts,
+        ...((config.SLUICE_TEMPORAL_UI_URL ?? ui)
+          ? { temporalUiUrl: config.SLUICE_TEMPORAL_UI_URL ?? ui! }
+          : {}),
       });
       opened.push({ name: 'API server', close: () => server.close() });
       api = server.url;

@@ -54,7 +54,7 @@ function sourceFiles(folder: string): string[] {
       if (name === 'node_modules') continue;
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (/\.(ts|mts)$/.test(name)) out.push(path);
+      else if (/\.(ts|mts|tsx)$/.test(name)) out.push(path);
     }
   };
   if (existsSync(join(ROOT, folder))) walk(join(ROOT, folder));

@@ -1,0 +1,22 @@
+/** Every page of the dashboard and its URL. */
+import type { FC } from 'hono/jsx';
+import { EnvironmentsPage } from './pages/environments.tsx';
+import { ExecutorsPage } from './pages/executors.tsx';
+
+export interface PageProps {
+  params: Record<string, string>;
+  query: URLSearchParams;
+}
+
+export interface Route {
+  pattern: string;
+  page: FC<PageProps>;
+  /** the browser tab's title, from the URL's parameters. */
+  title: (params: Record<string, string>) => string;
+}
+
+export const ROUTES: Route[] = [
+  { pattern: '/', page: EnvironmentsPage, title: () => 'Environments' },
+  { pattern: '/environments', page: EnvironmentsPage, title: () => 'Environments' },
+  { pattern: '/executors', page: ExecutorsPage, title: () => 'Executors' },
+];
