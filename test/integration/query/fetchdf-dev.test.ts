@@ -4,64 +4,26 @@
  * it. A write is refused and changes nothing; the row limit and the timeout hold.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevStack, startDevStack } from '../../../workers/dev-stack.ts';
-import { freePort } from '../../support/ports.ts';
+import { type ExampleStack, startExampleStack } from '../../support/example-stack.ts';
 import { runSluice } from '../../support/sluice-process.ts';
-import { waitFor } from '../../support/waiting.ts';
 
-const QUICKSTART = fileURLToPath(new URL('../../../examples/quickstart/', import.meta.url));
-
-let root: string;
+let example: ExampleStack;
 let project: string;
-let stack: DevStack;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'sluice-fetchdf-dev-'));
-  project = join(root, 'quickstart');
-  cpSync(QUICKSTART, project, {
-    recursive: true,
-    filter: (source) => basename(source) !== '.sluice' && !basename(source).startsWith('warehouse.duckdb'),
-  });
-  stack = await startDevStack({
-    project,
-    env: {
-      PATH: process.env.PATH ?? '',
-      SLUICE_HOME: join(root, 'home'),
-      SLUICE_TEMPORAL_PORT: String(await freePort()),
-      SLUICE_TEMPORAL_UI_PORT: String(await freePort()),
-      SLUICE_SHUTDOWN_GRACE: '10s',
-      ...(process.env.SLUICE_TEMPORAL_CLI ? { SLUICE_TEMPORAL_CLI: process.env.SLUICE_TEMPORAL_CLI } : {}),
-    },
-    api: { port: 0 },
-  });
-  const planId = stack.plan?.planId;
-  if (planId === undefined) throw new Error('the dev stack submitted no plan');
-  await waitFor(
-    `plan ${planId} applied`,
-    async () => {
-      const plan = (await (await fetch(`${stack.urls.api}/api/plans/${planId}`)).json()) as {
-        status: string;
-      };
-      if (plan.status === 'failed' || plan.status === 'cancelled')
-        throw new Error(`plan ${planId} ${plan.status}`);
-      return plan.status === 'applied' ? true : undefined;
-    },
-    120_000,
-  );
+  example = await startExampleStack({ example: 'quickstart' });
+  project = example.project;
 }, 240_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
+  await example?.stop();
 });
 
 function fetchdf(...args: string[]) {
-  return runSluice(['fetchdf', ...args, '--url', stack.urls.api!], {});
+  return runSluice(['fetchdf', ...args, '--url', example.api], {});
 }
 
 describe('sluice fetchdf against sluice dev (DuckDB)', () => {

@@ -7,6 +7,7 @@ const TONES: Record<string, string> = {
   complete: 'good',
   healthy: 'good',
   up: 'good',
+  active: 'good',
   failed: 'bad',
   rejected: 'bad',
   timed_out: 'bad',

@@ -77,7 +77,7 @@ export function EnvironmentsPage() {
                         workflow unreadable
                       </span>
                     ) : (
-                      <StatusBadge status={env.pausedModels.length > 0 ? 'partly paused' : 'running'} />
+                      <StatusBadge status={env.pausedModels.length > 0 ? 'partly paused' : 'active'} />
                     )}
                     {env.pausedModels.length > 0 ? (
                       <div class="muted">paused models: {env.pausedModels.join(', ')}</div>
