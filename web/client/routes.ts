@@ -2,6 +2,7 @@
 import type { FC } from 'hono/jsx';
 import { EnvironmentsPage } from './pages/environments.tsx';
 import { ExecutorsPage } from './pages/executors.tsx';
+import { LineagePage } from './pages/lineage.tsx';
 
 export interface PageProps {
   params: Record<string, string>;
@@ -19,4 +20,5 @@ export const ROUTES: Route[] = [
   { pattern: '/', page: EnvironmentsPage, title: () => 'Environments' },
   { pattern: '/environments', page: EnvironmentsPage, title: () => 'Environments' },
   { pattern: '/executors', page: ExecutorsPage, title: () => 'Executors' },
+  { pattern: '/environments/:env/lineage', page: LineagePage, title: (p) => `${p.env} lineage` },
 ];
