@@ -35,6 +35,7 @@ COPY engines ./engines
 COPY config ./config
 COPY workflows ./workflows
 COPY workers ./workers
+COPY web ./web
 RUN npm run build
 
 FROM ${NODE_IMAGE}

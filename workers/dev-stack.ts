@@ -307,6 +307,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       });
       opened.push({ name: 'API server', close: () => server.close() });
       api = server.url;
+      log(`Dashboard: ${api}/`);
       log(`API: ${api}/api (docs at ${api}/api/docs)`);
       if (codec !== undefined) {
         const endpoint = codecEndpoint ?? `${api}/api/codec`;

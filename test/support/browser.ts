@@ -1,6 +1,6 @@
 /**
  * Debian's Chromium, headless, driven by playwright-core: the browser the dashboard's tests run in.
- * `npm run setup` installs it (scripts/install-chromium.mjs); without it the tests fail saying so,
+ * `npm run setup` installs it (scripts/install-browsers.mjs); without it the tests fail saying so,
  * never skip. Screenshots go to docs/screenshots/, which the README shows.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -13,7 +13,7 @@ export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', impo
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
-      `Chromium is not at ${CHROMIUM}: run \`npm run setup\` (scripts/install-chromium.mjs installs Debian's chromium), or set SLUICE_CHROMIUM to its path`,
+      `Chromium is not at ${CHROMIUM}: run \`npm run setup\` (scripts/install-browsers.mjs installs Debian's chromium), or set SLUICE_CHROMIUM to its path`,
     );
   }
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });

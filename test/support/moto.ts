@@ -1,7 +1,7 @@
 /**
  * A real S3-compatible server for the S3 artifact store's tests: moto's server, installed into
  * .tools/moto by `npm run setup` (scripts/install-moto.mjs), started on a free port. Without it the
- * tests are skipped with a note, except under CI=true, where its absence fails them.
+ * tests fail, saying how to install it: they never skip.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,7 +11,6 @@ import { waitFor } from './waiting.ts';
 
 export const MOTO_DIR = fileURLToPath(new URL('../../.tools/moto', import.meta.url));
 
-/** Whether moto is installed; under CI=true its absence is an error. */
 /** Fails, saying how to install it, when the pinned moto server is missing: the S3 tests never skip. */
 export function requireMoto(): void {
   if (!existsSync(`${MOTO_DIR}/moto/server.py`)) {

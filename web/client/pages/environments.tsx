@@ -3,9 +3,11 @@
  * tick and for which models, runs in flight, the last run's status, the models failing now, plans
  * queued and stuck work.
  */
+import { environmentWorkflowId } from '../../../core/workflow-ids.ts';
 import { api, read } from '../api.ts';
 import { PageHeader, Pending } from '../components/page-header.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
+import { TemporalLink } from '../components/temporal-link.tsx';
 import { formatRelative, formatTime } from '../format.ts';
 import { useLive } from '../live.ts';
 import { href, Link } from '../router.tsx';
@@ -64,7 +66,8 @@ export function EnvironmentsPage() {
               return (
                 <tr data-environment={env.name}>
                   <td>
-                    <Link to={href('environments', env.name)}>{env.name}</Link>
+                    <Link to={href('environments', env.name)}>{env.name}</Link>{' '}
+                    <TemporalLink workflowId={environmentWorkflowId(env.name)} />
                   </td>
                   <td>
                     {env.pause ? (
