@@ -90,6 +90,17 @@ try {
     await warm.locator('[data-environment]').first().waitFor({ timeout: 60_000 });
     await warm.close();
 
+    console.log(`\nthe lineage route's answer, from this process (${RUNS} requests each):`);
+    for (const size of SIZES) {
+      const times: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const t0 = performance.now();
+        const response = await fetch(`${api.url}/api/environments/p${size}/lineage`);
+        await response.json();
+        times.push(performance.now() - t0);
+      }
+      console.log(`  ${size} models: median ${Math.round(percentile(times, 50))} ms`);
+    }
     console.log(`\nChromium ${browser.version()}, ${RUNS} runs each, from navigation to drawn:`);
     for (const size of SIZES) {
       const env = `p${size}`;

@@ -178,10 +178,10 @@ export function LineageGraph(props: { environment: string; lineage: Lineage }) {
         </span>
         <span class="spacer" />
         <span class="lineage-hover mono" ref={hovered} data-testid="lineage-hovered" />
-        <button type="button" onClick={() => zoomBy(1 / 1.25)} title="Zoom out">
+        <button type="button" onClick={() => zoomBy(1 / 1.25)} title="Zoom out" aria-label="Zoom out">
           −
         </button>
-        <button type="button" onClick={() => zoomBy(1.25)} title="Zoom in">
+        <button type="button" onClick={() => zoomBy(1.25)} title="Zoom in" aria-label="Zoom in">
           +
         </button>
         <button type="button" onClick={fitView}>

@@ -1,0 +1,95 @@
+/**
+ * The lineage graph in Chromium against `sluice dev` on a generated 200-model project (the DuckDB
+ * quickstart's settings, its models replaced): every model drawn once, as many edges as the project
+ * has dependencies, each model coloured by its state, its name on hover, its page a click away, in
+ * both colour schemes.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openContext, screenshot } from '../support/browser.ts';
+import { type ExampleStack, startExampleStack } from '../support/example-stack.ts';
+import {
+  type GeneratedModel,
+  generatedModels,
+  writeGeneratedModels,
+} from '../support/generated-environment.ts';
+
+const MODELS: GeneratedModel[] = generatedModels(200);
+const EDGES = MODELS.reduce((sum, m) => sum + m.parents.length, 0);
+
+let example: ExampleStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  [example, browser] = await Promise.all([
+    startExampleStack({
+      example: 'quickstart',
+      prepare: (project) => {
+        for (const folder of ['models', 'seeds', 'audits'])
+          rmSync(join(project, folder), { recursive: true, force: true });
+        writeGeneratedModels(join(project, 'models'), MODELS);
+      },
+    }),
+    launchBrowser(),
+  ]);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await example?.stop();
+});
+
+describe('the lineage graph', () => {
+  it('draws every model of a 200-model project and every edge between them, in both themes', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const { context, page, errors } = await openContext(browser, { colorScheme });
+      await page.goto(`${example.api}/environments/prod/lineage`);
+      const graph = page.locator('[data-testid="lineage-graph"][data-drawn]');
+      await graph.waitFor();
+      const drawn = await page
+        .locator('[data-model]')
+        .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-model')));
+      expect(drawn.sort()).toEqual(MODELS.map((m) => m.name).sort());
+      expect(await page.locator('path.lineage-edge').count()).toBe(EDGES);
+      expect(EDGES).toBeGreaterThan(300);
+      // each edge as the project declares it
+      const edges = await page
+        .locator('path.lineage-edge')
+        .evaluateAll((paths) =>
+          paths.map((p) => `${p.getAttribute('data-from')} ${p.getAttribute('data-to')}`),
+        );
+      expect(edges.sort()).toEqual(MODELS.flatMap((m) => m.parents.map((p) => `${p} ${m.name}`)).sort());
+      // the plan built every model, so none is left uncoloured as never ran
+      const standings = await page
+        .locator('[data-model]')
+        .evaluateAll((nodes) => [...new Set(nodes.map((n) => n.getAttribute('class')))]);
+      expect(
+        standings.every((c) => /^lineage-node standing-(succeeded|running|blocked|failed)$/.test(c ?? '')),
+      ).toBe(true);
+      const background = await page.evaluate('getComputedStyle(document.body).backgroundColor');
+      expect(background).toBe(colorScheme === 'dark' ? 'rgb(13, 17, 23)' : 'rgb(255, 255, 255)');
+      await screenshot(page, colorScheme === 'dark' ? 'lineage-dark' : 'lineage');
+      expect(errors).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it("shows a model's name on hover and opens its page on a click", async () => {
+    const { context, page, errors } = await openContext(browser);
+    await page.goto(`${example.api}/environments/prod/lineage`);
+    await page.locator('[data-testid="lineage-graph"][data-drawn]').waitFor();
+    const target = MODELS[MODELS.length - 1]!.name;
+    const box = page.locator(`[data-model="${target}"]`);
+    await box.hover();
+    expect(await page.getByTestId('lineage-hovered').textContent()).toMatch(
+      new RegExp(`^${target.replace('.', '\\.')} · `),
+    );
+    expect(await box.locator('title').textContent()).toContain(target);
+    await box.click();
+    await page.waitForURL(`${example.api}/environments/prod/models/${encodeURIComponent(target)}`);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
