@@ -2,14 +2,16 @@
  * The lineage graph in Chromium against `sluice dev` on a generated 200-model project (the DuckDB
  * quickstart's settings, its models replaced): every model drawn once, as many edges as the project
  * has dependencies, each model coloured by its state, its name on hover, its page a click away, in
- * both colour schemes.
+ * both colour schemes; and the same graph in Firefox.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import type { Browser as FirefoxBrowser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openContext, screenshot } from '../support/browser.ts';
 import { type ExampleStack, startExampleStack } from '../support/example-stack.ts';
+import { launchFirefox } from '../support/firefox.ts';
 import {
   type GeneratedModel,
   generatedModels,
@@ -21,9 +23,10 @@ const EDGES = MODELS.reduce((sum, m) => sum + m.parents.length, 0);
 
 let example: ExampleStack;
 let browser: Browser;
+let firefox: FirefoxBrowser;
 
 beforeAll(async () => {
-  [example, browser] = await Promise.all([
+  [example, browser, firefox] = await Promise.all([
     startExampleStack({
       example: 'quickstart',
       prepare: (project) => {
@@ -33,11 +36,13 @@ beforeAll(async () => {
       },
     }),
     launchBrowser(),
+    launchFirefox(),
   ]);
 }, 300_000);
 
 afterAll(async () => {
   await browser?.close();
+  await firefox?.close();
   await example?.stop();
 });
 
@@ -91,5 +96,25 @@ describe('the lineage graph', () => {
     await page.waitForURL(`${example.api}/environments/prod/models/${encodeURIComponent(target)}`);
     expect(errors).toEqual([]);
     await context.close();
+  });
+});
+
+describe('the lineage graph in Firefox', () => {
+  it('draws every model and edge, and opens a model on a click', async () => {
+    const page = await firefox.newPage();
+    await page.setViewport({ width: 1440, height: 900 });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await page.goto(`${example.api}/environments/prod/lineage`);
+    await page.waitForSelector('[data-testid="lineage-graph"][data-drawn]');
+    expect(await page.$$eval('[data-model]', (nodes) => nodes.length)).toBe(MODELS.length);
+    expect(await page.$$eval('path.lineage-edge', (paths) => paths.length)).toBe(EDGES);
+    const target = MODELS[0]!.name;
+    await page.click(`[data-model="${target}"] rect`);
+    await page.waitForFunction(
+      `location.pathname === ${JSON.stringify(`/environments/prod/models/${target}`)}`,
+    );
+    expect(errors).toEqual([]);
+    await page.close();
   });
 });

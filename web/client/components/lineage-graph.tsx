@@ -6,7 +6,7 @@
  * toolbar's buttons, and as the box's tooltip); clicking opens its page.
  * Once drawn, the figure carries `data-drawn` (what the browser tests and the benchmark wait for).
  */
-import { useEffect, useMemo, useRef } from 'hono/jsx/dom';
+import { memo, type RefObject, useEffect, useMemo, useRef } from 'hono/jsx/dom';
 import { type Layout, layoutLineage, type Point } from '../../../core/lineage/layout.ts';
 import type { api, Body } from '../api.ts';
 import { href, navigate } from '../router.tsx';
@@ -76,6 +76,64 @@ function describe(node: LineageNode): string {
       : `last execution ${node.lastStatus ?? 'never ran'}`;
   return `${node.name} · ${node.kind} · ${state}`;
 }
+
+/** The edges, drawn again only when the layout changes. */
+const Edges = memo(
+  (props: { layout: Layout }) => (
+    <g class="lineage-edges">
+      {props.layout.edges.map((edge) => (
+        <path class="lineage-edge" d={edgePath(edge.points)} data-from={edge.from} data-to={edge.to} />
+      ))}
+    </g>
+  ),
+  (before, after) => before.layout === after.layout,
+);
+
+interface BoxesProps {
+  layout: Layout;
+  environment: string;
+  lineage: Lineage;
+  /** the drag in progress: a click that ends one opens nothing. */
+  drag: RefObject<{ moved: boolean } | null>;
+}
+
+/** The models' boxes, drawn again only when the layout or a model's state changes, not on every refresh. */
+const Boxes = memo(
+  (props: BoxesProps) => {
+    const byName = new Map(props.lineage.nodes.map((n) => [n.name, n]));
+    return (
+      <>
+        {props.layout.nodes.map((placed) => {
+          const node = byName.get(placed.id)!;
+          const to = href('environments', props.environment, 'models', placed.id);
+          return (
+            <a
+              href={to}
+              class={`lineage-node standing-${standingOf(node)}`}
+              data-model={placed.id}
+              onClick={(event: MouseEvent) => {
+                event.preventDefault();
+                if (props.drag.current?.moved) return;
+                navigate(to);
+              }}
+            >
+              <title>{describe(node)}</title>
+              <rect x={placed.x} y={placed.y} width={placed.width} height={placed.height} rx={4} />
+              <text x={placed.x + 8} y={placed.y + placed.height / 2}>
+                {label(placed.id)}
+              </text>
+            </a>
+          );
+        })}
+      </>
+    );
+  },
+  (before, after) =>
+    before.layout === after.layout &&
+    before.environment === after.environment &&
+    before.lineage.nodes.length === after.lineage.nodes.length &&
+    before.lineage.nodes.every((n, i) => describe(n) === describe(after.lineage.nodes[i]!)),
+);
 
 interface View {
   x: number;
@@ -149,14 +207,6 @@ export function LineageGraph(props: { environment: string; lineage: Lineage }) {
   for (const node of lineage.nodes) counts.set(standingOf(node), (counts.get(standingOf(node)) ?? 0) + 1);
   const byName = new Map(lineage.nodes.map((n) => [n.name, n]));
 
-  const edges = useMemo(
-    () =>
-      layout.edges.map((edge) => (
-        <path class="lineage-edge" d={edgePath(edge.points)} data-from={edge.from} data-to={edge.to} />
-      )),
-    [layout],
-  );
-
   return (
     <figure
       class="lineage"
@@ -224,7 +274,7 @@ export function LineageGraph(props: { environment: string; lineage: Lineage }) {
       >
         <svg class="lineage-svg" role="img" aria-label={`lineage of ${environment}`}>
           <g ref={canvas}>
-            <g class="lineage-edges">{edges}</g>
+            <Edges layout={layout} />
             <g
               class="lineage-nodes"
               onPointerOver={(event: PointerEvent) => {
@@ -236,28 +286,7 @@ export function LineageGraph(props: { environment: string; lineage: Lineage }) {
                 if (hovered.current) hovered.current.textContent = '';
               }}
             >
-              {layout.nodes.map((placed) => {
-                const node = byName.get(placed.id)!;
-                const to = href('environments', environment, 'models', placed.id);
-                return (
-                  <a
-                    href={to}
-                    class={`lineage-node standing-${standingOf(node)}`}
-                    data-model={placed.id}
-                    onClick={(event: MouseEvent) => {
-                      event.preventDefault();
-                      if (drag.current?.moved) return;
-                      navigate(to);
-                    }}
-                  >
-                    <title>{describe(node)}</title>
-                    <rect x={placed.x} y={placed.y} width={placed.width} height={placed.height} rx={4} />
-                    <text x={placed.x + 8} y={placed.y + placed.height / 2}>
-                      {label(placed.id)}
-                    </text>
-                  </a>
-                );
-              })}
+              <Boxes layout={layout} environment={environment} lineage={lineage} drag={drag} />
             </g>
           </g>
         </svg>
