@@ -42,7 +42,8 @@ const TARGETS: Target[] = [
   {
     name: 'environment page',
     path: (env) => `/environments/${env}`,
-    drawn: () => '[data-testid="models"] tbody tr',
+    // the models table's first row: the first model by name, a source of the generated project
+    drawn: () => 'text="raw_src.model_0000"',
     targetMs: 1_000,
   },
   {
