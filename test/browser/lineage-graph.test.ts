@@ -81,12 +81,24 @@ describe('the lineage graph', () => {
     }
   });
 
-  it("shows a model's name on hover and opens its page on a click", async () => {
+  it('finds a model by name, shows its name on hover and opens its page on a click', async () => {
     const { context, page, errors } = await openContext(browser);
     await page.goto(`${example.api}/environments/prod/lineage`);
     await page.locator('[data-testid="lineage-graph"][data-drawn]').waitFor();
     const target = MODELS[MODELS.length - 1]!.name;
     const box = page.locator(`[data-model="${target}"]`);
+    // found by name: centred in the view at full size, and ringed
+    await page.getByLabel('Find a model').fill(target);
+    await page.getByRole('button', { name: 'Find' }).click();
+    const view = (await page.locator('.lineage-viewport').boundingBox())!;
+    const found = (await box.boundingBox())!;
+    expect(Math.abs(found.x + found.width / 2 - (view.x + view.width / 2))).toBeLessThan(2);
+    expect(Math.abs(found.y + found.height / 2 - (view.y + view.height / 2))).toBeLessThan(2);
+    expect(await page.locator('.lineage-svg > g').getAttribute('transform')).toMatch(/ scale\(1\)$/);
+    expect(await box.getAttribute('class')).toContain('lineage-found');
+    await page.getByLabel('Find a model').fill('reports.nothing');
+    await page.getByRole('button', { name: 'Find' }).click();
+    expect(await page.getByTestId('lineage-hovered').textContent()).toBe('no model reports.nothing here');
     await box.hover();
     expect(await page.getByTestId('lineage-hovered').textContent()).toMatch(
       new RegExp(`^${target.replace('.', '\\.')} · `),

@@ -2,9 +2,9 @@
  * An environment's lineage drawn as SVG: the layered layout of core/lineage/layout.ts, each model a
  * box coloured by where it stands (paused or blocked, running, failed, succeeded, never ran), each
  * edge from a model to one reading from it. The wheel zooms around the pointer and a drag pans; the
- * graph first fits the view. Hovering a model shows its name and state (beside the
- * toolbar's buttons, and as the box's tooltip); clicking opens its page.
- * Once drawn, the figure carries `data-drawn` (what the browser tests and the benchmark wait for).
+ * graph first fits the view, and finding a model by name centres it at full size. Hovering a model
+ * shows its name and state (in the toolbar, and as the box's tooltip); clicking opens its page. Once
+ * drawn, the figure carries `data-drawn` (what the browser tests and the benchmark wait for).
  */
 import { memo, type RefObject, useEffect, useMemo, useRef } from 'hono/jsx/dom';
 import { type Layout, layoutLineage, type Point } from '../../../core/lineage/layout.ts';
@@ -194,6 +194,24 @@ export function LineageGraph(props: { environment: string; lineage: Lineage }) {
     apply();
   };
 
+  /** Centres the view on a model at full size and rings it; says so when there is no such model. */
+  const find = (name: string) => {
+    const box = viewport.current;
+    const placed = layout.nodes.find((n) => n.id === name);
+    figure.current?.querySelector('.lineage-found')?.classList.remove('lineage-found');
+    if (!box || !placed) {
+      if (hovered.current) hovered.current.textContent = name ? `no model ${name} here` : '';
+      return;
+    }
+    view.current = {
+      k: 1,
+      x: box.clientWidth / 2 - (placed.x + placed.width / 2),
+      y: box.clientHeight / 2 - (placed.y + placed.height / 2),
+    };
+    apply();
+    figure.current?.querySelector(`[data-model="${CSS.escape(name)}"]`)?.classList.add('lineage-found');
+  };
+
   useEffect(() => {
     fitView();
     const marker = figure.current;
@@ -228,6 +246,28 @@ export function LineageGraph(props: { environment: string; lineage: Lineage }) {
         </span>
         <span class="spacer" />
         <span class="lineage-hover mono" ref={hovered} data-testid="lineage-hovered" />
+        <form
+          class="lineage-find"
+          onSubmit={(event: Event) => {
+            event.preventDefault();
+            const input = (event.target as HTMLFormElement).elements.namedItem('model') as HTMLInputElement;
+            find(input.value.trim());
+          }}
+        >
+          <input
+            name="model"
+            list="lineage-models"
+            placeholder="find a model"
+            aria-label="Find a model"
+            class="mono"
+          />
+          <datalist id="lineage-models">
+            {layout.nodes.map((n) => (
+              <option value={n.id} />
+            ))}
+          </datalist>
+          <button type="submit">Find</button>
+        </form>
         <button type="button" onClick={() => zoomBy(1 / 1.25)} title="Zoom out" aria-label="Zoom out">
           −
         </button>
