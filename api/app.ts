@@ -15,6 +15,7 @@ import type { Keyring } from '../crypto/keyring.ts';
 import type { StateDb } from '../db/client.ts';
 import { type DashboardBundle, loadDashboard } from '../web/bundle.ts';
 import { authenticate } from './auth/authenticate.ts';
+import { type GuardedRoute, guardedRoutes } from './auth/authorize.ts';
 import { hostCheck } from './auth/host-check.ts';
 import { metricsAccess } from './auth/metrics-access.ts';
 import { originCheck } from './auth/origin-check.ts';
@@ -44,6 +45,7 @@ import { runEventRoutes } from './routes/run-events.ts';
 import { runRoutes } from './routes/runs.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { whoamiRoutes } from './routes/whoami.ts';
 
 export interface AppOptions {
   db: StateDb;
@@ -153,6 +155,7 @@ export function createApp(options: AppOptions) {
     return limits.get(limit)!(c, next);
   });
 
+  let guarded: GuardedRoute[] | undefined;
   // chained, so that the returned app's type carries the routes
   const routed = app
     .route('/api', healthRoutes())
@@ -167,6 +170,13 @@ export function createApp(options: AppOptions) {
     .route('/api', scheduleRoutes())
     .route('/api', auditRoutes())
     .route('/api', tokenRoutes())
+    .route(
+      '/api',
+      whoamiRoutes(() => {
+        guarded ??= guardedRoutes(app.routes);
+        return guarded;
+      }),
+    )
     .route(
       '/api',
       connectionRoutes({

@@ -14,6 +14,8 @@ export type AuthMode = 'tokens' | 'off';
 export interface Principal {
   /** how the audit log names whoever made the request. */
   actor: string;
+  /** the token's name; `local` when authentication is off. */
+  name: string;
   role: ApiRole;
   /** environment name patterns the principal may act on. */
   environments: string[];

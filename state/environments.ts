@@ -3,7 +3,7 @@
  * a whole, in one transaction, when a plan's application promotes the environment: a reader sees
  * the old map or the new one, never a mixture.
  */
-import { asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { StateDb } from '../db/client.ts';
 import { environmentSnapshots, environments, plans, snapshots } from '../db/schema.ts';
 import { parseSnapshotId } from './snapshots.ts';
@@ -58,6 +58,37 @@ export async function environmentSnapshotMap(db: StateDb, name: string): Promise
     .where(eq(environmentSnapshots.environment, name))
     .orderBy(asc(environmentSnapshots.modelName));
   return Object.fromEntries(rows.map((row) => [row.modelName, row.snapshotId]));
+}
+
+/** Every environment that maps `model`, with the snapshot it maps it to, by environment name. */
+export async function snapshotsOfModel(
+  db: StateDb,
+  model: string,
+): Promise<Array<{ environment: string; snapshotId: string }>> {
+  requireText('model', model);
+  return db
+    .select({ environment: environmentSnapshots.environment, snapshotId: environmentSnapshots.snapshotId })
+    .from(environmentSnapshots)
+    .where(eq(environmentSnapshots.modelName, model))
+    .orderBy(asc(environmentSnapshots.environment));
+}
+
+/** The models of `environment` whose snapshots read from snapshot `snapshotId`, by name. */
+export async function modelsReading(db: StateDb, environment: string, snapshotId: string): Promise<string[]> {
+  requireText('environment', environment);
+  requireText('snapshotId', snapshotId);
+  const rows = await db
+    .select({ modelName: environmentSnapshots.modelName })
+    .from(environmentSnapshots)
+    .innerJoin(snapshots, eq(snapshots.id, environmentSnapshots.snapshotId))
+    .where(
+      and(
+        eq(environmentSnapshots.environment, environment),
+        sql`${snapshots.parents} @> ${JSON.stringify([snapshotId])}::jsonb`,
+      ),
+    )
+    .orderBy(asc(environmentSnapshots.modelName));
+  return rows.map((row) => row.modelName);
 }
 
 /** The environments that map at least one of the models `names`, by name. */

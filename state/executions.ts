@@ -5,7 +5,7 @@
  * finish. Times may come from the executor's clock, so both are floored at zero.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNotNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { StateDb } from '../db/client.ts';
 import {
   EXECUTION_STATUSES,
@@ -449,6 +449,27 @@ export async function listExecutions(
     .orderBy(...newestFirst(modelExecutions.queuedAt, modelExecutions.id))
     .limit(limit + 1);
   return toPage(rows, limit, (row) => ({ at: row.queuedAt, id: row.id }), toRecord);
+}
+
+/** The latest execution of `model` in `environment` that left a log (its rendered SQL), or null. */
+export async function lastLoggedExecution(
+  db: StateDb,
+  environment: string,
+  model: string,
+): Promise<ExecutionRecord | null> {
+  const rows = await db
+    .select()
+    .from(modelExecutions)
+    .where(
+      and(
+        eq(modelExecutions.environment, requireText('environment', environment)),
+        eq(modelExecutions.model, requireText('model', model)),
+        isNotNull(modelExecutions.log),
+      ),
+    )
+    .orderBy(...newestFirst(modelExecutions.queuedAt, modelExecutions.id))
+    .limit(1);
+  return rows[0] ? toRecord(rows[0]) : null;
 }
 
 function checkLog(value: ExecutionLog | null | undefined): ExecutionLog | null {

@@ -128,6 +128,46 @@ export async function completedIntervals(
 }
 
 /**
+ * `completedIntervals` merged by the database: each snapshot's stored ranges joined where they
+ * overlap or touch before they are read, so a screen of thousands of models reads a few ranges per
+ * model rather than every batch ever recorded. One query whatever the number of snapshots.
+ */
+export async function mergedCompletedIntervals(
+  db: StateDb,
+  snapshotIds: readonly string[],
+): Promise<Record<string, Interval[]>> {
+  const ids = [...new Set(requireTextList('snapshotIds', snapshotIds))];
+  const result: Record<string, Interval[]> = Object.fromEntries(ids.map((id) => [id, []]));
+  if (ids.length === 0) return result;
+  // a range starts a new island when it begins after every range before it has ended
+  const answer = await db.execute(sql`
+    select snapshot_id, min(start_ms) as start_ms, max(end_ms) as end_ms
+    from (
+      select snapshot_id, start_ms, end_ms,
+        sum(case when start_ms <= reached then 0 else 1 end)
+          over (partition by snapshot_id order by start_ms, end_ms) as island
+      from (
+        select snapshot_id, start_ms, end_ms,
+          max(end_ms) over (partition by snapshot_id order by start_ms, end_ms
+            rows between unbounded preceding and 1 preceding) as reached
+        from ${intervals}
+        where snapshot_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+      ) as ranges
+    ) as islands
+    group by snapshot_id, island
+    order by snapshot_id, start_ms`);
+  const rows = (Array.isArray(answer) ? answer : (answer as { rows: unknown[] }).rows) as Array<{
+    snapshot_id: string;
+    start_ms: string | number;
+    end_ms: string | number;
+  }>;
+  for (const row of rows) {
+    result[row.snapshot_id]!.push([Number(row.start_ms), Number(row.end_ms)]);
+  }
+  return result;
+}
+
+/**
  * Removes `range` from the completed intervals of each snapshot (restatement): stored ranges
  * inside it are deleted, ranges that straddle it keep the parts outside it. Returns, per snapshot,
  * the merged ranges that were completed and are not any more.

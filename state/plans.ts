@@ -4,7 +4,7 @@
  * (`submittedAt`, then id) and each plan's status, progress and error.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { StateDb } from '../db/client.ts';
 import { PLAN_STATUSES, type PlanStatus, plans } from '../db/schema.ts';
 import { afterCursor, decodeCursor, newestFirst, type Page, pageSize, toPage } from './pagination.ts';
@@ -248,6 +248,81 @@ export async function replacePlanDiff(db: StateDb, id: string, diff: unknown): P
 /** Plans newest first (by submission time, then id), one page at a time. */
 export async function listPlans(db: StateDb, filter: PlanFilter = {}): Promise<Page<PlanRecord>> {
   const limit = pageSize(filter.limit);
+  const rows = await db
+    .select()
+    .from(plans)
+    .where(and(...planConditions(filter)))
+    .orderBy(...newestFirst(plans.submittedAt, plans.id))
+    .limit(limit + 1);
+  return toPage(rows, limit, (row) => ({ at: row.submittedAt, id: row.id }), toRecord);
+}
+
+/** How big a plan's diff is: the models of each kind of change, and each backfill entry's batches. */
+export interface PlanDiffSize {
+  added: number;
+  removed: number;
+  directlyModified: number;
+  indirectlyModified: number;
+  metadataOnly: number;
+  /** per backfill entry: its model, how it executes, and how many interval batches it lists. */
+  backfill: Array<{ model: string; execution: string; intervals: number }>;
+}
+
+export interface PlanSummaryRecord extends Omit<PlanRecord, 'diff'> {
+  size: PlanDiffSize;
+}
+
+/**
+ * `listPlans` for lists: each plan's diff measured by the database instead of read whole (the diff
+ * of a large project holds every model's snapshot and every interval to backfill), and the stored
+ * project never read.
+ */
+export async function listPlanSummaries(
+  db: StateDb,
+  filter: PlanFilter = {},
+): Promise<Page<PlanSummaryRecord>> {
+  const limit = pageSize(filter.limit);
+  const { diff: _diff, project: _project, ...columns } = getTableColumns(plans);
+  const length = (key: string) => sql<number>`coalesce(jsonb_array_length(${plans.diff} -> ${key}), 0)`;
+  const rows = await db
+    .select({
+      ...columns,
+      added: length('added'),
+      removed: length('removed'),
+      directlyModified: length('directlyModified'),
+      indirectlyModified: length('indirectlyModified'),
+      metadataOnly: length('metadataOnly'),
+      backfill: sql<PlanDiffSize['backfill']>`(select coalesce(jsonb_agg(jsonb_build_object(
+          'model', b ->> 'model', 'execution', b ->> 'execution',
+          'intervals', coalesce(jsonb_array_length(b -> 'intervals'), 0))), '[]'::jsonb)
+        from jsonb_array_elements(coalesce(${plans.diff} -> 'backfill', '[]'::jsonb)) as b)`,
+    })
+    .from(plans)
+    .where(and(...planConditions(filter)))
+    .orderBy(...newestFirst(plans.submittedAt, plans.id))
+    .limit(limit + 1);
+  return toPage(
+    rows,
+    limit,
+    (row) => ({ at: row.submittedAt, id: row.id }),
+    ({ added, removed, directlyModified, indirectlyModified, metadataOnly, backfill, ...row }) => {
+      const { diff: _none, ...record } = toRecord({ ...row, diff: null, project: null });
+      return {
+        ...record,
+        size: {
+          added: Number(added),
+          removed: Number(removed),
+          directlyModified: Number(directlyModified),
+          indirectlyModified: Number(indirectlyModified),
+          metadataOnly: Number(metadataOnly),
+          backfill: backfill.map((b) => ({ ...b, intervals: Number(b.intervals) })),
+        },
+      };
+    },
+  );
+}
+
+function planConditions(filter: PlanFilter): SQL[] {
   const conditions: SQL[] = [];
   if (filter.environment !== undefined) {
     conditions.push(eq(plans.environment, requireText('environment', filter.environment)));
@@ -261,13 +336,7 @@ export async function listPlans(db: StateDb, filter: PlanFilter = {}): Promise<P
   if (filter.cursor !== undefined) {
     conditions.push(afterCursor(plans.submittedAt, plans.id, decodeCursor<string>(filter.cursor, 'string')));
   }
-  const rows = await db
-    .select()
-    .from(plans)
-    .where(and(...conditions))
-    .orderBy(...newestFirst(plans.submittedAt, plans.id))
-    .limit(limit + 1);
-  return toPage(rows, limit, (row) => ({ at: row.submittedAt, id: row.id }), toRecord);
+  return conditions;
 }
 
 function toRecord(row: PlanRow): PlanRecord {

@@ -11,6 +11,7 @@ import { findActiveToken, touchApiToken } from './tokens.ts';
 
 export const LOCAL_PRINCIPAL: Principal = {
   actor: 'local',
+  name: 'local',
   role: 'admin',
   environments: ['*'],
   tokenId: null,
@@ -61,6 +62,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
     }
     c.set('principal', {
       actor: `${record.name} (${record.id})`,
+      name: record.name,
       role: record.role,
       environments: record.environments,
       tokenId: record.id,

@@ -51,3 +51,22 @@ export function requirePermission(permission: Permission): MiddlewareHandler<App
 export function guardedPermission(handler: unknown): Permission | undefined {
   return typeof handler === 'function' ? GUARDS.get(handler) : undefined;
 }
+
+/** A route the app serves and the permission its guard checks. */
+export interface GuardedRoute {
+  method: string;
+  /** as the OpenAPI document writes it: `/api/environments/{env}/pause`. */
+  path: string;
+  permission: Permission;
+}
+
+/** The guarded routes among `routes` (an app's `routes`), in the order the app registered them. */
+export function guardedRoutes(
+  routes: ReadonlyArray<{ method: string; path: string; handler: unknown }>,
+): GuardedRoute[] {
+  return routes.flatMap((route) => {
+    const permission = guardedPermission(route.handler);
+    if (permission === undefined) return [];
+    return [{ method: route.method, path: route.path.replace(/:([^/]+)/g, '{$1}'), permission }];
+  });
+}

@@ -38,6 +38,11 @@ const DESCRIPTIONS: Record<Permission, string> = {
   manage_notifications: 'manage notification webhooks',
 };
 
+/** Every permission, in the order of the roles that first have them. */
+export const PERMISSIONS = (Object.keys(NEEDED) as Permission[]).sort(
+  (a, b) => API_ROLES.indexOf(NEEDED[a]) - API_ROLES.indexOf(NEEDED[b]),
+);
+
 export function neededRole(permission: Permission): ApiRole {
   return NEEDED[permission];
 }

@@ -1,10 +1,10 @@
 /**
  * The web dashboard: its script and stylesheet under `/assets/`, and the page that loads them for
- * every other path a browser asks for (outside `/api` and `/metrics`), so each dashboard page has a
- * URL that can be shared and reloaded. The page holds no data: the browser app reads everything from
+ * each of the dashboard's paths a browser asks for, so each dashboard page has a URL that can be
+ * shared and reloaded. The page holds no data: the browser app reads everything from
  * the API with the token the user gives it (web/client/session.ts), so serving it needs none.
  */
-import { Hono } from 'hono';
+import { type Context, Hono, type Next } from 'hono';
 import type { DashboardBundle } from '../../web/bundle.ts';
 import type { AppEnv } from '../context.ts';
 
@@ -15,6 +15,9 @@ export interface DashboardOptions {
   /** the Temporal namespace the workflows live in (the API's client's). */
   namespace: () => string;
 }
+
+/** The paths of the dashboard's pages (web/client/routes.ts), each with whatever follows it. */
+const PAGE_PATHS = ['/', ...['/environments', '/runs', '/plans', '/executors'].flatMap((p) => [p, `${p}/*`])];
 
 /** No script but the dashboard's own, no request but to this server, never inside a frame. */
 const CONTENT_SECURITY_POLICY = [
@@ -65,10 +68,8 @@ export function dashboardRoutes(options: DashboardOptions) {
     const { styles } = await options.load();
     return c.body(styles, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' });
   });
-  app.get('*', async (c, next) => {
-    const path = c.req.path;
-    const wantsPage = (c.req.header('accept') ?? '').includes('text/html');
-    if (!wantsPage || path.startsWith('/api/') || path === '/api' || path === '/metrics') return next();
+  const serve = async (c: Context<AppEnv>, next: Next) => {
+    if (!(c.req.header('accept') ?? '').includes('text/html')) return next();
     html ??= page(options);
     return c.html(html, 200, {
       'content-security-policy': CONTENT_SECURITY_POLICY,
@@ -76,6 +77,9 @@ export function dashboardRoutes(options: DashboardOptions) {
       'referrer-policy': 'same-origin',
       'cache-control': 'no-cache',
     });
-  });
+  };
+  // only the dashboard's own paths: a catch-all would be the last route every API request matched,
+  // and the request metrics would count them all under it
+  for (const path of PAGE_PATHS) app.get(path, serve);
   return app;
 }

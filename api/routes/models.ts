@@ -1,4 +1,8 @@
-/** A model's executions across runs, newest first, in every environment or one. */
+/**
+ * Models: one model as an environment holds it (definition, snapshot per environment, lineage,
+ * last batch's SQL, interval coverage, latest executions), and a model's executions across runs,
+ * newest first, in every environment or one.
+ */
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { snapshots } from '../../db/schema.ts';
@@ -8,10 +12,12 @@ import { checkCursor } from '../cursor.ts';
 import { notFound } from '../errors.ts';
 import { router } from '../router.ts';
 import { errors, json, ModelName } from '../schemas/common.ts';
+import { ModelDetailSchema, ModelParams } from '../schemas/models.ts';
 import { ExecutionListQuery, ExecutionPageSchema } from '../schemas/runs.ts';
 import { commaValues, readTime } from '../time-input.ts';
 import { requireEnvironment } from '../views/environment-models.ts';
 import { executionView } from '../views/execution-view.ts';
+import { modelDetail } from '../views/model-detail.ts';
 
 const ModelNameParams = z.object({
   name: ModelName.openapi({ param: { name: 'name', in: 'path' }, example: 'sales.orders' }),
@@ -27,29 +33,46 @@ const executions = createRoute({
   responses: { 200: json(ExecutionPageSchema, 'one page of executions'), ...errors(400, 401, 403, 404) },
 });
 
+const show = createRoute({
+  method: 'get',
+  path: '/environments/{env}/models/{name}',
+  tags: ['models'],
+  summary:
+    "One model as an environment holds it: definition, snapshot per environment, lineage, last batch's SQL, interval coverage, executions",
+  middleware: [requirePermission('read')],
+  request: { params: ModelParams },
+  responses: { 200: json(ModelDetailSchema, 'the model'), ...errors(400, 401, 403, 404) },
+});
+
 export function modelRoutes() {
-  return router().openapi(executions, async (c) => {
-    const { db, now } = c.get('deps');
-    const { name } = c.req.valid('param');
-    const q = c.req.valid('query');
-    if (q.environment !== undefined) await requireEnvironment(db, q.environment);
-    const known = await db
-      .select({ id: snapshots.id })
-      .from(snapshots)
-      .where(eq(snapshots.name, name))
-      .limit(1);
-    if (known.length === 0) {
-      throw notFound(`unknown model "${name}": no plan has ever included it`, { model: name });
-    }
-    const page = await listExecutions(db, {
-      model: name,
-      environment: q.environment,
-      status: commaValues<ExecutionStatus>(q.status),
-      since: q.since === undefined ? undefined : readTime('since', q.since, now()),
-      until: q.until === undefined ? undefined : readTime('until', q.until, now()),
-      limit: q.limit,
-      cursor: checkCursor(q.cursor, 'string'),
+  return router()
+    .openapi(show, async (c) => {
+      const { db, now } = c.get('deps');
+      const { env, name } = c.req.valid('param');
+      return c.json(await modelDetail(db, env, name, now()), 200);
+    })
+    .openapi(executions, async (c) => {
+      const { db, now } = c.get('deps');
+      const { name } = c.req.valid('param');
+      const q = c.req.valid('query');
+      if (q.environment !== undefined) await requireEnvironment(db, q.environment);
+      const known = await db
+        .select({ id: snapshots.id })
+        .from(snapshots)
+        .where(eq(snapshots.name, name))
+        .limit(1);
+      if (known.length === 0) {
+        throw notFound(`unknown model "${name}": no plan has ever included it`, { model: name });
+      }
+      const page = await listExecutions(db, {
+        model: name,
+        environment: q.environment,
+        status: commaValues<ExecutionStatus>(q.status),
+        since: q.since === undefined ? undefined : readTime('since', q.since, now()),
+        until: q.until === undefined ? undefined : readTime('until', q.until, now()),
+        limit: q.limit,
+        cursor: checkCursor(q.cursor, 'string'),
+      });
+      return c.json({ items: page.items.map(executionView), nextCursor: page.nextCursor }, 200);
     });
-    return c.json({ items: page.items.map(executionView), nextCursor: page.nextCursor }, 200);
-  });
 }

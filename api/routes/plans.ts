@@ -3,7 +3,7 @@
  * without applying anything, or, with `autoApply`, queues it at once behind whatever the
  * environment's queue holds (computed again when its turn comes); `POST /plans/{id}/apply` queues a
  * reviewed plan on the environment's workflow, strictly as computed; `GET /plans/{id}` follows it
- * (status, progress, queue position).
+ * (status, progress, queue position); `GET /plans` lists them.
  *
  * A request the user can fix is refused with a 4xx and one line naming the field or the reason,
  * and leaves nothing pending behind: a reviewed plan refused at apply is marked `rejected` with
@@ -12,7 +12,6 @@
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { NamingError, validateEnvironmentName } from '../../core/naming.ts';
-import { formatPlanDiff } from '../../core/plan/format.ts';
 import { PlanRequestError } from '../../core/plan/request-error.ts';
 import type { PlanDiff } from '../../core/plan/types.ts';
 import type { Project, ProjectIssue } from '../../core/project/types.ts';
@@ -24,13 +23,16 @@ import { storableProject } from '../../state/plan/stored-project.ts';
 import {
   getPlan,
   getPlanProject,
+  listPlanSummaries,
   type PlanRecord,
+  type PlanStatus,
   rejectPendingPlan,
   setRecomputeOnTurn,
 } from '../../state/plans.ts';
 import { audit } from '../audit.ts';
 import { checkEnvironment, requirePermission } from '../auth/authorize.ts';
 import type { AppEnv } from '../context.ts';
+import { checkCursor } from '../cursor.ts';
 import {
   createPendingPlan,
   planChangesSomething,
@@ -49,9 +51,18 @@ import {
 import { checkProject } from '../project-checks.ts';
 import { router } from '../router.ts';
 import { errors, json, jsonBody } from '../schemas/common.ts';
-import { AppliedPlanSchema, CreatePlanBody, PlanParams, PlanSchema } from '../schemas/plans.ts';
+import {
+  AppliedPlanSchema,
+  CreatePlanBody,
+  PlanListQuery,
+  PlanPageSchema,
+  PlanParams,
+  PlanSchema,
+} from '../schemas/plans.ts';
 import { callTemporal } from '../temporal-calls.ts';
-import { readEnd, readTime } from '../time-input.ts';
+import { commaValues, readEnd, readTime } from '../time-input.ts';
+import { requireEnvironment } from '../views/environment-models.ts';
+import { planSummaryViews, planView } from '../views/plan-view.ts';
 import { readLiveState } from '../views/workflow-state.ts';
 
 const create = createRoute({
@@ -82,6 +93,16 @@ const apply = createRoute({
     202: json(AppliedPlanSchema, 'the plan is queued; position 1 applies next'),
     ...errors(400, 401, 403, 404, 409, 503),
   },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/plans',
+  tags: ['plans'],
+  summary: 'Plans, newest first, with their diff counted and how far their backfill got',
+  middleware: [requirePermission('read')],
+  request: { query: PlanListQuery },
+  responses: { 200: json(PlanPageSchema, 'one page of plans'), ...errors(400, 401, 403, 404) },
 });
 
 const show = createRoute({
@@ -180,8 +201,8 @@ export function planRoutes() {
         }
         const plan = await getPlan(deps.db, planId);
         if (!plan) throw new Error(`plan "${planId}" vanished right after it was stored`);
-        if (position !== null) return c.json(planView(plan, position), 202);
-        return c.json(planView(plan, null), 201);
+        if (position !== null) return c.json(await planView(deps.db, plan, position), 202);
+        return c.json(await planView(deps.db, plan, null), 201);
       },
       (result) => {
         if (!result.success) {
@@ -248,6 +269,21 @@ export function planRoutes() {
       const now = await getPlan(deps.db, id);
       return c.json({ planId: id, environment: env, status: now?.status ?? 'queued', position }, 202);
     })
+    .openapi(list, async (c) => {
+      const { db, now } = c.get('deps');
+      const q = c.req.valid('query');
+      const page = await listPlanSummaries(db, {
+        environment: q.environment,
+        status: commaValues<PlanStatus>(q.status),
+        since: q.since === undefined ? undefined : readTime('since', q.since, now()),
+        until: q.until === undefined ? undefined : readTime('until', q.until, now()),
+        limit: q.limit,
+        cursor: checkCursor(q.cursor, 'string'),
+      });
+      // "no plans" for an environment that does not exist would hide a typo
+      if (page.items.length === 0 && q.environment !== undefined) await requireEnvironment(db, q.environment);
+      return c.json({ items: await planSummaryViews(db, page.items), nextCursor: page.nextCursor }, 200);
+    })
     .openapi(show, async (c) => {
       const deps = c.get('deps');
       const { id } = c.req.valid('param');
@@ -258,35 +294,8 @@ export function planRoutes() {
         const live = await readLiveState(deps, plan.environment);
         position = positionIn(live.state?.plansQueued ?? [], id);
       }
-      return c.json(planView(plan, position), 200);
+      return c.json(await planView(deps.db, plan, position), 200);
     });
-}
-
-function planView(plan: PlanRecord, queuePosition: number | null) {
-  const diff = plan.diff as PlanDiff;
-  return {
-    id: plan.id,
-    environment: plan.environment,
-    status: plan.status,
-    submittedBy: plan.submittedBy,
-    submittedAt: plan.submittedAt,
-    startedAt: plan.startedAt,
-    finishedAt: plan.finishedAt,
-    error: plan.error,
-    progress: plan.progress ?? null,
-    diff: {
-      ...diff,
-      backfill: diff.backfill.map((b) => ({
-        ...b,
-        intervals: b.intervals.map(([s, e]) => [s, e] as [number, number]),
-      })),
-    },
-    text: formatPlanDiff(diff),
-    changes: planChangesSomething(diff),
-    recomputeOnTurn: plan.recomputeOnTurn,
-    cancelledBy: plan.cancelledBy,
-    queuePosition,
-  };
 }
 
 function positionIn(queue: ReadonlyArray<{ planId: string }>, planId: string): number | null {

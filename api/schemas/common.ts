@@ -73,6 +73,23 @@ export const PageQuery = {
   cursor: z.string().min(1).optional().openapi({ description: 'the nextCursor of the previous page' }),
 };
 
+/** A query parameter listing one or more of `allowed`, comma-separated; an unknown one is named. */
+export const commaList = (what: string, allowed: readonly string[]) =>
+  z
+    .string()
+    .min(1)
+    .optional()
+    .openapi({ description: `one or more of ${allowed.join(', ')}, comma-separated` })
+    .superRefine((value, ctx) => {
+      for (const item of (value ?? '').split(',').filter((v) => v !== '')) {
+        if (!allowed.includes(item))
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown ${what} "${item}" (one of ${allowed.join(', ')})`,
+          });
+      }
+    });
+
 export function pageOf<T extends z.ZodType>(item: T, name: string) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
 }

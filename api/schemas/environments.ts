@@ -53,6 +53,15 @@ export const EnvironmentModelSchema = z
     blockedReason: z.string().nullable(),
     running: z.boolean(),
     lastExecution: LastExecutionSchema.nullable(),
+    missingIntervals: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({
+        description:
+          'unit intervals since the model’s start that are ready and not complete (what its next run processes); ' +
+          'null for kinds without intervals of their own (views, seeds, embedded models)',
+      }),
   })
   .openapi('EnvironmentModel');
 

@@ -1,7 +1,15 @@
 /** Plans: computing one from a project, applying it, and following its application. */
 import { z } from '@hono/zod-openapi';
 import { PLAN_STATUSES } from '../../db/schema.ts';
-import { OpaqueName, TimeInput, Timestamp } from './common.ts';
+import {
+  commaList,
+  EnvironmentFilter,
+  OpaqueName,
+  PageQuery,
+  pageOf,
+  TimeInput,
+  Timestamp,
+} from './common.ts';
 import { ProjectSchema } from './project.ts';
 
 const names = z.array(z.string());
@@ -64,6 +72,16 @@ const PlanStatus = z.enum(PLAN_STATUSES).openapi({
     '`error`; `terminated` its apply workflow was terminated from the Temporal side',
 });
 
+const Progress = z.object({ done: z.number().int(), total: z.number().int() });
+
+export const BackfillProgressSchema = z
+  .object({ models: Progress, batches: Progress })
+  .openapi('BackfillProgress', {
+    description:
+      "the plan's backfill: models whose every batch succeeded, and batches (executions) that succeeded, " +
+      'each of the total its diff asks for; 0 done until the plan applies',
+  });
+
 export const PlanSchema = z
   .object({
     id: z.string(),
@@ -74,7 +92,11 @@ export const PlanSchema = z
     startedAt: Timestamp.nullable(),
     finishedAt: Timestamp.nullable(),
     error: z.string().nullable().openapi({ description: 'why the plan failed or was rejected' }),
-    progress: z.unknown().nullable(),
+    progress: z
+      .unknown()
+      .nullable()
+      .openapi({ description: 'the step the application reached, as it records it' }),
+    backfillProgress: BackfillProgressSchema,
     diff: PlanDiffSchema,
     text: z.string().openapi({ description: 'the diff as `sqlmesh plan` prints it' }),
     changes: z.boolean().openapi({ description: 'false when applying the plan would change nothing' }),
@@ -103,4 +125,39 @@ export const AppliedPlanSchema = z
 
 export const PlanParams = z.object({
   id: OpaqueName('id').openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const PlanSummarySchema = z
+  .object({
+    id: z.string(),
+    environment: z.string(),
+    status: PlanStatus,
+    submittedBy: z.string(),
+    submittedAt: Timestamp,
+    startedAt: Timestamp.nullable(),
+    finishedAt: Timestamp.nullable(),
+    error: z.string().nullable(),
+    cancelledBy: z.string().nullable(),
+    recomputeOnTurn: z.boolean(),
+    counts: z
+      .object({
+        added: z.number().int(),
+        removed: z.number().int(),
+        directlyModified: z.number().int(),
+        indirectlyModified: z.number().int(),
+        metadataOnly: z.number().int(),
+      })
+      .openapi({ description: "how many models each kind of change in the plan's diff names" }),
+    backfillProgress: BackfillProgressSchema,
+  })
+  .openapi('PlanSummary');
+
+export const PlanPageSchema = pageOf(PlanSummarySchema, 'PlanPage');
+
+export const PlanListQuery = z.object({
+  environment: EnvironmentFilter,
+  status: commaList('status', PLAN_STATUSES),
+  since: z.string().min(1).optional().openapi({ description: 'plans submitted at or after this time' }),
+  until: z.string().min(1).optional().openapi({ description: 'plans submitted before this time' }),
+  ...PageQuery,
 });

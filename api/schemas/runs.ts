@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { EXECUTION_STATUSES, RUN_STATUSES, RUN_TRIGGERS } from '../../db/schema.ts';
 import {
+  commaList,
   EnvironmentFilter,
   ModelName,
   OpaqueName,
@@ -78,22 +79,6 @@ export const ExecutionLogSchema = z
     notices: z.array(z.string()),
   })
   .openapi('ExecutionLog');
-
-const commaList = (what: string, allowed: readonly string[]) =>
-  z
-    .string()
-    .min(1)
-    .optional()
-    .openapi({ description: `one or more of ${allowed.join(', ')}, comma-separated` })
-    .superRefine((value, ctx) => {
-      for (const item of (value ?? '').split(',').filter((v) => v !== '')) {
-        if (!allowed.includes(item))
-          ctx.addIssue({
-            code: 'custom',
-            message: `unknown ${what} "${item}" (one of ${allowed.join(', ')})`,
-          });
-      }
-    });
 
 export const RunListQuery = z.object({
   environment: EnvironmentFilter,

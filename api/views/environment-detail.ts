@@ -1,7 +1,7 @@
 /**
  * One environment as the API shows it: the state DB's record and models, combined with what its
- * workflow says now (pauses, next wake-up, runs and plans in flight), and each model's next run and
- * latest execution.
+ * workflow says now (pauses, next wake-up, runs and plans in flight), and each model's next run,
+ * latest execution and missing intervals.
  */
 
 import {
@@ -17,6 +17,7 @@ import type { AppDeps } from '../context.ts';
 import type { EnvironmentDetail, EnvironmentModelView } from '../schemas/environments.ts';
 import { type EnvironmentModel, environmentModels, requireEnvironment } from './environment-models.ts';
 import { lastExecutions } from './last-executions.ts';
+import { missingIntervalCounts } from './missing-intervals.ts';
 import { type PauseView, pausesOf, readLiveState, workflowView } from './workflow-state.ts';
 
 export async function environmentSummaries(deps: AppDeps) {
@@ -33,17 +34,18 @@ export async function environmentSummaries(deps: AppDeps) {
 
 export async function environmentDetail(deps: AppDeps, environment: string): Promise<EnvironmentDetail> {
   const record = await requireEnvironment(deps.db, environment);
+  const now = deps.now();
   const [models, live, last] = await Promise.all([
     environmentModels(deps.db, environment),
     readLiveState(deps, environment),
     lastExecutions(deps.db, environment),
   ]);
+  const missing = await missingIntervalCounts(deps.db, models, now);
   const pauses = await pausesOf(deps, environment, live);
   const blocked = live.state
     ? new Map(Object.entries(live.state.blocked))
     : blockedByPauses(models.map(toScheduled), toPauses(pauses));
   const inFlight = new Set(live.state?.modelsInFlight ?? []);
-  const now = deps.now();
   return {
     ...record,
     paused: pauses.environment !== null,
@@ -65,6 +67,7 @@ export async function environmentDetail(deps: AppDeps, environment: string): Pro
         blockedReason: blocked.get(model.name) ?? null,
         running: inFlight.has(model.name),
         lastExecution: last.get(model.name) ?? null,
+        missingIntervals: missing.get(model.name) ?? null,
       }),
     ),
   };

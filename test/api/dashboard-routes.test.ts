@@ -25,8 +25,10 @@ describe('the dashboard routes', () => {
       '/',
       '/environments',
       '/environments/prod/models/sales.orders',
+      '/runs',
       '/runs/r-1',
-      '/nowhere',
+      '/plans/p-1',
+      '/executors',
     ]) {
       const response = await app('http://ui.example:8233').request(path, { headers: HTML });
       expect(response.status, path).toBe(200);
@@ -70,5 +72,8 @@ describe('the dashboard routes', () => {
     const notAPage = await app().request('/environments');
     expect(notAPage.status).toBe(404);
     expect(notAPage.headers.get('content-type')).toMatch(/json/);
+    const notOurs = await app().request('/wp-admin', { headers: HTML });
+    expect(notOurs.status).toBe(404);
+    expect(notOurs.headers.get('content-type')).toMatch(/json/);
   });
 });

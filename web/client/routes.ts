@@ -3,6 +3,9 @@ import type { FC } from 'hono/jsx';
 import { EnvironmentsPage } from './pages/environments.tsx';
 import { ExecutorsPage } from './pages/executors.tsx';
 import { LineagePage } from './pages/lineage.tsx';
+import { ModelPage } from './pages/model.tsx';
+import { PlanPage } from './pages/plan.tsx';
+import { PlansPage } from './pages/plans.tsx';
 
 export interface PageProps {
   params: Record<string, string>;
@@ -21,4 +24,7 @@ export const ROUTES: Route[] = [
   { pattern: '/environments', page: EnvironmentsPage, title: () => 'Environments' },
   { pattern: '/executors', page: ExecutorsPage, title: () => 'Executors' },
   { pattern: '/environments/:env/lineage', page: LineagePage, title: (p) => `${p.env} lineage` },
+  { pattern: '/environments/:env/models/:model', page: ModelPage, title: (p) => `${p.model} in ${p.env}` },
+  { pattern: '/plans', page: PlansPage, title: () => 'Plans' },
+  { pattern: '/plans/:id', page: PlanPage, title: (p) => `Plan ${p.id!.slice(0, 8)}` },
 ];

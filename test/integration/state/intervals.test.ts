@@ -8,6 +8,7 @@ import {
   clearIntervals,
   completedIntervals,
   type Interval,
+  mergedCompletedIntervals,
   mergeIntervals,
   recordIntervals,
 } from '../../../state/intervals.ts';
@@ -89,6 +90,30 @@ describe.each(DRIVERS)('intervals on %s', (driver) => {
       [B]: [[100, 200]],
       'db.unknown@0': [],
     });
+  });
+
+  it('reads the same merged ranges when the database merges them, for any ranges recorded', async () => {
+    const range = fc
+      .tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 12 }))
+      .map(([start, length]): Interval => [start, start + length]);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(range, { maxLength: 10 }),
+        fc.array(range, { maxLength: 4 }),
+        async (a, b) => {
+          await resetState(state.db);
+          await seedSnapshots(state.db);
+          if (a.length > 0) await recordIntervals(state.db, A, a);
+          if (b.length > 0) await recordIntervals(state.db, B, b);
+          const ids = [A, B, 'db.unknown@0'];
+          expect(await mergedCompletedIntervals(state.db, ids)).toEqual(
+            await completedIntervals(state.db, ids),
+          );
+        },
+      ),
+      { numRuns: 25 },
+    );
+    expect(await mergedCompletedIntervals(state.db, [])).toEqual({});
   });
 
   it('splits a stored range around a restated range and keeps its provenance', async () => {
