@@ -106,6 +106,12 @@ describe('the lineage graph', () => {
     expect(await box.locator('title').textContent()).toContain(target);
     await box.click();
     await page.waitForURL(`${example.api}/environments/prod/models/${encodeURIComponent(target)}`);
+    // the model's own page, with its query as written
+    await page.getByTestId('model-query').waitFor();
+    expect(await page.locator('h1').textContent()).toBe(`prod / ${target}`);
+    expect(await page.getByTestId('model-query').textContent()).toContain(
+      `FROM ${MODELS[MODELS.length - 1]!.parents[0]}`,
+    );
     expect(errors).toEqual([]);
     await context.close();
   });
