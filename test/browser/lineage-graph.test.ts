@@ -83,8 +83,12 @@ describe('the lineage graph', () => {
 
   it('finds a model by name, shows its name on hover and opens its page on a click', async () => {
     const { context, page, errors } = await openContext(browser);
-    await page.goto(`${example.api}/environments/prod/lineage`);
+    // a model named in the page's URL is centred and ringed once drawn
+    await page.goto(`${example.api}/environments/prod/lineage?model=${encodeURIComponent(MODELS[0]!.name)}`);
     await page.locator('[data-testid="lineage-graph"][data-drawn]').waitFor();
+    expect(await page.locator(`[data-model="${MODELS[0]!.name}"]`).getAttribute('class')).toContain(
+      'lineage-found',
+    );
     const target = MODELS[MODELS.length - 1]!.name;
     const box = page.locator(`[data-model="${target}"]`);
     // found by name: centred in the view at full size, and ringed

@@ -1,4 +1,7 @@
-/** An environment's lineage graph on a page of its own, refreshed like every page. */
+/**
+ * An environment's lineage graph on a page of its own, refreshed like every page;
+ * `?model=<name>` centres the graph on that model.
+ */
 import { api, read } from '../api.ts';
 import { LineageGraph } from '../components/lineage-graph.tsx';
 import { PageHeader, Pending } from '../components/page-header.tsx';
@@ -27,7 +30,7 @@ export function LineagePage(props: PageProps) {
       ) : live.data.nodes.length === 0 ? (
         <p class="empty">This environment has no models.</p>
       ) : (
-        <LineageGraph environment={env} lineage={live.data} />
+        <LineageGraph environment={env} lineage={live.data} focus={props.query.get('model')} />
       )}
     </section>
   );
