@@ -23,3 +23,17 @@ export function formatRelative(iso: string | null | undefined, now: number): str
   const text = formatDuration(Math.abs(delta));
   return delta >= 0 ? `in ${text}` : `${text} ago`;
 }
+
+/**
+ * Milliseconds from `from` to `to`, or to `now` while `to` has not happened yet (a wait or a run
+ * still going on); null when `from` has not happened.
+ */
+export function elapsedMs(
+  from: string | null | undefined,
+  to: string | null | undefined,
+  now: number,
+): number | null {
+  if (!from) return null;
+  const end = to ? new Date(to).getTime() : now;
+  return Math.max(0, end - new Date(from).getTime());
+}

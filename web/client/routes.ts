@@ -6,6 +6,8 @@ import { LineagePage } from './pages/lineage.tsx';
 import { ModelPage } from './pages/model.tsx';
 import { PlanPage } from './pages/plan.tsx';
 import { PlansPage } from './pages/plans.tsx';
+import { RunPage } from './pages/run.tsx';
+import { RunsPage } from './pages/runs.tsx';
 
 export interface PageProps {
   params: Record<string, string>;
@@ -22,6 +24,8 @@ export interface Route {
 export const ROUTES: Route[] = [
   { pattern: '/', page: EnvironmentsPage, title: () => 'Environments' },
   { pattern: '/environments', page: EnvironmentsPage, title: () => 'Environments' },
+  { pattern: '/runs', page: RunsPage, title: () => 'Runs' },
+  { pattern: '/runs/:id', page: RunPage, title: (p) => `Run ${p.id}` },
   { pattern: '/executors', page: ExecutorsPage, title: () => 'Executors' },
   { pattern: '/environments/:env/lineage', page: LineagePage, title: (p) => `${p.env} lineage` },
   { pattern: '/environments/:env/models/:model', page: ModelPage, title: (p) => `${p.model} in ${p.env}` },
