@@ -34,6 +34,7 @@ import { docsRoutes, OPENAPI_INFO } from './routes/docs.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { executorRoutes } from './routes/executors.ts';
 import { healthRoutes } from './routes/health.ts';
+import { lineageRoutes } from './routes/lineage.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/models.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -159,6 +160,7 @@ export function createApp(options: AppOptions) {
   const routed = app
     .route('/api', healthRoutes())
     .route('/api', environmentRoutes())
+    .route('/api', lineageRoutes())
     .route('/api', pauseRoutes())
     .route('/api', runRoutes())
     .route('/api', runEventRoutes())
