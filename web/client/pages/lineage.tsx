@@ -23,6 +23,7 @@ export function LineagePage(props: PageProps) {
           <Link to={href('environments', env, 'lineage')} class="current">
             Lineage
           </Link>
+          <Link to={`/runs?environment=${encodeURIComponent(env)}`}>Runs</Link>
         </nav>
       </PageHeader>
       {live.data === undefined ? (
