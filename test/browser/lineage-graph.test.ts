@@ -121,6 +121,25 @@ describe('the lineage graph', () => {
   });
 });
 
+describe("a 200-model environment's page", () => {
+  it('draws its models 100 at a time, and all of them on request', async () => {
+    const { context, page, errors } = await openContext(browser);
+    await page.goto(`${example.api}/environments/prod`);
+    const more = page.getByTestId('more-models');
+    await more.waitFor();
+    expect(await page.locator('[data-testid="models"] tbody tr').count()).toBe(100);
+    expect(await more.textContent()).toMatch(/^Showing 100 of 200 models\. Show 100 more/);
+    await more.getByRole('button', { name: 'Show all' }).click();
+    await more.waitFor({ state: 'detached' });
+    const names = await page
+      .locator('[data-testid="models"] tbody tr')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-model')));
+    expect(names.sort()).toEqual(MODELS.map((m) => m.name).sort());
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
 describe('the lineage graph in Firefox', () => {
   it('draws every model and edge, and opens a model on a click', async () => {
     const page = await firefox.newPage();

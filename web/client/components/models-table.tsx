@@ -3,6 +3,7 @@
  * column, each row selectable for "run now" and "restate", with its own pause or resume button.
  */
 import { formatDuration, formatRelative, formatTime } from '../format.ts';
+import { useState } from '../hooks.ts';
 import {
   type ModelRow,
   type ModelView,
@@ -19,6 +20,12 @@ export interface Ability {
   allowed: boolean;
   reason: string | null;
 }
+
+/**
+ * Rows drawn at first, and added by each "show more": a 2,000-model environment's table would
+ * otherwise take the browser a second or more to draw on every refresh.
+ */
+export const ROWS_AT_A_TIME = 100;
 
 const COLUMNS: { column: SortColumn; label: string; num?: boolean; title?: string }[] = [
   { column: 'name', label: 'Model' },
@@ -121,7 +128,9 @@ export function ModelsTable(props: {
   onResume: (model: string) => void;
 }) {
   const { env, view, now, operate } = props;
-  const rows = viewModels(props.models, view);
+  const [limit, setLimit] = useState(ROWS_AT_A_TIME);
+  const matching = viewModels(props.models, view);
+  const rows = matching.length > limit ? matching.slice(0, limit) : matching;
   const selected = new Set(props.selected);
   const allShownSelected = rows.length > 0 && rows.every((m) => selected.has(m.name));
   const sortBy = (column: SortColumn) =>
@@ -264,6 +273,17 @@ export function ModelsTable(props: {
         </tbody>
       </table>
       {rows.length === 0 ? <p class="empty">No model matches these filters.</p> : null}
+      {matching.length > rows.length ? (
+        <p class="more-rows" data-testid="more-models">
+          Showing {rows.length} of {matching.length} models.{' '}
+          <button type="button" onClick={() => setLimit(limit + ROWS_AT_A_TIME)}>
+            Show {Math.min(ROWS_AT_A_TIME, matching.length - rows.length)} more
+          </button>{' '}
+          <button type="button" onClick={() => setLimit(matching.length)}>
+            Show all
+          </button>
+        </p>
+      ) : null}
     </div>
   );
 }
