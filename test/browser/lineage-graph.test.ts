@@ -116,6 +116,11 @@ describe('the lineage graph', () => {
     expect(await page.getByTestId('model-query').textContent()).toContain(
       `FROM ${MODELS[MODELS.length - 1]!.parents[0]}`,
     );
+    // and back to its place in the graph
+    await page.getByRole('link', { name: 'in the lineage' }).click();
+    await page.waitForURL(`${example.api}/environments/prod/lineage?model=${encodeURIComponent(target)}`);
+    await page.locator('[data-testid="lineage-graph"][data-drawn]').waitFor();
+    expect(await box.getAttribute('class')).toContain('lineage-found');
     expect(errors).toEqual([]);
     await context.close();
   });

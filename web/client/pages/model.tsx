@@ -87,7 +87,10 @@ export function ModelPage(props: PageProps) {
             {model.scheduled ? `next run ${formatRelative(model.nextRun, now)}` : 'built when a plan applies'}
             {model.enabled ? '' : ' · disabled'} · snapshot{' '}
             <code title={model.snapshotId}>{model.fingerprint}</code>
-            {model.description ? ` · ${model.description}` : ''}
+            {model.description ? ` · ${model.description}` : ''} ·{' '}
+            <Link to={`${href('environments', env, 'lineage')}?model=${encodeURIComponent(name)}`}>
+              in the lineage
+            </Link>
           </p>
         ) : null}
       </PageHeader>
