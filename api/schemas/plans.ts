@@ -82,37 +82,39 @@ export const BackfillProgressSchema = z
       'each of the total its diff asks for; 0 done until the plan applies',
   });
 
-export const PlanSchema = z
-  .object({
-    id: z.string(),
-    environment: z.string(),
-    status: PlanStatus,
-    submittedBy: z.string(),
-    submittedAt: Timestamp,
-    startedAt: Timestamp.nullable(),
-    finishedAt: Timestamp.nullable(),
-    error: z.string().nullable().openapi({ description: 'why the plan failed or was rejected' }),
-    progress: z
-      .unknown()
-      .nullable()
-      .openapi({ description: 'the step the application reached, as it records it' }),
-    backfillProgress: BackfillProgressSchema,
-    diff: PlanDiffSchema,
-    text: z.string().openapi({ description: 'the diff as `sqlmesh plan` prints it' }),
-    changes: z.boolean().openapi({ description: 'false when applying the plan would change nothing' }),
-    recomputeOnTurn: z.boolean().openapi({
-      description:
-        'an auto-applied plan that queued behind another: its diff is computed again against the environment ' +
-        'when its turn comes, and `diff` is then the diff applied',
-    }),
-    cancelledBy: z.string().nullable().openapi({ description: 'who cancelled the plan, when someone did' }),
-    queuePosition: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({ description: "position in the environment's plan queue (1 = applying or next)" }),
-  })
-  .openapi('Plan');
+/** What a plan's full record and its list item both say of it. */
+const PlanHeadSchema = z.object({
+  id: z.string(),
+  environment: z.string(),
+  status: PlanStatus,
+  submittedBy: z.string(),
+  submittedAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+  error: z.string().nullable().openapi({ description: 'why the plan failed or was rejected' }),
+  cancelledBy: z.string().nullable().openapi({ description: 'who cancelled the plan, when someone did' }),
+  recomputeOnTurn: z.boolean().openapi({
+    description:
+      'an auto-applied plan that queued behind another: its diff is computed again against the environment ' +
+      'when its turn comes, and `diff` is then the diff applied',
+  }),
+});
+
+export const PlanSchema = PlanHeadSchema.extend({
+  progress: z
+    .unknown()
+    .nullable()
+    .openapi({ description: 'the step the application reached, as it records it' }),
+  backfillProgress: BackfillProgressSchema,
+  diff: PlanDiffSchema,
+  text: z.string().openapi({ description: 'the diff as `sqlmesh plan` prints it' }),
+  changes: z.boolean().openapi({ description: 'false when applying the plan would change nothing' }),
+  queuePosition: z
+    .number()
+    .int()
+    .nullable()
+    .openapi({ description: "position in the environment's plan queue (1 = applying or next)" }),
+}).openapi('Plan');
 
 export const AppliedPlanSchema = z
   .object({
@@ -127,30 +129,18 @@ export const PlanParams = z.object({
   id: OpaqueName('id').openapi({ param: { name: 'id', in: 'path' } }),
 });
 
-export const PlanSummarySchema = z
-  .object({
-    id: z.string(),
-    environment: z.string(),
-    status: PlanStatus,
-    submittedBy: z.string(),
-    submittedAt: Timestamp,
-    startedAt: Timestamp.nullable(),
-    finishedAt: Timestamp.nullable(),
-    error: z.string().nullable(),
-    cancelledBy: z.string().nullable(),
-    recomputeOnTurn: z.boolean(),
-    counts: z
-      .object({
-        added: z.number().int(),
-        removed: z.number().int(),
-        directlyModified: z.number().int(),
-        indirectlyModified: z.number().int(),
-        metadataOnly: z.number().int(),
-      })
-      .openapi({ description: "how many models each kind of change in the plan's diff names" }),
-    backfillProgress: BackfillProgressSchema,
-  })
-  .openapi('PlanSummary');
+export const PlanSummarySchema = PlanHeadSchema.extend({
+  counts: z
+    .object({
+      added: z.number().int(),
+      removed: z.number().int(),
+      directlyModified: z.number().int(),
+      indirectlyModified: z.number().int(),
+      metadataOnly: z.number().int(),
+    })
+    .openapi({ description: "how many models each kind of change in the plan's diff names" }),
+  backfillProgress: BackfillProgressSchema,
+}).openapi('PlanSummary');
 
 export const PlanPageSchema = pageOf(PlanSummarySchema, 'PlanPage');
 

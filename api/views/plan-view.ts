@@ -11,9 +11,8 @@ import { succeededPlanBatches } from '../../state/plan-progress.ts';
 import type { PlanRecord, PlanSummaryRecord } from '../../state/plans.ts';
 import { planChangesSomething } from '../environment-commands.ts';
 
-export async function planView(db: StateDb, plan: PlanRecord, queuePosition: number | null) {
-  const diff = plan.diff as PlanDiff;
-  const succeeded = (await succeededPlanBatches(db, [plan.id])).get(plan.id) ?? new Map();
+/** What a plan's full view and its list item both say of it (PlanHeadSchema in api/schemas/plans.ts). */
+function planHead(plan: PlanRecord | Omit<PlanSummaryRecord, 'size'>) {
   return {
     id: plan.id,
     environment: plan.environment,
@@ -23,6 +22,16 @@ export async function planView(db: StateDb, plan: PlanRecord, queuePosition: num
     startedAt: plan.startedAt,
     finishedAt: plan.finishedAt,
     error: plan.error,
+    cancelledBy: plan.cancelledBy,
+    recomputeOnTurn: plan.recomputeOnTurn,
+  };
+}
+
+export async function planView(db: StateDb, plan: PlanRecord, queuePosition: number | null) {
+  const diff = plan.diff as PlanDiff;
+  const succeeded = (await succeededPlanBatches(db, [plan.id])).get(plan.id) ?? new Map();
+  return {
+    ...planHead(plan),
     progress: plan.progress ?? null,
     backfillProgress: backfillProgress(
       diff.backfill.map((b) => ({ model: b.model, execution: b.execution, intervals: b.intervals.length })),
@@ -37,8 +46,6 @@ export async function planView(db: StateDb, plan: PlanRecord, queuePosition: num
     },
     text: formatPlanDiff(diff),
     changes: planChangesSomething(diff),
-    recomputeOnTurn: plan.recomputeOnTurn,
-    cancelledBy: plan.cancelledBy,
     queuePosition,
   };
 }
@@ -50,16 +57,7 @@ export async function planSummaryViews(db: StateDb, plans: readonly PlanSummaryR
     plans.map((p) => p.id),
   );
   return plans.map(({ size, ...plan }) => ({
-    id: plan.id,
-    environment: plan.environment,
-    status: plan.status,
-    submittedBy: plan.submittedBy,
-    submittedAt: plan.submittedAt,
-    startedAt: plan.startedAt,
-    finishedAt: plan.finishedAt,
-    error: plan.error,
-    cancelledBy: plan.cancelledBy,
-    recomputeOnTurn: plan.recomputeOnTurn,
+    ...planHead(plan),
     counts: {
       added: size.added,
       removed: size.removed,
