@@ -1,9 +1,9 @@
 /**
  * What a run's notifications need from the history: the status of the environment's previous run.
  */
-import { and, desc, eq, isNotNull, lte, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, lte, ne } from 'drizzle-orm';
 import type { StateDb } from '../../db/client.ts';
-import { modelExecutions, runs } from '../../db/schema.ts';
+import { runs } from '../../db/schema.ts';
 
 /**
  * The status of the run of `environment` that finished last before `runId` (plan backfills left
