@@ -60,10 +60,14 @@ describe('deleting an environment', { timeout: 180_000 }, () => {
   const deleted = async (env: string) => {
     const started = await call('DELETE', `/api/environments/${env}`);
     expect(started.status, JSON.stringify(started.body)).toBe(202);
-    return waitFor(`the deletion of ${env} to end`, async () => {
-      const { body } = await call('GET', `/api/environments/${env}/deletion`);
-      return body.status === 'RUNNING' ? undefined : body;
-    });
+    return waitFor(
+      `the deletion of ${env} to end`,
+      async () => {
+        const { body } = await call('GET', `/api/environments/${env}/deletion`);
+        return body.status === 'RUNNING' ? undefined : body;
+      },
+      60_000,
+    );
   };
 
   it('refuses prod, and leaves it whole', async () => {
