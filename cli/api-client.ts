@@ -35,6 +35,8 @@ export type ExecutionLog = Success<Api['runs'][':id']['executions'][':eid']['log
 export type TriggeredRun = Success<Api['environments'][':env']['runs']['$post']>;
 export type ScheduleList = Success<Api['schedules']['$get']>;
 export type AuditPage = Success<Api['audit']['$get']>;
+export type JanitorRun = Success<Api['janitor']['runs']['$post']>;
+export type JanitorDropPage = Success<Api['janitor']['drops']['$get']>;
 export type Token = Success<Api['tokens'][':id']['$delete']>;
 export type CreatedToken = Success<Api['tokens']['$post']>;
 export type TokenList = Success<Api['tokens']['$get']>;
@@ -166,6 +168,12 @@ export class ApiClient {
   }
   schedules(environment?: string) {
     return this.read(this.api.schedules.$get({ query: { environment } }));
+  }
+  runJanitor(dryRun: boolean) {
+    return this.read(this.api.janitor.runs.$post({ json: { dryRun } }));
+  }
+  janitorDrops(query: { limit?: number; cursor?: string }) {
+    return this.read(this.api.janitor.drops.$get({ query }));
   }
   audit(query: { environment?: string; action?: string; limit?: number; cursor?: string }) {
     return this.read(this.api.audit.$get({ query }));

@@ -7,16 +7,16 @@
  * nothing. Its physical tables are left to the janitor, which drops those no one uses any more.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { ExecutorActivities, SchedulerActivities } from '../activities/contracts.ts';
-import { TASK_QUEUES } from '../activities/contracts.ts';
-import { EXECUTOR_MAX_ATTEMPTS } from './activity-failure.ts';
-import { NON_RETRYABLE_ERRORS } from './execute-models.ts';
+import type { SchedulerActivities } from '../activities/contracts.ts';
+import { maintenanceExecutor } from './maintenance-executor.ts';
 import { SCHEDULER_ACTIVITY_OPTIONS } from './scheduler-activity-options.ts';
 
 export interface DeleteEnvironmentInput {
   environment: string;
   /** who asked, as the audit log names them. */
   deletedBy: string;
+  /** when set, the deletion records itself in the audit log with this reason (the API records its own). */
+  auditReason?: string;
 }
 
 export interface DeleteEnvironmentResult {
@@ -33,19 +33,6 @@ export interface DeleteEnvironmentResult {
 
 const scheduler = proxyActivities<SchedulerActivities>(SCHEDULER_ACTIVITY_OPTIONS);
 
-const applyExecutor = proxyActivities<ExecutorActivities>({
-  taskQueue: TASK_QUEUES.apply,
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: EXECUTOR_MAX_ATTEMPTS,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
-  },
-});
-
 export async function deleteEnvironmentWorkflow(
   input: DeleteEnvironmentInput,
 ): Promise<DeleteEnvironmentResult> {
@@ -60,13 +47,17 @@ export async function deleteEnvironmentWorkflow(
     keptSchemas: [],
   };
   for (const { gateway, models, connection } of await scheduler.environmentViews({ environment })) {
-    const dropped = await applyExecutor.dropEnvironment.executeWithOptions(
+    const dropped = await maintenanceExecutor.dropEnvironment.executeWithOptions(
       { summary: `drop ${models.length} view(s) and the schemas of ${environment} on ${gateway}` },
       [{ gateway, environment, models, ...(connection === undefined ? {} : { connection }) }],
     );
     result.schemas.push(...dropped.schemas);
     result.keptSchemas.push(...dropped.keptSchemas);
   }
-  result.removed = await scheduler.removeEnvironmentState({ environment, deletedBy });
+  result.removed = await scheduler.removeEnvironmentState({
+    environment,
+    deletedBy,
+    ...(input.auditReason === undefined ? {} : { auditReason: input.auditReason }),
+  });
   return result;
 }

@@ -5,6 +5,7 @@ export { deleteEnvironmentWorkflow } from './delete-environment.ts';
 export { environmentWorkflow } from './environment.ts';
 export { executorRegistryWorkflow } from './executor-registry.ts';
 export { fetchQueryWorkflow } from './fetch-query.ts';
+export { janitorRunWorkflow, janitorWorkflow } from './janitor.ts';
 export { notificationsWorkflow } from './notifications.ts';
 export { notifierWorkflow } from './notifier.ts';
 export { runWorkflow } from './run.ts';

@@ -10,6 +10,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import { z } from 'zod';
 import { PROD_ENVIRONMENT } from '../../core/naming.ts';
 import { environmentWorkflowId, planWorkflowId } from '../../core/workflow-ids.ts';
+import { appendAudit } from '../../state/audit-log.ts';
 import { deleteEnvironment, environmentSnapshotMap } from '../../state/environments.ts';
 import { endPausesOf } from '../../state/pauses.ts';
 import { listPlans, updatePlan } from '../../state/plans.ts';
@@ -108,10 +109,25 @@ export async function environmentViews(
 
 export async function removeEnvironmentState(
   ctx: SchedulerContext,
-  args: { environment: string; deletedBy: string },
+  args: { environment: string; deletedBy: string; auditReason?: string },
 ): Promise<boolean> {
   const environment = readEnvironment('removeEnvironmentState', args);
-  const { deletedBy } = parseInput('removeEnvironmentState', z.object({ deletedBy: text }), args);
+  const { deletedBy, auditReason } = parseInput(
+    'removeEnvironmentState',
+    z.object({ deletedBy: text, auditReason: text.optional() }),
+    args,
+  );
   await endPausesOf(ctx.db, environment, deletedBy, ctx.now());
-  return deleteEnvironment(ctx.db, environment);
+  const removed = await deleteEnvironment(ctx.db, environment);
+  if (removed && auditReason !== undefined) {
+    await appendAudit(ctx.db, {
+      actor: deletedBy,
+      action: 'environment.delete',
+      target: environment,
+      environment,
+      reason: auditReason,
+      at: ctx.now(),
+    });
+  }
+  return removed;
 }

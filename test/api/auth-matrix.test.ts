@@ -104,6 +104,12 @@ const ROUTES: MutatingRoute[] = [
     allowed: 503,
   },
   {
+    name: 'run the janitor',
+    needs: 'deployer',
+    request: () => ({ method: 'POST', path: '/api/janitor/runs', body: { dryRun: true } }),
+    allowed: 503,
+  },
+  {
     name: 'create plan',
     needs: 'deployer',
     request: (env) => ({

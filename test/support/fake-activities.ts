@@ -217,6 +217,9 @@ export class FakeScheduler {
       stopEnvironment: async () => noDeletion(),
       environmentViews: async () => noDeletion(),
       removeEnvironmentState: async () => noDeletion(),
+      expiredEnvironments: async () => noDeletion(),
+      chooseDrops: async () => noDeletion(),
+      recordDrops: async () => noDeletion(),
     };
   }
 }
@@ -341,6 +344,7 @@ export class FakeExecutor {
       },
       dropViews: async () => {},
       dropEnvironment: async () => noDeletion(),
+      dropTables: async () => noDeletion(),
       testConnection: async () => ({ executor: 'fake-executor', latencyMs: 0 }),
       fetchQuery: async () => {
         throw ApplicationFailure.nonRetryable(
@@ -352,9 +356,12 @@ export class FakeExecutor {
   }
 }
 
-/** Deleting environments runs on the real activities only (test/integration/environment-deletion.test.ts). */
+/**
+ * Deleting environments and dropping tables run on the real activities only
+ * (test/integration/environments/).
+ */
 function noDeletion(): never {
-  throw ApplicationFailure.nonRetryable('the fake activities delete no environment', 'INVALID_INPUT');
+  throw ApplicationFailure.nonRetryable('the fake activities delete and drop nothing', 'INVALID_INPUT');
 }
 
 /** Rejects once the activity is cancelled. */

@@ -82,7 +82,12 @@ const SETTLE_TIMEOUT_MS = 90_000;
  * Starts a dev server, the scheduler worker on `db` and an apply executor serving `project`'s
  * gateways (DuckDB files resolve against the project's folder).
  */
-export async function startPlanStack(options: { db: StateDb; project: Project }): Promise<PlanStack> {
+export async function startPlanStack(options: {
+  db: StateDb;
+  project: Project;
+  /** SLUICE_JANITOR_GRACE of the scheduler worker (a day when omitted). */
+  janitorGraceMs?: number;
+}): Promise<PlanStack> {
   const { db, project } = options;
   const temporal = await startDevServer(SLUICE_SEARCH_ATTRIBUTES);
   const workers: RunningWorker[] = [];
@@ -106,6 +111,7 @@ export async function startPlanStack(options: { db: StateDb; project: Project })
         client: temporal.client,
         identity: 'scheduler@test',
         workflowBundle: await workflowBundle(),
+        ...(options.janitorGraceMs === undefined ? {} : { janitorGraceMs: options.janitorGraceMs }),
       }),
     );
     workers.push(
