@@ -7,6 +7,7 @@ import type { janitorRunWorkflow } from '../../workflows/index.ts';
 import { audit } from '../audit.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import { checkCursor } from '../cursor.ts';
+import { forbidden } from '../errors.ts';
 import { router } from '../router.ts';
 import { errors, json, jsonBody } from '../schemas/common.ts';
 import {
@@ -45,21 +46,25 @@ export function janitorRoutes() {
   return router()
     .openapi(run, async (c) => {
       const deps = c.get('deps');
+      const principal = c.get('principal');
+      if (!principal.environments.includes('*')) {
+        throw forbidden(
+          `${principal.actor} may act on environments ${principal.environments.join(', ')}; the janitor acts on every environment, so it needs a token for all of them (*)`,
+          { allowed: principal.environments },
+        );
+      }
       const dryRun = c.req.valid('json').dryRun === true;
       const workflowId = `sluice-janitor-run-${randomUUID()}`;
-      if (!dryRun) await audit(c, { action: 'janitor.run', target: workflowId });
-      const result = await callTemporal(
-        deps,
-        'running the janitor',
-        () =>
-          deps.client.workflow.execute<typeof janitorRunWorkflow>('janitorRunWorkflow', {
-            taskQueue: TASK_QUEUES.scheduler,
-            workflowId,
-            args: [{ dryRun }],
-            staticSummary: dryRun ? 'janitor dry run' : 'janitor pass asked for through the API',
-          }),
-        RUN_TIMEOUT_MS,
+      const handle = await callTemporal(deps, 'starting a janitor pass', () =>
+        deps.client.workflow.start<typeof janitorRunWorkflow>('janitorRunWorkflow', {
+          taskQueue: TASK_QUEUES.scheduler,
+          workflowId,
+          args: [{ dryRun }],
+          staticSummary: dryRun ? 'janitor dry run' : 'janitor pass asked for through the API',
+        }),
       );
+      if (!dryRun) await audit(c, { action: 'janitor.run', target: workflowId });
+      const result = await callTemporal(deps, 'running the janitor', () => handle.result(), RUN_TIMEOUT_MS);
       return c.json({ workflowId, ...result }, 200);
     })
     .openapi(drops, async (c) => {
