@@ -9,7 +9,7 @@ import type { ExecutionRequest } from '../core/execution/request.ts';
 import { environmentView, PROD_ENVIRONMENT, validateEnvironmentName } from '../core/naming.ts';
 import type { ViewEntry } from '../core/plan/types.ts';
 import type { Engine } from './engine.ts';
-import { splitQualifiedName } from './quote.ts';
+import { quoteLiteral, splitQualifiedName } from './quote.ts';
 
 /** Creates every physical schema the requests write to, once each. */
 export async function ensurePhysicalSchemas(
@@ -69,10 +69,20 @@ export async function dropEnvironment(
   const result: DroppedEnvironment = { schemas: [], keptSchemas: [] };
   const schemas = [...new Set(models.map((model) => environmentView(model, environment).schema))].sort();
   for (const schema of schemas) {
-    if (await engine.dropEmptySchema(schema)) result.schemas.push(schema);
+    if (await dropSchemaIfEmpty(engine, schema)) result.schemas.push(schema);
     else result.keptSchemas.push(schema);
   }
   return result;
+}
+
+/** Drops the schema if it holds no table or view; false when it holds some and was kept. */
+async function dropSchemaIfEmpty(engine: Engine, schema: string): Promise<boolean> {
+  const held = await engine.queryScalar(
+    `SELECT count(*) FROM information_schema.tables WHERE table_schema = ${quoteLiteral(schema)}`,
+  );
+  if (Number(held) > 0) return false;
+  await engine.runInTransaction([{ sql: `DROP SCHEMA IF EXISTS ${engine.quoteIdentifier(schema)}` }]);
+  return true;
 }
 
 /**

@@ -6,18 +6,11 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ExecutorActivities } from '../activities/contracts.ts';
 import { TASK_QUEUES } from '../activities/contracts.ts';
-import { EXECUTOR_MAX_ATTEMPTS } from './activity-failure.ts';
-import { NON_RETRYABLE_ERRORS } from './execute-models.ts';
+import { EXECUTOR_RETRY } from './execute-models.ts';
 
 export const maintenanceExecutor = proxyActivities<ExecutorActivities>({
   taskQueue: TASK_QUEUES.apply,
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: EXECUTOR_MAX_ATTEMPTS,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
-  },
+  retry: EXECUTOR_RETRY,
 });

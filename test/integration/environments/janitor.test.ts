@@ -82,18 +82,27 @@ describe('janitor on a DuckDB warehouse', { timeout: 240_000 }, () => {
   const apply = (environment: string) =>
     stack.planAndApply({ project: project.load(), environment, now: NOW });
 
-  it('deletes an expired environment and drops the tables no one uses; keeps what prod, another environment or an open plan uses', async () => {
+  /**
+   * Applies the project to prod and to `others`, then a new prod without mart.latest and with a new
+   * mart.totals: the old two are then used only by `others`.
+   */
+  const supersede = async (others: string[]) => {
     const first = await apply('prod');
-    await apply('dev');
-    await apply('staging');
+    for (const environment of others) await apply(environment);
     project.remove('models/latest.sql');
     project.write(
       'models/totals.sql',
       'MODEL (name mart.totals, kind FULL);\nSELECT count(*) AS days FROM src.events\n',
     );
     await apply('prod');
-    const oldTotals = first.diff.snapshotMap['mart.totals']!;
-    const oldLatest = first.diff.snapshotMap['mart.latest']!;
+    return {
+      oldTotals: first.diff.snapshotMap['mart.totals']!,
+      oldLatest: first.diff.snapshotMap['mart.latest']!,
+    };
+  };
+
+  it('deletes an expired environment and drops the tables no one uses; keeps what prod, another environment or an open plan uses', async () => {
+    const { oldTotals, oldLatest } = await supersede(['dev', 'staging']);
 
     // dev and staging still map the old snapshots: nothing goes
     const idle = await runJanitor(stack, false);
@@ -172,15 +181,7 @@ describe('janitor on a DuckDB warehouse', { timeout: 240_000 }, () => {
   });
 
   it('finishes a pass that died after recording its drops, without dropping anything twice or in use again', async () => {
-    const first = await apply('prod');
-    project.remove('models/latest.sql');
-    project.write(
-      'models/totals.sql',
-      'MODEL (name mart.totals, kind FULL);\nSELECT count(*) AS days FROM src.events\n',
-    );
-    await apply('prod');
-    const oldTotals = first.diff.snapshotMap['mart.totals']!;
-    const oldLatest = first.diff.snapshotMap['mart.latest']!;
+    const { oldTotals, oldLatest } = await supersede([]);
 
     // a pass chose and recorded its drops (`dropping`, readers first), its executor dropped the
     // first one, and both died before the drop was recorded done
