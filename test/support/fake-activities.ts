@@ -85,6 +85,10 @@ export class FakeScheduler {
   /** when set, every artifact write fails with this message (as a broken store would). */
   failArtifacts: string | undefined;
   sweeps = 0;
+  /** janitor passes begun (each asks for the expired environments first). */
+  janitorPasses = 0;
+  /** while set, a janitor pass fails at its first step, as with the state database away. */
+  janitorFails = false;
 
   constructor(models: ScheduledModel[]) {
     this.models = models;
@@ -217,8 +221,14 @@ export class FakeScheduler {
       stopEnvironment: async () => noDeletion(),
       environmentViews: async () => noDeletion(),
       removeEnvironmentState: async () => noDeletion(),
-      expiredEnvironments: async () => noDeletion(),
-      chooseDrops: async () => noDeletion(),
+      expiredEnvironments: async () => {
+        this.janitorPasses += 1;
+        if (this.janitorFails) {
+          throw ApplicationFailure.nonRetryable('the state database is away', 'INVALID_INPUT');
+        }
+        return [];
+      },
+      chooseDrops: async () => ({ createdBefore: 0, groups: [], kept: [] }),
       recordDrops: async () => noDeletion(),
     };
   }

@@ -10,6 +10,9 @@ import type { Engine } from '../../../engines/engine.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { listAudit } from '../../../state/audit-log.ts';
 import { environmentSnapshotMap, getEnvironment } from '../../../state/environments.ts';
+import { activePauses } from '../../../state/pauses.ts';
+import { createPlanRecord } from '../../../state/plan/record.ts';
+import { getPlan } from '../../../state/plans.ts';
 import { getSnapshots } from '../../../state/snapshots.ts';
 import { testApp, tokenFor } from '../../api/support/app.ts';
 import { waitFor } from '../../support/waiting.ts';
@@ -84,10 +87,30 @@ describe('deleting an environment', { timeout: 180_000 }, () => {
   it("drops dev's views and schemas, stops its workflow, removes its state and records who asked", async () => {
     const devMap = await environmentSnapshotMap(state.db, 'dev');
     expect((await readRelation(engine, 'mart__dev', 'totals')).rows.length).toBe(1);
+    // a plan waiting for review in dev, and dev's pause (the test stack pauses every environment)
+    project.write('models/extra.sql', 'MODEL (name mart.extra, kind FULL);\nSELECT 1 AS one\n');
+    const waiting = await createPlanRecord({
+      db: state.db,
+      project: project.load(),
+      environment: 'dev',
+      submittedBy: 'tests',
+      now: NOW,
+    });
+    expect(await activePauses(state.db, { environment: 'dev' })).toHaveLength(1);
 
     const deletion = await deleted('dev');
     expect(deletion.status).toBe('COMPLETED');
-    expect(deletion.result).toMatchObject({ environment: 'dev', removed: true, keptSchemas: [] });
+    expect(deletion.result).toMatchObject({
+      environment: 'dev',
+      removed: true,
+      plans: [waiting.planId],
+      keptSchemas: [],
+    });
+    expect(await getPlan(state.db, waiting.planId)).toMatchObject({
+      status: 'cancelled',
+      error: 'environment dev is being deleted',
+    });
+    expect(await activePauses(state.db, { environment: 'dev' })).toEqual([]);
     expect([...(deletion.result?.schemas ?? [])].sort()).toEqual(['mart__dev', 'src__dev']);
 
     expect(await getEnvironment(state.db, 'dev')).toBeNull();
