@@ -3,12 +3,14 @@
  * API as `sluice janitor run` asks it: an expired environment is deleted and the tables no one uses
  * any more are dropped, recorded and listed; every table prod, another environment or an open plan
  * uses stays; a pass that died between recording its drops and finishing them is finished by the
- * next without dropping anything twice or anything in use again. On DuckDB and on PostgreSQL, which
- * refuses to drop a table a view still reads.
+ * next without dropping anything twice or anything in use again, and an apply executor killed with
+ * SIGKILL in the middle of a drop leaves it to another. On DuckDB and on PostgreSQL, which refuses
+ * to drop a table a view still reads.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPhysicalTables } from '../../../activities/execution/create-physical-tables.ts';
 import { createSchedulerActivities } from '../../../activities/scheduler/index.ts';
@@ -28,6 +30,8 @@ import type { JanitorPassResult } from '../../../workflows/janitor.ts';
 import { testApp, tokenFor } from '../../api/support/app.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
 import { postgresConfig } from '../../support/project-config.ts';
+import { SluiceProcesses } from '../../support/sluice-process.ts';
+import { waitFor } from '../../support/waiting.ts';
 import { createTestProject, NOW, poison, type TestProject } from '../plan/project.ts';
 import { type PlanStack, startPlanStack } from '../plan/stack.ts';
 import { enginesFor, openState, readRelation } from '../plan/support.ts';
@@ -280,5 +284,107 @@ describe('janitor on a PostgreSQL warehouse', { timeout: 180_000 }, () => {
       expect(await physicalExists(engine, id)).toBe(false);
     expect((await readRelation(engine, 'j', 'reader')).rows).toEqual([['2']]);
     expect(await engine.columns('j__dev', 'reader')).toEqual([]);
+  });
+});
+
+describe('janitor whose apply executor is killed mid-drop', { timeout: 240_000 }, () => {
+  it('finishes on another executor: the table dropped once, recorded once, nothing in use touched', async () => {
+    const state = await openState('pglite', 'janitor_kill');
+    const warehouse = await createScratchDatabase('janitor_kill_wh');
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-janitor-kill-'));
+    const processes = new SluiceProcesses();
+    const wh = postgres(warehouse.url, { max: 2, onnotice: () => {} });
+    let stack: PlanStack | undefined;
+    let engines: EnginePool | undefined;
+    try {
+      mkdirSync(join(dir, 'models'));
+      writeFileSync(join(dir, 'config.yaml'), postgresConfig('warehouse', warehouse.name));
+      const write = (id: number) =>
+        writeFileSync(join(dir, 'models/base.sql'), `MODEL (name k.base, kind FULL);\nSELECT ${id} AS id\n`);
+      write(1);
+      const first = loadProject(dir, { now: NOW, env: process.env });
+      engines = enginesFor(first);
+      stack = await startPlanStack({ db: state.db, project: first, janitorGraceMs: 1 });
+      const old = await stack.planAndApply({ project: first, environment: 'prod', now: NOW });
+      write(2);
+      await stack.planAndApply({
+        project: loadProject(dir, { now: NOW, env: process.env }),
+        environment: 'prod',
+        now: NOW,
+      });
+      const oldBase = old.diff.snapshotMap['k.base']!;
+      const { schema, table } = physicalTable('k.base', fingerprintOf(oldBase));
+
+      // the janitor's drops go to an apply executor in its own process, which is killed mid-drop
+      await stack.stopApplyExecutor();
+      const url = new URL(TEST_DATABASE_URL);
+      const executorEnv = (identity: string) => ({
+        TEMPORAL_ADDRESS: stack!.temporal.address,
+        SLUICE_EXECUTOR_IDENTITY: identity,
+        SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__TYPE: 'postgres',
+        SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__HOST: url.hostname,
+        SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PORT: url.port || '5432',
+        SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__USER: decodeURIComponent(url.username || 'postgres'),
+        ...(url.password
+          ? { SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PASSWORD: decodeURIComponent(url.password) }
+          : {}),
+        SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__DATABASE: warehouse.name,
+        SLUICE__DEFAULT_GATEWAY: 'warehouse',
+        SLUICE_SHUTDOWN_GRACE: '2s',
+      });
+      const doomed = await processes.start(
+        'apply-1',
+        ['worker', '--role', 'apply'],
+        executorEnv('apply-1@test'),
+        /serving task queue sluice-apply/,
+      );
+
+      // a reader holds the old table, so the executor's DROP waits on its lock
+      const reader = await wh.reserve();
+      await reader`begin`;
+      await reader.unsafe(`select * from "${schema}"."${table}"`);
+      const pass = runJanitor(stack, false);
+      await waitFor(
+        'the drop to wait on the lock',
+        async () => {
+          const [row] = await wh`select count(*)::int as n from pg_stat_activity
+            where query like 'DROP TABLE%' and wait_event_type = 'Lock'`;
+          return row!.n > 0 ? true : undefined;
+        },
+        60_000,
+      );
+      await doomed.stop('SIGKILL');
+      await reader`rollback`;
+      reader.release();
+      expect((await listDrops(state.db)).items.map((d) => [d.snapshotId, d.status])).toEqual([
+        [oldBase, 'dropping'],
+      ]);
+
+      // another executor takes the retried drop once the killed one's heartbeat has timed out
+      await processes.start(
+        'apply-2',
+        ['worker', '--role', 'apply'],
+        executorEnv('apply-2@test'),
+        /serving task queue sluice-apply/,
+      );
+      const result = await pass;
+      expect(result.failures).toEqual([]);
+      expect(result.dropped.map((d) => d.snapshotId)).toEqual([oldBase]);
+      expect((await listDrops(state.db)).items.map((d) => [d.snapshotId, d.status, d.executor])).toEqual([
+        [oldBase, 'dropped', 'apply-2@test'],
+      ]);
+      const engine = engines.get('warehouse');
+      expect(await engine.tableExists(schema, table)).toBe(false);
+      expect((await readRelation(engine, 'k', 'base')).rows).toEqual([['2']]);
+      expect(await runJanitor(stack, false)).toMatchObject({ dropped: [], failures: [] });
+    } finally {
+      await processes.stopAll();
+      await stack?.stop();
+      await engines?.closeAll();
+      await wh.end();
+      await state.dispose();
+      await warehouse.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

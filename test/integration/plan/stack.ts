@@ -72,6 +72,8 @@ export interface PlanStack {
   settle(planId: string): Promise<AppliedPlan>;
   /** submits a plan and waits until it is applied; fails with the plan's error otherwise. */
   planAndApply(input: PlanInput): Promise<AppliedPlan>;
+  /** stops the apply executor in this process, for a test that runs its own elsewhere. */
+  stopApplyExecutor(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startPlanStack(options: {
   const { db, project } = options;
   const temporal = await startDevServer(SLUICE_SEARCH_ATTRIBUTES);
   const workers: RunningWorker[] = [];
+  let applyExecutor: RunningWorker | undefined;
   const environments = new Set<string>();
   const stop = async () => {
     // Environment workflows live on; stopping them first keeps them from acting on what tests do next.
@@ -114,15 +117,14 @@ export async function startPlanStack(options: {
         ...(options.janitorGraceMs === undefined ? {} : { janitorGraceMs: options.janitorGraceMs }),
       }),
     );
-    workers.push(
-      await startExecutorWorker({
-        connection: temporal.nativeConnection,
-        role: 'apply',
-        gateways: project.config.gateways,
-        baseDir: project.root,
-        identity: APPLY_EXECUTOR,
-      }),
-    );
+    applyExecutor = await startExecutorWorker({
+      connection: temporal.nativeConnection,
+      role: 'apply',
+      gateways: project.config.gateways,
+      baseDir: project.root,
+      identity: APPLY_EXECUTOR,
+    });
+    workers.push(applyExecutor);
   } catch (error) {
     await stop();
     throw error;
@@ -195,6 +197,13 @@ export async function startPlanStack(options: {
     temporal,
     db,
     submit,
+    async stopApplyExecutor() {
+      const worker = applyExecutor;
+      applyExecutor = undefined;
+      if (!worker) return;
+      workers.splice(workers.indexOf(worker), 1);
+      await worker.stop();
+    },
     async queue(planId, environment) {
       const queued = await queuePlan({
         db,
