@@ -61,11 +61,10 @@ export function registerJanitor(program: Command): void {
 }
 
 function describeRun(run: JanitorRun): string {
-  const verb = run.dryRun ? 'would' : '';
   const lines = [
     `${run.dryRun ? 'Dry run' : 'Janitor pass'} ${run.workflowId}`,
-    `Expired environments ${verb ? 'it would delete' : 'deleted'}: ${run.environments.join(', ') || 'none'}`,
-    `Tables ${verb ? 'it would drop' : 'dropped'}: ${run.dropped.length}`,
+    `Expired environments ${run.dryRun ? 'it would delete' : 'deleted'}: ${run.environments.join(', ') || 'none'}`,
+    `Tables ${run.dryRun ? 'it would drop' : 'dropped'}: ${run.dropped.length}`,
     ...run.dropped.map((d) => `  ${d.gateway}: ${d.physicalTable ?? `${d.snapshotId} (no table)`}`),
   ];
   if (run.kept.length > 0) {
