@@ -34,6 +34,7 @@ import { docsRoutes, OPENAPI_INFO } from './routes/docs.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { executorRoutes } from './routes/executors.ts';
 import { healthRoutes } from './routes/health.ts';
+import { janitorRoutes } from './routes/janitor.ts';
 import { lineageRoutes } from './routes/lineage.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -169,6 +170,7 @@ export function createApp(options: AppOptions) {
     .route('/api', cancellationRoutes())
     .route('/api', scheduleRoutes())
     .route('/api', auditRoutes())
+    .route('/api', janitorRoutes())
     .route('/api', tokenRoutes())
     .route(
       '/api',

@@ -100,6 +100,7 @@ export async function createPendingPlan(args: {
   start?: number;
   end?: number;
   recomputeOnTurn?: boolean;
+  environmentTtlMs?: number | null;
 }): Promise<{ planId: string; diff: PlanDiff }> {
   return createPlanRecord({
     db: args.db,
@@ -110,6 +111,7 @@ export async function createPendingPlan(args: {
     start: args.start,
     end: args.end,
     ...(args.recomputeOnTurn === undefined ? {} : { recomputeOnTurn: args.recomputeOnTurn }),
+    ...(args.environmentTtlMs == null ? {} : { environmentTtlMs: args.environmentTtlMs }),
   });
 }
 

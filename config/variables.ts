@@ -196,6 +196,13 @@ export const VARIABLES = declare({
     description:
       'how long artifacts are kept after their run: a duration (`30d`, `12h`) or `forever`; a daily sweep deletes older ones',
   },
+  SLUICE_JANITOR_GRACE: {
+    schema: duration().default(86_400_000),
+    readBy: ['scheduler', 'dev'],
+    default: '`1d`',
+    description:
+      'how long a snapshot no environment or open plan uses is kept before the janitor drops its physical table (`12h`, `2d`)',
+  },
   SLUICE_TEMPORAL_PORT: {
     schema: port().default(7233),
     readBy: ['dev'],

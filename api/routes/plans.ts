@@ -61,6 +61,7 @@ import {
 } from '../schemas/plans.ts';
 import { callTemporal } from '../temporal-calls.ts';
 import { commaValues, readEnd, readTime } from '../time-input.ts';
+import { readTtl } from '../ttl-input.ts';
 import { requireEnvironment } from '../views/environment-models.ts';
 import { planSummaryViews, planView } from '../views/plan-view.ts';
 import { readLiveState } from '../views/workflow-state.ts';
@@ -147,6 +148,7 @@ export function planRoutes() {
             { field: 'end' },
           );
         }
+        const environmentTtlMs = readTtl(body.ttl, body.environment, project.config.environmentTtlMs);
         const autoApply = body.autoApply === true;
         const submittedBy = c.get('principal').actor;
         let created: { planId: string; diff: PlanDiff };
@@ -161,6 +163,7 @@ export function planRoutes() {
             end,
             // stays on only for a plan that queues behind another (see queueAutoAppliedPlan)
             recomputeOnTurn: autoApply,
+            environmentTtlMs,
           });
         } catch (err) {
           if (err instanceof PlanRequestError) throw badRequest(err.message, { field: err.field });

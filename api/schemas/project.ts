@@ -3,6 +3,7 @@
  * API refuses a body that does not have this shape before anything looks at it.
  */
 import { z } from '@hono/zod-openapi';
+import { MAX_TTL_MS } from '../../core/environment/ttl.ts';
 import { INTERVAL_UNITS } from '../../core/interval-unit.ts';
 import type { IntervalUnit, Project } from '../../core/project/types.ts';
 
@@ -92,6 +93,9 @@ export const ProjectSchema = z
       gateways: z.record(text, z.object({ connection: GatewayConnectionSchema })),
       defaultGateway: text.min(1),
       modelDefaults: ModelDefaultsSchema,
+      environmentTtlMs: z.number().int().positive().max(MAX_TTL_MS).optional().openapi({
+        description: "`sluice: environment_ttl` in config.yaml: a non-prod plan's TTL when it names none",
+      }),
     }),
     models: z.array(ModelSchema),
     audits: z.record(text, AuditSchema),

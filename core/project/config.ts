@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Node as YamlNode } from 'yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { isValidTimeZone, validateCron } from '../cron.ts';
+import { parseTtl, TtlError } from '../environment/ttl.ts';
 import { INTERVAL_UNITS, isIntervalUnit } from '../interval-unit.ts';
 import { parseTimeValue } from '../time.ts';
 import type { Env } from './env-overrides.ts';
@@ -27,7 +28,14 @@ export const CONFIG_FILES = ['config.yaml', 'config.yml'] as const;
 export const DIALECTS = ['duckdb', 'postgres'] as const;
 
 /** Top-level keys sluice reads (`gateway` is SQLMesh's alias of `gateways`). */
-const USED_KEYS = new Set(['gateways', 'gateway', 'default_gateway', 'model_defaults', 'default_connection']);
+const USED_KEYS = new Set([
+  'gateways',
+  'gateway',
+  'default_gateway',
+  'model_defaults',
+  'default_connection',
+  'sluice',
+]);
 
 /** Top-level SQLMesh keys whose behaviour sluice does not implement. */
 const UNSUPPORTED_KEYS = new Set(['before_all', 'after_all']);
@@ -265,7 +273,39 @@ export function parseConfig(
   }
 
   const modelDefaults = readModelDefaults(tree.model_defaults, gatewayNames, now, locate, issues);
-  return { gateways, defaultGateway, modelDefaults };
+  const environmentTtlMs = readSluiceSection(tree.sluice, at);
+  return {
+    gateways,
+    defaultGateway,
+    modelDefaults,
+    ...(environmentTtlMs === undefined ? {} : { environmentTtlMs }),
+  };
+}
+
+/** sluice's own section: `sluice: environment_ttl: 7d`, the TTL of every non-prod environment's plans. */
+function readSluiceSection(
+  value: ConfigValue | undefined,
+  at: (p: string[], message: string, text?: string) => void,
+): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isTree(value)) {
+    at(['sluice'], 'sluice must be a mapping (sluice: environment_ttl: 7d)');
+    return undefined;
+  }
+  let ttl: number | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (key !== 'environment_ttl') {
+      at(['sluice', key], `unknown key sluice.${key} (sluice reads environment_ttl)`, key);
+      continue;
+    }
+    try {
+      ttl = parseTtl(String(item), 'sluice.environment_ttl');
+    } catch (error) {
+      if (!(error instanceof TtlError)) throw error;
+      at(['sluice', key], error.message, String(item));
+    }
+  }
+  return ttl;
 }
 
 function readModelDefaults(

@@ -124,6 +124,8 @@ export interface ProjectConfig {
   gateways: Record<string, { connection: GatewayConnection }>;
   defaultGateway: string;
   modelDefaults: ModelDefaults;
+  /** `sluice: environment_ttl`: how long a non-prod environment lives after each plan applied to it. */
+  environmentTtlMs?: number;
 }
 
 export interface Project {
