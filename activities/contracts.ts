@@ -286,6 +286,20 @@ export interface SchedulerActivities {
   writeRunArtifacts(args: { runId: string }): Promise<WrittenArtifacts>;
   /** writes an ended plan's artifacts (its summary, its backfill's results and SQL). */
   writePlanArtifacts(args: { planId: string }): Promise<WrittenArtifacts>;
+  /**
+   * the first step of deleting an environment: terminates its workflow (and so the plan it is
+   * applying) and its runs in flight, closes their records, and cancels its open plans.
+   */
+  stopEnvironment(args: { environment: string }): Promise<{ runs: string[]; plans: string[] }>;
+  /** the views an environment's deletion drops, per gateway (its current snapshot map). */
+  environmentViews(args: {
+    environment: string;
+  }): Promise<Array<{ gateway: string; models: string[]; connection?: Sealed }>>;
+  /**
+   * the last step of deleting an environment: removes its row, snapshot map and pauses (its runs'
+   * and plans' history stays); false when there was nothing left to remove.
+   */
+  removeEnvironmentState(args: { environment: string; deletedBy: string }): Promise<boolean>;
   /** deletes the artifacts older than the retention (the janitor's artifact sweep). */
   sweepArtifacts(): Promise<ArtifactSweep>;
 }
@@ -362,6 +376,16 @@ export interface ExecutorActivities {
     models: string[];
     connection?: Sealed;
   }): Promise<void>;
+  /**
+   * takes a non-prod environment down on one gateway: drops its views of `models`, then its schemas
+   * that hold nothing else (engines/views.ts `dropEnvironment`). Idempotent.
+   */
+  dropEnvironment(args: {
+    gateway: string;
+    environment: string;
+    models: string[];
+    connection?: Sealed;
+  }): Promise<{ schemas: string[]; keptSchemas: string[] }>;
   /** opens the sealed connection, connects, pings and closes: nothing is kept or run. */
   testConnection(args: { gateway: string; connection: Sealed }): Promise<ConnectionTestResult>;
   /** runs one read-only statement and returns its first rows (see QueryRequest). */

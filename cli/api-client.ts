@@ -20,6 +20,7 @@ type Success<Endpoint> = InferResponseType<Endpoint, SuccessStatusCode>;
 export type Health = Success<Api['health']['$get']>;
 export type EnvironmentList = Success<Api['environments']['$get']>;
 export type EnvironmentDetail = Success<Api['environments'][':env']['$get']>;
+export type EnvironmentDeletion = Success<Api['environments'][':env']['deletion']['$get']>;
 export type PauseChange = Success<Api['environments'][':env']['pause']['$post']>;
 export type PauseList = Success<Api['environments'][':env']['pauses']['$get']>;
 export type Plan = Success<Api['plans'][':id']['$get']>;
@@ -86,6 +87,12 @@ export class ApiClient {
   }
   environment(env: string) {
     return this.read(this.api.environments[':env'].$get({ param: path({ env }) }));
+  }
+  deleteEnvironment(env: string) {
+    return this.read(this.api.environments[':env'].$delete({ param: path({ env }) }));
+  }
+  environmentDeletion(env: string) {
+    return this.read(this.api.environments[':env'].deletion.$get({ param: path({ env }) }));
   }
   pauseEnvironment(env: string, reason: string) {
     return this.read(this.api.environments[':env'].pause.$post({ param: path({ env }), json: { reason } }));
@@ -160,7 +167,7 @@ export class ApiClient {
   schedules(environment?: string) {
     return this.read(this.api.schedules.$get({ query: { environment } }));
   }
-  audit(query: { environment?: string; limit?: number; cursor?: string }) {
+  audit(query: { environment?: string; action?: string; limit?: number; cursor?: string }) {
     return this.read(this.api.audit.$get({ query }));
   }
   createToken(body: { name: string; role: string; environments: string[]; expiresAt?: string }) {

@@ -102,6 +102,8 @@ export interface Engine {
   dropView(qualifiedName: string): Promise<void>;
   /** Drops the table if it exists. */
   dropTable(qualifiedName: string): Promise<void>;
+  /** Drops the schema if it exists and holds nothing; a schema that still holds objects is kept (false). */
+  dropEmptySchema(name: string): Promise<boolean>;
   /** Whether a base table (not a view) of that name exists. */
   tableExists(schema: string, table: string): Promise<boolean>;
   /** The columns of a table or view in declaration order; empty when there is no such relation. */

@@ -34,7 +34,7 @@ import { metadataLimit, parseInteger, toMetadataRow } from './metadata.ts';
 import { firstKeyword, READ_QUERY_KEYWORDS } from './query-keyword.ts';
 import { QueryResultCollector } from './query-result.ts';
 import { toQueryValue } from './query-values.ts';
-import { quoteIdentifier, quoteQualifiedName } from './quote.ts';
+import { quoteIdentifier, quoteLiteral, quoteQualifiedName } from './quote.ts';
 import { type Redactor, redactorFor } from './redact.ts';
 import { holdsSeveralStatements } from './several-statements.ts';
 
@@ -270,6 +270,15 @@ export class PostgresEngine implements Engine {
 
   async dropTable(qualifiedName: string): Promise<void> {
     await this.runInTransaction([{ sql: `DROP TABLE IF EXISTS ${quoteQualifiedName(qualifiedName)}` }]);
+  }
+
+  async dropEmptySchema(name: string): Promise<boolean> {
+    const held = await this.queryScalar(
+      `SELECT count(*) FROM information_schema.tables WHERE table_schema = ${quoteLiteral(name)}`,
+    );
+    if (Number(held) > 0) return false;
+    await this.runInTransaction([{ sql: `DROP SCHEMA IF EXISTS ${quoteIdentifier(name)}` }]);
+    return true;
   }
 
   tableExists(schema: string, table: string): Promise<boolean> {

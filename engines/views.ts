@@ -6,7 +6,7 @@
  */
 
 import type { ExecutionRequest } from '../core/execution/request.ts';
-import { environmentView, validateEnvironmentName } from '../core/naming.ts';
+import { environmentView, PROD_ENVIRONMENT, validateEnvironmentName } from '../core/naming.ts';
 import type { ViewEntry } from '../core/plan/types.ts';
 import type { Engine } from './engine.ts';
 import { splitQualifiedName } from './quote.ts';
@@ -45,6 +45,34 @@ export async function dropViews(
 ): Promise<void> {
   validateEnvironmentName(environment);
   for (const model of models) await engine.dropView(environmentView(model, environment).qualified);
+}
+
+/** What taking an environment down left: the schemas dropped, and those kept because they hold other objects. */
+export interface DroppedEnvironment {
+  schemas: string[];
+  keptSchemas: string[];
+}
+
+/**
+ * Takes a non-prod environment down on one gateway: drops its views of `models`, then each of its
+ * schemas (`<schema>__<env>`) that holds nothing else. Every step is idempotent, so a retried or
+ * resumed deletion finishes what an interrupted one began.
+ */
+export async function dropEnvironment(
+  engine: Engine,
+  environment: string,
+  models: readonly string[],
+): Promise<DroppedEnvironment> {
+  validateEnvironmentName(environment);
+  if (environment === PROD_ENVIRONMENT) throw new Error('the prod environment cannot be dropped');
+  await dropViews(engine, environment, models);
+  const result: DroppedEnvironment = { schemas: [], keptSchemas: [] };
+  const schemas = [...new Set(models.map((model) => environmentView(model, environment).schema))].sort();
+  for (const schema of schemas) {
+    if (await engine.dropEmptySchema(schema)) result.schemas.push(schema);
+    else result.keptSchemas.push(schema);
+  }
+  return result;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Every workflow the scheduler worker registers (the bundle entry point).
 export { applyWorkflow } from './apply.ts';
 export { artifactSweepWorkflow } from './artifact-sweep.ts';
+export { deleteEnvironmentWorkflow } from './delete-environment.ts';
 export { environmentWorkflow } from './environment.ts';
 export { executorRegistryWorkflow } from './executor-registry.ts';
 export { fetchQueryWorkflow } from './fetch-query.ts';

@@ -16,7 +16,7 @@ import { Context } from '@temporalio/activity';
 import type { Keyring } from '../../crypto/keyring.ts';
 import type { Engine } from '../../engines/engine.ts';
 import type { EnginePool } from '../../engines/pool.ts';
-import { dropViews, promoteViews } from '../../engines/views.ts';
+import { dropEnvironment, dropViews, promoteViews } from '../../engines/views.ts';
 import type {
   ConnectionTestResult,
   ExecutorActivities,
@@ -195,6 +195,18 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
           const environment = readText(args.environment, 'environment');
           const models = readNames(args.models, 'models');
           await dropViews(engineFor(gateway, args.connection), environment, models);
+        },
+      );
+    },
+
+    dropEnvironment(args) {
+      return activity(
+        { gateway: args?.gateway, environment: args?.environment, phase: 'drop environment' },
+        async () => {
+          const gateway = readText(args?.gateway, 'gateway');
+          const environment = readText(args.environment, 'environment');
+          const models = readNames(args.models, 'models');
+          return dropEnvironment(engineFor(gateway, args.connection), environment, models);
         },
       );
     },

@@ -268,6 +268,9 @@ class ManagedEngine implements Engine {
   dropTable(qualifiedName: string): Promise<void> {
     return this.use((engine) => engine.dropTable(qualifiedName));
   }
+  dropEmptySchema(name: string): Promise<boolean> {
+    return this.use((engine) => engine.dropEmptySchema(name));
+  }
   tableExists(schema: string, table: string): Promise<boolean> {
     return this.use((engine) => engine.tableExists(schema, table));
   }

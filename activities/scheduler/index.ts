@@ -14,6 +14,7 @@ import { closedRuns } from './closed-runs.ts';
 import { completeSegment } from './complete-segment.ts';
 import type { SchedulerContext } from './context.ts';
 import { findDueWork } from './due-work.ts';
+import { environmentViews, removeEnvironmentState, stopEnvironment } from './environment-deletion.ts';
 import { recordPauseChange } from './pauses.ts';
 import { PlanCache } from './plan-cache.ts';
 import { beginPlan, finishPlan, tableRequests } from './plans.ts';
@@ -64,5 +65,8 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     writeRunArtifacts: (args) => writeRunArtifacts(ctx, args),
     writePlanArtifacts: (args) => writePlanArtifacts(ctx, args),
     sweepArtifacts: () => sweepArtifacts(ctx),
+    stopEnvironment: (args) => stopEnvironment(ctx, args),
+    environmentViews: (args) => environmentViews(ctx, args),
+    removeEnvironmentState: (args) => removeEnvironmentState(ctx, args),
   };
 }

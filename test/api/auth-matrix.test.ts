@@ -98,6 +98,12 @@ const ROUTES: MutatingRoute[] = [
     allowed: 503,
   },
   {
+    name: 'delete environment',
+    needs: 'deployer',
+    request: (env) => ({ method: 'DELETE', path: `/api/environments/${env}` }),
+    allowed: 503,
+  },
+  {
     name: 'create plan',
     needs: 'deployer',
     request: (env) => ({

@@ -214,6 +214,9 @@ export class FakeScheduler {
         this.sweeps += 1;
         return { cutoff: null, removed: [], kept: 0 };
       },
+      stopEnvironment: async () => noDeletion(),
+      environmentViews: async () => noDeletion(),
+      removeEnvironmentState: async () => noDeletion(),
     };
   }
 }
@@ -337,6 +340,7 @@ export class FakeExecutor {
         this.promoted.push({ environment, models: entries.map((e) => e.model).sort() });
       },
       dropViews: async () => {},
+      dropEnvironment: async () => noDeletion(),
       testConnection: async () => ({ executor: 'fake-executor', latencyMs: 0 }),
       fetchQuery: async () => {
         throw ApplicationFailure.nonRetryable(
@@ -346,6 +350,11 @@ export class FakeExecutor {
       },
     };
   }
+}
+
+/** Deleting environments runs on the real activities only (test/integration/environment-deletion.test.ts). */
+function noDeletion(): never {
+  throw ApplicationFailure.nonRetryable('the fake activities delete no environment', 'INVALID_INPUT');
 }
 
 /** Rejects once the activity is cancelled. */
