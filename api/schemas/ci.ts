@@ -25,10 +25,10 @@ export const CiPlanBody = z
       .superRefine(checkedBy('base', environmentNameProblem))
       .optional()
       .openapi({
-      description:
-        "the environment the pull request's environment is created from (prod by default); once it exists, " +
-        'each plan is computed against the environment itself',
-    }),
+        description:
+          "the environment the pull request's environment is created from (prod by default); once it exists, " +
+          'each plan is computed against the environment itself',
+      }),
   })
   .openapi('CiPlanRequest');
 

@@ -33,7 +33,7 @@ export function readSluiceSettings(
   }
   for (const key of Object.keys(value)) {
     if (!SLUICE_KEYS.includes(key)) {
-      at(['sluice', key], `unknown key 'sluice.${key}' (known: ${SLUICE_KEYS.join(', ')})`, key);
+      at(['sluice', key], `unknown key 'sluice.${key}' (known: ${SLUICE_KEYS.join(', ')})`);
     }
   }
   const ci = value.ci;
@@ -44,7 +44,7 @@ export function readSluiceSettings(
   }
   for (const key of Object.keys(ci)) {
     if (!CI_KEYS.includes(key)) {
-      at(['sluice', 'ci', key], `unknown key 'sluice.ci.${key}' (known: ${CI_KEYS.join(', ')})`, key);
+      at(['sluice', 'ci', key], `unknown key 'sluice.ci.${key}' (known: ${CI_KEYS.join(', ')})`);
     }
   }
   const days = ci.backfill_days;
@@ -54,7 +54,7 @@ export function readSluiceSettings(
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_CI_BACKFILL_DAYS) {
     at(
       ['sluice', 'ci', 'backfill_days'],
-      `sluice.ci.backfill_days must be a whole number of days from 1 to ${MAX_CI_BACKFILL_DAYS} (got ${JSON.stringify(days)})`,
+      `sluice.ci.backfill_days must be a whole number of days from 1 to ${MAX_CI_BACKFILL_DAYS}`,
       String(days),
     );
     return {};
