@@ -138,6 +138,19 @@ export function aggregateAudits(runs: readonly CiAuditRun[]): CiAudit[] {
   return [...byKey.values()].sort((a, b) => byName(a.model, b.model) || byName(a.name, b.name));
 }
 
+const AUDIT_FAILURE =
+  /AUDIT_FAILED: audit "((?:[^"\\]|\\.)+)" failed for model "((?:[^"\\]|\\.)+)": (\d+) offending rows?/;
+
+/**
+ * The blocking audit a failed execution's error names (the executor's AUDIT_FAILED message), so
+ * the summary counts its rows with the audits that passed; null for any other failure.
+ */
+export function failedAuditOf(error: string | null): CiAuditRun | null {
+  const match = error === null ? null : AUDIT_FAILURE.exec(error);
+  if (!match) return null;
+  return { model: match[2]!, name: match[1]!, blocking: true, failingRows: Number(match[3]) };
+}
+
 function outcomeOf(input: CiSummaryInput, blockingFailures: number): CiOutcome {
   const status = input.plan?.status;
   if (status === undefined || status === 'rejected') return 'rejected';
@@ -148,7 +161,8 @@ function outcomeOf(input: CiSummaryInput, blockingFailures: number): CiOutcome {
 
 export function ciSummary(input: CiSummaryInput): CiSummary {
   const plan = input.plan;
-  const audits = aggregateAudits(input.audits ?? []);
+  const failedAudits = (input.failures ?? []).flatMap((f) => failedAuditOf(f.error) ?? []);
+  const audits = aggregateAudits([...(input.audits ?? []), ...failedAudits]);
   const blockingAuditFailures = audits.filter((a) => a.blocking && a.failingRows > 0).length;
   const outcome = outcomeOf(input, blockingAuditFailures);
   const diff = plan?.diff;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { AuditFailedError } from '../../../activities/execution/audit-failed-error.ts';
 import { ciCommentMarker, ciMarkdown } from '../../../core/ci/markdown.ts';
-import { type CiPlanInput, type CiSummaryInput, ciSummary } from '../../../core/ci/summary.ts';
+import { type CiPlanInput, type CiSummaryInput, ciSummary, failedAuditOf } from '../../../core/ci/summary.ts';
 
 const START = Date.parse('2026-12-04T00:00:00Z');
 
@@ -108,6 +109,33 @@ describe('ciSummary', () => {
       input({ audits: [{ model: 'shop.x', name: 'unique_values', blocking: true, failingRows: 1 }] }),
     );
     expect(blocking).toMatchObject({ outcome: 'failed', exitCode: 1, blockingAuditFailures: 1 });
+  });
+
+  it("counts a blocking audit's rows from the executor's AUDIT_FAILED error, and only from it", () => {
+    const error = new AuditFailedError('assert_positive_amounts', 'shop.customer_totals', 5);
+    const message = `shop.customer_totals [2026-12-04 00:00, 2026-12-07 16:00): ${error.code}: ${error.message}`;
+    expect(failedAuditOf(message)).toEqual({
+      model: 'shop.customer_totals',
+      name: 'assert_positive_amounts',
+      blocking: true,
+      failingRows: 5,
+    });
+    expect(failedAuditOf('Binder Error: column x not found')).toBeNull();
+    expect(failedAuditOf(null)).toBeNull();
+    const summary = ciSummary(
+      input({
+        plan: plan({ status: 'failed' }),
+        failures: [{ model: 'shop.customer_totals', error: message }],
+      }),
+    );
+    expect(summary.audits).toContainEqual({
+      model: 'shop.customer_totals',
+      name: 'assert_positive_amounts',
+      blocking: true,
+      failingRows: 5,
+      runs: 1,
+    });
+    expect(summary).toMatchObject({ blockingAuditFailures: 1, outcome: 'failed', exitCode: 1 });
   });
 
   it('exits 2 when the plan was rejected or refused before it was stored', () => {
