@@ -102,6 +102,7 @@ export async function createPendingPlan(args: {
   /** the environment a new environment starts from (prod by default; see computePlan). */
   createFrom?: string;
   recomputeOnTurn?: boolean;
+  environmentTtlMs?: number | null;
 }): Promise<{ planId: string; diff: PlanDiff }> {
   return createPlanRecord({
     db: args.db,
@@ -113,6 +114,7 @@ export async function createPendingPlan(args: {
     end: args.end,
     ...(args.createFrom === undefined ? {} : { createFrom: args.createFrom }),
     ...(args.recomputeOnTurn === undefined ? {} : { recomputeOnTurn: args.recomputeOnTurn }),
+    ...(args.environmentTtlMs == null ? {} : { environmentTtlMs: args.environmentTtlMs }),
   });
 }
 

@@ -30,6 +30,8 @@ export interface PlanSubmission {
   end?: number;
   /** the environment a new environment starts from (prod by default). */
   createFrom?: string;
+  /** once applied, the environment expires this long after (api/ttl-input.ts); null never. */
+  environmentTtlMs?: number | null;
   autoApply: boolean;
 }
 
@@ -57,6 +59,7 @@ export async function submitPlan(c: Context<AppEnv>, submission: PlanSubmission)
       start: submission.start,
       end: submission.end,
       ...(submission.createFrom === undefined ? {} : { createFrom: submission.createFrom }),
+      environmentTtlMs: submission.environmentTtlMs ?? null,
       // stays on only for a plan that queues behind another (see queueAutoAppliedPlan)
       recomputeOnTurn: autoApply,
     });

@@ -146,7 +146,7 @@ export class ApiClient {
     return this.read(this.api.plans.$post({ json: body }));
   }
   /** plans the project into pull request `number`'s environment and queues it at once. */
-  planPullRequest(number: string, body: { project: Project; base?: string }) {
+  planPullRequest(number: string, body: { project: Project; base?: string; ttl?: string }) {
     return this.read(
       this.api.ci['pull-requests'][':number'].plan.$post({ param: path({ number }), json: body }),
     );

@@ -20,6 +20,7 @@ import { router } from '../router.ts';
 import { CiPlanBody, CiPlanSchema, CiSummarySchema, PullRequestParams } from '../schemas/ci.ts';
 import { errors, json, jsonBody } from '../schemas/common.ts';
 import { EnvironmentDeletionSchema } from '../schemas/environments.ts';
+import { readTtl } from '../ttl-input.ts';
 import { pullRequestSummary } from '../views/ci-summary.ts';
 
 const plan = createRoute({
@@ -87,6 +88,7 @@ export function ciRoutes(options: CiRouteOptions) {
           project: body.project,
           start: ciBackfillStart(now, body.project.config.ci?.backfillDays),
           ...(body.base === undefined ? {} : { createFrom: body.base }),
+          environmentTtlMs: readTtl(body.ttl, environment, body.project.config.environmentTtlMs),
           autoApply: true,
         });
         return c.json({ pullRequest: Number(number), environment, plan: submitted.plan }, submitted.status);

@@ -46,6 +46,7 @@ import {
 } from '../schemas/plans.ts';
 import { callTemporal } from '../temporal-calls.ts';
 import { commaValues, readEnd, readTime } from '../time-input.ts';
+import { readTtl } from '../ttl-input.ts';
 import { requireEnvironment } from '../views/environment-models.ts';
 import { planSummaryViews, planView } from '../views/plan-view.ts';
 import { readLiveState } from '../views/workflow-state.ts';
@@ -133,6 +134,7 @@ export function planRoutes() {
           project: body.project,
           start,
           end,
+          environmentTtlMs: readTtl(body.ttl, body.environment, body.project.config.environmentTtlMs),
           autoApply: body.autoApply === true,
         });
         return c.json(submitted.plan, submitted.status);

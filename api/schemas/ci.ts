@@ -19,6 +19,10 @@ export const PullRequestParams = z.object({
 export const CiPlanBody = z
   .object({
     project: ProjectSchema,
+    ttl: z.string().optional().openapi({
+      description:
+        "once applied, the pull request's environment expires this long after (12h, 3d, 2w) and the janitor deletes it; the project's sluice: environment_ttl when not given",
+    }),
     base: z
       .string()
       .min(1)

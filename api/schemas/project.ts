@@ -4,6 +4,7 @@
  */
 
 import { z } from '@hono/zod-openapi';
+import { MAX_TTL_MS } from '../../core/environment/ttl.ts';
 import { INTERVAL_UNITS } from '../../core/interval-unit.ts';
 import { MAX_CI_BACKFILL_DAYS } from '../../core/project/sluice-settings.ts';
 import type { IntervalUnit, Project } from '../../core/project/types.ts';
@@ -100,6 +101,9 @@ export const ProjectSchema = z
         .openapi({
           description: "`sluice: ci:` in config.yaml: how a pull request's environment is planned",
         }),
+      environmentTtlMs: z.number().int().positive().max(MAX_TTL_MS).optional().openapi({
+        description: "`sluice: environment_ttl` in config.yaml: a non-prod plan's TTL when it names none",
+      }),
     }),
     models: z.array(ModelSchema),
     audits: z.record(text, AuditSchema),

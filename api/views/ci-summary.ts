@@ -9,6 +9,7 @@ import { type CiPlanStatus, ciSummary } from '../../core/ci/summary.ts';
 import { temporalWorkflowLink } from '../../core/temporal-ui-link.ts';
 import { planWorkflowId } from '../../core/workflow-ids.ts';
 import type { StateDb } from '../../db/client.ts';
+import { getEnvironment } from '../../state/environments.ts';
 import { planOutcomes } from '../../state/plan-outcomes.ts';
 import { getPlan, listPlanSummaries } from '../../state/plans.ts';
 import { notFound } from '../errors.ts';
@@ -34,12 +35,14 @@ export async function pullRequestSummary(db: StateDb, pullRequest: number, bases
   }
   const plan = await planView(db, record, null);
   const outcomes = await planOutcomes(db, plan.id);
+  const expiresAt = (await getEnvironment(db, environment))?.expiresAt ?? null;
   const summary = ciSummary({
     pullRequest,
     environment,
     plan: { ...plan, status: plan.status as CiPlanStatus },
     audits: outcomes.audits,
     failures: outcomes.failures,
+    expiresAt: expiresAt === null ? null : Date.parse(expiresAt),
     links: {
       dashboard: `${bases.api.replace(/\/+$/, '')}/environments/${environment}`,
       ...(bases.temporalUi

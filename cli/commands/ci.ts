@@ -21,6 +21,7 @@ interface CiPlanOptions extends ApiOptions {
   pr: string;
   project: string;
   base?: string;
+  ttl?: string;
 }
 
 interface CiCloseOptions extends ApiOptions {
@@ -50,7 +51,11 @@ export function registerCi(program: Command): void {
       )
       .requiredOption('--pr <n>', 'pull request number')
       .option('-p, --project <dir>', 'project folder', '.')
-      .option('--base <env>', 'the environment a new pull request environment starts from (default prod)'),
+      .option('--base <env>', 'the environment a new pull request environment starts from (default prod)')
+      .option(
+        '--ttl <duration>',
+        "the environment expires this long after the plan is applied (12h, 3d, 2w); the project's sluice: environment_ttl by default",
+      ),
   ).action(async (options: CiPlanOptions) => {
     const number = pullRequest(options.pr);
     if (options.base !== undefined) checkEnvironmentArgument(options.base);
@@ -64,6 +69,7 @@ export function registerCi(program: Command): void {
       const submitted = await client.planPullRequest(number, {
         project,
         ...(options.base === undefined ? {} : { base: options.base }),
+        ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
       });
       planId = submitted.plan.id;
     } catch (err) {

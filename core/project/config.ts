@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Node as YamlNode } from 'yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { isValidTimeZone, validateCron } from '../cron.ts';
+import { parseTtl, TtlError } from '../environment/ttl.ts';
 import { INTERVAL_UNITS, isIntervalUnit } from '../interval-unit.ts';
 import { parseTimeValue } from '../time.ts';
 import type { Env } from './env-overrides.ts';
@@ -273,8 +274,14 @@ export function parseConfig(
   }
 
   const modelDefaults = readModelDefaults(tree.model_defaults, gatewayNames, now, locate, issues);
-  const { ci } = readSluiceSettings(tree.sluice, locate, issues);
-  return { gateways, defaultGateway, modelDefaults, ...(ci === undefined ? {} : { ci }) };
+  const { ci, environmentTtlMs } = readSluiceSettings(tree.sluice, locate, issues);
+  return {
+    gateways,
+    defaultGateway,
+    modelDefaults,
+    ...(ci === undefined ? {} : { ci }),
+    ...(environmentTtlMs === undefined ? {} : { environmentTtlMs }),
+  };
 }
 
 function readModelDefaults(

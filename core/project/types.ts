@@ -132,6 +132,8 @@ export interface ProjectConfig {
   modelDefaults: ModelDefaults;
   /** `sluice: ci:`, when the project sets it. */
   ci?: CiSettings;
+  /** `sluice: environment_ttl`: how long a non-prod environment lives after each plan applied to it. */
+  environmentTtlMs?: number;
 }
 
 export interface Project {

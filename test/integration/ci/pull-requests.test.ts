@@ -95,7 +95,7 @@ describe('sluice ci against sluice dev (DuckDB)', () => {
     }));
 
     const before = Date.now();
-    const planned = await ci(['plan', '--pr', '7', '--project', project], example.tokens.ci!);
+    const planned = await ci(['plan', '--pr', '7', '--project', project, '--ttl', '7d'], example.tokens.ci!);
     const after = Date.now();
     expect(planned.code, planned.stderr).toBe(0);
     const text = planned.stdout;
@@ -113,6 +113,10 @@ describe('sluice ci against sluice dev (DuckDB)', () => {
     const summary = await api('GET', '/api/ci/pull-requests/7', example.tokens.ci!);
     expect(summary.status).toBe(200);
     expect(summary.body.markdown).toBe(text);
+    // the TTL is the environment's expiry, and the comment says it
+    expect(summary.body.expiresAt as number).toBeGreaterThanOrEqual(before + 7 * 86_400_000);
+    const expires = new Date(summary.body.expiresAt as number).toISOString().slice(0, 10);
+    expect(text).toContain(`expires ${expires}`);
     const models = summary.body.models as Record<string, string[]>;
     expect(models.added).toEqual(['shop.recent_orders']);
     expect(models.breaking).toEqual(['shop.customer_totals']);

@@ -4,6 +4,7 @@
  * the physical tables stay; who asked is in the audit log; asking again changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EnvironmentDeletion } from '../../../api/environment-deletion.ts';
 import { environmentWorkflowId } from '../../../core/workflow-ids.ts';
 import type { Engine } from '../../../engines/engine.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
@@ -22,6 +23,9 @@ async function schemaExists(engine: Engine, schema: string): Promise<boolean> {
   );
   return Number(n) > 0;
 }
+
+/** A deletion, or the API's error shape. */
+type Reply = EnvironmentDeletion & { error: { message: string } };
 
 describe('deleting an environment', { timeout: 180_000 }, () => {
   let state: Awaited<ReturnType<typeof openState>>;
@@ -54,7 +58,7 @@ describe('deleting an environment', { timeout: 180_000 }, () => {
 
   const call = async (method: string, path: string) => {
     const response = await app.request(path, { method, headers: { authorization: `Bearer ${deployer}` } });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
+    return { status: response.status, body: (await response.json()) as Reply };
   };
 
   const deleted = async (env: string) => {
@@ -84,7 +88,7 @@ describe('deleting an environment', { timeout: 180_000 }, () => {
     const deletion = await deleted('dev');
     expect(deletion.status).toBe('COMPLETED');
     expect(deletion.result).toMatchObject({ environment: 'dev', removed: true, keptSchemas: [] });
-    expect([...deletion.result.schemas].sort()).toEqual(['mart__dev', 'src__dev']);
+    expect([...(deletion.result?.schemas ?? [])].sort()).toEqual(['mart__dev', 'src__dev']);
 
     expect(await getEnvironment(state.db, 'dev')).toBeNull();
     expect(await environmentSnapshotMap(state.db, 'dev')).toEqual({});

@@ -47,10 +47,10 @@ describe("config.yaml's sluice: section", () => {
       expect(config?.ci).toBeUndefined();
     }
     expect(read(`${BASE}sluice:\n  ci:\n    backfil_days: 3\n`).errors).toEqual([
-      "config.yaml:9: unknown key 'sluice.ci.backfil_days' (known: backfill_days)",
+      'config.yaml:9: unknown key sluice.ci.backfil_days (sluice.ci reads backfill_days)',
     ]);
     expect(read(`${BASE}sluice:\n  cd: {}\n`).errors).toEqual([
-      "config.yaml:8: unknown key 'sluice.cd' (known: ci)",
+      'config.yaml:8: unknown key sluice.cd (sluice reads ci, environment_ttl)',
     ]);
     expect(read(`${BASE}sluice: 3\n`).errors[0]).toContain('config.yaml:7: sluice must be a mapping');
     expect(read(`${BASE}sluice:\n  ci: 3\n`).errors[0]).toContain(
