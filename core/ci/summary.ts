@@ -6,6 +6,8 @@
  * it what they read, and core/ci/markdown.ts words it as a pull request comment.
  */
 
+import type { SummarisedDiff } from '../plan/summary.ts';
+
 /** The plan statuses a summary tells apart (the plans table's). */
 export type CiPlanStatus =
   | 'pending'
@@ -31,16 +33,10 @@ export interface CiPlanInput {
   id: string;
   status: CiPlanStatus;
   error: string | null;
-  diff: {
+  diff: SummarisedDiff & {
     /** the environment the diff was computed against (the pull request's own once it exists). */
     base: string | null;
     start: number | null;
-    added: readonly string[];
-    removed: readonly string[];
-    directlyModified: readonly string[];
-    indirectlyModified: readonly string[];
-    metadataOnly: readonly string[];
-    backfill: ReadonlyArray<{ model: string; execution: string; intervals: readonly unknown[] }>;
   };
   backfillProgress: { models: { done: number; total: number }; batches: { done: number; total: number } };
 }
