@@ -88,6 +88,7 @@ export function apiServerSettings(
     | 'SLUICE_API_ALLOWED_HOSTS'
     | 'SLUICE_METRICS_TOKEN'
     | 'SLUICE_TEMPORAL_UI_URL'
+    | 'SLUICE_PUBLIC_API_URL'
   >,
 ): Pick<
   ApiServerOptions,
@@ -99,6 +100,7 @@ export function apiServerSettings(
   | 'allowedHosts'
   | 'metricsToken'
   | 'temporalUiUrl'
+  | 'publicApiUrl'
 > {
   return {
     host: values.SLUICE_API_HOST,
@@ -109,6 +111,7 @@ export function apiServerSettings(
       : { allowedHosts: values.SLUICE_API_ALLOWED_HOSTS }),
     ...(values.SLUICE_METRICS_TOKEN === undefined ? {} : { metricsToken: values.SLUICE_METRICS_TOKEN }),
     ...(values.SLUICE_TEMPORAL_UI_URL === undefined ? {} : { temporalUiUrl: values.SLUICE_TEMPORAL_UI_URL }),
+    ...(values.SLUICE_PUBLIC_API_URL === undefined ? {} : { publicApiUrl: values.SLUICE_PUBLIC_API_URL }),
     stuckAfterMs: values.SLUICE_STUCK_AFTER,
     executorGoneAfterMs: values.SLUICE_EXECUTOR_GONE_AFTER,
   };

@@ -20,6 +20,8 @@ type Success<Endpoint> = InferResponseType<Endpoint, SuccessStatusCode>;
 export type Health = Success<Api['health']['$get']>;
 export type EnvironmentList = Success<Api['environments']['$get']>;
 export type EnvironmentDetail = Success<Api['environments'][':env']['$get']>;
+export type CiPlan = Success<Api['ci']['pull-requests'][':number']['plan']['$post']>;
+export type CiSummary = Success<Api['ci']['pull-requests'][':number']['$get']>;
 export type EnvironmentDeletion = Success<Api['environments'][':env']['deletion']['$get']>;
 export type PauseChange = Success<Api['environments'][':env']['pause']['$post']>;
 export type PauseList = Success<Api['environments'][':env']['pauses']['$get']>;
@@ -144,6 +146,18 @@ export class ApiClient {
     autoApply?: boolean;
   }) {
     return this.read(this.api.plans.$post({ json: body }));
+  }
+  /** plans the project into pull request `number`'s environment and queues it at once. */
+  planPullRequest(number: string, body: { project: Project; base?: string; ttl?: string }) {
+    return this.read(
+      this.api.ci['pull-requests'][':number'].plan.$post({ param: path({ number }), json: body }),
+    );
+  }
+  pullRequestSummary(number: string) {
+    return this.read(this.api.ci['pull-requests'][':number'].$get({ param: path({ number }) }));
+  }
+  closePullRequest(number: string) {
+    return this.read(this.api.ci['pull-requests'][':number'].$delete({ param: path({ number }) }));
   }
   applyPlan(id: string) {
     return this.read(this.api.plans[':id'].apply.$post({ param: path({ id }) }));
@@ -301,6 +315,7 @@ const PARAMETER_NAMES: Record<string, string> = {
   eid: 'execution id',
   gateway: 'gateway name',
   path: 'artifact path',
+  number: 'pull request number',
 };
 
 /**

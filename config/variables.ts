@@ -311,10 +311,10 @@ export const VARIABLES = declare({
   },
   SLUICE_PUBLIC_API_URL: {
     schema: httpUrl().optional(),
-    readBy: ['scheduler', 'dev'],
+    readBy: ['api', 'scheduler', 'dev'],
     default: '',
     description:
-      "the API's address as notification receivers reach it: each notification links to its run or plan there",
+      "the API's address as notification receivers and pull request readers reach it: each notification links to its run or plan there, each pull request summary to its environment's dashboard page (the request's own address when unset)",
   },
   SLUICE_TEMPORAL_UI_URL: {
     schema: httpUrl().optional(),

@@ -74,7 +74,7 @@ export function registerEnvironments(program: Command): void {
   });
 }
 
-async function untilClosed(
+export async function untilClosed(
   client: ApiClient,
   env: string,
   first: EnvironmentDeletion,
@@ -87,7 +87,7 @@ async function untilClosed(
   return deletion;
 }
 
-function describeDeletion(deletion: EnvironmentDeletion): string {
+export function describeDeletion(deletion: EnvironmentDeletion): string {
   const { environment, status, result } = deletion;
   if (status === 'RUNNING') return `Deleting ${environment} (workflow ${deletion.workflowId})`;
   if (status !== 'COMPLETED' || result === null)

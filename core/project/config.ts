@@ -20,6 +20,7 @@ import type { ConfigTree, ConfigValue, Locate } from './gateways.ts';
 import { isTree, readGateways } from './gateways.ts';
 import type { Issues } from './issues.ts';
 import { parseKind } from './kind.ts';
+import { readSluiceSettings } from './sluice-settings.ts';
 import type { ModelDefaults, ProjectConfig } from './types.ts';
 import { ValueError, valueFromText } from './values.ts';
 
@@ -273,39 +274,14 @@ export function parseConfig(
   }
 
   const modelDefaults = readModelDefaults(tree.model_defaults, gatewayNames, now, locate, issues);
-  const environmentTtlMs = readSluiceSection(tree.sluice, at);
+  const { ci, environmentTtlMs } = readSluiceSettings(tree.sluice, locate, issues);
   return {
     gateways,
     defaultGateway,
     modelDefaults,
+    ...(ci === undefined ? {} : { ci }),
     ...(environmentTtlMs === undefined ? {} : { environmentTtlMs }),
   };
-}
-
-/** sluice's own section: `sluice: environment_ttl: 7d`, the TTL of every non-prod environment's plans. */
-function readSluiceSection(
-  value: ConfigValue | undefined,
-  at: (p: string[], message: string, text?: string) => void,
-): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isTree(value)) {
-    at(['sluice'], 'sluice must be a mapping (sluice: environment_ttl: 7d)');
-    return undefined;
-  }
-  let ttl: number | undefined;
-  for (const [key, item] of Object.entries(value)) {
-    if (key !== 'environment_ttl') {
-      at(['sluice', key], `unknown key sluice.${key} (sluice reads environment_ttl)`, key);
-      continue;
-    }
-    try {
-      ttl = parseTtl(String(item), 'sluice.environment_ttl');
-    } catch (error) {
-      if (!(error instanceof TtlError)) throw error;
-      at(['sluice', key], error.message, String(item));
-    }
-  }
-  return ttl;
 }
 
 function readModelDefaults(

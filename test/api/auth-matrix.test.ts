@@ -278,6 +278,53 @@ describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
     });
   }
 
+  it('pull request routes: plan and close from role deployer up, only with a token whose patterns match pr_<n>', async () => {
+    const prScoped: Record<string, string> = {};
+    for (const role of ROLES) {
+      prScoped[role] = (
+        await createApiToken(state.db, {
+          name: `${role}-pr`,
+          role,
+          environments: ['pr_*'],
+          createdBy: 'tests',
+        })
+      ).token;
+    }
+    const routes = [
+      {
+        name: 'plan pull request',
+        method: 'POST',
+        path: '/api/ci/pull-requests/7/plan',
+        body: { project: changedProject() } as unknown,
+        // the plan is stored, then queueing it finds Temporal down
+        allowed: 503,
+      },
+      { name: 'close pull request', method: 'DELETE', path: '/api/ci/pull-requests/7', allowed: 503 },
+    ];
+    for (const route of routes) {
+      for (const role of ROLES) {
+        const enough = ROLES.indexOf(role) >= ROLES.indexOf('deployer');
+        for (const [token, inside] of [
+          [prScoped[role], true],
+          [scoped[role], false],
+        ] as const) {
+          const label = `${route.name}: ${role} ${inside ? 'pr_*' : 'dev_*'}`;
+          const before = await tableCounts(state.db);
+          const r = await contract.call(app, route.method, route.path, { token, body: route.body });
+          if (enough && inside) {
+            expect(r.status, `${label}: ${JSON.stringify(r.body)}`).toBe(route.allowed);
+            continue;
+          }
+          expect(r.status, label).toBe(403);
+          expect(r.body.error.message, label).toMatch(
+            enough ? /dev_\*.*not "pr_7"/ : /it needs role deployer/,
+          );
+          expect(await tableCounts(state.db), label).toEqual(before);
+        }
+      }
+    }
+  });
+
   it('answers 401 without a token, with a malformed header, and with unknown, revoked or expired tokens', async () => {
     const revoked = await createApiToken(state.db, {
       name: 'gone',
