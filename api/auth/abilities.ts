@@ -5,7 +5,7 @@
  */
 import type { Principal } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import { checkEnvironment, checkRole, type GuardedRoute } from './authorize.ts';
+import { checkEnvironment, checkEveryEnvironment, checkRole, type GuardedRoute } from './authorize.ts';
 import { describePermission, neededRole, PERMISSIONS, type Permission } from './roles.ts';
 
 export interface Ability {
@@ -18,9 +18,15 @@ export interface Ability {
  * Whether `principal` has `permission`; with `environment`, whether it may also use it there (a
  * permission that changes something is scoped by the token's environment patterns; reading is not).
  */
-export function ability(principal: Principal, permission: Permission, environment?: string): Ability {
+export function ability(
+  principal: Principal,
+  permission: Permission,
+  environment?: string,
+  everyEnvironment?: string,
+): Ability {
   try {
     checkRole(principal, permission);
+    if (everyEnvironment !== undefined) checkEveryEnvironment(principal, everyEnvironment);
     if (environment !== undefined && permission !== 'read') checkEnvironment(principal, environment);
     return { allowed: true, reason: null };
   } catch (error) {
@@ -47,7 +53,7 @@ export function abilities(principal: Principal, routes: readonly GuardedRoute[],
         method: route.method,
         path: route.path,
         permission: route.permission,
-        ...ability(principal, route.permission, environment),
+        ...ability(principal, route.permission, environment, route.everyEnvironment),
       })),
   };
 }

@@ -28,36 +28,59 @@ export function checkEnvironment(principal: Principal, environment: string): voi
   }
 }
 
-/** The permission each route guard checks, so tests can read a route's needed role from the app. */
-const GUARDS = new WeakMap<object, Permission>();
+/**
+ * A route that acts on every environment at once (the janitor) needs a token whose patterns
+ * include `*`: no narrower pattern covers environments that do not exist yet.
+ */
+export function checkEveryEnvironment(principal: Principal, what: string): void {
+  if (!principal.environments.includes('*')) {
+    throw forbidden(
+      `${principal.actor} may act on environments ${principal.environments.join(', ')}; ${what} acts on every environment, so it needs a token for all of them (*)`,
+      { allowed: principal.environments },
+    );
+  }
+}
+
+/** What a route guard checks: the permission, and for a route over every environment, what it is. */
+interface Guard {
+  permission: Permission;
+  everyEnvironment?: string;
+}
+
+/** Each route guard's check, so tests and whoami can read a route's needs from the app. */
+const GUARDS = new WeakMap<object, Guard>();
 
 /**
  * Route guard: the role must allow `permission`; when the path names an environment (`{env}`) and
- * the permission changes something, the token's patterns must match it.
+ * the permission changes something, the token's patterns must match it. With `everyEnvironment`
+ * (what the route is, for the refusal), the route acts on all environments and needs `*`.
  */
-export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
+export function requirePermission(
+  permission: Permission,
+  options: { everyEnvironment?: string } = {},
+): MiddlewareHandler<AppEnv> {
   const guard: MiddlewareHandler<AppEnv> = async (c, next) => {
     const principal = c.get('principal');
     checkRole(principal, permission);
+    if (options.everyEnvironment !== undefined) checkEveryEnvironment(principal, options.everyEnvironment);
     const environment = c.req.param('env');
     if (permission !== 'read' && environment !== undefined) checkEnvironment(principal, environment);
     await next();
   };
-  GUARDS.set(guard, permission);
+  GUARDS.set(guard, { permission, everyEnvironment: options.everyEnvironment });
   return guard;
 }
 
 /** The permission a handler made by `requirePermission` checks; undefined for any other handler. */
 export function guardedPermission(handler: unknown): Permission | undefined {
-  return typeof handler === 'function' ? GUARDS.get(handler) : undefined;
+  return typeof handler === 'function' ? GUARDS.get(handler)?.permission : undefined;
 }
 
-/** A route the app serves and the permission its guard checks. */
-export interface GuardedRoute {
+/** A route the app serves and what its guard checks. */
+export interface GuardedRoute extends Guard {
   method: string;
   /** as the OpenAPI document writes it: `/api/environments/{env}/pause`. */
   path: string;
-  permission: Permission;
 }
 
 /** The guarded routes among `routes` (an app's `routes`), in the order the app registered them. */
@@ -65,8 +88,8 @@ export function guardedRoutes(
   routes: ReadonlyArray<{ method: string; path: string; handler: unknown }>,
 ): GuardedRoute[] {
   return routes.flatMap((route) => {
-    const permission = guardedPermission(route.handler);
-    if (permission === undefined) return [];
-    return [{ method: route.method, path: route.path.replace(/:([^/]+)/g, '{$1}'), permission }];
+    const guard = typeof route.handler === 'function' ? GUARDS.get(route.handler) : undefined;
+    if (guard === undefined) return [];
+    return [{ method: route.method, path: route.path.replace(/:([^/]+)/g, '{$1}'), ...guard }];
   });
 }

@@ -113,6 +113,21 @@ describe('whoami', () => {
     expect(allowed(dev.body, 'POST /api/environments/{env}/runs').allowed).toBe(true);
   });
 
+  it('refuses a route over every environment to a token scoped to some, as the route does', async () => {
+    const token = await tokenFor(state.db, 'deployer', ['pr_*'], 'ci');
+    const janitor = (body: { actions: Action[] }) =>
+      body.actions.find((a) => a.method === 'POST' && a.path === '/api/janitor/runs')!;
+    const r = await contract.call(app, 'GET', '/api/whoami?environment=pr_7', { token });
+    expect(janitor(r.body)).toMatchObject({ permission: 'deploy', allowed: false });
+    expect(janitor(r.body).reason).toMatch(/the janitor acts on every environment/);
+    const refused = await contract.call(app, 'POST', '/api/janitor/runs', { token, body: { dryRun: true } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toBe(janitor(r.body).reason);
+    const everywhere = await tokenFor(state.db, 'deployer', ['*'], 'deploy-all');
+    const all = await contract.call(app, 'GET', '/api/whoami', { token: everywhere });
+    expect(janitor(all.body)).toMatchObject({ allowed: true, reason: null });
+  });
+
   it('refuses a malformed environment and a missing token', async () => {
     const token = await tokenFor(state.db, 'admin');
     const bad = await contract.call(app, 'GET', '/api/whoami?environment=Not-A-Name', { token });
