@@ -9,6 +9,7 @@ import { TASK_QUEUES } from '../activities/contracts.ts';
 import { planChangesSomething } from '../core/plan/changes.ts';
 import type { PlanDiff } from '../core/plan/types.ts';
 import type { Project } from '../core/project/types.ts';
+import { priorityOf, slotLimitProblem } from '../core/run-slots.ts';
 import { countProblem, THREADS_LIMIT } from '../core/validation/limits.ts';
 import { environmentWorkflowId } from '../core/workflow-ids.ts';
 import type { StateDb } from '../db/client.ts';
@@ -43,6 +44,10 @@ export interface EnvironmentOptions {
   stuckAfterMs?: number;
   /** continue-as-new once the workflow's history reaches this many events (10,000 when omitted). */
   maxHistoryEvents?: number;
+  /** SLUICE_RUN_SLOTS: runs at once across every environment; unlimited when omitted. */
+  runSlots?: number;
+  /** SLUICE_RUN_PRIORITY: each environment's priority for a free run slot (0 when not named). */
+  runPriority?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -60,12 +65,19 @@ export async function ensureEnvironmentWorkflow(
     const problem = countProblem('threads', options.threads, THREADS_LIMIT);
     if (problem) throw new Error(`environment ${environment}: ${problem.message}`);
   }
+  if (options.runSlots !== undefined) {
+    const problem = slotLimitProblem(options.runSlots);
+    if (problem) throw new Error(`environment ${environment}: ${problem}`);
+  }
   const input: EnvironmentInput = {
     environment,
     threads: options.threads,
     searchAttributes: options.searchAttributes,
     ...(options.stuckAfterMs === undefined ? {} : { stuckAfterMs: options.stuckAfterMs }),
     maxHistoryEvents: options.maxHistoryEvents,
+    ...(options.runSlots === undefined
+      ? {}
+      : { runSlots: { limit: options.runSlots, priority: priorityOf(options.runPriority ?? {}, environment) } }),
   };
   await client.workflow.start(environmentWorkflow, {
     taskQueue: TASK_QUEUES.scheduler,

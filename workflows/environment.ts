@@ -97,6 +97,11 @@ export interface EnvironmentInput {
   maxHistoryEvents?: number;
   /** the least time a run or a plan application may take before it is reported stuck (1 hour). */
   stuckAfterMs?: number;
+  /**
+   * SLUICE_RUN_SLOTS and this environment's priority (SLUICE_RUN_PRIORITY): each run waits for a
+   * slot of the namespace's keeper. Absent: runs never ask.
+   */
+  runSlots?: { limit: number; priority: number };
   memory?: EnvironmentMemory;
 }
 
@@ -296,6 +301,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
           threads,
           executorQueue: TASK_QUEUES.run,
           parentWorkflowId: workflowInfo().workflowId,
+          ...(input.runSlots ? { runSlots: input.runSlots } : {}),
         };
         const names = command.work.map((w) => w.model);
         await startChild<typeof runWorkflow>('runWorkflow', {

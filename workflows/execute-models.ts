@@ -109,7 +109,7 @@ interface ModelProgress {
 export async function executeModels(
   req: RunRequest,
   onModelsDone?: (outcomes: Record<string, ModelOutcome>) => Promise<void>,
-): Promise<{ outcomes: Record<string, ModelOutcome>; cancelled: boolean }> {
+): Promise<{ outcomes: Record<string, ModelOutcome>; cancelled: boolean; firstStatementAt?: number }> {
   const executor = executorFor(req.executorQueue);
   const outcomes: Record<string, ModelOutcome> = {};
   const progress = new Map<string, ModelProgress>(
@@ -131,6 +131,8 @@ export async function executeModels(
   let changed = false;
   let cancelledWith: unknown;
   let segments = 0;
+  /** when the first batch the executors reported began: its statement reached the warehouse. */
+  let firstStatementAt: number | undefined;
 
   const record = (completions: BatchCompletion[]) => {
     if (completions.length === 0) return;
@@ -191,6 +193,8 @@ export async function executeModels(
       const result = byId.get(batch.executionId);
       const opened = open.get(batch.model)?.get(batch.executionId);
       if (!result || !opened || outcomes[batch.model]) continue;
+      const began = result.status === 'succeeded' ? result.report.startedAt : result.startedAt;
+      firstStatementAt = Math.min(firstStatementAt ?? began, began);
       open.get(batch.model)!.delete(batch.executionId);
       const p = progress.get(batch.model)!;
       if (result.status === 'succeeded') {
@@ -422,7 +426,11 @@ export async function executeModels(
     }
   }
   await CancellationScope.nonCancellable(() => Promise.all(recordings));
-  return { outcomes, cancelled: cancelledWith !== undefined };
+  return {
+    outcomes,
+    cancelled: cancelledWith !== undefined,
+    ...(firstStatementAt === undefined ? {} : { firstStatementAt }),
+  };
 }
 
 /** What identifies a prepared execution in its completion. */

@@ -7,4 +7,5 @@ export { fetchQueryWorkflow } from './fetch-query.ts';
 export { notificationsWorkflow } from './notifications.ts';
 export { notifierWorkflow } from './notifier.ts';
 export { runWorkflow } from './run.ts';
+export { runSlotsWorkflow } from './run-slots.ts';
 export { testConnectionWorkflow } from './test-connection.ts';

@@ -6,6 +6,14 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { type BatchResult, SEGMENT_PROGRESS_SIGNAL } from '../activities/contracts.ts';
 import type { TriggerRequest } from '../core/environment/memory.ts';
+import {
+  ACQUIRE_RUN_SLOT_SIGNAL,
+  RELEASE_RUN_SLOT_SIGNAL,
+  RUN_SLOT_ANSWER_SIGNAL,
+  type RunSlots,
+  type SlotAnswer,
+  type SlotRequest,
+} from '../core/run-slots.ts';
 import type { ModelOutcome, RunReport } from '../core/environment/run-report.ts';
 import type { EnvironmentState } from '../core/environment/view.ts';
 
@@ -31,3 +39,11 @@ export const submitPlanUpdate = defineUpdate<
   [plan: { planId: string; submittedBy: string }]
 >('submitPlan');
 export const triggerRunUpdate = defineUpdate<{ runId: string }, [request: TriggerRequest]>('triggerRun');
+
+/** a run asks the run-slot keeper for a slot (sent with signalWithStart by the scheduler). */
+export const acquireRunSlotSignal = defineSignal<[request: SlotRequest]>(ACQUIRE_RUN_SLOT_SIGNAL);
+/** a run gives its slot back, or leaves the queue (sent from its non-cancellable finally). */
+export const releaseRunSlotSignal = defineSignal<[runId: string]>(RELEASE_RUN_SLOT_SIGNAL);
+/** the keeper tells a run it holds a slot, or why it waits. */
+export const runSlotAnswerSignal = defineSignal<[answer: SlotAnswer]>(RUN_SLOT_ANSWER_SIGNAL);
+export const runSlotsQuery = defineQuery<RunSlots>('runSlots');

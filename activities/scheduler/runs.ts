@@ -24,6 +24,8 @@ const RUN_STARTED = z.object({
   scheduledAt: epochMs,
   models: textList,
   planId: text.optional(),
+  queued: z.boolean().optional(),
+  readyAt: epochMs.optional(),
 });
 
 export interface RunStarted {
@@ -33,7 +35,34 @@ export interface RunStarted {
   scheduledAt: number;
   models: string[];
   planId?: string;
+  /** the run waits for a run slot: it stays `queued` until `recordRunReady`. */
+  queued?: boolean;
+  /** when its slot and models were free (without slots: when its workflow began). */
+  readyAt?: number;
 }
+
+const RUN_QUEUED = z.object({
+  runId: text,
+  environment: text,
+  trigger,
+  scheduledAt: epochMs,
+  models: textList,
+  reason: text,
+  triggeredBy: text.optional(),
+});
+
+export interface RunQueued {
+  runId: string;
+  environment: string;
+  trigger: RunTrigger;
+  scheduledAt: number;
+  models: string[];
+  /** why it waits, shown on the run. */
+  reason: string;
+  triggeredBy?: string;
+}
+
+const RUN_READY = z.object({ runId: text, readyAt: epochMs });
 
 const OUTCOME = z.object({
   status: z.enum(['succeeded', 'failed', 'skipped', 'cancelled']),
@@ -52,6 +81,8 @@ const RUN_REPORT = z.object({
   status: z.enum(['succeeded', 'failed', 'cancelled']),
   scheduledAt: epochMs,
   startedAt: epochMs,
+  readyAt: epochMs.optional(),
+  firstStatementAt: epochMs.optional(),
   finishedAt: epochMs,
   models: z.record(text, OUTCOME),
 });
@@ -66,10 +97,42 @@ export async function recordRunStarted(ctx: SchedulerContext, args: RunStarted):
       scheduledAt: input.scheduledAt,
       models: input.models,
       planId: input.planId ?? null,
-      status: 'running',
+      status: input.queued ? 'queued' : 'running',
     }),
   );
-  if (run.status === 'queued') await updateRunStatus(ctx.db, run.id, 'running', { at: ctx.now() });
+  const readyAt = input.readyAt === undefined ? {} : { readyAt: input.readyAt };
+  if (input.queued) return;
+  if (run.status === 'queued' || input.readyAt !== undefined) {
+    await updateRunStatus(ctx.db, run.id, 'running', { at: ctx.now(), ...readyAt });
+  }
+}
+
+/** A run waits: for a run slot, or for another run to free its models. Its record says why. */
+export async function recordRunQueued(ctx: SchedulerContext, args: RunQueued): Promise<void> {
+  const input = parseInput('recordRunQueued', RUN_QUEUED, args);
+  await rejectCheckFailures('recordRunQueued', FAILURE_TYPES.invalidInput, async () => {
+    await createRun(ctx.db, {
+      id: input.runId,
+      environment: input.environment,
+      trigger: input.trigger,
+      scheduledAt: input.scheduledAt,
+      models: input.models,
+      triggeredBy: input.triggeredBy ?? null,
+      status: 'queued',
+    });
+    await updateRunStatus(ctx.db, input.runId, 'queued', { queuedReason: input.reason });
+  });
+}
+
+/** A queued run got its slot: it runs from `readyAt`. */
+export async function recordRunReady(
+  ctx: SchedulerContext,
+  args: { runId: string; readyAt: number },
+): Promise<void> {
+  const input = parseInput('recordRunReady', RUN_READY, args);
+  await rejectCheckFailures('recordRunReady', FAILURE_TYPES.invalidInput, () =>
+    updateRunStatus(ctx.db, input.runId, 'running', { at: input.readyAt, readyAt: input.readyAt }),
+  );
 }
 
 export async function recordRunFinished(ctx: SchedulerContext, report: RunReport): Promise<void> {
@@ -91,6 +154,8 @@ export async function recordRunFinished(ctx: SchedulerContext, report: RunReport
     await updateRunStatus(ctx.db, input.runId, input.status, {
       at: input.finishedAt,
       error: runError(outcomes),
+      ...(input.readyAt === undefined ? {} : { readyAt: input.readyAt }),
+      ...(input.firstStatementAt === undefined ? {} : { firstStatementAt: input.firstStatementAt }),
     });
   });
 }
