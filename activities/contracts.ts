@@ -11,8 +11,8 @@ import type { ModelWork } from '../core/environment/model-work.ts';
 import type { PauseChange, PlanOutcome, SkipRecord } from '../core/environment/records.ts';
 import type { RunReport, RunTrigger } from '../core/environment/run-report.ts';
 import type { Interval } from '../core/intervals.ts';
-import type { ScheduledModel } from '../core/schedule.ts';
 import type { SlotRequest } from '../core/run-slots.ts';
+import type { ScheduledModel } from '../core/schedule.ts';
 import type { Sealed } from '../crypto/sealed.ts';
 import type { ColumnInfo, QueryValue } from '../engines/engine.ts';
 

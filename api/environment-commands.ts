@@ -77,7 +77,9 @@ export async function ensureEnvironmentWorkflow(
     maxHistoryEvents: options.maxHistoryEvents,
     ...(options.runSlots === undefined
       ? {}
-      : { runSlots: { limit: options.runSlots, priority: priorityOf(options.runPriority ?? {}, environment) } }),
+      : {
+          runSlots: { limit: options.runSlots, priority: priorityOf(options.runPriority ?? {}, environment) },
+        }),
   };
   await client.workflow.start(environmentWorkflow, {
     taskQueue: TASK_QUEUES.scheduler,

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { DATABASE_URL_EXPECTATION, describeRejectedUrl, isDatabaseUrl } from './database-url.ts';
 import { type DurationOptions, durationExpectation, parseDuration } from './duration.ts';
 import { LISTEN_HOST_EXPECTATION, parseListenHost } from './listen-host.ts';
-import { parseRunPriority, RUN_PRIORITY_EXPECTATION } from './run-priority.ts';
 import { type PortOptions, parsePort, portExpectation } from './port.ts';
+import { parseRunPriority, RUN_PRIORITY_EXPECTATION } from './run-priority.ts';
 
 /** A schema from a parser that returns undefined for text it refuses. */
 export function parsed<T>(expectation: string, parse: (text: string) => T | undefined): z.ZodType<T, string> {

@@ -33,8 +33,8 @@ import {
   parsed,
   pemPath,
   port,
-  text,
   runPriority,
+  text,
   wholeNumber,
 } from './schemas.ts';
 

@@ -22,12 +22,17 @@ import type {
   RunStatus,
   SchedulerActivities,
 } from '../activities/contracts.ts';
+import { RUN_SLOTS_WORKFLOW_ID, type SlotAnswer } from '../core/run-slots.ts';
 import { keepRunArtifacts } from './artifacts.ts';
 import { executeModels } from './execute-models.ts';
 import { notifyRunEnded } from './notifications.ts';
 import { schedulerActivityOptionsFor } from './scheduler-activity-options.ts';
-import { RUN_SLOTS_WORKFLOW_ID, type SlotAnswer } from '../core/run-slots.ts';
-import { releaseRunSlotSignal, runFinishedSignal, runProgressSignal, runSlotAnswerSignal } from './signals.ts';
+import {
+  releaseRunSlotSignal,
+  runFinishedSignal,
+  runProgressSignal,
+  runSlotAnswerSignal,
+} from './signals.ts';
 
 /** The scheduler's activities for a run of `models` models. */
 function schedulerFor(models: number) {
@@ -144,7 +149,12 @@ async function execute(
         readyAt = await takeRunSlot(req, runSlots);
       } catch (err) {
         if (!isCancellation(err)) throw err;
-        return { models: cancelledWhileQueued(req), cancelled: true, readyAt: Date.now(), finishedAt: Date.now() };
+        return {
+          models: cancelledWhileQueued(req),
+          cancelled: true,
+          readyAt: Date.now(),
+          finishedAt: Date.now(),
+        };
       }
     }
     // The environment learns of the models each segment finishes, so a model done early in a long run

@@ -6,6 +6,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { type BatchResult, SEGMENT_PROGRESS_SIGNAL } from '../activities/contracts.ts';
 import type { TriggerRequest } from '../core/environment/memory.ts';
+import type { ModelOutcome, RunReport } from '../core/environment/run-report.ts';
+import type { EnvironmentState } from '../core/environment/view.ts';
 import {
   ACQUIRE_RUN_SLOT_SIGNAL,
   RELEASE_RUN_SLOT_SIGNAL,
@@ -14,8 +16,6 @@ import {
   type SlotAnswer,
   type SlotRequest,
 } from '../core/run-slots.ts';
-import type { ModelOutcome, RunReport } from '../core/environment/run-report.ts';
-import type { EnvironmentState } from '../core/environment/view.ts';
 
 export type { TriggerRequest };
 

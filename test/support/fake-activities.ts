@@ -23,8 +23,8 @@ import { GatewayNotConfiguredError } from '../../activities/executor/gateway-not
 import { MemoryLimitError } from '../../activities/executor/memory-limit-error.ts';
 import { executeSegmentActivity } from '../../activities/executor/segment-activity.ts';
 import { closedRuns } from '../../activities/scheduler/closed-runs.ts';
-import { signalRunSlotKeeper } from '../../activities/scheduler/run-slots.ts';
 import { executionIdOf } from '../../activities/scheduler/execution-id.ts';
+import { signalRunSlotKeeper } from '../../activities/scheduler/run-slots.ts';
 import type { ExecutionRequest } from '../../core/execution/request.ts';
 import type { SlotRequest } from '../../core/run-slots.ts';
 import type { ScheduledModel } from '../../core/schedule.ts';
