@@ -265,6 +265,8 @@ export interface SchedulerActivities {
     reason: string;
     triggeredBy?: string;
   }): Promise<void>;
+  /** a queued run that found nothing to run once its models were free ends `skipped`, with why. */
+  recordRunSkipped(args: { runId: string; reason: string }): Promise<void>;
   /** the run got its slot at `readyAt`: it is `running` from then. */
   recordRunReady(args: { runId: string; readyAt: number }): Promise<void>;
   /** asks the namespace's run-slot keeper for a slot, starting the keeper when it is not running. */

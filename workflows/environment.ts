@@ -130,7 +130,12 @@ function planOutcome(err: ChildWorkflowFailure): PlanOutcome {
 export async function environmentWorkflow(input: EnvironmentInput): Promise<void> {
   const env = input.environment;
   const threads = input.threads ?? DEFAULT_THREADS;
-  const config = { environment: env, stuckAfterMs: input.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS };
+  // Histories written before triggered runs queued replay with triggers that skip busy models.
+  const config = {
+    environment: env,
+    stuckAfterMs: input.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS,
+    queueTriggers: patched('triggered-runs-queue'),
+  };
   let state = initialState(config, input.memory, Date.now());
 
   // The workflow is the state's one owner: each event changes it in place, never copying it whole.
@@ -313,6 +318,12 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
         });
         return { type: 'runStarted' };
       }
+      case 'recordQueuedRun':
+        await schedulerFor(command.run.models.length).recordRunQueued(command.run);
+        return { type: 'queuedRunRecorded' };
+      case 'skipQueuedRun':
+        await scheduler.recordRunSkipped({ runId: command.runId, reason: command.reason });
+        return { type: 'queuedRunSkipped' };
       case 'checkHistory': {
         const info = workflowInfo();
         const limit = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;

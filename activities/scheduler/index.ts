@@ -20,7 +20,7 @@ import { beginPlan, finishPlan, tableRequests } from './plans.ts';
 import { prepareSegment } from './prepare-segment.ts';
 import { clearIntervals } from './restatement.ts';
 import { requestRunSlot } from './run-slots.ts';
-import { recordRunFinished, recordRunQueued, recordRunReady, recordRunStarted } from './runs.ts';
+import { recordRunFinished, recordRunQueued, recordRunReady, recordRunSkipped, recordRunStarted } from './runs.ts';
 import { loadSchedule } from './schedule.ts';
 import { recordSkips } from './skips.ts';
 
@@ -55,6 +55,7 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     recordRunStarted: (args) => recordRunStarted(ctx, args),
     recordRunQueued: (args) => recordRunQueued(ctx, args),
     recordRunReady: (args) => recordRunReady(ctx, args),
+    recordRunSkipped: (args) => recordRunSkipped(ctx, args),
     requestRunSlot: (request) => requestRunSlot(ctx, request),
     recordRunFinished: (report) => recordRunFinished(ctx, report),
     prepareSegment: (ref) => prepareSegment(ctx, ref),

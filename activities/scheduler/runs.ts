@@ -124,6 +124,17 @@ export async function recordRunQueued(ctx: SchedulerContext, args: RunQueued): P
   });
 }
 
+/** A queued run found nothing to run once its models were free: it ends skipped, with why. */
+export async function recordRunSkipped(
+  ctx: SchedulerContext,
+  args: { runId: string; reason: string },
+): Promise<void> {
+  const input = parseInput('recordRunSkipped', z.object({ runId: text, reason: text }), args);
+  await rejectCheckFailures('recordRunSkipped', FAILURE_TYPES.invalidInput, () =>
+    updateRunStatus(ctx.db, input.runId, 'skipped', { at: ctx.now(), skipReason: input.reason }),
+  );
+}
+
 /** A queued run got its slot: it runs from `readyAt`. */
 export async function recordRunReady(
   ctx: SchedulerContext,

@@ -61,6 +61,21 @@ export type LoopCommand =
       scheduledAt: number;
       work: ModelWork[];
     }
+  /** → queuedRunRecorded: a trigger waits for other runs; its run is recorded `queued` with why. */
+  | {
+      kind: 'recordQueuedRun';
+      run: {
+        runId: string;
+        environment: string;
+        trigger: RunTrigger;
+        scheduledAt: number;
+        models: string[];
+        reason: string;
+        triggeredBy: string;
+      };
+    }
+  /** → queuedRunSkipped: a trigger that waited found nothing to run; its record ends `skipped`. */
+  | { kind: 'skipQueuedRun'; runId: string; reason: string }
   /** → historyChecked: whether the history is long enough to continue as new. */
   | { kind: 'checkHistory' }
   /** → handlersFinished */

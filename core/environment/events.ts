@@ -39,6 +39,8 @@ export type LoopEvent =
   | { type: 'skipsRecorded' }
   | { type: 'dueWorkFound'; work: ModelWork[] }
   | { type: 'runStarted' }
+  | { type: 'queuedRunRecorded' }
+  | { type: 'queuedRunSkipped' }
   | { type: 'historyChecked'; full: boolean }
   | { type: 'handlersFinished' }
   | { type: 'woke'; timedOut: boolean }

@@ -30,6 +30,8 @@ const LOOP_EVENTS: ReadonlySet<string> = new Set<LoopEvent['type']>([
   'skipsRecorded',
   'dueWorkFound',
   'runStarted',
+  'queuedRunRecorded',
+  'queuedRunSkipped',
   'historyChecked',
   'handlersFinished',
   'woke',

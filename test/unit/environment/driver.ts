@@ -25,9 +25,9 @@ export class Driver {
   /** every command of the last transition. */
   commands: EnvironmentCommand[] = [];
 
-  constructor(memory?: EnvironmentMemory, now = START) {
+  constructor(memory?: EnvironmentMemory, now = START, options: { queueTriggers?: boolean } = {}) {
     this.now = now;
-    this.state = initialState({ environment: 'prod', stuckAfterMs: HOUR }, memory, now);
+    this.state = initialState({ environment: 'prod', stuckAfterMs: HOUR, ...options }, memory, now);
   }
 
   feed(event: EnvironmentEvent): EnvironmentCommand[] {
