@@ -20,7 +20,13 @@ import { beginPlan, finishPlan, tableRequests } from './plans.ts';
 import { prepareSegment } from './prepare-segment.ts';
 import { clearIntervals } from './restatement.ts';
 import { requestRunSlot } from './run-slots.ts';
-import { recordRunFinished, recordRunQueued, recordRunReady, recordRunSkipped, recordRunStarted } from './runs.ts';
+import {
+  recordRunFinished,
+  recordRunQueued,
+  recordRunReady,
+  recordRunSkipped,
+  recordRunStarted,
+} from './runs.ts';
 import { loadSchedule } from './schedule.ts';
 import { recordSkips } from './skips.ts';
 
