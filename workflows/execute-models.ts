@@ -13,6 +13,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -382,9 +383,22 @@ export async function executeModels(
     changed = true;
   });
 
+  // The environment hears of finished models only once their completions are recorded: a run it
+  // starts on them at once (a triggered run that waited for them) then finds their intervals done.
+  // Histories from before this marker sent the report at once, and replay so.
+  const afterRecorded = patched('models-done-after-recorded');
   const report = () => {
     if (!onModelsDone || Object.keys(unreported).length === 0) return;
-    recordings.push(onModelsDone(unreported));
+    const finished = unreported;
+    const recorded = [...recordings];
+    recordings.push(
+      afterRecorded
+        ? Promise.all(recorded).then(
+            () => onModelsDone(finished),
+            () => onModelsDone(finished),
+          )
+        : onModelsDone(finished),
+    );
     unreported = {};
   };
 

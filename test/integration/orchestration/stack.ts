@@ -88,6 +88,8 @@ export interface OrchestrationStack {
   startRunExecutor(identity: string): Promise<SluiceProcess>;
   /** the run executor processes started so far, in order. */
   runExecutors: SluiceProcess[];
+  /** stops the scheduler worker (as a shutdown does) and starts a new one in its place. */
+  restartSchedulerWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -134,16 +136,24 @@ export async function startOrchestrationStack(options: StackOptions): Promise<Or
     cleanups.push(async () => {
       for (const worker of workers) await worker.stop().catch(() => {});
     });
-    workers.push(
-      await startSchedulerWorker({
+    const workflowBundle = await bundleWorkflows();
+    const startScheduler = (identity: string) =>
+      startSchedulerWorker({
         connection: temporal.nativeConnection,
         db: state.db,
         client: temporal.client,
-        identity: 'scheduler@test',
-        workflowBundle: await bundleWorkflows(),
+        identity,
+        workflowBundle,
         ...(options.artifacts === undefined ? {} : { artifacts: options.artifacts }),
-      }),
-    );
+      });
+    let scheduler = await startScheduler('scheduler@test');
+    workers.push(scheduler);
+    let schedulers = 1;
+    const restartSchedulerWorker = async () => {
+      await scheduler.stop();
+      scheduler = await startScheduler(`scheduler-${++schedulers}@test`);
+      workers.push(scheduler);
+    };
     workers.push(
       await startExecutorWorker({
         connection: temporal.nativeConnection,
@@ -190,6 +200,7 @@ export async function startOrchestrationStack(options: StackOptions): Promise<Or
       project,
       startRunExecutor,
       runExecutors,
+      restartSchedulerWorker,
       stop,
     };
   } catch (err) {
