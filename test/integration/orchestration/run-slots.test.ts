@@ -3,7 +3,8 @@
  * warehouse, run executors as `sluice worker --role run` processes), with SLUICE_RUN_SLOTS=1 over two
  * environments: runs of both never overlap (their recorded [ready, finished] intervals), each run
  * that waited records its wait and why; a run whose executor is killed with SIGKILL still ends and
- * gives its slot back; a restart of the scheduler worker keeps the slot count right.
+ * gives its slot back; a restart of the scheduler worker, and one of the Temporal server (a dev
+ * server keeping its state in a file, as `sluice dev` runs it), keep the slot count right.
  */
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -47,6 +48,7 @@ describe('run slots over two environments on the real stack', () => {
       ),
     },
     runExecutor: 'run-1@test',
+    persistentTemporal: true,
   }));
 
   const lastHour = () => Math.floor(Date.now() / HOUR) * HOUR;
@@ -184,6 +186,24 @@ describe('run slots over two environments on the real stack', () => {
     );
     await stack().restartSchedulerWorker();
     const ended = await waitForRunsToEnd([first, second]);
+    expect(ended.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+    await expectNoOverlap();
+    expect(await keeper()).toMatchObject({ limit: 1, holders: [], waiters: [] });
+  }, 400_000);
+
+  it('a restart of the Temporal server keeps the slot count right', async () => {
+    const first = await restateSlow('prod');
+    const second = await restateSlow('dev');
+    await waitFor(
+      'one run holding the slot and one waiting',
+      async () => {
+        const slots = await keeper();
+        return slots.holders.length === 1 && slots.waiters.length === 1 ? true : undefined;
+      },
+      60_000,
+    );
+    await stack().restartTemporal();
+    const ended = await waitForRunsToEnd([first, second], 300_000);
     expect(ended.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
     await expectNoOverlap();
     expect(await keeper()).toMatchObject({ limit: 1, holders: [], waiters: [] });
