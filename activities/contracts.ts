@@ -8,7 +8,7 @@
  * never credentials in plain text (a scheduler-managed connection travels sealed, see crypto/sealed.ts).
  */
 import type { ModelWork } from '../core/environment/model-work.ts';
-import type { PauseChange, PlanOutcome, SkipRecord } from '../core/environment/records.ts';
+import type { PauseChange, PlanOutcome, QueuedRunRecord, SkipRecord } from '../core/environment/records.ts';
 import type { RunReport, RunTrigger } from '../core/environment/run-report.ts';
 import type { Interval } from '../core/intervals.ts';
 import type { SlotRequest } from '../core/run-slots.ts';
@@ -18,7 +18,7 @@ import type { ColumnInfo, QueryValue } from '../engines/engine.ts';
 
 // The run and plan types the environment's state machine (core/environment) decides with.
 export type { ModelWork } from '../core/environment/model-work.ts';
-export type { PauseChange, PlanOutcome, SkipRecord } from '../core/environment/records.ts';
+export type { PauseChange, PlanOutcome, QueuedRunRecord, SkipRecord } from '../core/environment/records.ts';
 export type {
   ModelOutcome,
   ModelStatus,
@@ -256,15 +256,7 @@ export interface SchedulerActivities {
    * records a run `queued` with why it waits (a run slot, or another run holding its models),
    * creating its record when the run has not started yet.
    */
-  recordRunQueued(args: {
-    runId: string;
-    environment: string;
-    trigger: RunTrigger;
-    scheduledAt: number;
-    models: string[];
-    reason: string;
-    triggeredBy?: string;
-  }): Promise<void>;
+  recordRunQueued(args: QueuedRunRecord): Promise<void>;
   /** a queued run that found nothing to run once its models were free ends `skipped`, with why. */
   recordRunSkipped(args: { runId: string; reason: string }): Promise<void>;
   /** the run got its slot at `readyAt`: it is `running` from then. */

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { modelExecutions } from '../../db/schema.ts';
 import { recordExecutionFinished, recordExecutionQueued } from '../../state/executions.ts';
 import { createRun, getRun, updateRunStatus } from '../../state/runs.ts';
-import type { ModelOutcome, RunReport, RunTrigger } from '../contracts.ts';
+import type { ModelOutcome, QueuedRunRecord, RunReport, RunTrigger } from '../contracts.ts';
 import type { SchedulerContext } from './context.ts';
 import { loadEnvironmentModels } from './environment-models.ts';
 import { FAILURE_TYPES, rejectCheckFailures } from './failures.ts';
@@ -50,17 +50,6 @@ const RUN_QUEUED = z.object({
   reason: text,
   triggeredBy: text.optional(),
 });
-
-export interface RunQueued {
-  runId: string;
-  environment: string;
-  trigger: RunTrigger;
-  scheduledAt: number;
-  models: string[];
-  /** why it waits, shown on the run. */
-  reason: string;
-  triggeredBy?: string;
-}
 
 const RUN_READY = z.object({ runId: text, readyAt: epochMs });
 
@@ -108,7 +97,7 @@ export async function recordRunStarted(ctx: SchedulerContext, args: RunStarted):
 }
 
 /** A run waits: for a run slot, or for another run to free its models. Its record says why. */
-export async function recordRunQueued(ctx: SchedulerContext, args: RunQueued): Promise<void> {
+export async function recordRunQueued(ctx: SchedulerContext, args: QueuedRunRecord): Promise<void> {
   const input = parseInput('recordRunQueued', RUN_QUEUED, args);
   await rejectCheckFailures('recordRunQueued', FAILURE_TYPES.invalidInput, async () => {
     await createRun(ctx.db, {

@@ -5,7 +5,7 @@
  */
 import type { EnvironmentMemory } from './memory.ts';
 import type { ModelWork } from './model-work.ts';
-import type { PauseChange, PlanOutcome, SkipRecord } from './records.ts';
+import type { PauseChange, PlanOutcome, QueuedRunRecord, SkipRecord } from './records.ts';
 import type { RunTrigger } from './run-report.ts';
 
 /** Done at once, answered by nothing. */
@@ -62,18 +62,7 @@ export type LoopCommand =
       work: ModelWork[];
     }
   /** → queuedRunRecorded: a trigger waits for other runs; its run is recorded `queued` with why. */
-  | {
-      kind: 'recordQueuedRun';
-      run: {
-        runId: string;
-        environment: string;
-        trigger: RunTrigger;
-        scheduledAt: number;
-        models: string[];
-        reason: string;
-        triggeredBy: string;
-      };
-    }
+  | { kind: 'recordQueuedRun'; run: QueuedRunRecord }
   /** → queuedRunSkipped: a trigger that waited found nothing to run; its record ends `skipped`. */
   | { kind: 'skipQueuedRun'; runId: string; reason: string }
   /** → historyChecked: whether the history is long enough to continue as new. */

@@ -3,26 +3,20 @@
  * time-skipping server: recorded queued with the run it waits for, no model skipped, and started
  * once that run ends.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
 import { environmentWorkflow } from '../../workflows/environment.ts';
 import { triggerRunUpdate } from '../../workflows/signals.ts';
 import { FakeExecutor, FakeScheduler, scheduled } from '../support/fake-activities.ts';
-import { startTimeSkippingServer } from '../support/temporal.ts';
+import { timeSkippingServerPerTest } from '../support/temporal.ts';
 import { waitUntil } from '../support/waiting.ts';
 import { createHarness } from '../support/workflow-harness.ts';
 
 describe('a triggered run whose models are busy', () => {
-  let env: TestWorkflowEnvironment;
-  beforeEach(async () => {
-    env = await startTimeSkippingServer();
-  });
-  afterEach(async () => {
-    await env?.teardown();
-  });
+  const server = timeSkippingServerPerTest();
 
   it('waits queued with the reason and runs once the holding run ends, skipping nothing', async () => {
+    const env = server();
     const scheduler = new FakeScheduler([
       scheduled('shop.a', '0 * * * *'),
       scheduled('shop.b', '0 * * * *', 'UTC', ['shop.a']),

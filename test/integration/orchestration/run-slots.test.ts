@@ -173,7 +173,8 @@ describe('run slots over two environments on the real stack', () => {
     expect(await keeper()).toMatchObject({ holders: [], waiters: [] });
   }, 400_000);
 
-  it('a restart of the scheduler worker keeps the slot count right', async () => {
+  /** One run holds the slot and one waits when `restart` happens; both end, one after the other. */
+  async function restartWhileQueued(restart: () => Promise<void>): Promise<void> {
     const first = await restateSlow('dev');
     const second = await restateSlow('prod');
     await waitFor(
@@ -184,28 +185,18 @@ describe('run slots over two environments on the real stack', () => {
       },
       60_000,
     );
-    await stack().restartSchedulerWorker();
-    const ended = await waitForRunsToEnd([first, second]);
-    expect(ended.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
-    await expectNoOverlap();
-    expect(await keeper()).toMatchObject({ limit: 1, holders: [], waiters: [] });
-  }, 400_000);
-
-  it('a restart of the Temporal server keeps the slot count right', async () => {
-    const first = await restateSlow('prod');
-    const second = await restateSlow('dev');
-    await waitFor(
-      'one run holding the slot and one waiting',
-      async () => {
-        const slots = await keeper();
-        return slots.holders.length === 1 && slots.waiters.length === 1 ? true : undefined;
-      },
-      60_000,
-    );
-    await stack().restartTemporal();
+    await restart();
     const ended = await waitForRunsToEnd([first, second], 300_000);
     expect(ended.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
     await expectNoOverlap();
     expect(await keeper()).toMatchObject({ limit: 1, holders: [], waiters: [] });
+  }
+
+  it('a restart of the scheduler worker keeps the slot count right', async () => {
+    await restartWhileQueued(() => stack().restartSchedulerWorker());
+  }, 400_000);
+
+  it('a restart of the Temporal server keeps the slot count right', async () => {
+    await restartWhileQueued(() => stack().restartTemporal());
   }, 400_000);
 });

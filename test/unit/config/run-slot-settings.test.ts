@@ -1,22 +1,6 @@
 /** SLUICE_RUN_SLOTS and SLUICE_RUN_PRIORITY: what they accept, and one-line refusals naming them. */
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../../config/configuration-error.ts';
-import { readVariables } from '../../../config/read.ts';
-
-type Name = 'SLUICE_RUN_SLOTS' | 'SLUICE_RUN_PRIORITY';
-
-const read = (name: Name, value: string | undefined) =>
-  readVariables([name], value === undefined ? {} : { [name]: value })[name];
-
-function rejection(name: Name, value: string): string {
-  try {
-    readVariables([name], { [name]: value });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-  throw new Error(`expected ${name}=${value} to be refused`);
-}
+import { readOne as read, refusalOf as rejection } from './refusal.ts';
 
 describe('run slot settings', () => {
   it('takes a number of slots, no limit when unset', () => {

@@ -5,35 +5,8 @@
  * workflow's patch marker absent) keep skipping.
  */
 import { describe, expect, it } from 'vitest';
-import type { ModelWork } from '../../../core/environment/model-work.ts';
 import { nextTriggerTurn, triggerWants, waitReason } from '../../../core/environment/trigger-queue.ts';
-import type { ScheduledModel } from '../../../core/schedule.ts';
-import { Driver, HOUR } from './driver.ts';
-
-function hourly(name: string, dependsOn: string[] = []): ScheduledModel {
-  return {
-    name,
-    snapshotId: `${name}@v1`,
-    kind: 'INCREMENTAL_BY_TIME_RANGE',
-    cron: '0 * * * *',
-    cronTz: 'UTC',
-    dependsOn,
-    gateway: 'warehouse',
-  };
-}
-
-/** a -> b (b reads a), and c on its own. */
-const MODELS = [hourly('shop.a'), hourly('shop.b', ['shop.a']), hourly('shop.c')];
-
-function work(models: string[]): ModelWork[] {
-  return models.map((model) => ({
-    model,
-    snapshotId: `${model}@v1`,
-    gateway: 'warehouse',
-    dependsOn: [],
-    batches: [],
-  }));
-}
+import { Driver, HOUR, SHOP_MODELS as MODELS, work } from './driver.ts';
 
 function loaded(queueTriggers = true): Driver {
   const d = new Driver(undefined, undefined, { queueTriggers });
@@ -73,6 +46,19 @@ function finish(d: Driver, runId: string) {
       models: {},
     },
   });
+}
+
+/** r1 runs shop.a; r2 is asked for `models` and the loop, woken, is told to record it queued. */
+function r2BehindR1(models: string[]): { d: Driver; r1: string } {
+  const d = loaded();
+  trigger(d, 'r1', ['shop.a']);
+  d.feed({ type: 'woke', timedOut: false });
+  const r1 = startThrough(d, ['shop.a']);
+  trigger(d, 'r2', models);
+  d.feed({ type: 'historyChecked', full: false });
+  d.feed({ type: 'woke', timedOut: false });
+  expect(d.loop).toMatchObject({ kind: 'recordQueuedRun', run: { runId: 'r2', reason: waitReason([r1]) } });
+  return { d, r1 };
 }
 
 describe('triggered runs that wait for their models', () => {
@@ -143,13 +129,7 @@ describe('triggered runs that wait for their models', () => {
   });
 
   it('goes before a due tick once its models are free; the tick still skips what is busy', () => {
-    const d = loaded();
-    trigger(d, 'r1', ['shop.a']);
-    d.feed({ type: 'woke', timedOut: false });
-    const r1 = startThrough(d, ['shop.a']);
-    trigger(d, 'r2', ['shop.a']);
-    d.feed({ type: 'historyChecked', full: false });
-    d.feed({ type: 'woke', timedOut: false });
+    const { d, r1 } = r2BehindR1(['shop.a']);
     d.feed({ type: 'queuedRunRecorded' });
     d.feed({ type: 'historyChecked', full: false });
 
@@ -169,13 +149,7 @@ describe('triggered runs that wait for their models', () => {
   });
 
   it('ends a queued run as skipped when nothing was due once its models were free', () => {
-    const d = loaded();
-    trigger(d, 'r1', ['shop.a']);
-    d.feed({ type: 'woke', timedOut: false });
-    const r1 = startThrough(d, ['shop.a']);
-    trigger(d, 'r2', ['shop.a']);
-    d.feed({ type: 'historyChecked', full: false });
-    d.feed({ type: 'woke', timedOut: false });
+    const { d, r1 } = r2BehindR1(['shop.a']);
     d.feed({ type: 'queuedRunRecorded' });
     d.feed({ type: 'historyChecked', full: false });
     finish(d, r1);
@@ -191,13 +165,7 @@ describe('triggered runs that wait for their models', () => {
   });
 
   it('a failed recording is the last error, and the trigger still starts when its models are free', () => {
-    const d = loaded();
-    trigger(d, 'r1', ['shop.a']);
-    d.feed({ type: 'woke', timedOut: false });
-    const r1 = startThrough(d, ['shop.a']);
-    trigger(d, 'r2', ['shop.b']);
-    d.feed({ type: 'historyChecked', full: false });
-    d.feed({ type: 'woke', timedOut: false });
+    const { d, r1 } = r2BehindR1(['shop.b']);
     d.feed({ type: 'stepFailed', message: 'state db down' });
     expect(d.state.lastError?.message).toBe('recording run r2 queued: state db down');
     expect(d.loop?.kind).toBe('checkHistory');
