@@ -23,8 +23,9 @@ const REQUEST = z.object({
 });
 
 export async function requestRunSlot(ctx: SchedulerContext, request: SlotRequest): Promise<void> {
+  const input = parseInput('requestRunSlot', REQUEST, request);
   if (!ctx.temporal) throw new Error('requestRunSlot: this scheduler worker has no Temporal client');
-  await signalRunSlotKeeper(ctx.temporal, request);
+  await signalRunSlotKeeper(ctx.temporal, input);
 }
 
 /** Signals the keeper, starting it with the request's limit when it is not running. */
