@@ -257,8 +257,11 @@ export interface SchedulerActivities {
    * creating its record when the run has not started yet.
    */
   recordRunQueued(args: QueuedRunRecord): Promise<void>;
-  /** a queued run that found nothing to run once its models were free ends `skipped`, with why. */
-  recordRunSkipped(args: { runId: string; reason: string }): Promise<void>;
+  /**
+   * a queued run that never started ends: `skipped` (nothing was due once its models were free) or
+   * `cancelled` (someone cancelled it while it waited), with why.
+   */
+  endQueuedRun(args: { runId: string; status: 'skipped' | 'cancelled'; reason: string }): Promise<void>;
   /** the run got its slot at `readyAt`: it is `running` from then. */
   recordRunReady(args: { runId: string; readyAt: number }): Promise<void>;
   /** asks the namespace's run-slot keeper for a slot, starting the keeper when it is not running. */

@@ -4,7 +4,7 @@
  * pause and resume, read its state. The HTTP API and the CLI call these; nothing here touches a
  * warehouse.
  */
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import { planChangesSomething } from '../core/plan/changes.ts';
 import type { PlanDiff } from '../core/plan/types.ts';
@@ -24,6 +24,7 @@ import {
 import { SluiceEnvironment } from '../workflows/search-attributes.ts';
 import {
   cancelPlanSignal,
+  cancelQueuedRunSignal,
   pauseEnvironmentSignal,
   pauseModelSignal,
   resumeEnvironmentSignal,
@@ -296,4 +297,17 @@ export async function cancelPlan(client: Client, environment: string, planId: st
 /** Cancels a run: its statements are cancelled on the warehouse and its models not yet started stay unrun. */
 export async function cancelRun(client: Client, runId: string) {
   await client.workflow.getHandle(runId).cancel();
+}
+
+/**
+ * Cancels a queued run: a triggered run still waiting in its environment's queue leaves it (and ends
+ * `cancelled`), and one whose workflow has started, waiting for a run slot, is cancelled there.
+ */
+export async function cancelQueuedRun(client: Client, environment: string, runId: string, actor: string) {
+  await handle(client, environment).signal(cancelQueuedRunSignal, runId, actor);
+  try {
+    await cancelRun(client, runId);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
 }

@@ -66,6 +66,7 @@ import {
 import { modelsAttribute, SluiceEnvironment, SluiceModels, SluiceTrigger } from './search-attributes.ts';
 import {
   cancelPlanSignal,
+  cancelQueuedRunSignal,
   pauseEnvironmentSignal,
   pauseModelSignal,
   resumeEnvironmentSignal,
@@ -170,6 +171,8 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
         return getExternalWorkflowHandle(command.workflowId).cancel();
       case 'recordPlanCancelled':
         return scheduleLoader.finishPlan(command.plan);
+      case 'recordQueuedRunCancelled':
+        return scheduler.endQueuedRun({ runId: command.runId, status: 'cancelled', reason: command.reason });
     }
   }
   /** A handler's commands: one that fails for good is logged and shown as lastError. */
@@ -205,6 +208,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
   setHandler(runProgressSignal, (runId, models) => take({ type: 'runProgress', runId, models }));
   setHandler(runFinishedSignal, (report) => take({ type: 'runFinished', report }));
   setHandler(cancelPlanSignal, (planId, actor) => take({ type: 'cancelPlan', planId, actor }));
+  setHandler(cancelQueuedRunSignal, (runId, actor) => take({ type: 'cancelQueuedRun', runId, actor }));
   setHandler(
     submitPlanUpdate,
     ({ planId, submittedBy }) => {
@@ -322,7 +326,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
         await schedulerFor(command.run.models.length).recordRunQueued(command.run);
         return { type: 'queuedRunRecorded' };
       case 'skipQueuedRun':
-        await scheduler.recordRunSkipped({ runId: command.runId, reason: command.reason });
+        await scheduler.endQueuedRun({ runId: command.runId, status: 'skipped', reason: command.reason });
         return { type: 'queuedRunSkipped' };
       case 'checkHistory': {
         const info = workflowInfo();

@@ -30,6 +30,8 @@ export const runProgressSignal =
 export const runFinishedSignal = defineSignal<[report: RunReport]>('runFinished');
 /** cancels a queued plan, or the application of the plan being applied. */
 export const cancelPlanSignal = defineSignal<[planId: string, actor: string]>('cancelPlan');
+/** cancels a triggered run still waiting in the environment's queue (its workflow not started). */
+export const cancelQueuedRunSignal = defineSignal<[runId: string, actor: string]>('cancelQueuedRun');
 /** sent to a run or apply workflow by the executor of one of its segments as batches end. */
 export const segmentProgressSignal =
   defineSignal<[segmentId: string, results: BatchResult[]]>(SEGMENT_PROGRESS_SIGNAL);

@@ -21,10 +21,10 @@ import { prepareSegment } from './prepare-segment.ts';
 import { clearIntervals } from './restatement.ts';
 import { requestRunSlot } from './run-slots.ts';
 import {
+  endQueuedRun,
   recordRunFinished,
   recordRunQueued,
   recordRunReady,
-  recordRunSkipped,
   recordRunStarted,
 } from './runs.ts';
 import { loadSchedule } from './schedule.ts';
@@ -61,7 +61,7 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     recordRunStarted: (args) => recordRunStarted(ctx, args),
     recordRunQueued: (args) => recordRunQueued(ctx, args),
     recordRunReady: (args) => recordRunReady(ctx, args),
-    recordRunSkipped: (args) => recordRunSkipped(ctx, args),
+    endQueuedRun: (args) => endQueuedRun(ctx, args),
     requestRunSlot: (request) => requestRunSlot(ctx, request),
     recordRunFinished: (report) => recordRunFinished(ctx, report),
     prepareSegment: (ref) => prepareSegment(ctx, ref),

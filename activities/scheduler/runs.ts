@@ -113,14 +113,19 @@ export async function recordRunQueued(ctx: SchedulerContext, args: QueuedRunReco
   });
 }
 
-/** A queued run found nothing to run once its models were free: it ends skipped, with why. */
-export async function recordRunSkipped(
+const QUEUED_RUN_END = z.object({ runId: text, status: z.enum(['skipped', 'cancelled']), reason: text });
+
+/** A queued run that never started ends: skipped (nothing was due) or cancelled, with why. */
+export async function endQueuedRun(
   ctx: SchedulerContext,
-  args: { runId: string; reason: string },
+  args: { runId: string; status: 'skipped' | 'cancelled'; reason: string },
 ): Promise<void> {
-  const input = parseInput('recordRunSkipped', z.object({ runId: text, reason: text }), args);
-  await rejectCheckFailures('recordRunSkipped', FAILURE_TYPES.invalidInput, () =>
-    updateRunStatus(ctx.db, input.runId, 'skipped', { at: ctx.now(), skipReason: input.reason }),
+  const input = parseInput('endQueuedRun', QUEUED_RUN_END, args);
+  await rejectCheckFailures('endQueuedRun', FAILURE_TYPES.invalidInput, () =>
+    updateRunStatus(ctx.db, input.runId, input.status, {
+      at: ctx.now(),
+      ...(input.status === 'skipped' ? { skipReason: input.reason } : { error: input.reason }),
+    }),
   );
 }
 

@@ -17,6 +17,8 @@ export type ImmediateCommand =
 export type SideCommand =
   | { kind: 'recordPauseChange'; change: PauseChange; what: string }
   | { kind: 'cancelApply'; workflowId: string; what: string }
+  /** a trigger cancelled while it waited for other runs: its queued record ends `cancelled`. */
+  | { kind: 'recordQueuedRunCancelled'; runId: string; reason: string; what: string }
   | {
       kind: 'recordPlanCancelled';
       plan: { planId: string; environment: string; status: PlanOutcome; error: string };
@@ -84,6 +86,7 @@ export function isSideCommand(command: EnvironmentCommand): command is SideComma
   return (
     command.kind === 'recordPauseChange' ||
     command.kind === 'cancelApply' ||
+    command.kind === 'recordQueuedRunCancelled' ||
     command.kind === 'recordPlanCancelled'
   );
 }

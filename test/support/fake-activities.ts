@@ -89,8 +89,8 @@ export class FakeScheduler {
   sweeps = 0;
   /** runs recorded queued, with the reason, in order. */
   queued: Array<{ runId: string; reason: string; models: string[] }> = [];
-  /** queued runs that found nothing to run. */
-  queuedSkipped: Array<{ runId: string; reason: string }> = [];
+  /** queued runs that ended without starting: nothing was due, or they were cancelled. */
+  queuedEnded: Array<{ runId: string; status: string; reason: string }> = [];
   /** runs that got their slot, in order. */
   ready: Array<{ runId: string; readyAt: number }> = [];
   /** every slot request, in order (sent on to the keeper through `temporal`, as production does). */
@@ -154,8 +154,8 @@ export class FakeScheduler {
       recordRunQueued: async ({ runId, reason, models }) => {
         this.queued.push({ runId, reason, models });
       },
-      recordRunSkipped: async ({ runId, reason }) => {
-        this.queuedSkipped.push({ runId, reason });
+      endQueuedRun: async ({ runId, status, reason }) => {
+        this.queuedEnded.push({ runId, status, reason });
       },
       recordRunReady: async ({ runId, readyAt }) => {
         this.ready.push({ runId, readyAt });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
 import { environmentWorkflow } from '../../workflows/environment.ts';
-import { triggerRunUpdate } from '../../workflows/signals.ts';
+import { cancelQueuedRunSignal, triggerRunUpdate } from '../../workflows/signals.ts';
 import { FakeExecutor, FakeScheduler, scheduled } from '../support/fake-activities.ts';
 import { timeSkippingServerPerTest } from '../support/temporal.ts';
 import { waitUntil } from '../support/waiting.ts';
@@ -42,8 +42,17 @@ describe('a triggered run whose models are busy', () => {
         const second = await handle.executeUpdate(triggerRunUpdate, {
           args: [{ models: ['shop.b', 'shop.c'], requestedBy: 'bob' }],
         });
-        await waitUntil(() => scheduler.queued.length === 1);
-        expect(scheduler.queued).toEqual([
+        const third = await handle.executeUpdate(triggerRunUpdate, {
+          args: [{ models: ['shop.a'], requestedBy: 'cy' }],
+        });
+        await waitUntil(() => scheduler.queued.length === 2);
+        // The third is cancelled while it waits: it leaves the queue and never starts.
+        await handle.signal(cancelQueuedRunSignal, third.runId, 'dee');
+        await waitUntil(() => scheduler.queuedEnded.length === 1);
+        expect(scheduler.queuedEnded).toEqual([
+          { runId: third.runId, status: 'cancelled', reason: 'cancelled by dee while queued' },
+        ]);
+        expect(scheduler.queued.slice(0, 1)).toEqual([
           {
             runId: second.runId,
             reason: `waiting for run ${first.runId} of the same models`,

@@ -405,9 +405,9 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
         'recordRunReady: input.readyAt',
       ],
       [
-        () => activities.recordRunSkipped({ runId: '', reason: 'nothing' }),
+        () => activities.endQueuedRun({ runId, status: 'failed' as never, reason: 'nothing' }),
         FAILURE_TYPES.invalidInput,
-        'recordRunSkipped: input.runId must be a non-empty string',
+        'endQueuedRun: input.status',
       ],
       [
         () => activities.requestRunSlot({ runId, environment: 'prod', priority: 0, limit: 0 }),

@@ -164,6 +164,28 @@ describe('triggered runs that wait for their models', () => {
     expect(d.loop?.kind).toBe('checkHistory');
   });
 
+  it('a trigger cancelled while queued leaves the queue and its record ends cancelled', () => {
+    const { d, r1 } = r2BehindR1(['shop.a']);
+    d.feed({ type: 'queuedRunRecorded' });
+    d.feed({ type: 'historyChecked', full: false });
+    d.feed({ type: 'cancelQueuedRun', runId: 'r2', actor: 'carol' });
+    expect(d.side).toEqual([
+      {
+        kind: 'recordQueuedRunCancelled',
+        runId: 'r2',
+        reason: 'cancelled by carol while queued',
+        what: 'recording run r2 cancelled',
+      },
+    ]);
+    expect(d.state.memory.triggers).toEqual([]);
+    // Once started, a run is not the queue's to cancel: its workflow is.
+    d.feed({ type: 'cancelQueuedRun', runId: r1, actor: 'carol' });
+    expect(d.commands).toEqual([]);
+    finish(d, r1);
+    d.feed({ type: 'woke', timedOut: false });
+    expect(d.loop?.kind).toBe('checkHistory');
+  });
+
   it('a failed recording is the last error, and the trigger still starts when its models are free', () => {
     const { d, r1 } = r2BehindR1(['shop.b']);
     d.feed({ type: 'stepFailed', message: 'state db down' });
