@@ -50,6 +50,7 @@ type Action =
   | { kind: 'submitPlan' }
   | { kind: 'cancelPlan'; plan: number }
   | { kind: 'trigger'; pick: number[]; includeUpstream: boolean; restate: boolean }
+  | { kind: 'cancelQueued'; trigger: number }
   | { kind: 'sideFailed' };
 
 const pick = fc.array(fc.nat(NAMES.length - 1), { maxLength: 4 });
@@ -86,6 +87,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       restate: fc.boolean(),
     }),
   },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelQueued' as const), trigger: fc.nat() }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'sideFailed' as const }) },
 );
 
@@ -220,6 +222,14 @@ class Simulation {
         };
         if (!readyFor(s, 'triggerRun') || triggerModelError(s, request)) return;
         return this.outside({ type: 'triggerRun', request, runId: `t${++this.triggers}` });
+      }
+      case 'cancelQueued': {
+        // A trigger asked for earlier, waiting or not, or one long started.
+        if (this.triggers === 0) return;
+        const runId = `t${(a.trigger % this.triggers) + 1}`;
+        this.outside({ type: 'cancelQueuedRun', runId, actor: 'erin' });
+        expect(this.d.state.memory.triggers.some((t) => t.runId === runId)).toBe(false);
+        return;
       }
       case 'sideFailed':
         return this.outside({
