@@ -9,15 +9,11 @@ import { patternMatches } from '../../core/environment-patterns.ts';
 import { type PendingEvent, planEndEvents, runEndEvents } from '../../core/notifications/bodies.ts';
 import type { NotifiedModel } from '../../core/notifications/events.ts';
 import { notificationLinks } from '../../core/notifications/links.ts';
-import {
-  cronPeriodMs,
-  OVER_SCHEDULED_RECENT_RUNS,
-  overScheduledAverage,
-} from '../../core/notifications/over-scheduled.ts';
 import { planWorkflowId } from '../../core/workflow-ids.ts';
 import { addDeliveries, type NewDelivery } from '../../state/notifications/deliveries.ts';
-import { previousRunStatus, recentModelRunDurations } from '../../state/notifications/run-history.ts';
+import { previousRunStatus } from '../../state/notifications/run-history.ts';
 import { listWebhooks, type WebhookWithSecret, webhooksFor } from '../../state/notifications/webhooks.ts';
+import { overScheduledModels } from '../../state/over-scheduled.ts';
 import { loadEnvironmentModels } from '../scheduler/environment-models.ts';
 import { PlanCache } from '../scheduler/plan-cache.ts';
 import type { NotificationContext } from './context.ts';
@@ -72,37 +68,41 @@ async function runEvents(
     report.status === 'succeeded' && wants('run.recovered')
       ? await previousRunStatus(ctx.db, report.environment, report.runId)
       : null;
-  const overScheduled = wants('model.over_scheduled') ? await overScheduledModels(ctx, report) : [];
+  const overScheduled = wants('model.over_scheduled') ? await overScheduledOf(ctx, report) : [];
   const links = notificationLinks(ctx.links, { kind: 'run', id: report.runId, workflowId: report.runId });
   return runEndEvents(report, previous, overScheduled, links);
 }
 
-/** The run's succeeded models whose recent runs take longer on average than their cron period. */
-async function overScheduledModels(
+/** The run's succeeded models whose recent executions take longer on average than their cron period. */
+async function overScheduledOf(
   ctx: NotificationContext,
   report: RunReport,
-): Promise<Array<NotifiedModel & { snapshotId: string }>> {
+): Promise<Array<NotifiedModel & { snapshotId: string; message: string }>> {
   const succeeded = Object.entries(report.models)
     .filter(([, o]) => o.status === 'succeeded')
     .map(([name]) => name);
   if (succeeded.length === 0) return [];
   const env = await loadEnvironmentModels(ctx.db, new PlanCache(ctx.db), report.environment);
-  const found: Array<NotifiedModel & { snapshotId: string }> = [];
-  for (const name of succeeded) {
+  const models = succeeded.flatMap((name) => {
     const entry = env.byName.get(name);
-    if (!entry) continue;
-    const { cron, cronTz } = entry.model;
-    const durations = await recentModelRunDurations(
-      ctx.db,
-      report.environment,
-      name,
-      OVER_SCHEDULED_RECENT_RUNS,
-    );
-    const periodMs = cronPeriodMs(cron, cronTz, report.finishedAt);
-    const averageMs = overScheduledAverage(durations, periodMs);
-    if (averageMs !== null) {
-      found.push({ name, status: 'succeeded', averageMs, periodMs, snapshotId: entry.snapshotId });
-    }
-  }
-  return found;
+    return entry
+      ? [{ name, cron: entry.model.cron, cronTz: entry.model.cronTz, snapshotId: entry.snapshotId }]
+      : [];
+  });
+  const found = await overScheduledModels(ctx.db, report.environment, models, report.finishedAt);
+  return models.flatMap(({ name, snapshotId }) => {
+    const o = found.get(name);
+    return o
+      ? [
+          {
+            name,
+            status: 'succeeded' as const,
+            averageMs: o.averageMs,
+            periodMs: o.periodMs,
+            snapshotId,
+            message: o.message,
+          },
+        ]
+      : [];
+  });
 }

@@ -7,9 +7,15 @@
  * start later; so the skips of a tick are recorded under a run of their own, `<run id>-skipped`,
  * with status `skipped`. Its trigger follows the run id's naming (core/workflow-ids.ts): manual and
  * restatement runs say so in their ids, every other run is the schedule's.
+ *
+ * A model skipped because its previous execution still runs may be over-scheduled (its executions
+ * take longer than its cron period, core/over-scheduled.ts): then its recorded reason says so, with
+ * the figures and what to change.
  */
 import { z } from 'zod';
+import { STILL_RUNNING } from '../../core/environment/in-flight.ts';
 import { recordExecutionFinished, recordExecutionQueued } from '../../state/executions.ts';
+import { overScheduledModels } from '../../state/over-scheduled.ts';
 import { createRun, updateRunStatus } from '../../state/runs.ts';
 import type { RunTrigger, SkipRecord } from '../contracts.ts';
 import type { SchedulerContext } from './context.ts';
@@ -51,9 +57,10 @@ export async function recordSkips(ctx: SchedulerContext, skips: SkipRecord[]): P
     byRun.set(id, [...(byRun.get(id) ?? []), skip]);
   }
   const at = ctx.now();
-  for (const [runId, group] of byRun) {
-    const first = group[0]!;
+  for (const [runId, found] of byRun) {
+    const first = found[0]!;
     const env = environments.get(first.environment)!;
+    const group = await withOverScheduling(ctx, env, found);
     await rejectCheckFailures('recordSkips', FAILURE_TYPES.invalidInput, async () => {
       const run = await createRun(ctx.db, {
         id: runId,
@@ -82,4 +89,23 @@ export async function recordSkips(ctx: SchedulerContext, skips: SkipRecord[]): P
       }
     });
   }
+}
+
+/** `skips` of one tick, each still-running model's reason followed by its over-scheduled message when it is. */
+async function withOverScheduling(
+  ctx: SchedulerContext,
+  env: EnvironmentModels,
+  skips: SkipRecord[],
+): Promise<SkipRecord[]> {
+  const stillRunning = skips.filter((skip) => skip.reason.startsWith(STILL_RUNNING));
+  if (stillRunning.length === 0) return skips;
+  const models = stillRunning.map((skip) => {
+    const { cron, cronTz } = env.byName.get(skip.model)!.model;
+    return { name: skip.model, cron, cronTz };
+  });
+  const over = await overScheduledModels(ctx.db, env.environment, models, skips[0]!.scheduledAt);
+  return skips.map((skip) => {
+    const o = skip.reason.startsWith(STILL_RUNNING) ? over.get(skip.model) : undefined;
+    return o ? { ...skip, reason: `${skip.reason}; ${o.message}` } : skip;
+  });
 }

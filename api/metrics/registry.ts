@@ -1,7 +1,8 @@
 /**
  * The Prometheus metrics `GET /metrics` serves: runs and model executions by environment and status,
- * histograms of how long executions waited for an executor and how long they ran, and of each run's
- * wait, prep and run time (all from the state DB), and the API's own requests by route and status.
+ * histograms of how long executions waited for an executor and how long they ran and of each run's
+ * wait, prep and run time, the over-scheduled models (all from the state DB), and the API's own
+ * requests by route and status.
  */
 import { sql } from 'drizzle-orm';
 import { Counter, Gauge, type Metric, Registry } from 'prom-client';
@@ -10,6 +11,7 @@ import type { StateDb } from '../../db/client.ts';
 import { modelExecutions, runs } from '../../db/schema.ts';
 import { type EnvironmentWorkInFlight, workInFlight } from '../../state/work-in-flight.ts';
 import { DbHistogram, runSpanMs } from './db-histogram.ts';
+import { registerOverScheduledGauges } from './over-scheduled.ts';
 
 const WAIT_BUCKETS = [0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 3600];
 const DURATION_BUCKETS = [0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 3600, 10800];
@@ -136,6 +138,7 @@ export function createMetrics(db: StateDb, stuckAfterMs: number = DEFAULT_STUCK_
       new DbHistogram(name, help, db, { table: runs, ms: runSpanMs(from, to) }, buckets) as unknown as Metric,
     );
   }
+  registerOverScheduledGauges(registry, db);
   const requests = new Counter({
     name: 'sluice_api_requests_total',
     help: 'API requests by method, route and status',

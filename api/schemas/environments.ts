@@ -18,6 +18,20 @@ export const LastExecutionSchema = z
   })
   .openapi('LastExecution');
 
+export const OverScheduledSchema = z
+  .object({
+    executions: z.number().int().openapi({ description: 'how many recent executions were averaged' }),
+    averageMs: z.number().int(),
+    periodMs: z.number().int().openapi({ description: 'the usual gap between two ticks of its cron' }),
+    message: z.string(),
+  })
+  .openapi('OverScheduled', {
+    description:
+      'the model is over-scheduled: its recent scheduled and manual executions (at least 3, at most the last 5) ' +
+      'took longer on average than its cron period, so ticks find it still running and are skipped; their ' +
+      'intervals run in its next execution',
+  });
+
 export const EnvironmentSummarySchema = z
   .object({
     name: z.string(),
@@ -53,6 +67,7 @@ export const EnvironmentModelSchema = z
     blockedReason: z.string().nullable(),
     running: z.boolean(),
     lastExecution: LastExecutionSchema.nullable(),
+    overScheduled: OverScheduledSchema.nullable(),
     missingIntervals: z
       .number()
       .int()
@@ -123,3 +138,4 @@ export type EnvironmentDetail = z.infer<typeof EnvironmentDetailSchema>;
 export type EnvironmentModelView = z.infer<typeof EnvironmentModelSchema>;
 export type WorkflowStateView = z.infer<typeof WorkflowStateSchema>;
 export type PauseInfoView = z.infer<typeof PauseInfoSchema>;
+export type OverScheduledView = z.infer<typeof OverScheduledSchema>;

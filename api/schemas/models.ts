@@ -1,6 +1,7 @@
 /** One model as an environment holds it: definition, versions elsewhere, lineage, coverage, history. */
 import { z } from '@hono/zod-openapi';
 import { EnvironmentName, ModelName, Timestamp } from './common.ts';
+import { OverScheduledSchema } from './environments.ts';
 import { ExecutionPageSchema } from './runs.ts';
 
 export const ModelParams = z.object({
@@ -35,6 +36,7 @@ export const ModelDetailSchema = z
     gateway: z.string(),
     scheduled: z.boolean().openapi({ description: 'whether the model has work on its cron' }),
     nextRun: Timestamp.nullable(),
+    overScheduled: OverScheduledSchema.nullable(),
     definition: z.object({
       header: z.record(z.string(), z.unknown()).openapi({
         description:

@@ -18,6 +18,7 @@ import type { EnvironmentDetail, EnvironmentModelView } from '../schemas/environ
 import { type EnvironmentModel, environmentModels, requireEnvironment } from './environment-models.ts';
 import { lastExecutions } from './last-executions.ts';
 import { missingIntervalCounts } from './missing-intervals.ts';
+import { overScheduledOf } from './over-scheduled.ts';
 import { type PauseView, pausesOf, readLiveState, workflowView } from './workflow-state.ts';
 
 export async function environmentSummaries(deps: AppDeps) {
@@ -40,7 +41,10 @@ export async function environmentDetail(deps: AppDeps, environment: string): Pro
     readLiveState(deps, environment),
     lastExecutions(deps.db, environment),
   ]);
-  const missing = await missingIntervalCounts(deps.db, models, now);
+  const [missing, over] = await Promise.all([
+    missingIntervalCounts(deps.db, models, now),
+    overScheduledOf(deps.db, environment, models.filter(isScheduled), now),
+  ]);
   const pauses = await pausesOf(deps, environment, live);
   const blocked = live.state
     ? new Map(Object.entries(live.state.blocked))
@@ -67,6 +71,7 @@ export async function environmentDetail(deps: AppDeps, environment: string): Pro
         blockedReason: blocked.get(model.name) ?? null,
         running: inFlight.has(model.name),
         lastExecution: last.get(model.name) ?? null,
+        overScheduled: over.get(model.name) ?? null,
         missingIntervals: missing.get(model.name) ?? null,
       }),
     ),

@@ -17,6 +17,7 @@ import { isScheduled, nextRun } from './environment-detail.ts';
 import { requireEnvironment } from './environment-models.ts';
 import { executionView } from './execution-view.ts';
 import { hasIntervals, intervalArgs } from './missing-intervals.ts';
+import { overScheduledOf } from './over-scheduled.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -35,12 +36,14 @@ export async function modelDetail(
   if (!snapshot)
     throw new Error(`environment "${environment}" maps ${name} to unknown snapshot "${snapshotId}"`);
   const model = snapshot.definition;
-  const [placements, children, logged, executions, coverage] = await Promise.all([
+  const self = { name, snapshotId, definition: model };
+  const [placements, children, logged, executions, coverage, over] = await Promise.all([
     snapshotsOfModel(db, name),
     modelsReading(db, environment, snapshotId),
     lastLoggedExecution(db, environment, name),
     listExecutions(db, { environment, model: name, limit: MODEL_EXECUTIONS_SHOWN }),
     hasIntervals(model) ? coverageOf(db, snapshot.id, model, now) : null,
+    isScheduled(self) ? overScheduledOf(db, environment, [self], now) : new Map(),
   ]);
   const { query, seed: _seed, location, ...header } = model;
   return {
@@ -58,8 +61,9 @@ export async function modelDetail(
     description: model.description ?? null,
     enabled: model.enabled,
     gateway: snapshot.gateway,
-    scheduled: isScheduled({ name, snapshotId, definition: model }),
-    nextRun: nextRun({ name, snapshotId, definition: model }, now),
+    scheduled: isScheduled(self),
+    nextRun: nextRun(self, now),
+    overScheduled: over.get(name) ?? null,
     definition: { header, query, file: location.file, line: location.line },
     environments: placements.map((p) => ({
       environment: p.environment,

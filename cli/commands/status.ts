@@ -1,6 +1,6 @@
 /**
  * `sluice status [env]`: without an environment, the API's health and every environment; with one,
- * its workflow state and each model's schedule, pause and last execution.
+ * its workflow state, its over-scheduled models and each model's schedule, pause and last execution.
  */
 import type { Command } from 'commander';
 import type { EnvironmentDetail, Health } from '../api-client.ts';
@@ -70,7 +70,7 @@ function duration(ms: number): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
-function renderEnvironment(detail: EnvironmentDetail): string {
+export function renderEnvironment(detail: EnvironmentDetail): string {
   const wf = detail.workflow;
   const lines = [
     `Environment ${detail.name}: ${detail.modelCount} models, last plan ${detail.planId ?? '-'}`,
@@ -93,6 +93,9 @@ function renderEnvironment(detail: EnvironmentDetail): string {
     if (wf.lastError) lines.push(`Last failed step (${wf.lastError.at}): ${wf.lastError.message}`);
   } else {
     lines.push(`Workflow: not running${wf.error ? ` (${wf.error})` : ''}`);
+  }
+  for (const m of detail.models) {
+    if (m.overScheduled) lines.push(`${m.name} is ${m.overScheduled.message}`);
   }
   lines.push(
     '',

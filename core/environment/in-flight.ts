@@ -39,12 +39,13 @@ export function busyModels(memory: EnvironmentMemory): Set<string> {
   return withDownstream(memory.models, modelsInFlight(memory));
 }
 
+/** How the reason of a model skipped because its own previous execution still runs begins. */
+export const STILL_RUNNING = 'previous execution still running in';
+
 /** Why `model` is skipped: the run that still holds it, or a model upstream of it. */
 export function skipReason(memory: EnvironmentMemory, model: string): string {
   const holder = Object.values(memory.runs).find((r) => r.models.includes(model) && !r.done.includes(model));
-  return holder
-    ? `previous execution still running in ${holder.runId}`
-    : 'an upstream model is still running';
+  return holder ? `${STILL_RUNNING} ${holder.runId}` : 'an upstream model is still running';
 }
 
 /** Keeps each model's last execution and longest batch from a run's report. */

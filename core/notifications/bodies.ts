@@ -44,7 +44,7 @@ function runError(models: NotifiedModel[]): string | null {
 export function runEndEvents(
   report: RunReport,
   previousStatus: string | null,
-  overScheduled: ReadonlyArray<NotifiedModel & { snapshotId: string }>,
+  overScheduled: ReadonlyArray<NotifiedModel & { snapshotId: string; message: string }>,
   links: NotificationLinks,
 ): PendingEvent[] {
   const models = runModels(report);
@@ -70,7 +70,7 @@ export function runEndEvents(
       body: { type: 'run.recovered', ...base, models, error: null },
     });
   }
-  for (const { snapshotId, ...model } of overScheduled) {
+  for (const { snapshotId, message, ...model } of overScheduled) {
     events.push({
       type: 'model.over_scheduled',
       key: `over_scheduled:${report.environment}:${model.name}:${snapshotId}`,
@@ -78,9 +78,7 @@ export function runEndEvents(
         type: 'model.over_scheduled',
         ...base,
         models: [model],
-        error:
-          `${model.name} took ${Math.round((model.averageMs ?? 0) / 1000)} s on average over its recent runs, ` +
-          `longer than its cron period of ${Math.round((model.periodMs ?? 0) / 1000)} s`,
+        error: `${model.name} is ${message}`,
       },
     });
   }

@@ -1,10 +1,9 @@
 /**
- * What a run's notifications need from the history: the status of the environment's previous run,
- * and how long a model's recent runs took.
+ * What a run's notifications need from the history: the status of the environment's previous run.
  */
-import { and, desc, eq, isNotNull, lte, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, lte, ne } from 'drizzle-orm';
 import type { StateDb } from '../../db/client.ts';
-import { modelExecutions, runs } from '../../db/schema.ts';
+import { runs } from '../../db/schema.ts';
 
 /**
  * The status of the run of `environment` that finished last before `runId` (plan backfills left
@@ -31,37 +30,4 @@ export async function previousRunStatus(
     .orderBy(desc(runs.finishedAt), desc(runs.id))
     .limit(1);
   return rows[0]?.status ?? null;
-}
-
-/**
- * How long `model` took in each of its `limit` latest runs in `environment` where it succeeded:
- * from its first batch's start to its last batch's finish, newest first.
- */
-export async function recentModelRunDurations(
-  db: StateDb,
-  environment: string,
-  model: string,
-  limit: number,
-): Promise<number[]> {
-  const finished = sql<Date>`max(${modelExecutions.finishedAt})`;
-  const rows = await db
-    .select({
-      runId: modelExecutions.runId,
-      startedAt: sql<Date | string>`min(${modelExecutions.startedAt})`,
-      finishedAt: sql<Date | string>`max(${modelExecutions.finishedAt})`,
-    })
-    .from(modelExecutions)
-    .where(
-      and(
-        eq(modelExecutions.environment, environment),
-        eq(modelExecutions.model, model),
-        eq(modelExecutions.status, 'succeeded'),
-        isNotNull(modelExecutions.startedAt),
-        isNotNull(modelExecutions.finishedAt),
-      ),
-    )
-    .groupBy(modelExecutions.runId)
-    .orderBy(desc(finished))
-    .limit(limit);
-  return rows.map((r) => new Date(r.finishedAt).getTime() - new Date(r.startedAt).getTime());
 }

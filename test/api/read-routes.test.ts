@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SluiceApp } from '../../api/app.ts';
+import { environmentSnapshotMap } from '../../state/environments.ts';
+import {
+  recordExecutionFinished,
+  recordExecutionQueued,
+  recordExecutionStarted,
+} from '../../state/executions.ts';
 import { pause } from '../../state/pauses.ts';
+import { createRun } from '../../state/runs.ts';
 import { DRIVERS } from '../integration/state/harness.ts';
 import { testApp, tokenFor, unreachableTemporal } from './support/app.ts';
 import { Contract } from './support/contract.ts';
@@ -274,6 +281,8 @@ describe.each(DRIVERS)('read routes on %s', (driver) => {
     expect(r.status).toBe(200);
     expect(r.text).toContain('sluice_runs{environment="prod",status="failed"} 1');
     expect(r.text).toContain('sluice_model_executions{environment="prod",status="succeeded"} 2');
+    expect(r.text).toContain('sluice_over_scheduled_models{environment="prod"} 0');
+    expect(r.text).not.toContain('sluice_model_over_scheduled_ratio{');
     // waits: 2 s, 0.5 s, 1 s, 30 s; durations: 10 s, 6.5 s, 3 s
     expect(r.text).toContain('sluice_model_execution_wait_seconds_bucket{environment="prod",le="1"} 2');
     expect(r.text).toContain('sluice_model_execution_wait_seconds_bucket{environment="prod",le="5"} 3');
@@ -290,6 +299,54 @@ describe.each(DRIVERS)('read routes on %s', (driver) => {
     expect(r.text).toContain('sluice_run_duration_seconds_sum{environment="prod"} 22.5');
     expect(r.text).toContain(
       'sluice_api_requests_total{method="GET",route="/api/openapi.json",status="200"} 1',
+    );
+  });
+
+  it('flags an over-scheduled model on the environment, on the model and in the metrics', async () => {
+    // staging.stg_orders (daily) took 40 hours in four more scheduled runs: with its 10 s one, 32 h on average.
+    const HOUR = 3_600_000;
+    for (const i of [1, 2, 3, 4]) {
+      const runId = `sluice-run-prod-slow-${i}`;
+      const at = NOW - (10 - 2 * i) * 24 * HOUR;
+      await createRun(state.db, {
+        id: runId,
+        environment: 'prod',
+        trigger: 'schedule',
+        scheduledAt: at,
+        models: ['staging.stg_orders'],
+      });
+      const id = `${runId}:staging.stg_orders`;
+      const snapshotId = (await environmentSnapshotMap(state.db, 'prod'))['staging.stg_orders']!;
+      await recordExecutionQueued(state.db, {
+        id,
+        runId,
+        model: 'staging.stg_orders',
+        snapshotId,
+        interval: null,
+        queuedAt: at,
+      });
+      await recordExecutionStarted(state.db, id, { attempt: 1, executor: 'run@test', at });
+      await recordExecutionFinished(state.db, id, { status: 'succeeded', at: at + 40 * HOUR });
+    }
+    const message =
+      'over-scheduled: its last 5 executions took 32 h on average, longer than its cron period of 24 h ' +
+      '(@daily); give it a longer cron or larger batches (batch_size)';
+    const env = await get('/api/environments/prod');
+    expect(env.status).toBe(200);
+    const flagged = env.body.models.filter((m: { overScheduled: unknown }) => m.overScheduled !== null);
+    expect(flagged).toEqual([
+      expect.objectContaining({
+        name: 'staging.stg_orders',
+        overScheduled: { executions: 5, averageMs: 32 * HOUR + 2_000, periodMs: 24 * HOUR, message },
+      }),
+    ]);
+    const model = await get('/api/environments/prod/models/staging.stg_orders');
+    expect(model.body.overScheduled).toMatchObject({ executions: 5, message });
+    expect((await get('/api/environments/prod/models/marts.customer_orders')).body.overScheduled).toBeNull();
+    const metrics = await contract.call(app, 'GET', '/metrics', { token });
+    expect(metrics.text).toContain('sluice_over_scheduled_models{environment="prod"} 1');
+    expect(metrics.text).toMatch(
+      /sluice_model_over_scheduled_ratio\{environment="prod",model="staging\.stg_orders"\} 1\.33/,
     );
   });
 });

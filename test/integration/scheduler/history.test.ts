@@ -1,14 +1,25 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SchedulerActivities, SegmentRef } from '../../../activities/contracts.ts';
+import { prepareNotifications } from '../../../activities/notifications/prepare.ts';
 import { createSchedulerActivities, FAILURE_TYPES } from '../../../activities/scheduler/index.ts';
+import { STILL_RUNNING } from '../../../core/environment/in-flight.ts';
+import type { RunReport } from '../../../core/environment/run-report.ts';
 import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { listAudit } from '../../../state/audit-log.ts';
-import { getExecution, listExecutions } from '../../../state/executions.ts';
+import {
+  getExecution,
+  listExecutions,
+  recordExecutionFinished,
+  recordExecutionQueued,
+  recordExecutionStarted,
+} from '../../../state/executions.ts';
 import { completedIntervals } from '../../../state/intervals.ts';
+import { listDeliveries } from '../../../state/notifications/deliveries.ts';
+import { createWebhook } from '../../../state/notifications/webhooks.ts';
 import { activePauses } from '../../../state/pauses.ts';
 import { createPlanRecord } from '../../../state/plan/record.ts';
-import { getRun, listRuns } from '../../../state/runs.ts';
+import { createRun, getRun, listRuns } from '../../../state/runs.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
 import { createSchedulerProject, day, NOW, type SchedulerProject } from './project.ts';
@@ -259,6 +270,97 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
     );
     expect([unknown.type, unknown.nonRetryable]).toEqual([FAILURE_TYPES.unknownModel, true]);
     expect(unknown.message).toBe('recordSkips: environment "prod" has no model mart.nothing');
+  });
+
+  const HOUR = 3_600_000;
+  /** src.events (daily) took 25 hours in each of its last three scheduled runs; mart.totals took one. */
+  async function seedSlowHistory() {
+    for (const i of [0, 1, 2]) {
+      const earlier = `sluice-run-prod-earlier-${i}`;
+      const at = day(1 + 2 * i);
+      await createRun(state.db, {
+        id: earlier,
+        environment: 'prod',
+        trigger: 'schedule',
+        scheduledAt: at,
+        models: ['src.events', 'mart.totals'],
+      });
+      for (const [model, ms] of [
+        ['src.events', 25 * HOUR],
+        ['mart.totals', HOUR],
+      ] as const) {
+        const id = `${earlier}:${model}`;
+        const snapshotId = diff.snapshotMap[model]!;
+        await recordExecutionQueued(state.db, {
+          id,
+          runId: earlier,
+          model,
+          snapshotId,
+          interval: null,
+          queuedAt: at,
+        });
+        await recordExecutionStarted(state.db, id, { attempt: 1, executor: 'e', at });
+        await recordExecutionFinished(state.db, id, { status: 'succeeded', at: at + ms });
+      }
+    }
+  }
+  const OVER_MESSAGE =
+    'over-scheduled: its last 3 executions took 25 h on average, longer than its cron period of 24 h ' +
+    '(@daily); give it a longer cron or larger batches (batch_size)';
+
+  it("says so in a still-running model's skip when its executions take longer than its cron period", async () => {
+    await seedSlowHistory();
+    const still = `${STILL_RUNNING} sluice-run-prod-20240108T0000Z`;
+    await activities.recordSkips([
+      { environment: 'prod', model: 'src.events', reason: still, scheduledAt: TICK, runId },
+      { environment: 'prod', model: 'mart.totals', reason: still, scheduledAt: TICK, runId },
+      {
+        environment: 'prod',
+        model: 'mart.latest',
+        reason: 'an upstream model is still running',
+        scheduledAt: TICK,
+        runId,
+      },
+    ]);
+    const executions = (await listExecutions(state.db, { runId: `${runId}-skipped` })).items;
+    const over = OVER_MESSAGE;
+    expect(Object.fromEntries(executions.map((e) => [e.model, e.skipReason]))).toEqual({
+      'src.events': `${still}; ${over}`,
+      'mart.totals': still,
+      'mart.latest': 'an upstream model is still running',
+    });
+    expect((await getRun(state.db, `${runId}-skipped`))?.skipReason).toContain(
+      `src.events: ${still}; ${over}`,
+    );
+  });
+
+  it('tells a webhook of an over-scheduled model in a run that succeeded, with the same message', async () => {
+    await seedSlowHistory();
+    const hook = await createWebhook(state.db, {
+      environment: 'prod',
+      url: 'https://hooks.example.com/over',
+      events: ['model.over_scheduled'],
+      format: 'json',
+      secret: 'whsec_over',
+      createdBy: 'tests',
+    });
+    const outcome = { status: 'succeeded' as const, batches: 1, rowsAffected: 1, finishedAt: CLOCK };
+    const report: RunReport = {
+      runId,
+      environment: 'prod',
+      trigger: 'schedule',
+      status: 'succeeded',
+      scheduledAt: TICK,
+      startedAt: TICK,
+      finishedAt: CLOCK,
+      models: { 'src.events': outcome, 'mart.totals': outcome },
+    };
+    const ctx = { db: state.db, now: () => CLOCK, links: {}, timeoutMs: 1_000 };
+    await prepareNotifications(ctx, { kind: 'run', report });
+    const deliveries = await listDeliveries(state.db, hook.id, 10);
+    expect(deliveries.map((d) => [d.eventType, d.body.models.map((m) => m.name), d.body.error])).toEqual([
+      ['model.over_scheduled', ['src.events'], `src.events is ${OVER_MESSAGE}`],
+    ]);
   });
 
   it('records pauses and resumes with the audit log, once each', async () => {

@@ -1,21 +1,16 @@
 /**
  * Notification webhooks, deliveries and attempts in the state database, and the history a run's
- * notifications read: the previous run's status and a model's recent run times.
+ * notifications read: the previous run's status.
  */
 import { describe, expect, it } from 'vitest';
 import { testEvent } from '../../../core/notifications/bodies.ts';
-import {
-  recordExecutionFinished,
-  recordExecutionQueued,
-  recordExecutionStarted,
-} from '../../../state/executions.ts';
 import {
   addDeliveries,
   getDelivery,
   listDeliveries,
   recordAttempt,
 } from '../../../state/notifications/deliveries.ts';
-import { previousRunStatus, recentModelRunDurations } from '../../../state/notifications/run-history.ts';
+import { previousRunStatus } from '../../../state/notifications/run-history.ts';
 import {
   createWebhook,
   deleteWebhook,
@@ -128,40 +123,5 @@ describe.each(DRIVERS)('notifications on %s', (driver) => {
     expect(await previousRunStatus(state.db, 'prod', 'r2')).toBe('failed');
     expect(await previousRunStatus(state.db, 'prod', 'r1')).toBeNull();
     expect(await previousRunStatus(state.db, 'dev', 'r2')).toBeNull();
-  });
-
-  it("measures a model's recent runs from its first batch's start to its last batch's finish", async () => {
-    for (const [i, ms] of [
-      [0, 30_000],
-      [1, 90_000],
-      [2, 45_000],
-    ] as const) {
-      const runId = `r${i}`;
-      const at = AT + i * 600_000;
-      await createRun(state.db, {
-        id: runId,
-        environment: 'prod',
-        trigger: 'schedule',
-        scheduledAt: at,
-        models: ['a.b'],
-      });
-      // two batches: the run of the model spans both
-      for (const b of [0, 1]) {
-        const id = `${runId}-${b}`;
-        await recordExecutionQueued(state.db, {
-          id,
-          runId,
-          model: 'a.b',
-          snapshotId: 's',
-          interval: [b, b + 1],
-          queuedAt: at,
-        });
-        await recordExecutionStarted(state.db, id, { attempt: 1, executor: 'e', at: at + b * (ms / 2) });
-        await recordExecutionFinished(state.db, id, { status: 'succeeded', at: at + (b + 1) * (ms / 2) });
-      }
-    }
-    expect(await recentModelRunDurations(state.db, 'prod', 'a.b', 5)).toEqual([45_000, 90_000, 30_000]);
-    expect(await recentModelRunDurations(state.db, 'prod', 'a.b', 2)).toEqual([45_000, 90_000]);
-    expect(await recentModelRunDurations(state.db, 'prod', 'x.y', 5)).toEqual([]);
   });
 });

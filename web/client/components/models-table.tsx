@@ -199,6 +199,11 @@ export function ModelsTable(props: {
                 <td>{m.kind}</td>
                 <td class="mono">
                   {m.cron} <span class="muted">({m.cronTz})</span>
+                  {m.overScheduled ? (
+                    <div data-over-scheduled>
+                      <StatusBadge status="over_scheduled" title={m.overScheduled.message} />
+                    </div>
+                  ) : null}
                 </td>
                 <td>{m.intervalUnit}</td>
                 <td data-column="next" class="nowrap">

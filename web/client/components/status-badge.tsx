@@ -12,6 +12,7 @@ const TONES: Record<string, string> = {
   rejected: 'bad',
   timed_out: 'bad',
   stuck: 'bad',
+  over_scheduled: 'bad',
   degraded: 'bad',
   stopped: 'quiet',
   gone: 'bad',

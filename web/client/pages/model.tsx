@@ -93,6 +93,11 @@ export function ModelPage(props: PageProps) {
             </Link>
           </p>
         ) : null}
+        {model?.overScheduled ? (
+          <p class="error" data-over-scheduled>
+            {name} is {model.overScheduled.message}
+          </p>
+        ) : null}
       </PageHeader>
       {model === undefined ? (
         <Pending live={live} />
