@@ -310,8 +310,48 @@ export interface SchedulerActivities {
   writeRunArtifacts(args: { runId: string }): Promise<WrittenArtifacts>;
   /** writes an ended plan's artifacts (its summary, its backfill's results and SQL). */
   writePlanArtifacts(args: { planId: string }): Promise<WrittenArtifacts>;
+  /**
+   * the first step of deleting an environment: terminates its workflow (and so the plan it is
+   * applying) and its runs in flight, closes their records, and cancels its open plans.
+   */
+  stopEnvironment(args: { environment: string }): Promise<{ runs: string[]; plans: string[] }>;
+  /** the views an environment's deletion drops, per gateway (its current snapshot map). */
+  environmentViews(args: {
+    environment: string;
+  }): Promise<Array<{ gateway: string; models: string[]; connection?: Sealed }>>;
+  /**
+   * the last step of deleting an environment: removes its row, snapshot map and pauses (its runs'
+   * and plans' history stays); false when there was nothing left to remove.
+   */
+  removeEnvironmentState(args: {
+    environment: string;
+    deletedBy: string;
+    /** recorded in the audit log with the deletion (the janitor's own deletions say why). */
+    auditReason?: string;
+  }): Promise<boolean>;
+  /** the janitor: non-prod environments whose expiry has passed. */
+  expiredEnvironments(args: { now: number }): Promise<string[]>;
+  /**
+   * the janitor: the physical tables to drop (see state/janitor-choice.ts), grouped by gateway,
+   * readers first; unless `dryRun`, each is recorded `dropping` first, in the name of `pass`.
+   */
+  chooseDrops(args: { pass: string; dryRun: boolean }): Promise<JanitorWork>;
+  /** the janitor: records the drops done by `executor` and deletes their snapshots. */
+  recordDrops(args: { snapshotIds: string[]; executor: string }): Promise<string[]>;
   /** deletes the artifacts older than the retention (the janitor's artifact sweep). */
   sweepArtifacts(): Promise<ArtifactSweep>;
+}
+
+/** What a janitor pass drops, per gateway in order (readers first), and what it keeps. */
+export interface JanitorWork {
+  /** epoch ms: only snapshots stored before it are dropped (now minus SLUICE_JANITOR_GRACE). */
+  createdBefore: number;
+  groups: Array<{
+    gateway: string;
+    tables: Array<{ snapshotId: string; physicalTable: string | null }>;
+    connection?: Sealed;
+  }>;
+  kept: Array<{ snapshotId: string; reason: string }>;
 }
 
 /** What a write of artifacts left: where, and the files relative to there. */
@@ -386,6 +426,18 @@ export interface ExecutorActivities {
     models: string[];
     connection?: Sealed;
   }): Promise<void>;
+  /**
+   * takes a non-prod environment down on one gateway: drops its views of `models`, then its schemas
+   * that hold nothing else (engines/views.ts `dropEnvironment`). Idempotent.
+   */
+  dropEnvironment(args: {
+    gateway: string;
+    environment: string;
+    models: string[];
+    connection?: Sealed;
+  }): Promise<{ schemas: string[]; keptSchemas: string[] }>;
+  /** the janitor's drop: each physical table (or a VIEW model's view) if it exists. Idempotent. */
+  dropTables(args: { gateway: string; tables: string[]; connection?: Sealed }): Promise<{ executor: string }>;
   /** opens the sealed connection, connects, pings and closes: nothing is kept or run. */
   testConnection(args: { gateway: string; connection: Sealed }): Promise<ConnectionTestResult>;
   /** runs one read-only statement and returns its first rows (see QueryRequest). */

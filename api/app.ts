@@ -28,12 +28,14 @@ import { createMetrics } from './metrics/registry.ts';
 import { artifactRoutes } from './routes/artifacts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { cancellationRoutes } from './routes/cancellations.ts';
+import { ciRoutes } from './routes/ci.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { docsRoutes, OPENAPI_INFO } from './routes/docs.ts';
 import { environmentRoutes } from './routes/environments.ts';
 import { executorRoutes } from './routes/executors.ts';
 import { healthRoutes } from './routes/health.ts';
+import { janitorRoutes } from './routes/janitor.ts';
 import { lineageRoutes } from './routes/lineage.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -82,6 +84,8 @@ export interface AppOptions {
   artifacts?: ArtifactStore;
   /** SLUICE_TEMPORAL_UI_URL: the dashboard links each workflow it shows to the Temporal Web UI there. */
   temporalUiUrl?: string;
+  /** SLUICE_PUBLIC_API_URL: the API's address in pull request summaries (the request's origin otherwise). */
+  publicApiUrl?: string;
   /** where the dashboard's script and stylesheet come from (web/bundle.ts: the build, or the sources). */
   loadDashboard?: () => Promise<DashboardBundle>;
 }
@@ -151,7 +155,13 @@ export function createApp(options: AppOptions) {
     ],
   ]);
   app.use('/api/*', async (c, next) => {
-    const limit = c.req.path === '/api/plans' || c.req.path.startsWith('/api/codec/') ? maxPlanBody : maxBody;
+    // plans carry the whole project
+    const limit =
+      c.req.path === '/api/plans' ||
+      c.req.path.startsWith('/api/codec/') ||
+      (c.req.path.startsWith('/api/ci/') && c.req.path.endsWith('/plan'))
+        ? maxPlanBody
+        : maxBody;
     return limits.get(limit)!(c, next);
   });
 
@@ -169,6 +179,7 @@ export function createApp(options: AppOptions) {
     .route('/api', cancellationRoutes())
     .route('/api', scheduleRoutes())
     .route('/api', auditRoutes())
+    .route('/api', janitorRoutes())
     .route('/api', tokenRoutes())
     .route(
       '/api',
@@ -189,6 +200,14 @@ export function createApp(options: AppOptions) {
     .route('/api', executorRoutes(options.executorGoneAfterMs))
     .route('/api', notificationRoutes())
     .route('/api', artifactRoutes())
+    .route(
+      '/api',
+      ciRoutes({
+        ...(options.publicApiUrl === undefined ? {} : { publicApiUrl: options.publicApiUrl }),
+        ...(options.temporalUiUrl === undefined ? {} : { temporalUiUrl: options.temporalUiUrl }),
+        namespace: () => options.client.options.namespace,
+      }),
+    )
     .route(
       '/api',
       queryRoutes(

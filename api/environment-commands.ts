@@ -114,7 +114,10 @@ export async function createPendingPlan(args: {
   now?: number;
   start?: number;
   end?: number;
+  /** the environment a new environment starts from (prod by default; see computePlan). */
+  createFrom?: string;
   recomputeOnTurn?: boolean;
+  environmentTtlMs?: number | null;
 }): Promise<{ planId: string; diff: PlanDiff }> {
   return createPlanRecord({
     db: args.db,
@@ -124,7 +127,9 @@ export async function createPendingPlan(args: {
     now: args.now ?? Date.now(),
     start: args.start,
     end: args.end,
+    ...(args.createFrom === undefined ? {} : { createFrom: args.createFrom }),
     ...(args.recomputeOnTurn === undefined ? {} : { recomputeOnTurn: args.recomputeOnTurn }),
+    ...(args.environmentTtlMs == null ? {} : { environmentTtlMs: args.environmentTtlMs }),
   });
 }
 

@@ -99,6 +99,7 @@ export function apiServerSettings(
     | 'SLUICE_TEMPORAL_UI_URL'
     | 'SLUICE_RUN_SLOTS'
     | 'SLUICE_RUN_PRIORITY'
+    | 'SLUICE_PUBLIC_API_URL'
   >,
 ): Pick<
   ApiServerOptions,
@@ -112,6 +113,7 @@ export function apiServerSettings(
   | 'temporalUiUrl'
   | 'runSlots'
   | 'runPriority'
+  | 'publicApiUrl'
 > {
   return {
     host: values.SLUICE_API_HOST,
@@ -122,6 +124,7 @@ export function apiServerSettings(
       : { allowedHosts: values.SLUICE_API_ALLOWED_HOSTS }),
     ...(values.SLUICE_METRICS_TOKEN === undefined ? {} : { metricsToken: values.SLUICE_METRICS_TOKEN }),
     ...(values.SLUICE_TEMPORAL_UI_URL === undefined ? {} : { temporalUiUrl: values.SLUICE_TEMPORAL_UI_URL }),
+    ...(values.SLUICE_PUBLIC_API_URL === undefined ? {} : { publicApiUrl: values.SLUICE_PUBLIC_API_URL }),
     stuckAfterMs: values.SLUICE_STUCK_AFTER,
     ...(values.SLUICE_RUN_SLOTS === undefined ? {} : { runSlots: values.SLUICE_RUN_SLOTS }),
     runPriority: values.SLUICE_RUN_PRIORITY,

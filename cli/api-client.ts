@@ -20,6 +20,9 @@ type Success<Endpoint> = InferResponseType<Endpoint, SuccessStatusCode>;
 export type Health = Success<Api['health']['$get']>;
 export type EnvironmentList = Success<Api['environments']['$get']>;
 export type EnvironmentDetail = Success<Api['environments'][':env']['$get']>;
+export type CiPlan = Success<Api['ci']['pull-requests'][':number']['plan']['$post']>;
+export type CiSummary = Success<Api['ci']['pull-requests'][':number']['$get']>;
+export type EnvironmentDeletion = Success<Api['environments'][':env']['deletion']['$get']>;
 export type PauseChange = Success<Api['environments'][':env']['pause']['$post']>;
 export type PauseList = Success<Api['environments'][':env']['pauses']['$get']>;
 export type Plan = Success<Api['plans'][':id']['$get']>;
@@ -34,6 +37,8 @@ export type ExecutionLog = Success<Api['runs'][':id']['executions'][':eid']['log
 export type TriggeredRun = Success<Api['environments'][':env']['runs']['$post']>;
 export type ScheduleList = Success<Api['schedules']['$get']>;
 export type AuditPage = Success<Api['audit']['$get']>;
+export type JanitorRun = Success<Api['janitor']['runs']['$post']>;
+export type JanitorDropPage = Success<Api['janitor']['drops']['$get']>;
 export type Token = Success<Api['tokens'][':id']['$delete']>;
 export type CreatedToken = Success<Api['tokens']['$post']>;
 export type TokenList = Success<Api['tokens']['$get']>;
@@ -87,6 +92,12 @@ export class ApiClient {
   environment(env: string) {
     return this.read(this.api.environments[':env'].$get({ param: path({ env }) }));
   }
+  deleteEnvironment(env: string) {
+    return this.read(this.api.environments[':env'].$delete({ param: path({ env }) }));
+  }
+  environmentDeletion(env: string) {
+    return this.read(this.api.environments[':env'].deletion.$get({ param: path({ env }) }));
+  }
   pauseEnvironment(env: string, reason: string) {
     return this.read(this.api.environments[':env'].pause.$post({ param: path({ env }), json: { reason } }));
   }
@@ -136,6 +147,18 @@ export class ApiClient {
   }) {
     return this.read(this.api.plans.$post({ json: body }));
   }
+  /** plans the project into pull request `number`'s environment and queues it at once. */
+  planPullRequest(number: string, body: { project: Project; base?: string; ttl?: string }) {
+    return this.read(
+      this.api.ci['pull-requests'][':number'].plan.$post({ param: path({ number }), json: body }),
+    );
+  }
+  pullRequestSummary(number: string) {
+    return this.read(this.api.ci['pull-requests'][':number'].$get({ param: path({ number }) }));
+  }
+  closePullRequest(number: string) {
+    return this.read(this.api.ci['pull-requests'][':number'].$delete({ param: path({ number }) }));
+  }
   applyPlan(id: string) {
     return this.read(this.api.plans[':id'].apply.$post({ param: path({ id }) }));
   }
@@ -160,7 +183,13 @@ export class ApiClient {
   schedules(environment?: string) {
     return this.read(this.api.schedules.$get({ query: { environment } }));
   }
-  audit(query: { environment?: string; limit?: number; cursor?: string }) {
+  runJanitor(dryRun: boolean) {
+    return this.read(this.api.janitor.runs.$post({ json: { dryRun } }));
+  }
+  janitorDrops(query: { limit?: number; cursor?: string }) {
+    return this.read(this.api.janitor.drops.$get({ query }));
+  }
+  audit(query: { environment?: string; action?: string; limit?: number; cursor?: string }) {
     return this.read(this.api.audit.$get({ query }));
   }
   createToken(body: { name: string; role: string; environments: string[]; expiresAt?: string }) {
@@ -286,6 +315,7 @@ const PARAMETER_NAMES: Record<string, string> = {
   eid: 'execution id',
   gateway: 'gateway name',
   path: 'artifact path',
+  number: 'pull request number',
 };
 
 /**

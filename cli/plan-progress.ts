@@ -11,6 +11,22 @@ export async function followPlan(
   planId: string,
   options: { intervalMs?: number; write?: (line: string) => void } = {},
 ): Promise<Plan> {
+  const plan = await waitForPlan(client, planId, options);
+  if (plan.status !== 'applied') {
+    throw new CliError(
+      `plan ${planId} ${plan.status}${plan.error ? `: ${plan.error}` : ''}; fix the cause and plan again`,
+      EXIT.failed,
+    );
+  }
+  return plan;
+}
+
+/** Follows a plan until it ends, however it ends, and returns it. */
+export async function waitForPlan(
+  client: ApiClient,
+  planId: string,
+  options: { intervalMs?: number; write?: (line: string) => void } = {},
+): Promise<Plan> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const interval = options.intervalMs ?? DEFAULT_POLL_MS;
   let last = '';
@@ -21,15 +37,7 @@ export async function followPlan(
       write(line);
       last = line;
     }
-    if (FINAL.has(plan.status)) {
-      if (plan.status !== 'applied') {
-        throw new CliError(
-          `plan ${planId} ${plan.status}${plan.error ? `: ${plan.error}` : ''}; fix the cause and plan again`,
-          EXIT.failed,
-        );
-      }
-      return plan;
-    }
+    if (FINAL.has(plan.status)) return plan;
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }

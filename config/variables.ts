@@ -197,6 +197,13 @@ export const VARIABLES = declare({
     description:
       'how long artifacts are kept after their run: a duration (`30d`, `12h`) or `forever`; a daily sweep deletes older ones',
   },
+  SLUICE_JANITOR_GRACE: {
+    schema: duration().default(86_400_000),
+    readBy: ['scheduler', 'dev'],
+    default: '`1d`',
+    description:
+      'how long a snapshot no environment or open plan uses is kept before the janitor drops its physical table (`12h`, `2d`)',
+  },
   SLUICE_TEMPORAL_PORT: {
     schema: port().default(7233),
     readBy: ['dev'],
@@ -305,10 +312,10 @@ export const VARIABLES = declare({
   },
   SLUICE_PUBLIC_API_URL: {
     schema: httpUrl().optional(),
-    readBy: ['scheduler', 'dev'],
+    readBy: ['api', 'scheduler', 'dev'],
     default: '',
     description:
-      "the API's address as notification receivers reach it: each notification links to its run or plan there",
+      "the API's address as notification receivers and pull request readers reach it: each notification links to its run or plan there, each pull request summary to its environment's dashboard page (the request's own address when unset)",
   },
   SLUICE_TEMPORAL_UI_URL: {
     schema: httpUrl().optional(),

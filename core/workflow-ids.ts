@@ -25,3 +25,8 @@ export function runWorkflowId(environment: string, reason: string, at: number, u
 export function planWorkflowId(planId: string): string {
   return `sluice-plan-${planId}`;
 }
+
+/** One deletion per environment at a time: asking again joins the one under way. */
+export function deleteEnvironmentWorkflowId(environment: string): string {
+  return `sluice-delete-env-${environment}`;
+}

@@ -120,6 +120,8 @@ export const plans = sluiceSchema.table(
     recomputeOnTurn: boolean('recompute_on_turn').notNull().default(false),
     /** who cancelled the plan, when it was cancelled. */
     cancelledBy: text('cancelled_by'),
+    /** how long the environment lives once the plan is applied (`--ttl`, `sluice: environment_ttl`); null: its expiry stays. */
+    environmentTtlMs: epochMs('environment_ttl_ms'),
   },
   (t) => [
     check('plans_status_check', sql`${t.status} in (${quotedList(PLAN_STATUSES)})`),
@@ -350,6 +352,35 @@ export const auditLog = sluiceSchema.table(
   (t) => [
     index('audit_log_at_idx').on(t.at.desc(), t.id.desc()),
     index('audit_log_environment_at_idx').on(t.environment, t.at.desc(), t.id.desc()),
+  ],
+);
+
+export const JANITOR_DROP_STATUSES = ['dropping', 'dropped'] as const;
+export type JanitorDropStatus = (typeof JANITOR_DROP_STATUSES)[number];
+
+/**
+ * Every physical table the janitor drops, recorded before the drop (`dropping`) and after it
+ * (`dropped`): one row per snapshot, so a janitor that died mid-way finds the drops it began and
+ * finishes them, and never decides twice about a snapshot.
+ */
+export const janitorDrops = sluiceSchema.table(
+  'janitor_drops',
+  {
+    snapshotId: text('snapshot_id').primaryKey(),
+    gateway: text('gateway').notNull(),
+    /** the qualified physical table (or view, for a VIEW model); null for an EMBEDDED model, which has none. */
+    physicalTable: text('physical_table'),
+    status: text('status').$type<JanitorDropStatus>().notNull(),
+    /** the janitor pass (its workflow id) that decided the drop. */
+    decidedBy: text('decided_by').notNull(),
+    decidedAt: instant('decided_at').notNull(),
+    /** the executor that dropped it. */
+    executor: text('executor'),
+    droppedAt: instant('dropped_at'),
+  },
+  (t) => [
+    check('janitor_drops_status_check', sql`${t.status} in (${quotedList(JANITOR_DROP_STATUSES)})`),
+    index('janitor_drops_decided_idx').on(t.decidedAt.desc(), t.snapshotId),
   ],
 );
 

@@ -10,6 +10,12 @@ export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** A string literal: single quotes, an embedded quote doubled. */
+export function quoteLiteral(text: string): string {
+  if (text.includes('\0')) throw new Error(`text ${JSON.stringify(text)} contains a NUL character`);
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 /**
  * Splits a dotted name (`schema.table`, `catalog.schema.table`) into its parts. A part may itself be
  * double-quoted (`"my.schema".orders`), in which case dots inside it do not split and `""` stands

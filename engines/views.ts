@@ -6,10 +6,10 @@
  */
 
 import type { ExecutionRequest } from '../core/execution/request.ts';
-import { environmentView, validateEnvironmentName } from '../core/naming.ts';
+import { environmentView, PROD_ENVIRONMENT, validateEnvironmentName } from '../core/naming.ts';
 import type { ViewEntry } from '../core/plan/types.ts';
 import type { Engine } from './engine.ts';
-import { splitQualifiedName } from './quote.ts';
+import { quoteLiteral, splitQualifiedName } from './quote.ts';
 
 /** Creates every physical schema the requests write to, once each. */
 export async function ensurePhysicalSchemas(
@@ -45,6 +45,44 @@ export async function dropViews(
 ): Promise<void> {
   validateEnvironmentName(environment);
   for (const model of models) await engine.dropView(environmentView(model, environment).qualified);
+}
+
+/** What taking an environment down left: the schemas dropped, and those kept because they hold other objects. */
+export interface DroppedEnvironment {
+  schemas: string[];
+  keptSchemas: string[];
+}
+
+/**
+ * Takes a non-prod environment down on one gateway: drops its views of `models`, then each of its
+ * schemas (`<schema>__<env>`) that holds nothing else. Every step is idempotent, so a retried or
+ * resumed deletion finishes what an interrupted one began.
+ */
+export async function dropEnvironment(
+  engine: Engine,
+  environment: string,
+  models: readonly string[],
+): Promise<DroppedEnvironment> {
+  validateEnvironmentName(environment);
+  if (environment === PROD_ENVIRONMENT) throw new Error('the prod environment cannot be dropped');
+  await dropViews(engine, environment, models);
+  const result: DroppedEnvironment = { schemas: [], keptSchemas: [] };
+  const schemas = [...new Set(models.map((model) => environmentView(model, environment).schema))].sort();
+  for (const schema of schemas) {
+    if (await dropSchemaIfEmpty(engine, schema)) result.schemas.push(schema);
+    else result.keptSchemas.push(schema);
+  }
+  return result;
+}
+
+/** Drops the schema if it holds no table or view; false when it holds some and was kept. */
+async function dropSchemaIfEmpty(engine: Engine, schema: string): Promise<boolean> {
+  const held = await engine.queryScalar(
+    `SELECT count(*) FROM information_schema.tables WHERE table_schema = ${quoteLiteral(schema)}`,
+  );
+  if (Number(held) > 0) return false;
+  await engine.runInTransaction([{ sql: `DROP SCHEMA IF EXISTS ${engine.quoteIdentifier(schema)}` }]);
+  return true;
 }
 
 /**

@@ -118,3 +118,18 @@ function toRecord(row: PauseRow): PauseRecord {
     resumedAt: iso(row.resumedAt),
   };
 }
+
+/** Ends every active pause of `environment` (its deletion); returns how many ended. */
+export async function endPausesOf(
+  db: StateDb,
+  environment: string,
+  by: string,
+  at: Instant = new Date(),
+): Promise<number> {
+  const ended = await db
+    .update(pauses)
+    .set({ resumedBy: requireText('resumedBy', by), resumedAt: toDate('at', at) })
+    .where(and(eq(pauses.environment, requireText('environment', environment)), isNull(pauses.resumedAt)))
+    .returning({ id: pauses.id });
+  return ended.length;
+}

@@ -15,6 +15,7 @@ import {
   optionalChoices,
   optionalDate,
   optionalMessage,
+  requireInteger,
   requireJson,
   requireOneOf,
   requireText,
@@ -37,6 +38,8 @@ export interface PlanInput {
   project?: unknown;
   /** compute the diff again against the environment when the plan's turn comes (false by default). */
   recomputeOnTurn?: boolean;
+  /** how long the environment lives once the plan is applied; null or absent: its expiry stays. */
+  environmentTtlMs?: number | null;
 }
 
 export interface PlanUpdate {
@@ -68,6 +71,8 @@ export interface PlanRecord {
    * computed again against the environment when its turn comes (see replacePlanDiff).
    */
   recomputeOnTurn: boolean;
+  /** how long the environment lives once the plan is applied; null: its expiry stays as it is. */
+  environmentTtlMs: number | null;
 }
 
 export interface PlanFilter {
@@ -113,10 +118,24 @@ export async function createPlan(db: StateDb, input: PlanInput): Promise<PlanRec
   const submittedAt = input.submittedAt === undefined ? new Date() : toDate('submittedAt', input.submittedAt);
   const project = input.project === undefined ? null : requireJson('project', input.project);
   const recomputeOnTurn = input.recomputeOnTurn === true;
+  const environmentTtlMs =
+    input.environmentTtlMs === undefined || input.environmentTtlMs === null
+      ? null
+      : requireInteger('environmentTtlMs', input.environmentTtlMs, 1);
 
   const inserted = await db
     .insert(plans)
-    .values({ id, environment, status, diff, submittedBy, submittedAt, project, recomputeOnTurn })
+    .values({
+      id,
+      environment,
+      status,
+      diff,
+      submittedBy,
+      submittedAt,
+      project,
+      recomputeOnTurn,
+      environmentTtlMs,
+    })
     .onConflictDoNothing()
     .returning();
   const row = inserted[0] ?? (await db.select().from(plans).where(eq(plans.id, id)))[0];
@@ -353,6 +372,7 @@ function toRecord(row: PlanRow): PlanRecord {
     progress: row.progress ?? null,
     cancelledBy: row.cancelledBy,
     recomputeOnTurn: row.recomputeOnTurn,
+    environmentTtlMs: row.environmentTtlMs ?? null,
   };
 }
 

@@ -42,6 +42,8 @@ export interface WorkerConfig {
   artifacts?: ArtifactSettings;
   /** scheduler only: SLUICE_ARTIFACT_RETENTION in ms; null: kept forever. */
   artifactRetentionMs?: number | null;
+  /** SLUICE_JANITOR_GRACE (scheduler). */
+  janitorGraceMs?: number;
   /** executors only: the warehouse connections, by gateway name. */
   gateways: Record<string, { connection: GatewayConnection }>;
   /** executors only. */
@@ -101,6 +103,7 @@ export function readWorkerConfig(
       SLUICE_ARTIFACTS_S3_SECRET_ACCESS_KEY: values.SLUICE_ARTIFACTS_S3_SECRET_ACCESS_KEY,
     };
     config.artifactRetentionMs = values.SLUICE_ARTIFACT_RETENTION;
+    config.janitorGraceMs = values.SLUICE_JANITOR_GRACE;
     return config;
   }
   const values = readConfig('executor', env);

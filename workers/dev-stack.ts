@@ -44,6 +44,7 @@ import { connectTemporal } from './connection.ts';
 import { type DevActivityOptions, watchDevActivity } from './dev-activity.ts';
 import { type DevServer, startDevServer } from './dev-server.ts';
 import { startExecutorWorker } from './executor-worker.ts';
+import { ensureJanitor } from './janitor.ts';
 import type { RunningWorker } from './running-worker.ts';
 import { bundleWorkflows, startSchedulerWorker, type WorkflowBundle } from './scheduler-worker.ts';
 import { type TemporalConfig, temporalConfig } from './temporal-config.ts';
@@ -217,9 +218,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         },
         artifacts,
         artifactRetentionMs: config.SLUICE_ARTIFACT_RETENTION,
+        janitorGraceMs: config.SLUICE_JANITOR_GRACE,
       }),
     );
     await ensureArtifactSweep(client);
+    await ensureJanitor(client);
     log(`Artifacts: ${artifacts.location} (${describeRetention(config.SLUICE_ARTIFACT_RETENTION)})`);
     const gatewayNames = Object.keys(project.config.gateways).sort();
     for (const role of ['run', 'apply'] as const) {

@@ -73,6 +73,8 @@ export interface SchedulerWorkerOptions {
   artifacts?: ArtifactStore;
   /** SLUICE_ARTIFACT_RETENTION in ms; null: kept forever. */
   artifactRetentionMs?: number | null;
+  /** SLUICE_JANITOR_GRACE in ms. */
+  janitorGraceMs?: number;
 }
 
 /** Starts the scheduler worker; stopping it leaves the state database open (its owner closes it). */
@@ -91,6 +93,7 @@ export async function startSchedulerWorker(options: SchedulerWorkerOptions): Pro
         temporal: options.client,
         ...(options.artifacts === undefined ? {} : { artifacts: options.artifacts }),
         artifactRetentionMs: options.artifactRetentionMs ?? null,
+        ...(options.janitorGraceMs === undefined ? {} : { janitorGraceMs: options.janitorGraceMs }),
       }),
       ...createNotificationActivities({
         db: options.db,

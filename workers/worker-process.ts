@@ -14,6 +14,7 @@ import type { WorkerConfig } from './config.ts';
 import { connectTemporal } from './connection.ts';
 import { startExecutorWorker } from './executor-worker.ts';
 import { type HealthServer, startHealthServer } from './health-server.ts';
+import { ensureJanitor } from './janitor.ts';
 import {
   envFileCheck,
   gatewayChecks,
@@ -73,8 +74,10 @@ export async function startWorkerProcess(
         ...(config.notificationLinks === undefined ? {} : { notificationLinks: config.notificationLinks }),
         artifacts,
         artifactRetentionMs: config.artifactRetentionMs ?? null,
+        ...(config.janitorGraceMs === undefined ? {} : { janitorGraceMs: config.janitorGraceMs }),
       });
       await ensureArtifactSweep(client.client);
+      await ensureJanitor(client.client);
       const database = state.driver === 'pglite' ? 'embedded PGlite' : 'PostgreSQL';
       const health = await serveHealth(config, running, resources, () => ({
         temporal: temporalCheck(connection),

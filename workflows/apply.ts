@@ -29,9 +29,9 @@ import type {
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
-import { EXECUTOR_MAX_ATTEMPTS, failureMessage } from './activity-failure.ts';
+import { failureMessage } from './activity-failure.ts';
 import { keepPlanArtifacts } from './artifacts.ts';
-import { executeModels, NON_RETRYABLE_ERRORS } from './execute-models.ts';
+import { EXECUTOR_RETRY, executeModels } from './execute-models.ts';
 import { notifyPlanEnded } from './notifications.ts';
 
 export interface ApplyInput {
@@ -50,13 +50,7 @@ const applyExecutor = proxyActivities<ExecutorActivities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: EXECUTOR_MAX_ATTEMPTS,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
-  },
+  retry: EXECUTOR_RETRY,
 });
 
 /** The backfill's failure, model by model: failed ones with their error, skipped ones with the reason. */

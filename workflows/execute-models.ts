@@ -10,6 +10,7 @@
  */
 import {
   ActivityCancellationType,
+  type ActivityOptions,
   CancellationScope,
   condition,
   isCancellation,
@@ -45,6 +46,15 @@ import { segmentProgressSignal } from './signals.ts';
 /** Error types an executor raises that retrying cannot fix: the one list in core/errors.ts. */
 export const NON_RETRYABLE_ERRORS = NON_RETRYABLE_CODES;
 
+/** How every executor activity is retried: a few times, backing off, never for a failure retrying cannot fix. */
+export const EXECUTOR_RETRY: ActivityOptions['retry'] = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: EXECUTOR_MAX_ATTEMPTS,
+  nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
+};
+
 /** The most batches one executor activity runs. */
 export const SEGMENT_MAX_BATCHES = 200;
 
@@ -67,13 +77,7 @@ function executorFor(taskQueue: string) {
     // A cancelled segment ends only once its executor stopped the statements and rolled back (or its
     // heartbeat timed out), so a run or plan recorded cancelled has nothing half-written behind it.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      maximumAttempts: EXECUTOR_MAX_ATTEMPTS,
-      nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
-    },
+    retry: EXECUTOR_RETRY,
   });
 }
 

@@ -16,7 +16,7 @@ import { Context } from '@temporalio/activity';
 import type { Keyring } from '../../crypto/keyring.ts';
 import type { Engine } from '../../engines/engine.ts';
 import type { EnginePool } from '../../engines/pool.ts';
-import { dropViews, promoteViews } from '../../engines/views.ts';
+import { dropEnvironment, dropPhysicalTables, dropViews, promoteViews } from '../../engines/views.ts';
 import type {
   ConnectionTestResult,
   ExecutorActivities,
@@ -197,6 +197,28 @@ export function createExecutorActivities(options: ExecutorActivitiesOptions): Ex
           await dropViews(engineFor(gateway, args.connection), environment, models);
         },
       );
+    },
+
+    dropEnvironment(args) {
+      return activity(
+        { gateway: args?.gateway, environment: args?.environment, phase: 'drop environment' },
+        async () => {
+          const gateway = readText(args?.gateway, 'gateway');
+          const environment = readText(args.environment, 'environment');
+          const models = readNames(args.models, 'models');
+          return dropEnvironment(engineFor(gateway, args.connection), environment, models);
+        },
+      );
+    },
+
+    dropTables(args) {
+      const count = Array.isArray(args?.tables) ? args.tables.length : 0;
+      return activity({ gateway: args?.gateway, phase: 'drop tables', tables: count }, async () => {
+        const gateway = readText(args?.gateway, 'gateway');
+        const tables = readNames(args.tables, 'tables');
+        await dropPhysicalTables(engineFor(gateway, args.connection), tables);
+        return { executor: identity };
+      });
     },
 
     testConnection(args): Promise<ConnectionTestResult> {

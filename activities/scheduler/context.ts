@@ -15,4 +15,6 @@ export interface SchedulerContext {
   artifacts?: ArtifactStore;
   /** how long artifacts are kept (SLUICE_ARTIFACT_RETENTION); null or absent: forever. */
   artifactRetentionMs?: number | null;
+  /** how old an unused snapshot must be before the janitor drops its table (SLUICE_JANITOR_GRACE). */
+  janitorGraceMs?: number;
 }

@@ -14,6 +14,8 @@ import { closedRuns } from './closed-runs.ts';
 import { completeSegment } from './complete-segment.ts';
 import type { SchedulerContext } from './context.ts';
 import { findDueWork } from './due-work.ts';
+import { environmentViews, removeEnvironmentState, stopEnvironment } from './environment-deletion.ts';
+import { chooseDrops, expiredEnvironments, recordDrops } from './janitor.ts';
 import { recordPauseChange } from './pauses.ts';
 import { PlanCache } from './plan-cache.ts';
 import { beginPlan, finishPlan, tableRequests } from './plans.ts';
@@ -43,6 +45,8 @@ export interface SchedulerActivitiesOptions {
   artifacts?: ArtifactStore;
   /** SLUICE_ARTIFACT_RETENTION in ms; null: kept forever. */
   artifactRetentionMs?: number | null;
+  /** SLUICE_JANITOR_GRACE in ms; a day by default. */
+  janitorGraceMs?: number;
 }
 
 export function createSchedulerActivities(options: SchedulerActivitiesOptions): SchedulerActivities {
@@ -53,6 +57,7 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     ...(options.temporal ? { temporal: options.temporal } : {}),
     ...(options.artifacts ? { artifacts: options.artifacts } : {}),
     artifactRetentionMs: options.artifactRetentionMs ?? null,
+    ...(options.janitorGraceMs === undefined ? {} : { janitorGraceMs: options.janitorGraceMs }),
   };
   return {
     loadSchedule: (environment) => loadSchedule(ctx, environment),
@@ -75,5 +80,11 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     writeRunArtifacts: (args) => writeRunArtifacts(ctx, args),
     writePlanArtifacts: (args) => writePlanArtifacts(ctx, args),
     sweepArtifacts: () => sweepArtifacts(ctx),
+    stopEnvironment: (args) => stopEnvironment(ctx, args),
+    environmentViews: (args) => environmentViews(ctx, args),
+    removeEnvironmentState: (args) => removeEnvironmentState(ctx, args),
+    expiredEnvironments: (args) => expiredEnvironments(ctx, args),
+    chooseDrops: (args) => chooseDrops(ctx, args),
+    recordDrops: (args) => recordDrops(ctx, args),
   };
 }

@@ -152,7 +152,13 @@ export async function finishPlan(
           `plan "${plan.id}" is ${current.status}; only a plan being applied can be finished as applied`,
         );
       }
-      await finalizePlan({ db: ctx.db, diff: plan.diff, planId: plan.id });
+      await finalizePlan({
+        db: ctx.db,
+        diff: plan.diff,
+        planId: plan.id,
+        environmentTtlMs: current.environmentTtlMs,
+        now: ctx.now(),
+      });
     }
     await finishBackfillRuns(ctx, plan.id, 'succeeded', null);
   } else {

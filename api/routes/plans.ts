@@ -9,17 +9,15 @@
  * and leaves nothing pending behind: a reviewed plan refused at apply is marked `rejected` with
  * that line as its error.
  */
-import { createRoute, type z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { NamingError, validateEnvironmentName } from '../../core/naming.ts';
-import { PlanRequestError } from '../../core/plan/request-error.ts';
+import { validateEnvironmentName } from '../../core/naming.ts';
 import type { PlanDiff } from '../../core/plan/types.ts';
-import type { Project, ProjectIssue } from '../../core/project/types.ts';
+import type { Project } from '../../core/project/types.ts';
 import { firstProblem } from '../../core/validation/problem.ts';
 import { instantProblem } from '../../core/validation/range.ts';
 import { isCheckFailure } from '../../state/check-failure.ts';
 import { checkPlanApplicable } from '../../state/plan/check.ts';
-import { storableProject } from '../../state/plan/stored-project.ts';
 import {
   getPlan,
   getPlanProject,
@@ -33,22 +31,9 @@ import { audit } from '../audit.ts';
 import { checkEnvironment, requirePermission } from '../auth/authorize.ts';
 import type { AppEnv } from '../context.ts';
 import { checkCursor } from '../cursor.ts';
-import {
-  createPendingPlan,
-  planChangesSomething,
-  queueAutoAppliedPlan,
-  queuePlan,
-} from '../environment-commands.ts';
-import {
-  ApiError,
-  badRequest,
-  conflict,
-  formatPath,
-  invalidRange,
-  notFound,
-  validationError,
-} from '../errors.ts';
-import { checkProject } from '../project-checks.ts';
+import { planChangesSomething, queuePlan } from '../environment-commands.ts';
+import { type ApiError, badRequest, conflict, invalidRange, notFound } from '../errors.ts';
+import { projectShapeError, submitPlan } from '../plan-submission.ts';
 import { router } from '../router.ts';
 import { errors, json, jsonBody } from '../schemas/common.ts';
 import {
@@ -61,6 +46,7 @@ import {
 } from '../schemas/plans.ts';
 import { callTemporal } from '../temporal-calls.ts';
 import { commaValues, readEnd, readTime } from '../time-input.ts';
+import { readTtl } from '../ttl-input.ts';
 import { requireEnvironment } from '../views/environment-models.ts';
 import { planSummaryViews, planView } from '../views/plan-view.ts';
 import { readLiveState } from '../views/workflow-state.ts';
@@ -128,10 +114,6 @@ export function planRoutes() {
           throw badRequest(`environment: ${(err as Error).message}`, { field: 'environment' });
         }
         checkEnvironment(c.get('principal'), body.environment);
-        const issues = checkProject(body.project);
-        if (issues.length > 0) throw invalidProject(issues);
-        // connection settings stay with the executors: the scheduler side plans without them
-        const project = storableProject(body.project);
         const now = deps.now();
         const start = body.start === undefined ? undefined : readTime('start', body.start, now);
         const end = body.end === undefined ? undefined : readEnd('end', body.end, now);
@@ -147,62 +129,15 @@ export function planRoutes() {
             { field: 'end' },
           );
         }
-        const autoApply = body.autoApply === true;
-        const submittedBy = c.get('principal').actor;
-        let created: { planId: string; diff: PlanDiff };
-        try {
-          created = await createPendingPlan({
-            db: deps.db,
-            project,
-            environment: body.environment,
-            submittedBy,
-            now,
-            start,
-            end,
-            // stays on only for a plan that queues behind another (see queueAutoAppliedPlan)
-            recomputeOnTurn: autoApply,
-          });
-        } catch (err) {
-          if (err instanceof PlanRequestError) throw badRequest(err.message, { field: err.field });
-          if (err instanceof NamingError)
-            throw invalidProject([{ file: 'project', line: 0, message: err.message }]);
-          throw err;
-        }
-        const { planId } = created;
-        await audit(c, {
-          action: 'plan.create',
-          target: planId,
+        const submitted = await submitPlan(c, {
           environment: body.environment,
-          details: { changes: planChangesSomething(created.diff), models: project.models.length },
+          project: body.project,
+          start,
+          end,
+          environmentTtlMs: readTtl(body.ttl, body.environment, body.project.config.environmentTtlMs),
+          autoApply: body.autoApply === true,
         });
-        let position: number | null = null;
-        if (autoApply) {
-          // Temporal away: the plan stays pending (the workflow may have it), as a reviewed one does.
-          ({ position } = await callTemporal(
-            deps,
-            `queueing plan ${planId} on environment ${body.environment}`,
-            () =>
-              queueAutoAppliedPlan({
-                db: deps.db,
-                client: deps.client,
-                planId,
-                project,
-                environment: body.environment,
-                submittedBy,
-                options: deps.environmentOptions,
-              }),
-          ));
-          await audit(c, {
-            action: 'plan.apply',
-            target: planId,
-            environment: body.environment,
-            details: { position, autoApply: true },
-          });
-        }
-        const plan = await getPlan(deps.db, planId);
-        if (!plan) throw new Error(`plan "${planId}" vanished right after it was stored`);
-        if (position !== null) return c.json(await planView(deps.db, plan, position), 202);
-        return c.json(await planView(deps.db, plan, null), 201);
+        return c.json(submitted.plan, submitted.status);
       },
       (result) => {
         if (!result.success) {
@@ -369,44 +304,4 @@ async function reject(c: Context<AppEnv>, plan: PlanRecord, refusal: ApiError): 
     });
   }
   return refusal;
-}
-
-export function invalidProject(issues: Array<ProjectIssue & { path?: string }>): ApiError {
-  const first = issues[0];
-  const where = first ? (first.line > 0 ? `${first.file}:${first.line}` : first.file) : '';
-  return new ApiError(
-    422,
-    'invalid_project',
-    `project is not valid: ${issues.length} problem${issues.length === 1 ? '' : 's'}${first ? `, first ${where}: ${first.message}` : ''}; fix them and plan again (sluice validate shows them all)`,
-    { issues },
-  );
-}
-
-/**
- * A body whose only problems are in `project` is an invalid project (422), each problem placed at
- * the model file it concerns when the body says which; anything else is a 400.
- */
-function projectShapeError(target: string, error: z.ZodError, body: unknown): ApiError {
-  const issues = error.issues;
-  if (target !== 'json' || issues.some((issue) => issue.path[0] !== 'project')) {
-    return validationError(target, error);
-  }
-  return invalidProject(
-    issues.map((issue) => {
-      const path = formatPath('project', issue.path.slice(1));
-      const [, collection, index, ...rest] = issue.path;
-      const location =
-        collection === 'models' && typeof index === 'number' ? modelLocation(body, index) : null;
-      if (location)
-        return { ...location, message: `${formatPath('', rest) || 'model'}: ${issue.message}`, path };
-      return { file: 'project', line: 0, message: `${path}: ${issue.message}`, path };
-    }),
-  );
-}
-
-function modelLocation(body: unknown, index: number): { file: string; line: number } | null {
-  const model = (body as { project?: { models?: unknown[] } } | null)?.project?.models?.[index];
-  const location = (model as { location?: { file?: unknown; line?: unknown } } | undefined)?.location;
-  if (typeof location?.file !== 'string' || typeof location.line !== 'number') return null;
-  return { file: location.file, line: location.line };
 }

@@ -139,3 +139,30 @@ export type EnvironmentModelView = z.infer<typeof EnvironmentModelSchema>;
 export type WorkflowStateView = z.infer<typeof WorkflowStateSchema>;
 export type PauseInfoView = z.infer<typeof PauseInfoSchema>;
 export type OverScheduledView = z.infer<typeof OverScheduledSchema>;
+
+export const EnvironmentDeletionSchema = z
+  .object({
+    environment: z.string(),
+    workflowId: z.string(),
+    status: z.string().openapi({
+      description: "the deletion workflow's status as Temporal says it: RUNNING, COMPLETED, FAILED, ...",
+    }),
+    startedAt: Timestamp.nullable(),
+    closedAt: Timestamp.nullable(),
+    result: z
+      .object({
+        environment: z.string(),
+        removed: z.boolean(),
+        runs: z.array(z.string()),
+        plans: z.array(z.string()),
+        schemas: z.array(z.string()),
+        keptSchemas: z.array(z.string()),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'what the deletion did, once completed: whether state was removed, the runs and plans it stopped, the schemas it dropped and those it kept because they hold other objects',
+      }),
+    error: z.string().nullable(),
+  })
+  .openapi('EnvironmentDeletion');

@@ -53,6 +53,10 @@ export const CreatePlanBody = z
     end: TimeInput.optional().openapi({
       description: 'development environments only: backfill up to this time (a date covers that whole day)',
     }),
+    ttl: z.string().optional().openapi({
+      description:
+        'non-prod environments only: once the plan is applied the environment expires this long after (12h, 3d, 2w), and the janitor deletes it',
+    }),
     autoApply: z
       .boolean()
       .optional()

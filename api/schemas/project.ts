@@ -2,8 +2,11 @@
  * The loaded project as the CLI sends it (core/project/types.ts `Project`), as a zod schema: the
  * API refuses a body that does not have this shape before anything looks at it.
  */
+
 import { z } from '@hono/zod-openapi';
+import { MAX_TTL_MS } from '../../core/environment/ttl.ts';
 import { INTERVAL_UNITS } from '../../core/interval-unit.ts';
+import { MAX_CI_BACKFILL_DAYS } from '../../core/project/sluice-settings.ts';
 import type { IntervalUnit, Project } from '../../core/project/types.ts';
 
 const text = z.string();
@@ -92,6 +95,15 @@ export const ProjectSchema = z
       gateways: z.record(text, z.object({ connection: GatewayConnectionSchema })),
       defaultGateway: text.min(1),
       modelDefaults: ModelDefaultsSchema,
+      ci: z
+        .object({ backfillDays: z.number().int().min(1).max(MAX_CI_BACKFILL_DAYS) })
+        .optional()
+        .openapi({
+          description: "`sluice: ci:` in config.yaml: how a pull request's environment is planned",
+        }),
+      environmentTtlMs: z.number().int().positive().max(MAX_TTL_MS).optional().openapi({
+        description: "`sluice: environment_ttl` in config.yaml: a non-prod plan's TTL when it names none",
+      }),
     }),
     models: z.array(ModelSchema),
     audits: z.record(text, AuditSchema),

@@ -5,6 +5,8 @@
  * is computed again when its turn comes, so its diff is printed once it has been applied.
  */
 import type { Command } from 'commander';
+import { parseTtl, TtlError } from '../../core/environment/ttl.ts';
+import { PROD_ENVIRONMENT } from '../../core/naming.ts';
 import { planSummary } from '../../core/plan/summary.ts';
 import type { ApiClient, Plan } from '../api-client.ts';
 import {
@@ -16,6 +18,7 @@ import {
   printJson,
   withApiOptions,
 } from '../api-options.ts';
+import { CliError, EXIT } from '../errors.ts';
 import { checkEnvironmentArgument, checkRangeOptions } from '../input-checks.ts';
 import { followPlan } from '../plan-progress.ts';
 
@@ -24,6 +27,7 @@ interface PlanOptions extends ApiOptions {
   start?: string;
   end?: string;
   autoApply?: boolean;
+  ttl?: string;
 }
 
 export function registerPlan(program: Command): void {
@@ -35,9 +39,14 @@ export function registerPlan(program: Command): void {
       .option('-p, --project <dir>', 'project folder', '.')
       .option('--start <time>', 'backfill from this time (development environments)')
       .option('--end <time>', 'backfill up to this time (development environments)')
-      .option('--auto-apply', 'apply the plan and follow it until it is done'),
+      .option('--auto-apply', 'apply the plan and follow it until it is done')
+      .option(
+        '--ttl <duration>',
+        'non-prod: the environment expires this long after the plan is applied (12h, 3d, 2w); default sluice: environment_ttl',
+      ),
   ).action(async (env: string, options: PlanOptions) => {
     checkEnvironmentArgument(env);
+    if (options.ttl !== undefined) checkTtlOption(options.ttl, env);
     checkRangeOptions(options, Date.now(), { beforeNow: false });
     // loaded here so that other commands do not pay for the project loader
     const { loadProjectPayload } = await import('../project-payload.ts');
@@ -49,6 +58,7 @@ export function registerPlan(program: Command): void {
       ...(options.start === undefined ? {} : { start: options.start }),
       ...(options.end === undefined ? {} : { end: options.end }),
       ...(options.autoApply ? { autoApply: true } : {}),
+      ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
     });
     if (!options.autoApply) {
       if (options.json) return printJson(plan);
@@ -94,4 +104,16 @@ export async function applyAndFollow(client: ApiClient, planId: string, quiet: b
 
 export function renderPlan(plan: Plan): string {
   return planSummary(plan.text, plan.diff);
+}
+
+/** `--ttl`: a TTL, for an environment other than prod; exit 2 naming the value otherwise. */
+function checkTtlOption(ttl: string, env: string): void {
+  if (env === PROD_ENVIRONMENT)
+    throw new CliError('--ttl: prod never expires; a TTL is for other environments', EXIT.invalid);
+  try {
+    parseTtl(ttl, '--ttl');
+  } catch (error) {
+    if (error instanceof TtlError) throw new CliError(error.message, EXIT.invalid);
+    throw error;
+  }
 }

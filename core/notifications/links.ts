@@ -2,6 +2,7 @@
  * Links in a notification: the run or plan in the sluice API and its workflow in Temporal's Web UI,
  * each only when its base address is known (SLUICE_PUBLIC_API_URL, SLUICE_TEMPORAL_UI_URL).
  */
+import { temporalWorkflowLink } from '../temporal-ui-link.ts';
 import type { NotificationLinks } from './events.ts';
 
 export interface LinkBases {
@@ -28,8 +29,7 @@ export function notificationLinks(
     links.api = `${trimmed(bases.api)}/api/${path}/${encodeURIComponent(target.id)}`;
   }
   if (bases.temporalUi) {
-    const namespace = encodeURIComponent(bases.namespace ?? 'default');
-    links.temporal = `${trimmed(bases.temporalUi)}/namespaces/${namespace}/workflows/${encodeURIComponent(target.workflowId)}`;
+    links.temporal = temporalWorkflowLink(bases.temporalUi, bases.namespace ?? 'default', target.workflowId);
   }
   return links;
 }

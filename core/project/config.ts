@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Node as YamlNode } from 'yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { isValidTimeZone, validateCron } from '../cron.ts';
+import { parseTtl, TtlError } from '../environment/ttl.ts';
 import { INTERVAL_UNITS, isIntervalUnit } from '../interval-unit.ts';
 import { parseTimeValue } from '../time.ts';
 import type { Env } from './env-overrides.ts';
@@ -19,6 +20,7 @@ import type { ConfigTree, ConfigValue, Locate } from './gateways.ts';
 import { isTree, readGateways } from './gateways.ts';
 import type { Issues } from './issues.ts';
 import { parseKind } from './kind.ts';
+import { readSluiceSettings } from './sluice-settings.ts';
 import type { ModelDefaults, ProjectConfig } from './types.ts';
 import { ValueError, valueFromText } from './values.ts';
 
@@ -27,7 +29,14 @@ export const CONFIG_FILES = ['config.yaml', 'config.yml'] as const;
 export const DIALECTS = ['duckdb', 'postgres'] as const;
 
 /** Top-level keys sluice reads (`gateway` is SQLMesh's alias of `gateways`). */
-const USED_KEYS = new Set(['gateways', 'gateway', 'default_gateway', 'model_defaults', 'default_connection']);
+const USED_KEYS = new Set([
+  'gateways',
+  'gateway',
+  'default_gateway',
+  'model_defaults',
+  'default_connection',
+  'sluice',
+]);
 
 /** Top-level SQLMesh keys whose behaviour sluice does not implement. */
 const UNSUPPORTED_KEYS = new Set(['before_all', 'after_all']);
@@ -265,7 +274,14 @@ export function parseConfig(
   }
 
   const modelDefaults = readModelDefaults(tree.model_defaults, gatewayNames, now, locate, issues);
-  return { gateways, defaultGateway, modelDefaults };
+  const { ci, environmentTtlMs } = readSluiceSettings(tree.sluice, locate, issues);
+  return {
+    gateways,
+    defaultGateway,
+    modelDefaults,
+    ...(ci === undefined ? {} : { ci }),
+    ...(environmentTtlMs === undefined ? {} : { environmentTtlMs }),
+  };
 }
 
 function readModelDefaults(

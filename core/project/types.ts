@@ -120,10 +120,20 @@ export interface ModelDefaults {
   gateway?: string;
 }
 
+/** How a pull request's environment is planned (`sluice: ci:` in config.yaml). */
+export interface CiSettings {
+  /** whole UTC days before today that a pull request's environment backfills. */
+  backfillDays: number;
+}
+
 export interface ProjectConfig {
   gateways: Record<string, { connection: GatewayConnection }>;
   defaultGateway: string;
   modelDefaults: ModelDefaults;
+  /** `sluice: ci:`, when the project sets it. */
+  ci?: CiSettings;
+  /** `sluice: environment_ttl`: how long a non-prod environment lives after each plan applied to it. */
+  environmentTtlMs?: number;
 }
 
 export interface Project {

@@ -29,6 +29,8 @@ export interface PlanRecordInput {
   planId?: string;
   /** compute the diff again when the plan's turn comes (an auto-applied plan; see recomputePlanRecord). */
   recomputeOnTurn?: boolean;
+  /** how long the environment lives once the plan is applied (non-prod only). */
+  environmentTtlMs?: number | null;
 }
 
 export async function createPlanRecord(input: PlanRecordInput): Promise<{ planId: string; diff: PlanDiff }> {
@@ -48,6 +50,7 @@ export async function createPlanRecord(input: PlanRecordInput): Promise<{ planId
     submittedBy: input.submittedBy,
     project: storableProject(input.project),
     ...(input.recomputeOnTurn === undefined ? {} : { recomputeOnTurn: input.recomputeOnTurn }),
+    ...(input.environmentTtlMs == null ? {} : { environmentTtlMs: input.environmentTtlMs }),
   });
   return { planId: plan.id, diff: plan.diff as PlanDiff };
 }

@@ -98,6 +98,12 @@ const ROUTES: MutatingRoute[] = [
     allowed: 503,
   },
   {
+    name: 'delete environment',
+    needs: 'deployer',
+    request: (env) => ({ method: 'DELETE', path: `/api/environments/${env}` }),
+    allowed: 503,
+  },
+  {
     name: 'create plan',
     needs: 'deployer',
     request: (env) => ({
@@ -272,6 +278,53 @@ describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
     });
   }
 
+  it('pull request routes: plan and close from role deployer up, only with a token whose patterns match pr_<n>', async () => {
+    const prScoped: Record<string, string> = {};
+    for (const role of ROLES) {
+      prScoped[role] = (
+        await createApiToken(state.db, {
+          name: `${role}-pr`,
+          role,
+          environments: ['pr_*'],
+          createdBy: 'tests',
+        })
+      ).token;
+    }
+    const routes = [
+      {
+        name: 'plan pull request',
+        method: 'POST',
+        path: '/api/ci/pull-requests/7/plan',
+        body: { project: changedProject() } as unknown,
+        // the plan is stored, then queueing it finds Temporal down
+        allowed: 503,
+      },
+      { name: 'close pull request', method: 'DELETE', path: '/api/ci/pull-requests/7', allowed: 503 },
+    ];
+    for (const route of routes) {
+      for (const role of ROLES) {
+        const enough = ROLES.indexOf(role) >= ROLES.indexOf('deployer');
+        for (const [token, inside] of [
+          [prScoped[role], true],
+          [scoped[role], false],
+        ] as const) {
+          const label = `${route.name}: ${role} ${inside ? 'pr_*' : 'dev_*'}`;
+          const before = await tableCounts(state.db);
+          const r = await contract.call(app, route.method, route.path, { token, body: route.body });
+          if (enough && inside) {
+            expect(r.status, `${label}: ${JSON.stringify(r.body)}`).toBe(route.allowed);
+            continue;
+          }
+          expect(r.status, label).toBe(403);
+          expect(r.body.error.message, label).toMatch(
+            enough ? /dev_\*.*not "pr_7"/ : /it needs role deployer/,
+          );
+          expect(await tableCounts(state.db), label).toEqual(before);
+        }
+      }
+    }
+  });
+
   it('answers 401 without a token, with a malformed header, and with unknown, revoked or expired tokens', async () => {
     const revoked = await createApiToken(state.db, {
       name: 'gone',
@@ -358,6 +411,35 @@ describe.each(DRIVERS)('authorization matrix on %s', (driver) => {
       }
     }
     for (const path of paths[INSIDE]!) expect((await contract.call(app, 'GET', path)).status).toBe(401);
+  });
+
+  it('lets POST /api/janitor/runs only to deployers and up whose token is for every environment', async () => {
+    for (const role of ROLES) {
+      const enough = ROLES.indexOf(role) >= ROLES.indexOf('deployer');
+      const before = await tableCounts(state.db);
+      const scopedRun = await contract.call(app, 'POST', '/api/janitor/runs', {
+        token: scoped[role],
+        body: { dryRun: false },
+      });
+      expect(scopedRun.status, role).toBe(403);
+      expect(scopedRun.body.error.message, role).toMatch(
+        enough ? /the janitor acts on every environment/ : `has role ${role}; to `,
+      );
+      const everywhere = (
+        await createApiToken(state.db, { name: `all-${role}`, role, environments: ['*'], createdBy: 'tests' })
+      ).token;
+      const allowed = await contract.call(app, 'POST', '/api/janitor/runs', {
+        token: everywhere,
+        body: { dryRun: true },
+      });
+      // Temporal is down here: an allowed request gets as far as asking it
+      expect(allowed.status, role).toBe(enough ? 503 : 403);
+      await contract.call(app, 'GET', '/api/janitor/drops', { token: scoped[role] }).then((r) => {
+        expect(r.status, role).toBe(200);
+      });
+      const after = await tableCounts(state.db);
+      expect(after.audit_log, role).toBe(before.audit_log);
+    }
   });
 
   it('lets every role read, whatever its environments', async () => {

@@ -54,7 +54,7 @@ describe('OpenAPI contract', () => {
       ),
     );
     expect([...served].sort()).toEqual([...documented].sort());
-    expect(served.size).toBe(47);
+    expect(served.size).toBe(54);
     expect(documented).toContain('POST /api/environments/{env}/query');
   });
 

@@ -225,6 +225,37 @@ describe('sluice CLI against the API', () => {
     );
   });
 
+  it('plan --ttl sets the expiry environments list shows; environments delete removes it and says who asked; the janitor runs', async () => {
+    const dir = projectCopy('top_customers.sql', (text) => text.replace('LIMIT 5', 'LIMIT 3'));
+    const plan = await sluice(['plan', 'pr_7', '--ttl', '3d', '--auto-apply', '--project', dir]);
+    expect(plan.stderr).toBe('');
+    expect(plan.code).toBe(0);
+    const listed = await sluice(['environments', 'list']);
+    expect(listed.code).toBe(0);
+    const row = listed.stdout.split('\n').find((line) => line.startsWith('pr_7 '));
+    expect(row).toMatch(/\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+    expect(listed.stdout.split('\n').find((line) => line.startsWith('prod '))).toMatch(/never$/);
+
+    const prod = await sluice(['environments', 'delete', 'prod']);
+    expect(prod).toEqual({ code: 2, stdout: '', stderr: 'sluice: the prod environment cannot be deleted\n' });
+
+    const deleted = await sluice(['environments', 'delete', 'pr_7']);
+    expect(deleted.stderr).toBe('');
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toMatch(/^Deleted pr_7\n/);
+    const deletion = await sluice(['environments', 'deletion', 'pr_7']);
+    expect(deletion.code).toBe(0);
+    expect(deletion.stdout).toMatch(/Asked for by admin \(/);
+    expect((await sluice(['environments', 'delete', 'pr_7'])).stdout).toMatch(/^pr_7 was already deleted\n/);
+
+    const dry = await sluice(['janitor', 'run', '--dry-run']);
+    expect(dry.stderr).toBe('');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^Dry run sluice-janitor-run-/);
+    const history = await sluice(['janitor', 'history']);
+    expect(history.code).toBe(0);
+  });
+
   it('cancel cancels a pending plan by id or workflow id; an ended run or plan exits 2 with the reason', async () => {
     const dir = projectCopy('top_customers.sql', (text) => text.replace('LIMIT 5', 'LIMIT 4'));
     const plan = await sluice(['plan', 'dev', '--project', dir]);

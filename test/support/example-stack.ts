@@ -23,11 +23,11 @@ export interface ExampleStackOptions {
   /** more settings for `sluice dev` (SLUICE_API_AUTH, ...). */
   env?: Record<string, string>;
   /**
-   * API tokens to create (name → role). The loopback API starts with authentication off while no
+   * API tokens to create (name → role, or role and environment patterns; `*` when not given). The loopback API starts with authentication off while no
    * token exists: they are created through it as its admin, then the stack starts again on the same
    * state, which turns authentication on, as it does for a user after `sluice token create`.
    */
-  tokens?: Record<string, string>;
+  tokens?: Record<string, string | { role: string; environments: string[] }>;
 }
 
 export interface ExampleStack {
@@ -117,11 +117,11 @@ export async function startExampleStack(options: ExampleStackOptions): Promise<E
     );
     const tokens: Record<string, string> = {};
     if (options.tokens !== undefined) {
-      for (const [name, role] of Object.entries(options.tokens)) {
+      for (const [name, scope] of Object.entries(options.tokens)) {
         const response = await fetch(`${api}/api/tokens`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ name, role }),
+          body: JSON.stringify({ name, ...(typeof scope === 'string' ? { role: scope } : scope) }),
         });
         if (response.status !== 201) throw new Error(`creating token ${name}: ${await response.text()}`);
         tokens[name] = ((await response.json()) as { token: string }).token;

@@ -95,6 +95,10 @@ export class FakeScheduler {
   ready: Array<{ runId: string; readyAt: number }> = [];
   /** every slot request, in order (sent on to the keeper through `temporal`, as production does). */
   slotRequests: SlotRequest[] = [];
+  /** janitor passes begun (each asks for the expired environments first). */
+  janitorPasses = 0;
+  /** while set, a janitor pass fails at its first step, as with the state database away. */
+  janitorFails = false;
 
   constructor(models: ScheduledModel[]) {
     this.models = models;
@@ -238,6 +242,18 @@ export class FakeScheduler {
         this.sweeps += 1;
         return { cutoff: null, removed: [], kept: 0 };
       },
+      stopEnvironment: async () => noDeletion(),
+      environmentViews: async () => noDeletion(),
+      removeEnvironmentState: async () => noDeletion(),
+      expiredEnvironments: async () => {
+        this.janitorPasses += 1;
+        if (this.janitorFails) {
+          throw ApplicationFailure.nonRetryable('the state database is away', 'INVALID_INPUT');
+        }
+        return [];
+      },
+      chooseDrops: async () => ({ createdBefore: 0, groups: [], kept: [] }),
+      recordDrops: async () => noDeletion(),
     };
   }
 }
@@ -361,6 +377,8 @@ export class FakeExecutor {
         this.promoted.push({ environment, models: entries.map((e) => e.model).sort() });
       },
       dropViews: async () => {},
+      dropEnvironment: async () => noDeletion(),
+      dropTables: async () => noDeletion(),
       testConnection: async () => ({ executor: 'fake-executor', latencyMs: 0 }),
       fetchQuery: async () => {
         throw ApplicationFailure.nonRetryable(
@@ -370,6 +388,14 @@ export class FakeExecutor {
       },
     };
   }
+}
+
+/**
+ * Deleting environments and dropping tables run on the real activities only
+ * (test/integration/environments/).
+ */
+function noDeletion(): never {
+  throw ApplicationFailure.nonRetryable('the fake activities delete and drop nothing', 'INVALID_INPUT');
 }
 
 /** Rejects once the activity is cancelled. */

@@ -34,7 +34,8 @@ export async function resetAll(db: StateDb): Promise<void> {
   await db.execute(
     sql.raw(
       'truncate sluice.api_tokens, sluice.audit_log, sluice.pauses, sluice.model_executions, sluice.runs, ' +
-        'sluice.intervals, sluice.environment_snapshots, sluice.environments, sluice.snapshots, sluice.plans ' +
+        'sluice.intervals, sluice.environment_snapshots, sluice.environments, sluice.snapshots, sluice.plans, ' +
+        'sluice.janitor_drops ' +
         'restart identity',
     ),
   );
@@ -53,6 +54,7 @@ export async function tableCounts(db: StateDb): Promise<Record<string, number>> 
     'environments',
     'snapshots',
     'plans',
+    'janitor_drops',
     'notification_webhooks',
     'notification_deliveries',
     'notification_attempts',

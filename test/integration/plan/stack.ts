@@ -72,6 +72,8 @@ export interface PlanStack {
   settle(planId: string): Promise<AppliedPlan>;
   /** submits a plan and waits until it is applied; fails with the plan's error otherwise. */
   planAndApply(input: PlanInput): Promise<AppliedPlan>;
+  /** stops the apply executor in this process, for a test that runs its own elsewhere. */
+  stopApplyExecutor(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -82,10 +84,16 @@ const SETTLE_TIMEOUT_MS = 90_000;
  * Starts a dev server, the scheduler worker on `db` and an apply executor serving `project`'s
  * gateways (DuckDB files resolve against the project's folder).
  */
-export async function startPlanStack(options: { db: StateDb; project: Project }): Promise<PlanStack> {
+export async function startPlanStack(options: {
+  db: StateDb;
+  project: Project;
+  /** SLUICE_JANITOR_GRACE of the scheduler worker (a day when omitted). */
+  janitorGraceMs?: number;
+}): Promise<PlanStack> {
   const { db, project } = options;
   const temporal = await startDevServer(SLUICE_SEARCH_ATTRIBUTES);
   const workers: RunningWorker[] = [];
+  let applyExecutor: RunningWorker | undefined;
   const environments = new Set<string>();
   const stop = async () => {
     // Environment workflows live on; stopping them first keeps them from acting on what tests do next.
@@ -106,17 +114,17 @@ export async function startPlanStack(options: { db: StateDb; project: Project })
         client: temporal.client,
         identity: 'scheduler@test',
         workflowBundle: await workflowBundle(),
+        ...(options.janitorGraceMs === undefined ? {} : { janitorGraceMs: options.janitorGraceMs }),
       }),
     );
-    workers.push(
-      await startExecutorWorker({
-        connection: temporal.nativeConnection,
-        role: 'apply',
-        gateways: project.config.gateways,
-        baseDir: project.root,
-        identity: APPLY_EXECUTOR,
-      }),
-    );
+    applyExecutor = await startExecutorWorker({
+      connection: temporal.nativeConnection,
+      role: 'apply',
+      gateways: project.config.gateways,
+      baseDir: project.root,
+      identity: APPLY_EXECUTOR,
+    });
+    workers.push(applyExecutor);
   } catch (error) {
     await stop();
     throw error;
@@ -189,6 +197,13 @@ export async function startPlanStack(options: { db: StateDb; project: Project })
     temporal,
     db,
     submit,
+    async stopApplyExecutor() {
+      const worker = applyExecutor;
+      applyExecutor = undefined;
+      if (!worker) return;
+      workers.splice(workers.indexOf(worker), 1);
+      await worker.stop();
+    },
     async queue(planId, environment) {
       const queued = await queuePlan({
         db,

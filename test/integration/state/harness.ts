@@ -78,7 +78,7 @@ export async function resetState(db: StateDb): Promise<void> {
   await db.execute(
     sql.raw(
       'truncate sluice.audit_log, sluice.pauses, sluice.model_executions, sluice.runs, sluice.intervals, ' +
-        'sluice.environment_snapshots, sluice.environments, sluice.snapshots, sluice.plans, ' +
+        'sluice.environment_snapshots, sluice.environments, sluice.snapshots, sluice.plans, sluice.janitor_drops, ' +
         'sluice.notification_webhooks, sluice.notification_deliveries, sluice.notification_attempts restart identity',
     ),
   );

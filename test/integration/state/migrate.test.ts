@@ -17,6 +17,7 @@ const STATE_TABLES = [
   'environment_snapshots',
   'environments',
   'intervals',
+  'janitor_drops',
   'model_executions',
   'notification_attempts',
   'notification_deliveries',

@@ -42,6 +42,7 @@ describe.each(DRIVERS)('plans on %s', (driver) => {
       progress: null,
       recomputeOnTurn: false,
       cancelledBy: null,
+      environmentTtlMs: null,
     });
     expect(
       await createPlan(state.db, { id: 'plan-1', environment: 'prod', diff: {}, submittedBy: 'bo' }),
