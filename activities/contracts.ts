@@ -8,16 +8,17 @@
  * never credentials in plain text (a scheduler-managed connection travels sealed, see crypto/sealed.ts).
  */
 import type { ModelWork } from '../core/environment/model-work.ts';
-import type { PauseChange, PlanOutcome, SkipRecord } from '../core/environment/records.ts';
+import type { PauseChange, PlanOutcome, QueuedRunRecord, SkipRecord } from '../core/environment/records.ts';
 import type { RunReport, RunTrigger } from '../core/environment/run-report.ts';
 import type { Interval } from '../core/intervals.ts';
+import type { SlotRequest } from '../core/run-slots.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
 import type { Sealed } from '../crypto/sealed.ts';
 import type { ColumnInfo, QueryValue } from '../engines/engine.ts';
 
 // The run and plan types the environment's state machine (core/environment) decides with.
 export type { ModelWork } from '../core/environment/model-work.ts';
-export type { PauseChange, PlanOutcome, SkipRecord } from '../core/environment/records.ts';
+export type { PauseChange, PlanOutcome, QueuedRunRecord, SkipRecord } from '../core/environment/records.ts';
 export type {
   ModelOutcome,
   ModelStatus,
@@ -47,6 +48,11 @@ export interface RunRequest {
   parentWorkflowId?: string;
   /** set when the run is a plan's backfill: names resolve to the plan's snapshots. */
   planId?: string;
+  /**
+   * SLUICE_RUN_SLOTS and the environment's priority (SLUICE_RUN_PRIORITY): the run waits for a slot
+   * of the namespace's keeper before it executes. Absent: no limit, and the keeper is not asked.
+   */
+  runSlots?: { limit: number; priority: number };
 }
 
 export interface BatchRef {
@@ -241,7 +247,25 @@ export interface SchedulerActivities {
     scheduledAt: number;
     models: string[];
     planId?: string;
+    /** the run waits for a run slot: it is recorded `queued` until `recordRunReady`. */
+    queued?: boolean;
+    /** when the run's models (and, without slots, the run) were free: the end of its wait. */
+    readyAt?: number;
   }): Promise<void>;
+  /**
+   * records a run `queued` with why it waits (a run slot, or another run holding its models),
+   * creating its record when the run has not started yet.
+   */
+  recordRunQueued(args: QueuedRunRecord): Promise<void>;
+  /**
+   * a queued run that never started ends: `skipped` (nothing was due once its models were free) or
+   * `cancelled` (someone cancelled it while it waited), with why.
+   */
+  endQueuedRun(args: { runId: string; status: 'skipped' | 'cancelled'; reason: string }): Promise<void>;
+  /** the run got its slot at `readyAt`: it is `running` from then. */
+  recordRunReady(args: { runId: string; readyAt: number }): Promise<void>;
+  /** asks the namespace's run-slot keeper for a slot, starting the keeper when it is not running. */
+  requestRunSlot(request: SlotRequest): Promise<void>;
   recordRunFinished(report: RunReport): Promise<void>;
   /**
    * renders the longest prefix of the segment's batches that fits `maxBytes`, records each queued

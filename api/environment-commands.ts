@@ -4,11 +4,12 @@
  * pause and resume, read its state. The HTTP API and the CLI call these; nothing here touches a
  * warehouse.
  */
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import { planChangesSomething } from '../core/plan/changes.ts';
 import type { PlanDiff } from '../core/plan/types.ts';
 import type { Project } from '../core/project/types.ts';
+import { priorityOf, slotLimitProblem } from '../core/run-slots.ts';
 import { countProblem, THREADS_LIMIT } from '../core/validation/limits.ts';
 import { environmentWorkflowId } from '../core/workflow-ids.ts';
 import type { StateDb } from '../db/client.ts';
@@ -23,6 +24,7 @@ import {
 import { SluiceEnvironment } from '../workflows/search-attributes.ts';
 import {
   cancelPlanSignal,
+  cancelQueuedRunSignal,
   pauseEnvironmentSignal,
   pauseModelSignal,
   resumeEnvironmentSignal,
@@ -43,6 +45,10 @@ export interface EnvironmentOptions {
   stuckAfterMs?: number;
   /** continue-as-new once the workflow's history reaches this many events (10,000 when omitted). */
   maxHistoryEvents?: number;
+  /** SLUICE_RUN_SLOTS: runs at once across every environment; unlimited when omitted. */
+  runSlots?: number;
+  /** SLUICE_RUN_PRIORITY: each environment's priority for a free run slot (0 when not named). */
+  runPriority?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -60,12 +66,21 @@ export async function ensureEnvironmentWorkflow(
     const problem = countProblem('threads', options.threads, THREADS_LIMIT);
     if (problem) throw new Error(`environment ${environment}: ${problem.message}`);
   }
+  if (options.runSlots !== undefined) {
+    const problem = slotLimitProblem(options.runSlots);
+    if (problem) throw new Error(`environment ${environment}: ${problem}`);
+  }
   const input: EnvironmentInput = {
     environment,
     threads: options.threads,
     searchAttributes: options.searchAttributes,
     ...(options.stuckAfterMs === undefined ? {} : { stuckAfterMs: options.stuckAfterMs }),
     maxHistoryEvents: options.maxHistoryEvents,
+    ...(options.runSlots === undefined
+      ? {}
+      : {
+          runSlots: { limit: options.runSlots, priority: priorityOf(options.runPriority ?? {}, environment) },
+        }),
   };
   await client.workflow.start(environmentWorkflow, {
     taskQueue: TASK_QUEUES.scheduler,
@@ -287,4 +302,17 @@ export async function cancelPlan(client: Client, environment: string, planId: st
 /** Cancels a run: its statements are cancelled on the warehouse and its models not yet started stay unrun. */
 export async function cancelRun(client: Client, runId: string) {
   await client.workflow.getHandle(runId).cancel();
+}
+
+/**
+ * Cancels a queued run: a triggered run still waiting in its environment's queue leaves it (and ends
+ * `cancelled`), and one whose workflow has started, waiting for a run slot, is cancelled there.
+ */
+export async function cancelQueuedRun(client: Client, environment: string, runId: string, actor: string) {
+  await handle(client, environment).signal(cancelQueuedRunSignal, runId, actor);
+  try {
+    await cancelRun(client, runId);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
 }

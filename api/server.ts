@@ -24,6 +24,10 @@ export interface ApiServerOptions extends Omit<AppOptions, 'auth'> {
   auth?: AuthMode;
   /** SLUICE_STUCK_AFTER; one hour when omitted. */
   stuckAfterMs?: number;
+  /** SLUICE_RUN_SLOTS; no limit when omitted. */
+  runSlots?: number;
+  /** SLUICE_RUN_PRIORITY. */
+  runPriority?: Readonly<Record<string, number>>;
   /** start-up lines (how requests are authenticated, where it listens). */
   log?: (line: string) => void;
 }
@@ -50,7 +54,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const app = createApp({
     ...options,
     auth: decision.mode,
-    environmentOptions: { stuckAfterMs, ...options.environmentOptions },
+    environmentOptions: {
+      stuckAfterMs,
+      ...(options.runSlots === undefined ? {} : { runSlots: options.runSlots }),
+      ...(options.runPriority === undefined ? {} : { runPriority: options.runPriority }),
+      ...options.environmentOptions,
+    },
   });
   const server = createAdaptorServer({
     fetch: app.fetch,
@@ -88,6 +97,8 @@ export function apiServerSettings(
     | 'SLUICE_API_ALLOWED_HOSTS'
     | 'SLUICE_METRICS_TOKEN'
     | 'SLUICE_TEMPORAL_UI_URL'
+    | 'SLUICE_RUN_SLOTS'
+    | 'SLUICE_RUN_PRIORITY'
     | 'SLUICE_PUBLIC_API_URL'
   >,
 ): Pick<
@@ -100,6 +111,8 @@ export function apiServerSettings(
   | 'allowedHosts'
   | 'metricsToken'
   | 'temporalUiUrl'
+  | 'runSlots'
+  | 'runPriority'
   | 'publicApiUrl'
 > {
   return {
@@ -113,6 +126,8 @@ export function apiServerSettings(
     ...(values.SLUICE_TEMPORAL_UI_URL === undefined ? {} : { temporalUiUrl: values.SLUICE_TEMPORAL_UI_URL }),
     ...(values.SLUICE_PUBLIC_API_URL === undefined ? {} : { publicApiUrl: values.SLUICE_PUBLIC_API_URL }),
     stuckAfterMs: values.SLUICE_STUCK_AFTER,
+    ...(values.SLUICE_RUN_SLOTS === undefined ? {} : { runSlots: values.SLUICE_RUN_SLOTS }),
+    runPriority: values.SLUICE_RUN_PRIORITY,
     executorGoneAfterMs: values.SLUICE_EXECUTOR_GONE_AFTER,
   };
 }

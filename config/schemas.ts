@@ -8,6 +8,7 @@ import { DATABASE_URL_EXPECTATION, describeRejectedUrl, isDatabaseUrl } from './
 import { type DurationOptions, durationExpectation, parseDuration } from './duration.ts';
 import { LISTEN_HOST_EXPECTATION, parseListenHost } from './listen-host.ts';
 import { type PortOptions, parsePort, portExpectation } from './port.ts';
+import { parseRunPriority, RUN_PRIORITY_EXPECTATION } from './run-priority.ts';
 
 /** A schema from a parser that returns undefined for text it refuses. */
 export function parsed<T>(expectation: string, parse: (text: string) => T | undefined): z.ZodType<T, string> {
@@ -36,6 +37,9 @@ export const wholeNumber = (unit: string, example: number) =>
   parsed(`expected a positive whole number of ${unit}, e.g. ${example}`, (value) =>
     /^\d{1,9}$/.test(value) && Number(value) >= 1 ? Number(value) : undefined,
   );
+
+/** Environments' priorities for run slots (SLUICE_RUN_PRIORITY). */
+export const runPriority = () => parsed(RUN_PRIORITY_EXPECTATION, parseRunPriority);
 
 export const oneOf = <const T extends string>(values: readonly T[]) =>
   parsed(`expected ${values.map((v) => JSON.stringify(v)).join(' or ')}`, (value) =>

@@ -33,6 +33,7 @@ import {
   parsed,
   pemPath,
   port,
+  runPriority,
   text,
   wholeNumber,
 } from './schemas.ts';
@@ -372,6 +373,20 @@ export const VARIABLES = declare({
     default: '`60s`',
     description:
       "how long an executor may go unheard before it is listed as `gone`, and how long a cleanly stopped one stays `stopped`; keep it a few times the presence interval, and the executors' clocks in sync (NTP)",
+  },
+  SLUICE_RUN_SLOTS: {
+    schema: wholeNumber('runs', 3).optional(),
+    readBy: ['api', 'dev'],
+    default: 'no limit',
+    description:
+      'how many runs may execute at once across every environment of the Temporal namespace; a run waiting for a slot is `queued` with the reason. Environment workflows started by this API use it (an environment already running keeps the value it started with until it is restarted)',
+  },
+  SLUICE_RUN_PRIORITY: {
+    schema: runPriority().default({}),
+    readBy: ['api', 'dev'],
+    default: 'every environment 0',
+    description:
+      'which environments get a free run slot first, e.g. `prod=10,staging=5`: the highest number first, first come first within a number; environments not named have 0',
   },
   SLUICE_STUCK_AFTER: {
     schema: duration({ allowZero: true }).default(3_600_000),

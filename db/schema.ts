@@ -250,6 +250,12 @@ export const runs = sluiceSchema.table(
     skipReason: text('skip_reason'),
     /** who cancelled the run, when it was cancelled. */
     cancelledBy: text('cancelled_by'),
+    /** why a `queued` run waits: a run slot, or another run holding its models. */
+    queuedReason: text('queued_reason'),
+    /** when a run slot and the run's models were free: the end of its wait (from scheduledAt). */
+    readyAt: instant('ready_at'),
+    /** when its first statement reached the warehouse: the end of its prep (from readyAt). */
+    firstStatementAt: instant('first_statement_at'),
   },
   (t) => [
     check('runs_trigger_check', sql`${t.trigger} in (${quotedList(RUN_TRIGGERS)})`),

@@ -56,6 +56,18 @@ export interface RunRecord {
   skipReason: string | null;
   /** who cancelled the run, when someone did. */
   cancelledBy: string | null;
+  /** why the run waits, while it is `queued` (kept after, saying why it waited). */
+  queuedReason: string | null;
+  /** when a run slot and its models were free. */
+  readyAt: string | null;
+  /** when its first statement reached the warehouse. */
+  firstStatementAt: string | null;
+  /** scheduledAt to readyAt, ms: how long it waited for a run slot and its models. */
+  waitMs: number | null;
+  /** readyAt to firstStatementAt, ms: rendering, claiming and handing the work to an executor. */
+  prepMs: number | null;
+  /** firstStatementAt to finishedAt, ms. */
+  runMs: number | null;
 }
 
 export interface RunStatusDetails {
@@ -67,6 +79,12 @@ export interface RunStatusDetails {
   cancelledBy?: string | null;
   /** replaces the list of models the run covers. */
   models?: string[];
+  /** why a queued run waits. */
+  queuedReason?: string | null;
+  /** when the run's slot and models were free (kept once set). */
+  readyAt?: Instant;
+  /** when its first statement reached the warehouse (kept once set). */
+  firstStatementAt?: Instant;
 }
 
 export interface RunFilter {
@@ -176,6 +194,10 @@ export async function updateRunStatus(
   const skipReason = optionalMessage('skipReason', details.skipReason);
   const models = details.models === undefined ? undefined : requireTextList('models', details.models);
   const cancelledBy = optionalMessage('cancelledBy', details.cancelledBy);
+  const queuedReason = optionalMessage('queuedReason', details.queuedReason);
+  const readyAt = details.readyAt === undefined ? undefined : toDate('readyAt', details.readyAt);
+  const firstStatementAt =
+    details.firstStatementAt === undefined ? undefined : toDate('firstStatementAt', details.firstStatementAt);
 
   return db.transaction(async (tx) => {
     const current = (await tx.select().from(runs).where(eq(runs.id, id)).for('update'))[0];
@@ -184,10 +206,20 @@ export async function updateRunStatus(
       await tx.update(runs).set({ cancelledBy }).where(eq(runs.id, id));
       current.cancelledBy = cancelledBy;
     }
-    if (!checkTransition('run', id, current.status, status, RUN_TRANSITIONS)) return toRecord(current);
+    const timeline = {
+      ...(queuedReason !== null && current.status === 'queued' ? { queuedReason } : {}),
+      ...(readyAt && !current.readyAt ? { readyAt } : {}),
+      ...(firstStatementAt && !current.firstStatementAt ? { firstStatementAt } : {}),
+    };
+    if (!checkTransition('run', id, current.status, status, RUN_TRANSITIONS)) {
+      if (Object.keys(timeline).length === 0) return toRecord(current);
+      const kept = await tx.update(runs).set(timeline).where(eq(runs.id, id)).returning();
+      return toRecord(kept[0]!);
+    }
     const updated = await tx
       .update(runs)
       .set({
+        ...timeline,
         status,
         ...(status === 'running' ? { startedAt: current.startedAt ?? at } : {}),
         ...(FINAL.includes(status) ? { finishedAt: at } : {}),
@@ -244,6 +276,18 @@ function toRecord(row: RunRow): RunRecord {
     error: row.error,
     skipReason: row.skipReason,
     cancelledBy: row.cancelledBy,
+    queuedReason: row.queuedReason,
+    readyAt: iso(row.readyAt),
+    firstStatementAt: iso(row.firstStatementAt),
+    waitMs: row.readyAt ? Math.max(0, row.readyAt.getTime() - row.scheduledAt.getTime()) : null,
+    prepMs:
+      row.readyAt && row.firstStatementAt
+        ? Math.max(0, row.firstStatementAt.getTime() - row.readyAt.getTime())
+        : null,
+    runMs:
+      row.firstStatementAt && row.finishedAt
+        ? Math.max(0, row.finishedAt.getTime() - row.firstStatementAt.getTime())
+        : null,
   };
 }
 

@@ -66,6 +66,7 @@ import {
 import { modelsAttribute, SluiceEnvironment, SluiceModels, SluiceTrigger } from './search-attributes.ts';
 import {
   cancelPlanSignal,
+  cancelQueuedRunSignal,
   pauseEnvironmentSignal,
   pauseModelSignal,
   resumeEnvironmentSignal,
@@ -97,6 +98,11 @@ export interface EnvironmentInput {
   maxHistoryEvents?: number;
   /** the least time a run or a plan application may take before it is reported stuck (1 hour). */
   stuckAfterMs?: number;
+  /**
+   * SLUICE_RUN_SLOTS and this environment's priority (SLUICE_RUN_PRIORITY): each run waits for a
+   * slot of the namespace's keeper. Absent: runs never ask.
+   */
+  runSlots?: { limit: number; priority: number };
   memory?: EnvironmentMemory;
 }
 
@@ -125,7 +131,12 @@ function planOutcome(err: ChildWorkflowFailure): PlanOutcome {
 export async function environmentWorkflow(input: EnvironmentInput): Promise<void> {
   const env = input.environment;
   const threads = input.threads ?? DEFAULT_THREADS;
-  const config = { environment: env, stuckAfterMs: input.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS };
+  // Histories written before triggered runs queued replay with triggers that skip busy models.
+  const config = {
+    environment: env,
+    stuckAfterMs: input.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS,
+    queueTriggers: patched('triggered-runs-queue'),
+  };
   let state = initialState(config, input.memory, Date.now());
 
   // The workflow is the state's one owner: each event changes it in place, never copying it whole.
@@ -160,6 +171,8 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
         return getExternalWorkflowHandle(command.workflowId).cancel();
       case 'recordPlanCancelled':
         return scheduleLoader.finishPlan(command.plan);
+      case 'recordQueuedRunCancelled':
+        return scheduler.endQueuedRun({ runId: command.runId, status: 'cancelled', reason: command.reason });
     }
   }
   /** A handler's commands: one that fails for good is logged and shown as lastError. */
@@ -195,6 +208,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
   setHandler(runProgressSignal, (runId, models) => take({ type: 'runProgress', runId, models }));
   setHandler(runFinishedSignal, (report) => take({ type: 'runFinished', report }));
   setHandler(cancelPlanSignal, (planId, actor) => take({ type: 'cancelPlan', planId, actor }));
+  setHandler(cancelQueuedRunSignal, (runId, actor) => take({ type: 'cancelQueuedRun', runId, actor }));
   setHandler(
     submitPlanUpdate,
     ({ planId, submittedBy }) => {
@@ -296,6 +310,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
           threads,
           executorQueue: TASK_QUEUES.run,
           parentWorkflowId: workflowInfo().workflowId,
+          ...(input.runSlots ? { runSlots: input.runSlots } : {}),
         };
         const names = command.work.map((w) => w.model);
         await startChild<typeof runWorkflow>('runWorkflow', {
@@ -307,6 +322,12 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
         });
         return { type: 'runStarted' };
       }
+      case 'recordQueuedRun':
+        await schedulerFor(command.run.models.length).recordRunQueued(command.run);
+        return { type: 'queuedRunRecorded' };
+      case 'skipQueuedRun':
+        await scheduler.endQueuedRun({ runId: command.runId, status: 'skipped', reason: command.reason });
+        return { type: 'queuedRunSkipped' };
       case 'checkHistory': {
         const info = workflowInfo();
         const limit = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;

@@ -14,6 +14,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -113,7 +114,7 @@ interface ModelProgress {
 export async function executeModels(
   req: RunRequest,
   onModelsDone?: (outcomes: Record<string, ModelOutcome>) => Promise<void>,
-): Promise<{ outcomes: Record<string, ModelOutcome>; cancelled: boolean }> {
+): Promise<{ outcomes: Record<string, ModelOutcome>; cancelled: boolean; firstStatementAt?: number }> {
   const executor = executorFor(req.executorQueue);
   const outcomes: Record<string, ModelOutcome> = {};
   const progress = new Map<string, ModelProgress>(
@@ -135,6 +136,8 @@ export async function executeModels(
   let changed = false;
   let cancelledWith: unknown;
   let segments = 0;
+  /** when the first batch the executors reported began: its statement reached the warehouse. */
+  let firstStatementAt: number | undefined;
 
   const record = (completions: BatchCompletion[]) => {
     if (completions.length === 0) return;
@@ -195,6 +198,8 @@ export async function executeModels(
       const result = byId.get(batch.executionId);
       const opened = open.get(batch.model)?.get(batch.executionId);
       if (!result || !opened || outcomes[batch.model]) continue;
+      const began = result.status === 'succeeded' ? result.report.startedAt : result.startedAt;
+      firstStatementAt = Math.min(firstStatementAt ?? began, began);
       open.get(batch.model)!.delete(batch.executionId);
       const p = progress.get(batch.model)!;
       if (result.status === 'succeeded') {
@@ -382,9 +387,22 @@ export async function executeModels(
     changed = true;
   });
 
+  // The environment hears of finished models only once their completions are recorded: a run it
+  // starts on them at once (a triggered run that waited for them) then finds their intervals done.
+  // Histories from before this marker sent the report at once, and replay so.
+  const afterRecorded = patched('models-done-after-recorded');
   const report = () => {
     if (!onModelsDone || Object.keys(unreported).length === 0) return;
-    recordings.push(onModelsDone(unreported));
+    const finished = unreported;
+    const recorded = [...recordings];
+    recordings.push(
+      afterRecorded
+        ? Promise.all(recorded).then(
+            () => onModelsDone(finished),
+            () => onModelsDone(finished),
+          )
+        : onModelsDone(finished),
+    );
     unreported = {};
   };
 
@@ -426,7 +444,11 @@ export async function executeModels(
     }
   }
   await CancellationScope.nonCancellable(() => Promise.all(recordings));
-  return { outcomes, cancelled: cancelledWith !== undefined };
+  return {
+    outcomes,
+    cancelled: cancelledWith !== undefined,
+    ...(firstStatementAt === undefined ? {} : { firstStatementAt }),
+  };
 }
 
 /** What identifies a prepared execution in its completion. */

@@ -9,4 +9,5 @@ export { janitorRunWorkflow, janitorWorkflow } from './janitor.ts';
 export { notificationsWorkflow } from './notifications.ts';
 export { notifierWorkflow } from './notifier.ts';
 export { runWorkflow } from './run.ts';
+export { runSlotsWorkflow } from './run-slots.ts';
 export { testConnectionWorkflow } from './test-connection.ts';

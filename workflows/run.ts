@@ -7,10 +7,13 @@
 import {
   CancellationScope,
   CancelledFailure,
+  condition,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
   proxyActivities,
   type SignalDefinition,
+  setHandler,
 } from '@temporalio/workflow';
 import type {
   ModelOutcome,
@@ -19,11 +22,17 @@ import type {
   RunStatus,
   SchedulerActivities,
 } from '../activities/contracts.ts';
+import { RUN_SLOTS_WORKFLOW_ID, type SlotAnswer } from '../core/run-slots.ts';
 import { keepRunArtifacts } from './artifacts.ts';
 import { executeModels } from './execute-models.ts';
 import { notifyRunEnded } from './notifications.ts';
 import { schedulerActivityOptionsFor } from './scheduler-activity-options.ts';
-import { runFinishedSignal, runProgressSignal } from './signals.ts';
+import {
+  releaseRunSlotSignal,
+  runFinishedSignal,
+  runProgressSignal,
+  runSlotAnswerSignal,
+} from './signals.ts';
 
 /** The scheduler's activities for a run of `models` models. */
 function schedulerFor(models: number) {
@@ -54,6 +63,117 @@ async function notify<Args extends unknown[]>(
   }
 }
 
+/**
+ * Waits for a run slot (SLUICE_RUN_SLOTS): asks the keeper, records the run queued with the keeper's
+ * reason while it waits, and running once granted. Returns when the slot was granted; a
+ * cancellation while waiting is thrown.
+ */
+async function takeRunSlot(req: RunRequest, runSlots: { limit: number; priority: number }): Promise<number> {
+  let answer: SlotAnswer | undefined;
+  setHandler(runSlotAnswerSignal, (told) => {
+    if (!answer?.granted) answer = told;
+  });
+  const scheduler = schedulerFor(req.work.length);
+  await scheduler.requestRunSlot({
+    runId: req.runId,
+    environment: req.environment,
+    priority: runSlots.priority,
+    limit: runSlots.limit,
+  });
+  await condition(() => answer !== undefined);
+  if (!answer?.granted) {
+    const reason = answer?.granted === false ? answer.reason : 'waiting for a run slot';
+    log.info('run queued', { runId: req.runId, reason });
+    await CancellationScope.nonCancellable(() =>
+      scheduler.recordRunQueued({
+        runId: req.runId,
+        environment: req.environment,
+        trigger: req.trigger,
+        scheduledAt: req.scheduledAt,
+        models: req.work.map((w) => w.model),
+        reason,
+      }),
+    );
+    await condition(() => answer?.granted === true);
+  }
+  const readyAt = Date.now();
+  await CancellationScope.nonCancellable(() => scheduler.recordRunReady({ runId: req.runId, readyAt }));
+  return readyAt;
+}
+
+/** Gives the slot back (or leaves the queue); a keeper that is gone has nothing to take back. */
+async function releaseRunSlot(req: RunRequest): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(RUN_SLOTS_WORKFLOW_ID).signal(releaseRunSlotSignal, req.runId);
+  } catch (err) {
+    log.warn('the run slot keeper did not take the release', {
+      runId: req.runId,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
+
+/** Every model cancelled before it started: the run was cancelled while it waited for a slot. */
+function cancelledWhileQueued(req: RunRequest): Record<string, ModelOutcome> {
+  const finishedAt = Date.now();
+  return Object.fromEntries(
+    req.work.map((w) => [
+      w.model,
+      {
+        status: 'cancelled',
+        reason: 'the run was cancelled while it waited for a run slot',
+        batches: 0,
+        rowsAffected: 0,
+        finishedAt,
+      } satisfies ModelOutcome,
+    ]),
+  );
+}
+
+/** Waits for a slot when there are slots, executes the models, and gives the slot back whatever happens. */
+async function execute(
+  req: RunRequest,
+  startedAt: number,
+): Promise<{
+  models: Record<string, ModelOutcome>;
+  cancelled: boolean;
+  readyAt: number;
+  firstStatementAt?: number;
+  finishedAt: number;
+}> {
+  const { runSlots } = req;
+  try {
+    let readyAt = startedAt;
+    if (runSlots) {
+      try {
+        readyAt = await takeRunSlot(req, runSlots);
+      } catch (err) {
+        if (!isCancellation(err)) throw err;
+        return {
+          models: cancelledWhileQueued(req),
+          cancelled: true,
+          readyAt: Date.now(),
+          finishedAt: Date.now(),
+        };
+      }
+    }
+    // The environment learns of the models each segment finishes, so a model done early in a long run
+    // can run again at its next tick while the rest of the run goes on.
+    const { outcomes, cancelled, firstStatementAt } = await executeModels(req, (finished) =>
+      notify(req, () => runProgressSignal, [req.runId, finished]),
+    );
+    return {
+      models: outcomes,
+      cancelled,
+      readyAt,
+      ...(firstStatementAt === undefined ? {} : { firstStatementAt }),
+      finishedAt: Date.now(),
+    };
+  } finally {
+    if (runSlots) await CancellationScope.nonCancellable(() => releaseRunSlot(req));
+  }
+}
+
 export async function runWorkflow(req: RunRequest): Promise<RunReport> {
   const startedAt = Date.now();
   // Recorded whatever happens next, so a run cancelled at once still ends with its record.
@@ -65,13 +185,10 @@ export async function runWorkflow(req: RunRequest): Promise<RunReport> {
       scheduledAt: req.scheduledAt,
       models: req.work.map((w) => w.model),
       planId: req.planId,
+      ...(req.runSlots ? { queued: true } : { readyAt: startedAt }),
     }),
   );
-  // The environment learns of the models each segment finishes, so a model done early in a long run
-  // can run again at its next tick while the rest of the run goes on.
-  const { outcomes: models, cancelled } = await executeModels(req, (finished) =>
-    notify(req, () => runProgressSignal, [req.runId, finished]),
-  );
+  const { models, cancelled, readyAt, firstStatementAt, finishedAt } = await execute(req, startedAt);
   const result: RunReport = {
     runId: req.runId,
     environment: req.environment,
@@ -79,7 +196,9 @@ export async function runWorkflow(req: RunRequest): Promise<RunReport> {
     status: cancelled ? 'cancelled' : overallStatus(models),
     scheduledAt: req.scheduledAt,
     startedAt,
-    finishedAt: Date.now(),
+    readyAt,
+    ...(firstStatementAt === undefined ? {} : { firstStatementAt }),
+    finishedAt,
     models,
   };
   await CancellationScope.nonCancellable(async () => {

@@ -21,7 +21,14 @@ import { PlanCache } from './plan-cache.ts';
 import { beginPlan, finishPlan, tableRequests } from './plans.ts';
 import { prepareSegment } from './prepare-segment.ts';
 import { clearIntervals } from './restatement.ts';
-import { recordRunFinished, recordRunStarted } from './runs.ts';
+import { requestRunSlot } from './run-slots.ts';
+import {
+  endQueuedRun,
+  recordRunFinished,
+  recordRunQueued,
+  recordRunReady,
+  recordRunStarted,
+} from './runs.ts';
 import { loadSchedule } from './schedule.ts';
 import { recordSkips } from './skips.ts';
 
@@ -57,6 +64,10 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     findDueWork: (args) => findDueWork(ctx, args),
     clearIntervals: (args) => clearIntervals(ctx, args),
     recordRunStarted: (args) => recordRunStarted(ctx, args),
+    recordRunQueued: (args) => recordRunQueued(ctx, args),
+    recordRunReady: (args) => recordRunReady(ctx, args),
+    endQueuedRun: (args) => endQueuedRun(ctx, args),
+    requestRunSlot: (request) => requestRunSlot(ctx, request),
     recordRunFinished: (report) => recordRunFinished(ctx, report),
     prepareSegment: (ref) => prepareSegment(ctx, ref),
     completeSegment: (completions) => completeSegment(ctx, completions),

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { modelExecutions } from '../../db/schema.ts';
 import { recordExecutionFinished, recordExecutionQueued } from '../../state/executions.ts';
 import { createRun, getRun, updateRunStatus } from '../../state/runs.ts';
-import type { ModelOutcome, RunReport, RunTrigger } from '../contracts.ts';
+import type { ModelOutcome, QueuedRunRecord, RunReport, RunTrigger } from '../contracts.ts';
 import type { SchedulerContext } from './context.ts';
 import { loadEnvironmentModels } from './environment-models.ts';
 import { FAILURE_TYPES, rejectCheckFailures } from './failures.ts';
@@ -24,6 +24,8 @@ const RUN_STARTED = z.object({
   scheduledAt: epochMs,
   models: textList,
   planId: text.optional(),
+  queued: z.boolean().optional(),
+  readyAt: epochMs.optional(),
 });
 
 export interface RunStarted {
@@ -33,7 +35,23 @@ export interface RunStarted {
   scheduledAt: number;
   models: string[];
   planId?: string;
+  /** the run waits for a run slot: it stays `queued` until `recordRunReady`. */
+  queued?: boolean;
+  /** when its slot and models were free (without slots: when its workflow began). */
+  readyAt?: number;
 }
+
+const RUN_QUEUED = z.object({
+  runId: text,
+  environment: text,
+  trigger,
+  scheduledAt: epochMs,
+  models: textList,
+  reason: text,
+  triggeredBy: text.optional(),
+});
+
+const RUN_READY = z.object({ runId: text, readyAt: epochMs });
 
 const OUTCOME = z.object({
   status: z.enum(['succeeded', 'failed', 'skipped', 'cancelled']),
@@ -52,6 +70,8 @@ const RUN_REPORT = z.object({
   status: z.enum(['succeeded', 'failed', 'cancelled']),
   scheduledAt: epochMs,
   startedAt: epochMs,
+  readyAt: epochMs.optional(),
+  firstStatementAt: epochMs.optional(),
   finishedAt: epochMs,
   models: z.record(text, OUTCOME),
 });
@@ -66,10 +86,58 @@ export async function recordRunStarted(ctx: SchedulerContext, args: RunStarted):
       scheduledAt: input.scheduledAt,
       models: input.models,
       planId: input.planId ?? null,
-      status: 'running',
+      status: input.queued ? 'queued' : 'running',
     }),
   );
-  if (run.status === 'queued') await updateRunStatus(ctx.db, run.id, 'running', { at: ctx.now() });
+  const readyAt = input.readyAt === undefined ? {} : { readyAt: input.readyAt };
+  if (input.queued) return;
+  if (run.status === 'queued' || input.readyAt !== undefined) {
+    await updateRunStatus(ctx.db, run.id, 'running', { at: ctx.now(), ...readyAt });
+  }
+}
+
+/** A run waits: for a run slot, or for another run to free its models. Its record says why. */
+export async function recordRunQueued(ctx: SchedulerContext, args: QueuedRunRecord): Promise<void> {
+  const input = parseInput('recordRunQueued', RUN_QUEUED, args);
+  await rejectCheckFailures('recordRunQueued', FAILURE_TYPES.invalidInput, async () => {
+    await createRun(ctx.db, {
+      id: input.runId,
+      environment: input.environment,
+      trigger: input.trigger,
+      scheduledAt: input.scheduledAt,
+      models: input.models,
+      triggeredBy: input.triggeredBy ?? null,
+      status: 'queued',
+    });
+    await updateRunStatus(ctx.db, input.runId, 'queued', { queuedReason: input.reason });
+  });
+}
+
+const QUEUED_RUN_END = z.object({ runId: text, status: z.enum(['skipped', 'cancelled']), reason: text });
+
+/** A queued run that never started ends: skipped (nothing was due) or cancelled, with why. */
+export async function endQueuedRun(
+  ctx: SchedulerContext,
+  args: { runId: string; status: 'skipped' | 'cancelled'; reason: string },
+): Promise<void> {
+  const input = parseInput('endQueuedRun', QUEUED_RUN_END, args);
+  await rejectCheckFailures('endQueuedRun', FAILURE_TYPES.invalidInput, () =>
+    updateRunStatus(ctx.db, input.runId, input.status, {
+      at: ctx.now(),
+      ...(input.status === 'skipped' ? { skipReason: input.reason } : { error: input.reason }),
+    }),
+  );
+}
+
+/** A queued run got its slot: it runs from `readyAt`. */
+export async function recordRunReady(
+  ctx: SchedulerContext,
+  args: { runId: string; readyAt: number },
+): Promise<void> {
+  const input = parseInput('recordRunReady', RUN_READY, args);
+  await rejectCheckFailures('recordRunReady', FAILURE_TYPES.invalidInput, () =>
+    updateRunStatus(ctx.db, input.runId, 'running', { at: input.readyAt, readyAt: input.readyAt }),
+  );
 }
 
 export async function recordRunFinished(ctx: SchedulerContext, report: RunReport): Promise<void> {
@@ -91,6 +159,8 @@ export async function recordRunFinished(ctx: SchedulerContext, report: RunReport
     await updateRunStatus(ctx.db, input.runId, input.status, {
       at: input.finishedAt,
       error: runError(outcomes),
+      ...(input.readyAt === undefined ? {} : { readyAt: input.readyAt }),
+      ...(input.firstStatementAt === undefined ? {} : { firstStatementAt: input.firstStatementAt }),
     });
   });
 }

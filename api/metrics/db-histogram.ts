@@ -1,13 +1,23 @@
 /**
  * A Prometheus histogram computed from the state DB at each scrape: bucket counts, sum and count of
- * a milliseconds column of model executions, per environment. Every API process reports the same
+ * a milliseconds value of model executions or runs, per environment. Every API process reports the same
  * figures, and they survive restarts, because they come from the recorded history rather than from
  * what one process happened to observe.
  */
 import { isNotNull, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { StateDb } from '../../db/client.ts';
-import { modelExecutions } from '../../db/schema.ts';
+import type { modelExecutions, runs } from '../../db/schema.ts';
+
+/** What a histogram counts: a milliseconds value (null rows left out) of a table with an environment. */
+export type HistogramSource =
+  | { table: typeof modelExecutions; ms: PgColumn | SQL<number | null> }
+  | { table: typeof runs; ms: PgColumn | SQL<number | null> };
+
+/** Milliseconds between two timestamp columns of a run (null while either is). */
+export function runSpanMs(from: PgColumn, to: PgColumn): SQL<number | null> {
+  return sql<number | null>`(extract(epoch from (${to} - ${from})) * 1000)`;
+}
 
 interface HistogramValue {
   metricName: string;
@@ -23,8 +33,8 @@ export class DbHistogram {
     readonly name: string,
     readonly help: string,
     private readonly db: StateDb,
-    /** the execution column, in milliseconds. */
-    private readonly column: PgColumn,
+    /** the table and its value in milliseconds. */
+    private readonly source: HistogramSource,
     /** upper bounds in seconds, ascending. */
     private readonly buckets: readonly number[],
   ) {}
@@ -36,22 +46,22 @@ export class DbHistogram {
     aggregator: 'sum';
     values: HistogramValue[];
   }> {
+    const { table, ms } = this.source;
     const counts: Record<string, SQL<number>> = {};
     this.buckets.forEach((bound, index) => {
-      counts[`b${index}`] =
-        sql<number>`(count(*) filter (where ${this.column} <= ${Math.round(bound * 1000)}))::int`;
+      counts[`b${index}`] = sql<number>`(count(*) filter (where ${ms} <= ${Math.round(bound * 1000)}))::int`;
     });
     const rows = (await this.db
       .select({
-        environment: modelExecutions.environment,
+        environment: table.environment,
         total: sql<number>`count(*)::int`,
-        sumMs: sql<number>`coalesce(sum(${this.column}), 0)::float8`,
+        sumMs: sql<number>`coalesce(sum(${ms}), 0)::float8`,
         ...counts,
       })
-      .from(modelExecutions)
-      .where(isNotNull(this.column))
-      .groupBy(modelExecutions.environment)
-      .orderBy(modelExecutions.environment)) as Array<Record<string, unknown> & { environment: string }>;
+      .from(table)
+      .where(isNotNull(ms))
+      .groupBy(table.environment)
+      .orderBy(table.environment)) as Array<Record<string, unknown> & { environment: string }>;
     const values: HistogramValue[] = [];
     for (const row of rows) {
       const environment = row.environment;

@@ -1,7 +1,8 @@
 /**
  * The Prometheus metrics `GET /metrics` serves: runs and model executions by environment and status,
- * histograms of how long executions waited for an executor and how long they ran, the over-scheduled
- * models (all from the state DB), and the API's own requests by route and status.
+ * histograms of how long executions waited for an executor and how long they ran and of each run's
+ * wait, prep and run time, the over-scheduled models (all from the state DB), and the API's own
+ * requests by route and status.
  */
 import { sql } from 'drizzle-orm';
 import { Counter, Gauge, type Metric, Registry } from 'prom-client';
@@ -9,7 +10,7 @@ import { DEFAULT_STUCK_AFTER_MS, stuckWork } from '../../core/watchdog.ts';
 import type { StateDb } from '../../db/client.ts';
 import { modelExecutions, runs } from '../../db/schema.ts';
 import { type EnvironmentWorkInFlight, workInFlight } from '../../state/work-in-flight.ts';
-import { DbHistogram } from './db-histogram.ts';
+import { DbHistogram, runSpanMs } from './db-histogram.ts';
 import { registerOverScheduledGauges } from './over-scheduled.ts';
 
 const WAIT_BUCKETS = [0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 3600];
@@ -96,7 +97,7 @@ export function createMetrics(db: StateDb, stuckAfterMs: number = DEFAULT_STUCK_
       'sluice_model_execution_wait_seconds',
       'How long model executions waited from queued to their first start',
       db,
-      modelExecutions.waitMs,
+      { table: modelExecutions, ms: modelExecutions.waitMs },
       WAIT_BUCKETS,
     ) as unknown as Metric,
   );
@@ -105,10 +106,38 @@ export function createMetrics(db: StateDb, stuckAfterMs: number = DEFAULT_STUCK_
       'sluice_model_execution_duration_seconds',
       'How long model executions ran, from their latest start to their finish',
       db,
-      modelExecutions.durationMs,
+      { table: modelExecutions, ms: modelExecutions.durationMs },
       DURATION_BUCKETS,
     ) as unknown as Metric,
   );
+  // A run's wait, prep and run time, as dbt Cloud splits them.
+  for (const [name, help, from, to, buckets] of [
+    [
+      'sluice_run_wait_seconds',
+      'How long runs waited, from their tick or request until a run slot and their models were free',
+      runs.scheduledAt,
+      runs.readyAt,
+      WAIT_BUCKETS,
+    ],
+    [
+      'sluice_run_prep_seconds',
+      'How long runs took from then until their first statement reached the warehouse',
+      runs.readyAt,
+      runs.firstStatementAt,
+      WAIT_BUCKETS,
+    ],
+    [
+      'sluice_run_duration_seconds',
+      'How long runs ran, from their first statement until they ended',
+      runs.firstStatementAt,
+      runs.finishedAt,
+      DURATION_BUCKETS,
+    ],
+  ] as const) {
+    registry.registerMetric(
+      new DbHistogram(name, help, db, { table: runs, ms: runSpanMs(from, to) }, buckets) as unknown as Metric,
+    );
+  }
   registerOverScheduledGauges(registry, db);
   const requests = new Counter({
     name: 'sluice_api_requests_total',

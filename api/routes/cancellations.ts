@@ -2,7 +2,8 @@
  * Cancelling a run (`POST /runs/{id}/cancel`, operator) or a plan (`POST /plans/{id}/cancel`,
  * deployer). A run's workflow is cancelled: its executors stop their statements on the warehouse
  * (rolled back, so nothing half-written stays visible), the models not yet started stay unrun, and
- * the run ends `cancelled`. A queued plan leaves the queue; a plan being applied has its backfill
+ * the run ends `cancelled`; a triggered run still waiting for other runs' models leaves its
+ * environment's queue and ends `cancelled`. A queued plan leaves the queue; a plan being applied has its backfill
  * cancelled before its views change. Either way the record says who cancelled it. The answer is
  * 202: the workflow records the end once its statements have stopped.
  */
@@ -11,7 +12,7 @@ import { getPlan, PLAN_FINAL, updatePlan } from '../../state/plans.ts';
 import { getRun, RUN_FINAL, updateRunStatus } from '../../state/runs.ts';
 import { audit } from '../audit.ts';
 import { checkEnvironment, requirePermission } from '../auth/authorize.ts';
-import { cancelPlan, cancelRun } from '../environment-commands.ts';
+import { cancelPlan, cancelQueuedRun, cancelRun } from '../environment-commands.ts';
 import { conflict, notFound } from '../errors.ts';
 import { router } from '../router.ts';
 import { CancelledPlanSchema, CancelledRunSchema } from '../schemas/cancellations.ts';
@@ -63,7 +64,11 @@ export function cancellationRoutes() {
         });
       }
       await updateRunStatus(deps.db, id, run.status, { cancelledBy: actor });
-      await callTemporal(deps, `cancelling run ${id}`, () => cancelRun(deps.client, id));
+      await callTemporal(deps, `cancelling run ${id}`, () =>
+        run.status === 'queued'
+          ? cancelQueuedRun(deps.client, run.environment, id, actor)
+          : cancelRun(deps.client, id),
+      );
       await audit(c, { action: 'run.cancel', target: id, environment: run.environment });
       return c.json({ runId: id, environment: run.environment, status: run.status, cancelledBy: actor }, 202);
     })

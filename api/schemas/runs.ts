@@ -28,6 +28,25 @@ export const RunSchema = z
     error: z.string().nullable(),
     skipReason: z.string().nullable(),
     cancelledBy: z.string().nullable().openapi({ description: 'who cancelled the run, when someone did' }),
+    queuedReason: z.string().nullable().openapi({
+      description:
+        'why the run waits (or waited) while `queued`: for a run slot ("waiting for a run slot: 3 of 3 in use by ...") or for another run holding its models',
+    }),
+    readyAt: Timestamp.nullable().openapi({ description: 'when a run slot and its models were free' }),
+    firstStatementAt: Timestamp.nullable().openapi({
+      description: 'when its first statement reached the warehouse',
+    }),
+    waitMs: z.number().nullable().openapi({
+      description:
+        'wait time: from scheduledAt (the tick, or the request) until a run slot and its models were free',
+    }),
+    prepMs: z.number().nullable().openapi({
+      description: 'prep time: from then until its first statement reached the warehouse',
+    }),
+    runMs: z
+      .number()
+      .nullable()
+      .openapi({ description: 'run time: from its first statement until it ended' }),
   })
   .openapi('Run');
 

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { ApiClient, Execution, Run } from '../api-client.ts';
 import { type ApiOptions, apiClient, print, printJson, withApiOptions } from '../api-options.ts';
 import { CliError, EXIT } from '../errors.ts';
+import { runTimesLine } from '../run-times.ts';
 import { formatTable } from '../table.ts';
 
 export function registerLogs(program: Command): void {
@@ -26,6 +27,7 @@ export function registerLogs(program: Command): void {
     print(
       `Run ${run.id} (${run.trigger}, ${run.environment}): ${run.status}${run.error ? ` - ${run.error}` : ''}`,
     );
+    print(runTimesLine(run));
     print('');
     print(
       formatTable(
@@ -50,7 +52,9 @@ async function follow(client: ApiClient, runId: string, json: boolean): Promise<
     if (json) return print(JSON.stringify(event));
     if (event.event === 'run') {
       const run = event.data as Run;
-      print(`run ${run.id}: ${run.status}`);
+      print(
+        `run ${run.id}: ${run.status}${run.status === 'queued' && run.queuedReason ? ` - ${run.queuedReason}` : ''}`,
+      );
     } else if (event.event === 'execution') {
       const e = event.data as Execution;
       print(`${e.model} ${intervalText(e)}: ${e.status}${e.error ? ` - ${e.error}` : ''}`);
@@ -60,7 +64,7 @@ async function follow(client: ApiClient, runId: string, json: boolean): Promise<
   });
   if (!final)
     throw new CliError(`the event stream of run ${runId} closed before the run ended; run the command again`);
-  if (!json) print(`run ${final.id} ended: ${final.status}`);
+  if (!json) print(`run ${final.id} ended: ${final.status}; ${runTimesLine(final)}`);
   if (final.status === 'failed')
     throw new CliError(`run ${final.id} failed${final.error ? `: ${final.error}` : ''}`, EXIT.failed);
 }

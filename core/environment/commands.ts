@@ -5,7 +5,7 @@
  */
 import type { EnvironmentMemory } from './memory.ts';
 import type { ModelWork } from './model-work.ts';
-import type { PauseChange, PlanOutcome, SkipRecord } from './records.ts';
+import type { PauseChange, PlanOutcome, QueuedRunRecord, SkipRecord } from './records.ts';
 import type { RunTrigger } from './run-report.ts';
 
 /** Done at once, answered by nothing. */
@@ -17,6 +17,8 @@ export type ImmediateCommand =
 export type SideCommand =
   | { kind: 'recordPauseChange'; change: PauseChange; what: string }
   | { kind: 'cancelApply'; workflowId: string; what: string }
+  /** a trigger cancelled while it waited for other runs: its queued record ends `cancelled`. */
+  | { kind: 'recordQueuedRunCancelled'; runId: string; reason: string; what: string }
   | {
       kind: 'recordPlanCancelled';
       plan: { planId: string; environment: string; status: PlanOutcome; error: string };
@@ -61,6 +63,10 @@ export type LoopCommand =
       scheduledAt: number;
       work: ModelWork[];
     }
+  /** → queuedRunRecorded: a trigger waits for other runs; its run is recorded `queued` with why. */
+  | { kind: 'recordQueuedRun'; run: QueuedRunRecord }
+  /** → queuedRunSkipped: a trigger that waited found nothing to run; its record ends `skipped`. */
+  | { kind: 'skipQueuedRun'; runId: string; reason: string }
   /** → historyChecked: whether the history is long enough to continue as new. */
   | { kind: 'checkHistory' }
   /** → handlersFinished */
@@ -80,6 +86,7 @@ export function isSideCommand(command: EnvironmentCommand): command is SideComma
   return (
     command.kind === 'recordPauseChange' ||
     command.kind === 'cancelApply' ||
+    command.kind === 'recordQueuedRunCancelled' ||
     command.kind === 'recordPlanCancelled'
   );
 }

@@ -17,6 +17,8 @@ export type OutsideEvent =
   | { type: 'runProgress'; runId: string; models: Record<string, ModelOutcome> }
   | { type: 'runFinished'; report: RunReport }
   | { type: 'cancelPlan'; planId: string; actor: string }
+  /** a triggered run cancelled before it started: it leaves the trigger queue. */
+  | { type: 'cancelQueuedRun'; runId: string; actor: string }
   | { type: 'submitPlan'; planId: string; submittedBy: string }
   /** `runId` is named by the workflow (it holds a unique suffix). */
   | { type: 'triggerRun'; request: TriggerRequest; runId: string }
@@ -39,6 +41,8 @@ export type LoopEvent =
   | { type: 'skipsRecorded' }
   | { type: 'dueWorkFound'; work: ModelWork[] }
   | { type: 'runStarted' }
+  | { type: 'queuedRunRecorded' }
+  | { type: 'queuedRunSkipped' }
   | { type: 'historyChecked'; full: boolean }
   | { type: 'handlersFinished' }
   | { type: 'woke'; timedOut: boolean }

@@ -3,7 +3,6 @@
  * a triggered run, catch up, or sleep until the next tick) and what each command's answer leads to.
  * Each step gives exactly one loop command; its answer is the next loop event.
  */
-import { runsOnSchedule, withDownstream, withUpstream } from '../schedule.ts';
 import { planWorkflowId, runWorkflowId } from '../workflow-ids.ts';
 import { catchUpDue, takeCatchUp } from './catch-up.ts';
 import { copyJson, fail, type TransitionContext } from './context.ts';
@@ -13,6 +12,7 @@ import type { PendingTrigger } from './memory.ts';
 import type { SkipRecord } from './records.ts';
 import { advanceCursor, currentWake, isBlocked, replaceModels } from './schedule-cache.ts';
 import type { RunStart, Step } from './state.ts';
+import { nextTriggerTurn, type TriggerTurn, triggerWants, waitReason } from './trigger-queue.ts';
 import { describeEnvironment } from './view.ts';
 
 /** How often stale runs (ended without reporting) are looked for while a plan waits on them. */
@@ -114,7 +114,7 @@ export function advanceLoop(c: TransitionContext, event: LoopEvent): undefined {
       break;
     case 'finding-due-work':
       if (event.type === 'dueWorkFound') {
-        if (event.work.length === 0) return choose(c);
+        if (event.work.length === 0) return nothingToRun(c, step.run);
         const { run } = step;
         const models = event.work.map((w) => w.model);
         c.state.step = { kind: 'starting-run', run, models, what: step.what };
@@ -144,12 +144,18 @@ export function advanceLoop(c: TransitionContext, event: LoopEvent): undefined {
         return choose(c);
       }
       break;
+    case 'recording-queued-run':
+      if (event.type === 'queuedRunRecorded') return choose(c);
+      break;
+    case 'skipping-queued-run':
+      if (event.type === 'queuedRunSkipped') return choose(c);
+      break;
     case 'checking-history':
       if (event.type === 'historyChecked') return event.full ? finishHandlers(c) : sleep(c);
       break;
     case 'finishing-handlers':
       if (event.type === 'handlersFinished') {
-        if (m.plans.length > 0 || m.triggers.length > 0) return choose(c);
+        if (m.plans.length > 0 || triggerPending(c)) return choose(c);
         c.state.step = { kind: 'continued' };
         c.commands.push({ kind: 'continueAsNew', memory: copyJson(m) });
         return;
@@ -179,8 +185,17 @@ function choose(c: TransitionContext): undefined {
   state.step = { kind: 'choosing' };
   const plan = m.plans[0];
   if (plan) return waitOrApply(c, plan.planId, `applying plan ${plan.planId}`);
-  const trigger = m.triggers.shift();
-  if (trigger) return beginTriggeredRun(c, trigger);
+  if (state.config.queueTriggers) {
+    const turn = nextTriggerTurn(m);
+    if (turn && turn.waitsFor.length > 0) return recordQueued(c, turn);
+    if (turn) {
+      m.triggers.splice(turn.index, 1);
+      return beginTriggeredRun(c, turn.trigger);
+    }
+  } else {
+    const trigger = m.triggers.shift();
+    if (trigger) return beginTriggeredRun(c, trigger);
+  }
   if (catchUpDue(m, (model) => isBlocked(state, model))) {
     state.step = { kind: 'naming-catch-up', what: 'starting a catch-up run' };
     c.commands.push({ kind: 'drawUnique' });
@@ -238,19 +253,52 @@ function endPlan(c: TransitionContext, planId: string) {
   if (c.state.memory.plans[0]?.planId === planId) c.state.memory.plans.shift();
 }
 
-function beginTriggeredRun(c: TransitionContext, trigger: PendingTrigger): undefined {
+/** Whether the loop has something to do for a trigger (see core/environment/trigger-queue.ts). */
+function triggerPending(c: TransitionContext): boolean {
   const m = c.state.memory;
+  return c.state.config.queueTriggers ? nextTriggerTurn(m) !== null : m.triggers.length > 0;
+}
+
+/** A trigger must wait for other runs: its run is recorded `queued`, with the runs it waits for. */
+function recordQueued(c: TransitionContext, turn: TriggerTurn): undefined {
+  const { trigger } = turn;
+  const reason = waitReason(turn.waitsFor);
+  trigger.queuedReason = reason;
+  c.state.step = { kind: 'recording-queued-run', what: `recording run ${trigger.runId} queued` };
+  c.commands.push({
+    kind: 'recordQueuedRun',
+    run: {
+      runId: trigger.runId,
+      environment: c.state.config.environment,
+      trigger: trigger.restate ? 'restatement' : 'manual',
+      scheduledAt: trigger.requestedAt,
+      models: triggerWants(c.state.memory, trigger).sort(),
+      reason,
+      triggeredBy: trigger.requestedBy,
+    },
+  });
+}
+
+/** A run found nothing to run: a triggered one that waited ends its `queued` record as skipped. */
+function nothingToRun(c: TransitionContext, run: RunStart): undefined {
+  if (!run.queued) return choose(c);
+  c.state.step = { kind: 'skipping-queued-run', what: `ending run ${run.runId}, which had nothing to run` };
+  c.commands.push({
+    kind: 'skipQueuedRun',
+    runId: run.runId,
+    reason: 'nothing was due once its models were free',
+  });
+}
+
+function beginTriggeredRun(c: TransitionContext, trigger: PendingTrigger): undefined {
   const what = `starting run ${trigger.runId}`;
-  const scheduled = m.models.filter(runsOnSchedule).map((model) => model.name);
-  const selected = trigger.models?.length ? trigger.models : scheduled;
-  const wanted = new Set(trigger.includeUpstream ? withUpstream(m.models, selected) : selected);
-  if (!trigger.restate) return startTriggeredRun(c, trigger, [...wanted], what);
-  const restated = [...withDownstream(m.models, wanted)];
-  c.state.step = { kind: 'clearing-intervals', trigger, wanted: restated, what };
+  const wanted = triggerWants(c.state.memory, trigger);
+  if (!trigger.restate) return startTriggeredRun(c, trigger, wanted, what);
+  c.state.step = { kind: 'clearing-intervals', trigger, wanted, what };
   c.commands.push({
     kind: 'clearIntervals',
     environment: c.state.config.environment,
-    models: restated,
+    models: wanted,
     start: trigger.restate.start,
     end: trigger.restate.end,
   });
@@ -273,6 +321,7 @@ function startTriggeredRun(
       scheduledAt: trigger.requestedAt,
       wanted: runnable,
       ...(trigger.restate ? { restrict: trigger.restate } : {}),
+      ...(trigger.queuedReason ? { queued: true } : {}),
     },
     what,
   );
@@ -313,7 +362,7 @@ function decideSkips(c: TransitionContext, run: RunStart, what: string): undefin
 
 function findWork(c: TransitionContext, run: RunStart, what: string): undefined {
   const models = run.models ?? [];
-  if (models.length === 0) return choose(c);
+  if (models.length === 0) return nothingToRun(c, run);
   c.state.step = { kind: 'finding-due-work', run, what };
   c.commands.push({
     kind: 'findDueWork',
@@ -357,7 +406,8 @@ function sleep(c: TransitionContext): undefined {
 function woke(c: TransitionContext, runsOpen: boolean, timedOut: boolean): undefined {
   const { state } = c;
   const m = state.memory;
-  if (m.plans.length > 0) return choose(c);
+  // A trigger whose models came free goes before the tick (it waited; the tick skips what is busy).
+  if (m.plans.length > 0 || (state.config.queueTriggers && triggerPending(c))) return choose(c);
   const wake = state.wake;
   if (wake && c.now >= wake.at) {
     const due = advanceCursor(state, c.now);
@@ -397,6 +447,8 @@ function stepFailed(c: TransitionContext, step: Step, message: string): undefine
     case 'recording-skips':
     case 'finding-due-work':
     case 'starting-run':
+    case 'recording-queued-run':
+    case 'skipping-queued-run':
     case 'reconciling':
       fail(c, `${step.what}: ${message}`);
       return choose(c);

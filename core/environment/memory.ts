@@ -43,6 +43,8 @@ export interface TriggerRequest {
 export interface PendingTrigger extends TriggerRequest {
   runId: string;
   requestedAt: number;
+  /** why it waits for other runs, once recorded `queued` (core/environment/trigger-queue.ts). */
+  queuedReason?: string;
 }
 
 /** Everything the workflow carries across continue-as-new. */

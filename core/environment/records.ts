@@ -1,4 +1,8 @@
-/** What the environment asks the state DB to record: skipped models, pause changes, plan endings. */
+/**
+ * What the environment asks the state DB to record: skipped models, pause changes, plan endings,
+ * runs that wait.
+ */
+import type { RunTrigger } from './run-report.ts';
 
 /** How a plan's application ended. */
 export type PlanOutcome = 'applied' | 'failed' | 'cancelled' | 'terminated';
@@ -18,4 +22,17 @@ export interface PauseChange {
   action: 'pause' | 'resume';
   reason?: string;
   actor: string;
+}
+
+/** A run that waits `queued` (for a run slot, or for another run's models), and why. */
+export interface QueuedRunRecord {
+  runId: string;
+  environment: string;
+  trigger: RunTrigger;
+  /** the tick it is for, or the moment it was asked for. */
+  scheduledAt: number;
+  models: string[];
+  /** shown on the run while it waits. */
+  reason: string;
+  triggeredBy?: string;
 }

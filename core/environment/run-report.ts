@@ -29,6 +29,10 @@ export interface RunReport {
   status: RunStatus;
   scheduledAt: number;
   startedAt: number;
+  /** when a run slot and the run's models were free: the end of its wait, the start of its prep. */
+  readyAt?: number;
+  /** when its first statement reached the warehouse: the end of its prep; absent when none ran. */
+  firstStatementAt?: number;
   finishedAt: number;
   models: Record<string, ModelOutcome>;
 }

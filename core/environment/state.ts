@@ -25,6 +25,8 @@ export interface RunStart {
   restrict?: { start: number; end: number };
   /** the models left after the skipped ones, once decided. */
   models?: string[];
+  /** a trigger that waited for other runs: its record exists, `queued`, and must end if nothing runs. */
+  queued?: boolean;
 }
 
 /**
@@ -45,6 +47,8 @@ export type Step =
   | { kind: 'recording-skips'; run: RunStart; what: string }
   | { kind: 'finding-due-work'; run: RunStart; what: string }
   | { kind: 'starting-run'; run: RunStart; models: string[]; what: string }
+  | { kind: 'recording-queued-run'; what: string }
+  | { kind: 'skipping-queued-run'; what: string }
   | { kind: 'checking-history' }
   | { kind: 'finishing-handlers' }
   | { kind: 'sleeping'; runsOpen: boolean }
@@ -55,6 +59,11 @@ export interface EnvironmentConfig {
   environment: string;
   /** the least time a run or a plan application may take before it is reported stuck. */
   stuckAfterMs: number;
+  /**
+   * triggered runs wait for models other runs hold instead of skipping them
+   * (core/environment/trigger-queue.ts); off only for histories written before it existed.
+   */
+  queueTriggers?: boolean;
 }
 
 export interface EnvironmentMachine {

@@ -30,6 +30,8 @@ const LOOP_EVENTS: ReadonlySet<string> = new Set<LoopEvent['type']>([
   'skipsRecorded',
   'dueWorkFound',
   'runStarted',
+  'queuedRunRecorded',
+  'queuedRunSkipped',
   'historyChecked',
   'handlersFinished',
   'woke',
@@ -161,6 +163,22 @@ function onOutsideEvent(c: TransitionContext, event: OutsideEvent): void {
         kind: 'recordPlanCancelled',
         plan: { planId, environment, status: 'cancelled', error: `cancelled by ${actor} while queued` },
         what: `recording plan ${planId} cancelled`,
+      });
+      return;
+    }
+    case 'cancelQueuedRun': {
+      const index = m.triggers.findIndex((t) => t.runId === event.runId);
+      // Already started: the run's own workflow is cancelled instead.
+      if (index < 0) return;
+      const [trigger] = m.triggers.splice(index, 1);
+      state.dirty = true;
+      // Recorded only when it was recorded queued; a trigger not yet recorded has no record to end.
+      if (trigger?.queuedReason === undefined) return;
+      c.commands.push({
+        kind: 'recordQueuedRunCancelled',
+        runId: event.runId,
+        reason: `cancelled by ${event.actor} while queued`,
+        what: `recording run ${event.runId} cancelled`,
       });
       return;
     }

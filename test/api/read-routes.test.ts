@@ -290,6 +290,13 @@ describe.each(DRIVERS)('read routes on %s', (driver) => {
     expect(r.text).toContain('sluice_model_execution_wait_seconds_sum{environment="prod"} 33.5');
     expect(r.text).toContain('sluice_model_execution_duration_seconds_count{environment="prod"} 3');
     expect(r.text).toContain('sluice_model_execution_duration_seconds_bucket{environment="prod",le="5"} 1');
+    // runs: waits 2 s and 0 s, preps 1 s and 0.5 s, run times 18 s and 4.5 s
+    expect(r.text).toContain('sluice_run_wait_seconds_count{environment="prod"} 2');
+    expect(r.text).toContain('sluice_run_wait_seconds_sum{environment="prod"} 2');
+    expect(r.text).toContain('sluice_run_prep_seconds_bucket{environment="prod",le="0.5"} 1');
+    expect(r.text).toContain('sluice_run_prep_seconds_sum{environment="prod"} 1.5');
+    expect(r.text).toContain('sluice_run_duration_seconds_bucket{environment="prod",le="5"} 1');
+    expect(r.text).toContain('sluice_run_duration_seconds_sum{environment="prod"} 22.5');
     expect(r.text).toContain(
       'sluice_api_requests_total{method="GET",route="/api/openapi.json",status="200"} 1',
     );

@@ -438,11 +438,19 @@ describe('sluice CLI against the API', () => {
     expect(follow.stderr).toBe('');
     expect(follow.code).toBe(0);
     expect(follow.stdout).toMatch(/shop\.daily_orders \[2026-11-01T00:00:00\.000Z - \S+\): succeeded\n/);
-    expect(follow.stdout).toMatch(new RegExp(`run ${runId} ended: succeeded\\n$`));
+    expect(follow.stdout).toMatch(
+      new RegExp(`run ${runId} ended: succeeded; wait [^,]+, prep \\d[^,]*, run \\d[^\\n]*\\n$`),
+    );
 
     const logs = await sluice(['logs', runId!]);
     expect(logs.code).toBe(0);
     expect(logs.stdout).toContain(`Run ${runId} (restatement, prod): succeeded`);
+    expect(logs.stdout).toMatch(/\nwait \d[^,]*, prep \d[^,]*, run \d[^\n]*\n/);
+    const shown = await sluice(['runs', runId!]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^Scheduled \S+, ready \S+, first statement \S+, finished \S+$/m);
+    const listed = await sluice(['runs', '--environment', 'prod']);
+    expect(listed.stdout).toMatch(/WAIT\s+PREP\s+RUN TIME\s+MODELS/);
     expect(logs.stdout).toMatch(/shop\.daily_orders\s+\[2026-11-01T00:00:00\.000Z - \S+\)\s+succeeded\s+1/);
     // each statement's timing follows it, so the last line is the last statement's note
     expect(logs.stdout).toMatch(/\n[^\n-][^\n]*\n-- \d+ ms, (\d+|\?) rows\n$/);

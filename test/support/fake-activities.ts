@@ -24,7 +24,9 @@ import { MemoryLimitError } from '../../activities/executor/memory-limit-error.t
 import { executeSegmentActivity } from '../../activities/executor/segment-activity.ts';
 import { closedRuns } from '../../activities/scheduler/closed-runs.ts';
 import { executionIdOf } from '../../activities/scheduler/execution-id.ts';
+import { signalRunSlotKeeper } from '../../activities/scheduler/run-slots.ts';
 import type { ExecutionRequest } from '../../core/execution/request.ts';
+import type { SlotRequest } from '../../core/run-slots.ts';
 import type { ScheduledModel } from '../../core/schedule.ts';
 import { RetryableEngineError, SqlExecutionError } from '../../engines/errors.ts';
 import { EXECUTOR_MAX_ATTEMPTS } from '../../workflows/activity-failure.ts';
@@ -85,6 +87,14 @@ export class FakeScheduler {
   /** when set, every artifact write fails with this message (as a broken store would). */
   failArtifacts: string | undefined;
   sweeps = 0;
+  /** runs recorded queued, with the reason, in order. */
+  queued: Array<{ runId: string; reason: string; models: string[] }> = [];
+  /** queued runs that ended without starting: nothing was due, or they were cancelled. */
+  queuedEnded: Array<{ runId: string; status: string; reason: string }> = [];
+  /** runs that got their slot, in order. */
+  ready: Array<{ runId: string; readyAt: number }> = [];
+  /** every slot request, in order (sent on to the keeper through `temporal`, as production does). */
+  slotRequests: SlotRequest[] = [];
   /** janitor passes begun (each asks for the expired environments first). */
   janitorPasses = 0;
   /** while set, a janitor pass fails at its first step, as with the state database away. */
@@ -144,6 +154,20 @@ export class FakeScheduler {
       },
       recordRunFinished: async (report) => {
         this.runsFinished.push(report);
+      },
+      recordRunQueued: async ({ runId, reason, models }) => {
+        this.queued.push({ runId, reason, models });
+      },
+      endQueuedRun: async ({ runId, status, reason }) => {
+        this.queuedEnded.push({ runId, status, reason });
+      },
+      recordRunReady: async ({ runId, readyAt }) => {
+        this.ready.push({ runId, readyAt });
+      },
+      requestRunSlot: async (request) => {
+        this.slotRequests.push(request);
+        if (!this.temporal) throw new Error('requestRunSlot: this scheduler has no Temporal client');
+        await signalRunSlotKeeper(this.temporal, request);
       },
       prepareSegment: async (ref): Promise<PreparedSegment> => {
         this.segmentsPrepared.push(ref.items.map((item) => item.model));

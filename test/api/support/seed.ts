@@ -58,7 +58,8 @@ export async function seedShop(db: StateDb): Promise<Seeded> {
     scheduledAt: NOW - 6 * HOUR,
     models: ['staging.stg_orders', 'marts.customer_orders'],
   });
-  await updateRunStatus(db, succeededRun, 'running', { at: NOW - 6 * HOUR });
+  // It waited 2 s for a run slot, prepared for 1 s, and ran for 18 s.
+  await updateRunStatus(db, succeededRun, 'running', { at: NOW - 6 * HOUR, readyAt: NOW - 6 * HOUR + 2_000 });
   const ok = await recordExecutionQueued(db, {
     id: 'exec-ok',
     runId: succeededRun,
@@ -96,7 +97,10 @@ export async function seedShop(db: StateDb): Promise<Seeded> {
     at: NOW - 6 * HOUR + 20_000,
     rowsAffected: 7,
   });
-  await updateRunStatus(db, succeededRun, 'succeeded', { at: NOW - 6 * HOUR + 21_000 });
+  await updateRunStatus(db, succeededRun, 'succeeded', {
+    at: NOW - 6 * HOUR + 21_000,
+    firstStatementAt: NOW - 6 * HOUR + 3_000,
+  });
 
   const failedRun = 'sluice-run-prod-manual-20261125T0900Z-1f2e3d4c';
   await createRun(db, {
@@ -107,7 +111,7 @@ export async function seedShop(db: StateDb): Promise<Seeded> {
     models: ['marts.daily_revenue'],
     triggeredBy: 'alice',
   });
-  await updateRunStatus(db, failedRun, 'running', { at: NOW - 3 * HOUR });
+  await updateRunStatus(db, failedRun, 'running', { at: NOW - 3 * HOUR, readyAt: NOW - 3 * HOUR });
   const bad = await recordExecutionQueued(db, {
     id: 'exec-bad',
     runId: failedRun,
@@ -122,7 +126,11 @@ export async function seedShop(db: StateDb): Promise<Seeded> {
     at: NOW - 3 * HOUR + 4_000,
     error: 'relation "raw.orders" does not exist',
   });
-  await updateRunStatus(db, failedRun, 'failed', { at: NOW - 3 * HOUR + 5_000, error: '1 model failed' });
+  await updateRunStatus(db, failedRun, 'failed', {
+    at: NOW - 3 * HOUR + 5_000,
+    error: '1 model failed',
+    firstStatementAt: NOW - 3 * HOUR + 500,
+  });
 
   const runningRun = 'sluice-run-prod-20261125T1100Z';
   await createRun(db, {

@@ -8,8 +8,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
 import postgres from 'postgres';
 import { afterAll, beforeAll } from 'vitest';
 import {
@@ -24,10 +25,12 @@ import type { Project } from '../../../core/project/types.ts';
 import { createStateDb, type StateConnection, type StateDb } from '../../../db/client.ts';
 import { migrate } from '../../../db/migrate.ts';
 import { getPlan } from '../../../state/plans.ts';
+import { startDevServer as startPersistentDevServer } from '../../../workers/dev-server.ts';
 import { startExecutorWorker } from '../../../workers/executor-worker.ts';
 import type { RunningWorker } from '../../../workers/running-worker.ts';
 import { bundleWorkflows, startSchedulerWorker } from '../../../workers/scheduler-worker.ts';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes.ts';
+import { freePort } from '../../support/ports.ts';
 import { type SluiceProcess, SluiceProcesses } from '../../support/sluice-process.ts';
 import { startDevServer } from '../../support/temporal.ts';
 import { waitFor } from '../../support/waiting.ts';
@@ -71,8 +74,11 @@ export function projectConfig(database: string, start: number): string {
   ].join('\n');
 }
 
+/** The Temporal server the stack runs on, as its parts reach it. */
+export type StackTemporal = Pick<TestWorkflowEnvironment, 'address' | 'nativeConnection' | 'client'>;
+
 export interface OrchestrationStack {
-  temporal: TestWorkflowEnvironment;
+  temporal: StackTemporal;
   client: Client;
   /** the state database the scheduler worker writes. */
   db: StateDb;
@@ -88,6 +94,10 @@ export interface OrchestrationStack {
   startRunExecutor(identity: string): Promise<SluiceProcess>;
   /** the run executor processes started so far, in order. */
   runExecutors: SluiceProcess[];
+  /** stops the scheduler worker (as a shutdown does) and starts a new one in its place. */
+  restartSchedulerWorker(): Promise<void>;
+  /** stops the Temporal server and starts it again on its state file (only with `persistentTemporal`). */
+  restartTemporal(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -102,6 +112,38 @@ export interface StackOptions {
   runExecutor?: string;
   /** where the scheduler writes the artifacts of runs and plans; none are written without it. */
   artifacts?: ArtifactStore;
+  /**
+   * run on the Temporal CLI's dev server keeping its state in a SQLite file (as `sluice dev` does),
+   * so the server can be restarted; the test server's in-memory one otherwise.
+   */
+  persistentTemporal?: boolean;
+}
+
+/** A dev server on a state file, restartable on the same address; its connections survive restarts. */
+async function persistentTemporal(
+  cleanups: Array<() => Promise<unknown> | unknown>,
+): Promise<{ temporal: StackTemporal; restart: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-temporal-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const options = {
+    port: await freePort(),
+    uiPort: await freePort(),
+    dbFile: join(dir, 'temporal.db'),
+    logFile: join(dir, 'temporal.log'),
+  };
+  let server = await startPersistentDevServer(options);
+  cleanups.push(() => server.stop());
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  cleanups.push(() => nativeConnection.close());
+  const connection = await Connection.connect({ address: server.address });
+  cleanups.push(() => connection.close());
+  return {
+    temporal: { address: server.address, nativeConnection, client: new Client({ connection }) },
+    restart: async () => {
+      await server.stop();
+      server = await startPersistentDevServer(options);
+    },
+  };
 }
 
 export async function startOrchestrationStack(options: StackOptions): Promise<OrchestrationStack> {
@@ -110,8 +152,19 @@ export async function startOrchestrationStack(options: StackOptions): Promise<Or
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
   };
   try {
-    const temporal = await startDevServer(SLUICE_SEARCH_ATTRIBUTES);
-    cleanups.push(() => temporal.teardown());
+    let temporal: StackTemporal;
+    let restartTemporal: () => Promise<void> = async () => {
+      throw new Error('the stack runs on an in-memory Temporal server: start it with persistentTemporal');
+    };
+    if (options.persistentTemporal) {
+      const persistent = await persistentTemporal(cleanups);
+      temporal = persistent.temporal;
+      restartTemporal = persistent.restart;
+    } else {
+      const env = await startDevServer(SLUICE_SEARCH_ATTRIBUTES);
+      cleanups.push(() => env.teardown());
+      temporal = env;
+    }
     const warehouse = await createScratchDatabase(`${options.tag}_wh`);
     cleanups.push(() => warehouse.drop());
     const stateDb = await createScratchDatabase(`${options.tag}_state`);
@@ -134,16 +187,24 @@ export async function startOrchestrationStack(options: StackOptions): Promise<Or
     cleanups.push(async () => {
       for (const worker of workers) await worker.stop().catch(() => {});
     });
-    workers.push(
-      await startSchedulerWorker({
+    const workflowBundle = await bundleWorkflows();
+    const startScheduler = (identity: string) =>
+      startSchedulerWorker({
         connection: temporal.nativeConnection,
         db: state.db,
         client: temporal.client,
-        identity: 'scheduler@test',
-        workflowBundle: await bundleWorkflows(),
+        identity,
+        workflowBundle,
         ...(options.artifacts === undefined ? {} : { artifacts: options.artifacts }),
-      }),
-    );
+      });
+    let scheduler = await startScheduler('scheduler@test');
+    workers.push(scheduler);
+    let schedulers = 1;
+    const restartSchedulerWorker = async () => {
+      await scheduler.stop();
+      scheduler = await startScheduler(`scheduler-${++schedulers}@test`);
+      workers.push(scheduler);
+    };
     workers.push(
       await startExecutorWorker({
         connection: temporal.nativeConnection,
@@ -190,6 +251,8 @@ export async function startOrchestrationStack(options: StackOptions): Promise<Or
       project,
       startRunExecutor,
       runExecutors,
+      restartSchedulerWorker,
+      restartTemporal,
       stop,
     };
   } catch (err) {

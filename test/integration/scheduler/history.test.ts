@@ -491,6 +491,31 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
         FAILURE_TYPES.invalidInput,
         'recordRunStarted: input.trigger',
       ],
+      [
+        () => activities.recordRunStarted({ ...started, models: [], readyAt: 1.5 }),
+        FAILURE_TYPES.invalidInput,
+        'recordRunStarted: input.readyAt must be epoch milliseconds (a whole number) (got 1.5)',
+      ],
+      [
+        () => activities.recordRunQueued({ ...started, models: [], reason: '' }),
+        FAILURE_TYPES.invalidInput,
+        'recordRunQueued: input.reason must be a non-empty string',
+      ],
+      [
+        () => activities.recordRunReady({ runId, readyAt: 'soon' as never }),
+        FAILURE_TYPES.invalidInput,
+        'recordRunReady: input.readyAt',
+      ],
+      [
+        () => activities.endQueuedRun({ runId, status: 'failed' as never, reason: 'nothing' }),
+        FAILURE_TYPES.invalidInput,
+        'endQueuedRun: input.status',
+      ],
+      [
+        () => activities.requestRunSlot({ runId, environment: 'prod', priority: 0, limit: 0 }),
+        FAILURE_TYPES.invalidInput,
+        'requestRunSlot: input.limit',
+      ],
     ];
     for (const [call, type, message] of cases) {
       const failure = await failureOf(call());

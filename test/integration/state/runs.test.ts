@@ -20,6 +20,39 @@ async function collectAll(db: StateDb, filter: Parameters<typeof listRuns>[1]): 
 describe.each(DRIVERS)('runs on %s', (driver) => {
   const state = useStateDb(driver, 'runs');
 
+  it('records why a run waits and its wait, prep and run time, each moment kept once set', async () => {
+    const at = (seconds: number) => new Date(Date.parse(TICK) + seconds * 1000);
+    const id = 'prod/timeline';
+    await createRun(state.db, { id, environment: 'prod', trigger: 'manual', scheduledAt: TICK });
+    const waiting = await updateRunStatus(state.db, id, 'queued', {
+      queuedReason: 'waiting for a run slot: 1 of 1 in use by prod/other',
+    });
+    expect(waiting).toMatchObject({
+      status: 'queued',
+      queuedReason: 'waiting for a run slot: 1 of 1 in use by prod/other',
+      waitMs: null,
+    });
+    const running = await updateRunStatus(state.db, id, 'running', { at: at(4), readyAt: at(4) });
+    expect(running).toMatchObject({
+      status: 'running',
+      readyAt: at(4).toISOString(),
+      waitMs: 4000,
+      prepMs: null,
+    });
+    // A reason arriving once it runs, or a second ready time, changes nothing.
+    await updateRunStatus(state.db, id, 'running', { queuedReason: 'late', readyAt: at(9) });
+    const done = await updateRunStatus(state.db, id, 'succeeded', { at: at(10), firstStatementAt: at(5) });
+    expect(done).toMatchObject({
+      queuedReason: 'waiting for a run slot: 1 of 1 in use by prod/other',
+      readyAt: at(4).toISOString(),
+      firstStatementAt: at(5).toISOString(),
+      waitMs: 4000,
+      prepMs: 1000,
+      runMs: 5000,
+    });
+    await expect(updateRunStatus(state.db, id, 'succeeded', { readyAt: 'never' })).rejects.toThrow('readyAt');
+  });
+
   it('creates a run once, whatever the number of calls', async () => {
     const input = {
       id: 'prod/2024-03-01T10:00',

@@ -1,20 +1,6 @@
 /** SLUICE_ARTIFACTS and SLUICE_ARTIFACT_RETENTION: what they accept, and one-line refusals naming them. */
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../../config/configuration-error.ts';
-import { readVariables } from '../../../config/read.ts';
-
-const read = (name: 'SLUICE_ARTIFACTS' | 'SLUICE_ARTIFACT_RETENTION', value: string | undefined) =>
-  readVariables([name], value === undefined ? {} : { [name]: value })[name];
-
-function rejection(name: 'SLUICE_ARTIFACTS' | 'SLUICE_ARTIFACT_RETENTION', value: string): string {
-  try {
-    readVariables([name], { [name]: value });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-  throw new Error(`expected ${name}=${value} to be refused`);
-}
+import { readOne as read, refusalOf as rejection } from './refusal.ts';
 
 describe('artifact settings', () => {
   it('takes a folder or an S3 bucket with a prefix', () => {

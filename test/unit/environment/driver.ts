@@ -11,13 +11,42 @@ import {
 } from '../../../core/environment/commands.ts';
 import type { EnvironmentEvent } from '../../../core/environment/events.ts';
 import type { EnvironmentMemory } from '../../../core/environment/memory.ts';
+import type { ModelWork } from '../../../core/environment/model-work.ts';
 import { type EnvironmentMachine, initialState } from '../../../core/environment/state.ts';
 import { transition } from '../../../core/environment/transition.ts';
+import type { ScheduledModel } from '../../../core/schedule.ts';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
 /** 2026-01-01T00:00:30Z: every example starts half a minute after a cron boundary. */
 export const START = Date.UTC(2026, 0, 1, 0, 0, 30);
+
+/** An hourly INCREMENTAL_BY_TIME_RANGE model on the `warehouse` gateway. */
+export function hourly(name: string, dependsOn: string[] = []): ScheduledModel {
+  return {
+    name,
+    snapshotId: `${name}@v1`,
+    kind: 'INCREMENTAL_BY_TIME_RANGE',
+    cron: '0 * * * *',
+    cronTz: 'UTC',
+    dependsOn,
+    gateway: 'warehouse',
+  };
+}
+
+/** a -> b (b reads a), and c on its own. */
+export const SHOP_MODELS = [hourly('shop.a'), hourly('shop.b', ['shop.a']), hourly('shop.c')];
+
+/** What findDueWork answers for `models`: each due, with no batch (the machine does not look). */
+export function work(models: string[]): ModelWork[] {
+  return models.map((model) => ({
+    model,
+    snapshotId: `${model}@v1`,
+    gateway: 'warehouse',
+    dependsOn: [],
+    batches: [],
+  }));
+}
 
 export class Driver {
   state: EnvironmentMachine;
@@ -25,9 +54,9 @@ export class Driver {
   /** every command of the last transition. */
   commands: EnvironmentCommand[] = [];
 
-  constructor(memory?: EnvironmentMemory, now = START) {
+  constructor(memory?: EnvironmentMemory, now = START, options: { queueTriggers?: boolean } = {}) {
     this.now = now;
-    this.state = initialState({ environment: 'prod', stuckAfterMs: HOUR }, memory, now);
+    this.state = initialState({ environment: 'prod', stuckAfterMs: HOUR, ...options }, memory, now);
   }
 
   feed(event: EnvironmentEvent): EnvironmentCommand[] {

@@ -5,36 +5,9 @@ import {
   triggerModelError,
   triggerRequestError,
 } from '../../../core/environment/admission.ts';
-import type { ModelWork } from '../../../core/environment/model-work.ts';
 import { transition } from '../../../core/environment/transition.ts';
 import { environmentView } from '../../../core/environment/view.ts';
-import type { ScheduledModel } from '../../../core/schedule.ts';
-import { Driver, HOUR, MINUTE, START } from './driver.ts';
-
-function hourly(name: string, dependsOn: string[] = []): ScheduledModel {
-  return {
-    name,
-    snapshotId: `${name}@v1`,
-    kind: 'INCREMENTAL_BY_TIME_RANGE',
-    cron: '0 * * * *',
-    cronTz: 'UTC',
-    dependsOn,
-    gateway: 'warehouse',
-  };
-}
-
-/** a -> b (b reads a), and c on its own. */
-const MODELS = [hourly('shop.a'), hourly('shop.b', ['shop.a']), hourly('shop.c')];
-
-function work(models: string[]): ModelWork[] {
-  return models.map((model) => ({
-    model,
-    snapshotId: `${model}@v1`,
-    gateway: 'warehouse',
-    dependsOn: [],
-    batches: [],
-  }));
-}
+import { Driver, HOUR, hourly, MINUTE, SHOP_MODELS as MODELS, START, work } from './driver.ts';
 
 /** A driver past its first load, asleep until the next tick. */
 function loaded(): Driver {

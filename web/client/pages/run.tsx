@@ -267,7 +267,7 @@ export function RunPage(props: PageProps) {
     navigate(`${href('runs', id)}${search ? `?${search}` : ''}`, { replace: true });
   };
   const chosen = sorted.find((e) => e.id === selected) ?? null;
-  const wait = elapsedMs(run.scheduledAt, run.startedAt ?? run.finishedAt, now);
+  const wait = run.waitMs ?? elapsedMs(run.scheduledAt, run.readyAt ?? run.finishedAt, now);
   return (
     <section>
       <PageHeader
@@ -310,16 +310,22 @@ export function RunPage(props: PageProps) {
         </dd>
         <dt>Scheduled</dt>
         <dd>{formatTime(run.scheduledAt)}</dd>
-        <dt>Started</dt>
+        <dt>Ready</dt>
+        <dd data-testid="run-wait">
+          {formatTime(run.readyAt)}
+          {run.readyAt || !FINAL.has(run.status) ? ` (waited ${formatDuration(wait)})` : ''}
+          {run.queuedReason ? <span class="muted"> · {run.queuedReason}</span> : null}
+        </dd>
+        <dt>First statement</dt>
         <dd>
-          {formatTime(run.startedAt)}
-          {run.startedAt || !FINAL.has(run.status) ? ` (waited ${formatDuration(wait)})` : ''}
+          {formatTime(run.firstStatementAt)}
+          {run.prepMs !== null ? ` (prep ${formatDuration(run.prepMs)})` : ''}
         </dd>
         <dt>Finished</dt>
         <dd>
           {formatTime(run.finishedAt)}
-          {run.startedAt
-            ? ` (${run.finishedAt ? 'ran' : 'running for'} ${formatDuration(elapsedMs(run.startedAt, run.finishedAt, now))})`
+          {run.firstStatementAt
+            ? ` (${run.finishedAt ? 'ran' : 'running for'} ${formatDuration(run.runMs ?? elapsedMs(run.firstStatementAt, run.finishedAt, now))})`
             : ''}
         </dd>
         <dt>Models</dt>

@@ -173,7 +173,7 @@ export function RunsPage(props: PageProps) {
                 </>
               ),
               queuedAt: run.scheduledAt,
-              startedAt: run.startedAt,
+              startedAt: run.readyAt ?? run.startedAt,
               finishedAt: run.finishedAt,
               status: run.status,
               selected: run.id === selected,
@@ -191,6 +191,7 @@ export function RunsPage(props: PageProps) {
                 <th>Status</th>
                 <th>Scheduled</th>
                 <th class="num">Wait</th>
+                <th class="num">Prep</th>
                 <th class="num">Run time</th>
                 <th class="num">Models</th>
                 <th>By</th>
@@ -217,12 +218,19 @@ export function RunsPage(props: PageProps) {
                     <StatusBadge status={run.status} title={run.error ?? run.skipReason ?? undefined} />
                   </td>
                   <td title={formatTime(run.scheduledAt)}>{formatRelative(run.scheduledAt, now)}</td>
-                  <td class="num">
-                    {run.startedAt || run.finishedAt === null
-                      ? formatDuration(elapsedMs(run.scheduledAt, run.startedAt, now))
-                      : '—'}
+                  <td class="num" title={run.queuedReason ?? undefined}>
+                    {run.waitMs !== null
+                      ? formatDuration(run.waitMs)
+                      : run.finishedAt === null
+                        ? formatDuration(elapsedMs(run.scheduledAt, null, now))
+                        : '—'}
                   </td>
-                  <td class="num">{formatDuration(elapsedMs(run.startedAt, run.finishedAt, now))}</td>
+                  <td class="num">{run.prepMs !== null ? formatDuration(run.prepMs) : '—'}</td>
+                  <td class="num">
+                    {run.runMs !== null
+                      ? formatDuration(run.runMs)
+                      : formatDuration(elapsedMs(run.firstStatementAt, run.finishedAt, now))}
+                  </td>
                   <td class="num">{run.models.length}</td>
                   <td>{run.triggeredBy ?? (run.trigger === 'schedule' ? 'schedule' : '—')}</td>
                 </tr>
