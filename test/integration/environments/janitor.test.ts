@@ -4,7 +4,8 @@
  * any more are dropped, recorded and listed; every table prod, another environment or an open plan
  * uses stays; a pass that died between recording its drops and finishing them is finished by the
  * next without dropping anything twice or anything in use again, and an apply executor killed with
- * SIGKILL in the middle of a drop leaves it to another. On DuckDB and on PostgreSQL, which refuses
+ * SIGKILL in the middle of a drop leaves it to another; a table only a plan queued behind a long one
+ * will map stays, and that plan applies with it. On DuckDB and on PostgreSQL, which refuses
  * to drop a table a view still reads.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPhysicalTables } from '../../../activities/execution/create-physical-tables.ts';
 import { createSchedulerActivities } from '../../../activities/scheduler/index.ts';
+import { cancelPlan } from '../../../api/environment-commands.ts';
 import type { ExecutionRequest } from '../../../core/execution/request.ts';
 import { physicalTable } from '../../../core/naming.ts';
 import { fingerprintOf } from '../../../core/plan/requests.ts';
@@ -25,6 +27,7 @@ import { listAudit } from '../../../state/audit-log.ts';
 import { environmentSnapshotMap, getEnvironment, promoteEnvironment } from '../../../state/environments.ts';
 import { listDrops } from '../../../state/janitor-drops.ts';
 import { createPlanRecord } from '../../../state/plan/record.ts';
+import { getPlan } from '../../../state/plans.ts';
 import { getSnapshots } from '../../../state/snapshots.ts';
 import type { JanitorPassResult } from '../../../workflows/janitor.ts';
 import { testApp, tokenFor } from '../../api/support/app.ts';
@@ -379,6 +382,88 @@ describe('janitor whose apply executor is killed mid-drop', { timeout: 240_000 }
       expect(await runJanitor(stack, false)).toMatchObject({ dropped: [], failures: [] });
     } finally {
       await processes.stopAll();
+      await stack?.stop();
+      await engines?.closeAll();
+      await wh.end();
+      await state.dispose();
+      await warehouse.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('janitor with a plan queued behind a long one', { timeout: 240_000 }, () => {
+  it('keeps the table a queued plan will map, though the environment that built it expired, and the plan applies with it', async () => {
+    const state = await openState('pglite', 'janitor_queued');
+    const warehouse = await createScratchDatabase('janitor_queued_wh');
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-janitor-queued-'));
+    const wh = postgres(warehouse.url, { max: 1, onnotice: () => {} });
+    let stack: PlanStack | undefined;
+    let engines: EnginePool | undefined;
+    try {
+      mkdirSync(join(dir, 'models'));
+      writeFileSync(join(dir, 'config.yaml'), postgresConfig('warehouse', warehouse.name));
+      const write = (base: number, slowSeconds: number) => {
+        writeFileSync(
+          join(dir, 'models/base.sql'),
+          `MODEL (name q.base, kind FULL);\nSELECT ${base} AS id\n`,
+        );
+        writeFileSync(
+          join(dir, 'models/slow.sql'),
+          `MODEL (name q.slow, kind FULL);\nSELECT ${slowSeconds} AS slept FROM (SELECT pg_sleep(${slowSeconds})) AS s\n`,
+        );
+      };
+      const load = () => loadProject(dir, { now: NOW, env: process.env });
+      write(1, 0);
+      engines = enginesFor(load());
+      const engine = engines.get('warehouse');
+      stack = await startPlanStack({ db: state.db, project: load(), janitorGraceMs: 1 });
+      await stack.planAndApply({ project: load(), environment: 'prod', now: NOW });
+
+      // dev builds a new q.base, then is left to expire
+      write(2, 0);
+      const dev = await stack.planAndApply({ project: load(), environment: 'dev', now: NOW });
+      const newBase = dev.diff.snapshotMap['q.base']!;
+      expect(await physicalExists(engine, newBase)).toBe(true);
+
+      // prod applies a plan whose backfill takes a long time, and dev's q.base is queued behind it
+      write(1, 120);
+      const long = await stack.submit({ project: load(), environment: 'prod', now: NOW });
+      await waitFor(
+        "the long plan's backfill to reach the warehouse",
+        async () => {
+          const [row] = await wh`select count(*)::int as n from pg_stat_activity
+            where query like '%pg_sleep(120)%' and state = 'active' and pid <> pg_backend_pid()`;
+          return row!.n > 0 ? true : undefined;
+        },
+        60_000,
+      );
+      write(2, 0);
+      const queued = await stack.submit({ project: load(), environment: 'prod', now: NOW });
+      expect((await getPlan(state.db, long.planId))?.status).toBe('applying');
+      expect(queued.diff.snapshotMap['q.base']).toBe(newBase);
+      expect((await getPlan(state.db, queued.planId))?.status).toBe('queued');
+
+      const devMap = await environmentSnapshotMap(state.db, 'dev');
+      await promoteEnvironment(state.db, 'dev', devMap, null, { expiresAt: Date.now() - 1_000 });
+      const pass = await runJanitor(stack, false);
+      expect(pass.failures).toEqual([]);
+      expect(pass.environments).toEqual(['dev']);
+      expect(pass.dropped.map((d) => d.snapshotId)).not.toContain(newBase);
+      expect(pass.kept).toContainEqual({ snapshotId: newBase, reason: 'an open plan maps it' });
+      expect(await getEnvironment(state.db, 'dev')).toBeNull();
+      expect(await physicalExists(engine, newBase)).toBe(true);
+
+      // the long plan is cancelled; the queued one applies with dev's table, built once
+      await cancelPlan(stack.temporal.client, 'prod', long.planId, 'tests');
+      expect((await stack.settle(long.planId)).plan.status).toBe('cancelled');
+      const applied = await stack.settle(queued.planId);
+      expect(applied.plan.status).toBe('applied');
+      expect(applied.executions.filter((e) => e.model === 'q.base')).toEqual([]);
+      expect((await readRelation(engine, 'q', 'base')).rows).toEqual([['2']]);
+      expect(await runJanitor(stack, false)).toMatchObject({ failures: [] });
+      expect(await physicalExists(engine, newBase)).toBe(true);
+    } finally {
       await stack?.stop();
       await engines?.closeAll();
       await wh.end();
