@@ -38,6 +38,8 @@ export interface RunInput {
   triggeredBy?: string | null;
   /** defaults to `queued`. */
   status?: RunStatus;
+  /** why a queued run waits, written with the record so no reader sees it queued without a reason. */
+  queuedReason?: string | null;
 }
 
 export interface RunRecord {
@@ -130,6 +132,7 @@ export async function createRun(db: StateDb, input: RunInput): Promise<RunRecord
   const models = requireTextList('models', input.models ?? []);
   const planId = optionalText('planId', input.planId);
   const triggeredBy = optionalText('triggeredBy', input.triggeredBy);
+  const queuedReason = status === 'queued' ? optionalMessage('queuedReason', input.queuedReason) : null;
   const now = new Date();
   const final = FINAL.includes(status);
 
@@ -147,6 +150,7 @@ export async function createRun(db: StateDb, input: RunInput): Promise<RunRecord
       models,
       planId,
       triggeredBy,
+      queuedReason,
     })
     .onConflictDoNothing()
     .returning();

@@ -108,7 +108,9 @@ export async function recordRunQueued(ctx: SchedulerContext, args: QueuedRunReco
       models: input.models,
       triggeredBy: input.triggeredBy ?? null,
       status: 'queued',
+      queuedReason: input.reason,
     });
+    // a run recorded earlier (an activity retried) gets the reason it waits for now
     await updateRunStatus(ctx.db, input.runId, 'queued', { queuedReason: input.reason });
   });
 }

@@ -4,7 +4,8 @@
  * backfill is quick: the query sleeps while a switch in the warehouse says so). Every execution ends after
  * the next tick, so ticks find it still running and are skipped; once three executions have taken
  * 90 s, the skips say it is over-scheduled, the environment and model API and the metrics flag it,
- * and every minute interval still ends up complete, in the execution after each skipped tick.
+ * and every minute interval still ends up complete, in the execution after each skipped tick. A run
+ * asked for through the API while the model runs is not skipped: it waits, queued, and then runs.
  */
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +111,41 @@ FROM generate_series(CAST(@start_ts AS TIMESTAMP), CAST(@end_ts AS TIMESTAMP), I
         /sluice_model_over_scheduled_ratio\{environment="prod",model="over\.slow"\} 1\.\d+/,
       );
 
+      // `sluice run` of it while an execution holds it is never skipped: the run waits, queued with
+      // the reason, and runs once the model is free. Asked early in a 90 s batch, so it finds one.
+      await waitFor(
+        'a slow batch that began in the last 20 s',
+        async () => {
+          const [row] = await stack().wh`select count(*)::int as n from pg_stat_activity
+            where query like '%pg_sleep(CASE%' and state = 'active'
+              and query_start > now() - interval '20 seconds' and pid <> pg_backend_pid()`;
+          return row!.n > 0 ? true : undefined;
+        },
+        3 * MINUTE,
+      );
+      const operator = await tokenFor(stack().db, 'operator', ['*']);
+      const asked = await app.request('/api/environments/prod/runs', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ models: [MODEL] }),
+      });
+      expect(asked.status).toBe(202);
+      const { runId } = (await asked.json()) as { runId: string };
+      type RunView = { status: string; queuedReason: string | null; waitMs: number | null };
+      const run = async () => (await (await get(`/api/runs/${runId}`)).json()) as RunView;
+      const waiting = await waitFor(
+        'the triggered run recorded as queued',
+        async () => {
+          const res = await app.request(`/api/runs/${runId}`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          return res.status === 200 ? ((await res.json()) as RunView) : undefined;
+        },
+        MINUTE,
+      );
+      expect(waiting.status).toBe('queued');
+      expect(waiting.queuedReason).toMatch(/^waiting for run sluice-run-prod-\S+ of the same models$/);
+
       // No interval is lost: every minute from the model's start to the last skipped tick ends up
       // complete, run by the execution after the skip (quick from now on, to keep the test short).
       await stack().wh`update knobs.speed set slow = false`;
@@ -122,6 +158,16 @@ FROM generate_series(CAST(@start_ts AS TIMESTAMP), CAST(@end_ts AS TIMESTAMP), I
         },
         4 * MINUTE,
       );
+      const ran = await waitFor(
+        'the triggered run to end',
+        async () => {
+          const view = await run();
+          return view.status === 'queued' || view.status === 'running' ? undefined : view;
+        },
+        4 * MINUTE,
+      );
+      expect(ran.status).toBe('succeeded');
+      expect(ran.waitMs).toBeGreaterThan(0);
       expect(ranges).toEqual([[start, expect.any(Number)]]);
       expect(ranges[0]![1]).toBeGreaterThanOrEqual(lastSkipped);
       const [dupes] = await stack().wh`

@@ -53,6 +53,28 @@ describe.each(DRIVERS)('runs on %s', (driver) => {
     await expect(updateRunStatus(state.db, id, 'succeeded', { readyAt: 'never' })).rejects.toThrow('readyAt');
   });
 
+  it('creates a queued run with its reason in one write, and a running one without', async () => {
+    const reason = 'waiting for run prod/first of the same models';
+    const queued = await createRun(state.db, {
+      id: 'prod/queued',
+      environment: 'prod',
+      trigger: 'manual',
+      scheduledAt: TICK,
+      queuedReason: reason,
+    });
+    expect(queued).toMatchObject({ status: 'queued', queuedReason: reason });
+    expect(await getRun(state.db, 'prod/queued')).toMatchObject({ queuedReason: reason });
+    const running = await createRun(state.db, {
+      id: 'prod/running',
+      environment: 'prod',
+      trigger: 'manual',
+      scheduledAt: TICK,
+      status: 'running',
+      queuedReason: reason,
+    });
+    expect(running.queuedReason).toBeNull();
+  });
+
   it('creates a run once, whatever the number of calls', async () => {
     const input = {
       id: 'prod/2024-03-01T10:00',
