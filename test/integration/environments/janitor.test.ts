@@ -20,6 +20,7 @@ import type { ExecutionRequest } from '../../../core/execution/request.ts';
 import { physicalTable } from '../../../core/naming.ts';
 import { fingerprintOf } from '../../../core/plan/requests.ts';
 import { loadProject } from '../../../core/project/load.ts';
+import type { Project } from '../../../core/project/types.ts';
 import type { Engine } from '../../../engines/engine.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { dropPhysicalTables } from '../../../engines/views.ts';
@@ -290,119 +291,146 @@ describe('janitor on a PostgreSQL warehouse', { timeout: 180_000 }, () => {
   });
 });
 
+/** What one test on a PostgreSQL warehouse of its own holds (see onPostgresWarehouse). */
+interface PostgresWarehouse {
+  state: Awaited<ReturnType<typeof openState>>;
+  warehouse: ScratchDatabase;
+  /** the project's folder, with its config.yaml written and an empty models/. */
+  dir: string;
+  /** a client of the warehouse, for what the test reads or holds there itself. */
+  wh: postgres.Sql;
+  load(): Project;
+  /** starts the plan stack on the state database, with engines for `project`'s gateways. */
+  start(project: Project): Promise<{ stack: PlanStack; engines: EnginePool }>;
+}
+
+/**
+ * Runs `body` with a state database, a PostgreSQL warehouse and a project folder of its own, and
+ * removes them all (stopping the stack it started) whatever happens.
+ */
+async function onPostgresWarehouse(tag: string, body: (w: PostgresWarehouse) => Promise<void>) {
+  const state = await openState('pglite', `janitor_${tag}`);
+  const warehouse = await createScratchDatabase(`janitor_${tag}_wh`);
+  const dir = mkdtempSync(join(tmpdir(), `sluice-janitor-${tag}-`));
+  const wh = postgres(warehouse.url, { max: 2, onnotice: () => {} });
+  let engines: EnginePool | undefined;
+  let stack: PlanStack | undefined;
+  try {
+    mkdirSync(join(dir, 'models'));
+    writeFileSync(join(dir, 'config.yaml'), postgresConfig('warehouse', warehouse.name));
+    await body({
+      state,
+      warehouse,
+      dir,
+      wh,
+      load: () => loadProject(dir, { now: NOW, env: process.env }),
+      async start(project) {
+        engines = enginesFor(project);
+        stack = await startPlanStack({ db: state.db, project, janitorGraceMs: 1 });
+        return { stack, engines };
+      },
+    });
+  } finally {
+    await stack?.stop();
+    await engines?.closeAll();
+    await wh.end();
+    await state.dispose();
+    await warehouse.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('janitor whose apply executor is killed mid-drop', { timeout: 240_000 }, () => {
   it('finishes on another executor: the table dropped once, recorded once, nothing in use touched', async () => {
-    const state = await openState('pglite', 'janitor_kill');
-    const warehouse = await createScratchDatabase('janitor_kill_wh');
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-janitor-kill-'));
-    const processes = new SluiceProcesses();
-    const wh = postgres(warehouse.url, { max: 2, onnotice: () => {} });
-    let stack: PlanStack | undefined;
-    let engines: EnginePool | undefined;
-    try {
-      mkdirSync(join(dir, 'models'));
-      writeFileSync(join(dir, 'config.yaml'), postgresConfig('warehouse', warehouse.name));
-      const write = (id: number) =>
-        writeFileSync(join(dir, 'models/base.sql'), `MODEL (name k.base, kind FULL);\nSELECT ${id} AS id\n`);
-      write(1);
-      const first = loadProject(dir, { now: NOW, env: process.env });
-      engines = enginesFor(first);
-      stack = await startPlanStack({ db: state.db, project: first, janitorGraceMs: 1 });
-      const old = await stack.planAndApply({ project: first, environment: 'prod', now: NOW });
-      write(2);
-      await stack.planAndApply({
-        project: loadProject(dir, { now: NOW, env: process.env }),
-        environment: 'prod',
-        now: NOW,
-      });
-      const oldBase = old.diff.snapshotMap['k.base']!;
-      const { schema, table } = physicalTable('k.base', fingerprintOf(oldBase));
+    await onPostgresWarehouse('kill', async ({ state, warehouse, dir, wh, load, start }) => {
+      const processes = new SluiceProcesses();
+      try {
+        const write = (id: number) =>
+          writeFileSync(
+            join(dir, 'models/base.sql'),
+            `MODEL (name k.base, kind FULL);\nSELECT ${id} AS id\n`,
+          );
+        write(1);
+        const first = load();
+        const { stack, engines } = await start(first);
+        const old = await stack.planAndApply({ project: first, environment: 'prod', now: NOW });
+        write(2);
+        await stack.planAndApply({ project: load(), environment: 'prod', now: NOW });
+        const oldBase = old.diff.snapshotMap['k.base']!;
+        const { schema, table } = physicalTable('k.base', fingerprintOf(oldBase));
 
-      // the janitor's drops go to an apply executor in its own process, which is killed mid-drop
-      await stack.stopApplyExecutor();
-      const url = new URL(TEST_DATABASE_URL);
-      const executorEnv = (identity: string) => ({
-        TEMPORAL_ADDRESS: stack!.temporal.address,
-        SLUICE_EXECUTOR_IDENTITY: identity,
-        SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__TYPE: 'postgres',
-        SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__HOST: url.hostname,
-        SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PORT: url.port || '5432',
-        SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__USER: decodeURIComponent(url.username || 'postgres'),
-        ...(url.password
-          ? { SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PASSWORD: decodeURIComponent(url.password) }
-          : {}),
-        SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__DATABASE: warehouse.name,
-        SLUICE__DEFAULT_GATEWAY: 'warehouse',
-        SLUICE_SHUTDOWN_GRACE: '2s',
-      });
-      const doomed = await processes.start(
-        'apply-1',
-        ['worker', '--role', 'apply'],
-        executorEnv('apply-1@test'),
-        /serving task queue sluice-apply/,
-      );
+        // the janitor's drops go to an apply executor in its own process, which is killed mid-drop
+        await stack.stopApplyExecutor();
+        const url = new URL(TEST_DATABASE_URL);
+        const executorEnv = (identity: string) => ({
+          TEMPORAL_ADDRESS: stack!.temporal.address,
+          SLUICE_EXECUTOR_IDENTITY: identity,
+          SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__TYPE: 'postgres',
+          SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__HOST: url.hostname,
+          SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PORT: url.port || '5432',
+          SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__USER: decodeURIComponent(url.username || 'postgres'),
+          ...(url.password
+            ? { SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__PASSWORD: decodeURIComponent(url.password) }
+            : {}),
+          SLUICE__GATEWAYS__WAREHOUSE__CONNECTION__DATABASE: warehouse.name,
+          SLUICE__DEFAULT_GATEWAY: 'warehouse',
+          SLUICE_SHUTDOWN_GRACE: '2s',
+        });
+        const doomed = await processes.start(
+          'apply-1',
+          ['worker', '--role', 'apply'],
+          executorEnv('apply-1@test'),
+          /serving task queue sluice-apply/,
+        );
 
-      // a reader holds the old table, so the executor's DROP waits on its lock
-      const reader = await wh.reserve();
-      await reader`begin`;
-      await reader.unsafe(`select * from "${schema}"."${table}"`);
-      const pass = runJanitor(stack, false);
-      await waitFor(
-        'the drop to wait on the lock',
-        async () => {
-          const [row] = await wh`select count(*)::int as n from pg_stat_activity
+        // a reader holds the old table, so the executor's DROP waits on its lock
+        const reader = await wh.reserve();
+        await reader`begin`;
+        await reader.unsafe(`select * from "${schema}"."${table}"`);
+        const pass = runJanitor(stack, false);
+        await waitFor(
+          'the drop to wait on the lock',
+          async () => {
+            const [row] = await wh`select count(*)::int as n from pg_stat_activity
             where query like 'DROP TABLE%' and wait_event_type = 'Lock'`;
-          return row!.n > 0 ? true : undefined;
-        },
-        60_000,
-      );
-      await doomed.stop('SIGKILL');
-      await reader`rollback`;
-      reader.release();
-      expect((await listDrops(state.db)).items.map((d) => [d.snapshotId, d.status])).toEqual([
-        [oldBase, 'dropping'],
-      ]);
+            return row!.n > 0 ? true : undefined;
+          },
+          60_000,
+        );
+        await doomed.stop('SIGKILL');
+        await reader`rollback`;
+        reader.release();
+        expect((await listDrops(state.db)).items.map((d) => [d.snapshotId, d.status])).toEqual([
+          [oldBase, 'dropping'],
+        ]);
 
-      // another executor takes the retried drop once the killed one's heartbeat has timed out
-      await processes.start(
-        'apply-2',
-        ['worker', '--role', 'apply'],
-        executorEnv('apply-2@test'),
-        /serving task queue sluice-apply/,
-      );
-      const result = await pass;
-      expect(result.failures).toEqual([]);
-      expect(result.dropped.map((d) => d.snapshotId)).toEqual([oldBase]);
-      expect((await listDrops(state.db)).items.map((d) => [d.snapshotId, d.status, d.executor])).toEqual([
-        [oldBase, 'dropped', 'apply-2@test'],
-      ]);
-      const engine = engines.get('warehouse');
-      expect(await engine.tableExists(schema, table)).toBe(false);
-      expect((await readRelation(engine, 'k', 'base')).rows).toEqual([['2']]);
-      expect(await runJanitor(stack, false)).toMatchObject({ dropped: [], failures: [] });
-    } finally {
-      await processes.stopAll();
-      await stack?.stop();
-      await engines?.closeAll();
-      await wh.end();
-      await state.dispose();
-      await warehouse.drop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+        // another executor takes the retried drop once the killed one's heartbeat has timed out
+        await processes.start(
+          'apply-2',
+          ['worker', '--role', 'apply'],
+          executorEnv('apply-2@test'),
+          /serving task queue sluice-apply/,
+        );
+        const result = await pass;
+        expect(result.failures).toEqual([]);
+        expect(result.dropped.map((d) => d.snapshotId)).toEqual([oldBase]);
+        expect((await listDrops(state.db)).items.map((d) => [d.snapshotId, d.status, d.executor])).toEqual([
+          [oldBase, 'dropped', 'apply-2@test'],
+        ]);
+        const engine = engines.get('warehouse');
+        expect(await engine.tableExists(schema, table)).toBe(false);
+        expect((await readRelation(engine, 'k', 'base')).rows).toEqual([['2']]);
+        expect(await runJanitor(stack, false)).toMatchObject({ dropped: [], failures: [] });
+      } finally {
+        await processes.stopAll();
+      }
+    });
   });
 });
 
 describe('janitor with a plan queued behind a long one', { timeout: 240_000 }, () => {
   it('keeps the table a queued plan will map, though the environment that built it expired, and the plan applies with it', async () => {
-    const state = await openState('pglite', 'janitor_queued');
-    const warehouse = await createScratchDatabase('janitor_queued_wh');
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-janitor-queued-'));
-    const wh = postgres(warehouse.url, { max: 1, onnotice: () => {} });
-    let stack: PlanStack | undefined;
-    let engines: EnginePool | undefined;
-    try {
-      mkdirSync(join(dir, 'models'));
-      writeFileSync(join(dir, 'config.yaml'), postgresConfig('warehouse', warehouse.name));
+    await onPostgresWarehouse('queued', async ({ state, dir, wh, load, start }) => {
       const write = (base: number, slowSeconds: number) => {
         writeFileSync(
           join(dir, 'models/base.sql'),
@@ -413,11 +441,9 @@ describe('janitor with a plan queued behind a long one', { timeout: 240_000 }, (
           `MODEL (name q.slow, kind FULL);\nSELECT ${slowSeconds} AS slept FROM (SELECT pg_sleep(${slowSeconds})) AS s\n`,
         );
       };
-      const load = () => loadProject(dir, { now: NOW, env: process.env });
       write(1, 0);
-      engines = enginesFor(load());
+      const { stack, engines } = await start(load());
       const engine = engines.get('warehouse');
-      stack = await startPlanStack({ db: state.db, project: load(), janitorGraceMs: 1 });
       await stack.planAndApply({ project: load(), environment: 'prod', now: NOW });
 
       // dev builds a new q.base, then is left to expire
@@ -463,13 +489,6 @@ describe('janitor with a plan queued behind a long one', { timeout: 240_000 }, (
       expect((await readRelation(engine, 'q', 'base')).rows).toEqual([['2']]);
       expect(await runJanitor(stack, false)).toMatchObject({ failures: [] });
       expect(await physicalExists(engine, newBase)).toBe(true);
-    } finally {
-      await stack?.stop();
-      await engines?.closeAll();
-      await wh.end();
-      await state.dispose();
-      await warehouse.drop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
