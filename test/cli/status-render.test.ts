@@ -1,5 +1,6 @@
 /** `sluice status <env>` as printed: an over-scheduled model gets a line of its own, saying why and what to change. */
 import { describe, expect, it } from 'vitest';
+import { workflowView } from '../../api/views/workflow-state.ts';
 import type { EnvironmentDetail } from '../../cli/api-client.ts';
 import { renderEnvironment } from '../../cli/commands/status.ts';
 
@@ -36,17 +37,8 @@ const detail: EnvironmentDetail = {
   paused: false,
   pausedModels: [],
   pause: null,
-  workflow: {
-    running: false,
-    error: null,
-    details: null,
-    nextWake: null,
-    runsInFlight: [],
-    plansQueued: [],
-    applyingPlan: null,
-    workInFlight: [],
-    lastError: null,
-  },
+  // an environment whose workflow is not running, as the API shows it
+  workflow: workflowView({ state: null, failure: null }, 0),
   models: [
     model('shop.slow', { executions: 5, averageMs: 92_000, periodMs: 60_000, message }),
     model('shop.quick', null),
