@@ -1,13 +1,10 @@
 /** A run's wait, prep and run time as the CLI shows them (`1.2 s`, `-` while unknown). */
 import type { Run } from './api-client.ts';
+import { duration } from './dev-output/format.ts';
 
-/** `850 ms`, `12.3 s`, `4m 05s`; `-` when unknown. */
+/** The CLI's duration (`850 ms`, `12.3 s`, `4 min 5 s`); `-` when unknown. */
 export function msText(ms: number | null): string {
-  if (ms === null) return '-';
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const s = Math.floor(ms / 1000);
-  return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return ms === null ? '-' : duration(ms);
 }
 
 /** The run's three times, in the order they happen. */
