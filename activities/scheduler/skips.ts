@@ -13,7 +13,6 @@
  * the figures and what to change.
  */
 import { z } from 'zod';
-import { STILL_RUNNING } from '../../core/environment/in-flight.ts';
 import { recordExecutionFinished, recordExecutionQueued } from '../../state/executions.ts';
 import { overScheduledModels } from '../../state/over-scheduled.ts';
 import { createRun, updateRunStatus } from '../../state/runs.ts';
@@ -28,6 +27,7 @@ const SKIPS = z.array(
     environment: text,
     model: text,
     reason: text,
+    heldBy: text.optional(),
     scheduledAt: epochMs,
     runId: text.optional(),
   }),
@@ -97,7 +97,7 @@ async function withOverScheduling(
   env: EnvironmentModels,
   skips: SkipRecord[],
 ): Promise<SkipRecord[]> {
-  const stillRunning = skips.filter((skip) => skip.reason.startsWith(STILL_RUNNING));
+  const stillRunning = skips.filter((skip) => skip.heldBy !== undefined);
   if (stillRunning.length === 0) return skips;
   const models = stillRunning.map((skip) => {
     const { cron, cronTz } = env.byName.get(skip.model)!.model;
@@ -105,7 +105,7 @@ async function withOverScheduling(
   });
   const over = await overScheduledModels(ctx.db, env.environment, models, skips[0]!.scheduledAt);
   return skips.map((skip) => {
-    const o = skip.reason.startsWith(STILL_RUNNING) ? over.get(skip.model) : undefined;
+    const o = skip.heldBy !== undefined ? over.get(skip.model) : undefined;
     return o ? { ...skip, reason: `${skip.reason}; ${o.message}` } : skip;
   });
 }

@@ -42,10 +42,15 @@ export function busyModels(memory: EnvironmentMemory): Set<string> {
 /** How the reason of a model skipped because its own previous execution still runs begins. */
 export const STILL_RUNNING = 'previous execution still running in';
 
-/** Why `model` is skipped: the run that still holds it, or a model upstream of it. */
-export function skipReason(memory: EnvironmentMemory, model: string): string {
+/**
+ * Why `model` is skipped: the run that still holds it (`heldBy`), or a model upstream of it (no
+ * `heldBy`).
+ */
+export function skipOf(memory: EnvironmentMemory, model: string): { reason: string; heldBy?: string } {
   const holder = Object.values(memory.runs).find((r) => r.models.includes(model) && !r.done.includes(model));
-  return holder ? `${STILL_RUNNING} ${holder.runId}` : 'an upstream model is still running';
+  return holder
+    ? { reason: `${STILL_RUNNING} ${holder.runId}`, heldBy: holder.runId }
+    : { reason: 'an upstream model is still running' };
 }
 
 /** Keeps each model's last execution and longest batch from a run's report. */

@@ -7,7 +7,7 @@ import { planWorkflowId, runWorkflowId } from '../workflow-ids.ts';
 import { catchUpDue, takeCatchUp } from './catch-up.ts';
 import { copyJson, fail, type TransitionContext } from './context.ts';
 import type { LoopEvent } from './events.ts';
-import { busyModels, hasRunsInFlight, limitFor, skipReason } from './in-flight.ts';
+import { busyModels, hasRunsInFlight, limitFor, skipOf } from './in-flight.ts';
 import type { PendingTrigger } from './memory.ts';
 import type { SkipRecord } from './records.ts';
 import { advanceCursor, currentWake, isBlocked, replaceModels } from './schedule-cache.ts';
@@ -349,9 +349,8 @@ function decideSkips(c: TransitionContext, run: RunStart, what: string): undefin
       models.push(model);
       continue;
     }
-    const reason = skipReason(m, model);
     const environment = c.state.config.environment;
-    skips.push({ environment, model, reason, scheduledAt: run.scheduledAt, runId: run.runId });
+    skips.push({ environment, model, ...skipOf(m, model), scheduledAt: run.scheduledAt, runId: run.runId });
     if (!m.catchUp.includes(model)) m.catchUp.push(model);
   }
   const decided = { ...run, models };

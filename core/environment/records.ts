@@ -11,6 +11,8 @@ export interface SkipRecord {
   environment: string;
   model: string;
   reason: string;
+  /** the run still holding the model itself; absent when a model upstream of it is what runs. */
+  heldBy?: string;
   scheduledAt: number;
   runId?: string;
 }

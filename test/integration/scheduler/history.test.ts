@@ -310,10 +310,11 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
 
   it("says so in a still-running model's skip when its executions take longer than its cron period", async () => {
     await seedSlowHistory();
-    const still = `${STILL_RUNNING} sluice-run-prod-20240108T0000Z`;
+    const holder = 'sluice-run-prod-20240108T0000Z';
+    const still = `${STILL_RUNNING} ${holder}`;
     await activities.recordSkips([
-      { environment: 'prod', model: 'src.events', reason: still, scheduledAt: TICK, runId },
-      { environment: 'prod', model: 'mart.totals', reason: still, scheduledAt: TICK, runId },
+      { environment: 'prod', model: 'src.events', reason: still, heldBy: holder, scheduledAt: TICK, runId },
+      { environment: 'prod', model: 'mart.totals', reason: still, heldBy: holder, scheduledAt: TICK, runId },
       {
         environment: 'prod',
         model: 'mart.latest',
