@@ -12,6 +12,7 @@ import { readConfig } from '../config/read.ts';
 import { dataConverterOf } from '../crypto/payload-codec.ts';
 import { createStateDb, sluiceHome, stateDbOptions } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
+import { statePayloadStore } from '../state/stored-payloads.ts';
 import { temporalConfig } from '../workers/temporal-config.ts';
 import { CliError, EXIT } from './errors.ts';
 
@@ -27,9 +28,9 @@ export async function serveApi(listen: ApiListenOptions): Promise<void> {
   const config = readConfig('api', process.env);
   const temporal = temporalConfig(config);
   const connectionOptions = connectionOptionsOf(config);
-  const dataConverter = dataConverterOf(temporal.payloadCodec);
   const state = createStateDb(stateDbOptions(config, process.cwd()));
   await migrate(state.db);
+  const dataConverter = dataConverterOf(temporal.payloadCodec, statePayloadStore(state.db));
   const connection = Connection.lazy({
     address: temporal.address,
     ...(temporal.tls === undefined ? {} : { tls: temporal.tls }),
@@ -38,7 +39,7 @@ export async function serveApi(listen: ApiListenOptions): Promise<void> {
   const client = new Client({
     connection,
     namespace: temporal.namespace,
-    ...(dataConverter === undefined ? {} : { dataConverter }),
+    dataConverter,
   });
   let server: Awaited<ReturnType<typeof startApiServer>>;
   try {

@@ -18,6 +18,8 @@ import { METADATA_ENCODING_KEY } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { type Keyring, readKeyring } from './keyring.ts';
 import { OpenError, openBytes, sealBytes } from './sealed.ts';
+import { type PayloadStore, StoredPayloadCodec } from './stored-payload-codec.ts';
+import { text, utf8 } from './utf8.ts';
 
 export const PAYLOAD_KEY_VARIABLE = 'SLUICE_PAYLOAD_KEY';
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -111,24 +113,14 @@ export const ENCODED_FAILURE_CONVERTER_PATH = fileURLToPath(
 );
 
 /**
- * The data converter for clients and workers: undefined (Temporal's default) without a codec; with
- * one, payloads and failure messages are encoded by it.
+ * The data converter for clients and workers. Payloads pass the encryption codec when there is one
+ * (and failure messages move into payloads, so it encrypts them too), then the stored-payload codec
+ * (crypto/stored-payload-codec.ts), which keeps the large ones in `store`: a process without the
+ * state database passes none, stores nothing and refuses stored payloads with an error naming them.
  */
-export function dataConverterOf(codec: PayloadCodec | undefined): DataConverter | undefined {
+export function dataConverterOf(codec: PayloadCodec | undefined, store?: PayloadStore): DataConverter {
+  const stored = new StoredPayloadCodec(store);
   return codec === undefined
-    ? undefined
-    : { payloadCodecs: [codec], failureConverterPath: ENCODED_FAILURE_CONVERTER_PATH };
-}
-
-/** `dataConverterOf(payloadCodecFromEnv(env))`. */
-export function dataConverterFromEnv(env: Env): DataConverter | undefined {
-  return dataConverterOf(payloadCodecFromEnv(env));
-}
-
-function utf8(value: string): Uint8Array {
-  return Buffer.from(value, 'utf8');
-}
-
-function text(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    ? { payloadCodecs: [stored] }
+    : { payloadCodecs: [codec, stored], failureConverterPath: ENCODED_FAILURE_CONVERTER_PATH };
 }

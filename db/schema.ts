@@ -14,6 +14,7 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   foreignKey,
   index,
   integer,
@@ -382,6 +383,26 @@ export const janitorDrops = sluiceSchema.table(
     check('janitor_drops_status_check', sql`${t.status} in (${quotedList(JANITOR_DROP_STATUSES)})`),
     index('janitor_drops_decided_idx').on(t.decidedAt.desc(), t.snapshotId),
   ],
+);
+
+/** `bytea`: postgres.js reads it as a Buffer, PGlite as a Uint8Array; both are Uint8Arrays. */
+const bytes = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
+
+/**
+ * Temporal payloads too large for a workflow history (crypto/stored-payload-codec.ts): the history
+ * holds only the key, the SHA-256 of the bytes kept here (already encrypted with SLUICE_PAYLOAD_KEY
+ * when it is set). `stored_at` is the last time any process stored the same bytes, so the janitor
+ * can tell which rows no open workflow's history may still name (state/stored-payloads.ts).
+ */
+export const storedPayloads = sluiceSchema.table(
+  'stored_payloads',
+  {
+    key: text('key').primaryKey(),
+    data: bytes('data').notNull(),
+    size: integer('size').notNull(),
+    storedAt: instant('stored_at').notNull(),
+  },
+  (t) => [index('stored_payloads_stored_at_idx').on(t.storedAt)],
 );
 
 export const API_ROLES = ['viewer', 'operator', 'deployer', 'admin'] as const;

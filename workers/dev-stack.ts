@@ -36,6 +36,7 @@ import { createStateDb, type StateConnection } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { computePlan } from '../state/plan/compute.ts';
 import { createPlanRecord } from '../state/plan/record.ts';
+import { statePayloadStore } from '../state/stored-payloads.ts';
 import type { EnvironmentState } from '../workflows/environment.ts';
 import { SLUICE_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
 import { stateQuery } from '../workflows/signals.ts';
@@ -165,18 +166,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       ui = server.uiUrl;
     }
     const { namespace } = temporal;
-    const dataConverter = dataConverterOf(temporal.payloadCodec);
     if (codec !== undefined) {
       log(
         `Payloads: encrypted with SLUICE_PAYLOAD_KEY${codec.keyId === undefined ? '' : ` (key "${codec.keyId}")`}`,
       );
     }
-
-    const workerConnection: NativeConnection = await connectTemporal(temporal, 'worker');
-    opened.push({ name: 'Temporal worker connection', close: () => workerConnection.close() });
-    const { connection, client } = await connectTemporal(temporal, 'client');
-    opened.push({ name: 'Temporal client connection', close: () => connection.close() });
-    await checkNamespace(client, namespace);
 
     const state: StateConnection = createStateDb(
       config.SLUICE_DATABASE_URL === undefined
@@ -190,6 +184,14 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         ? `State database: PGlite in ${join(home, 'state')}`
         : 'State database: PostgreSQL (SLUICE_DATABASE_URL)',
     );
+    const payloadStore = statePayloadStore(state.db);
+    const dataConverter = dataConverterOf(temporal.payloadCodec, payloadStore);
+
+    const workerConnection: NativeConnection = await connectTemporal(temporal, 'worker');
+    opened.push({ name: 'Temporal worker connection', close: () => workerConnection.close() });
+    const { connection, client } = await connectTemporal(temporal, 'client', payloadStore);
+    opened.push({ name: 'Temporal client connection', close: () => connection.close() });
+    await checkNamespace(client, namespace);
 
     if (options.workflowBundle === undefined) log('Bundling the workflows');
     const workflowBundle = options.workflowBundle ?? (await bundleWorkflows(dataConverter));
@@ -209,7 +211,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         identity: `scheduler@${host}`,
         workflowBundle,
         shutdownGraceMs: graceMs,
-        ...(dataConverter === undefined ? {} : { dataConverter }),
+        dataConverter,
         notificationLinks: {
           ...(config.SLUICE_PUBLIC_API_URL === undefined ? {} : { api: config.SLUICE_PUBLIC_API_URL }),
           ...((config.SLUICE_TEMPORAL_UI_URL ?? ui)
@@ -236,7 +238,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           identity: `${role}@${host}`,
           shutdownGraceMs: graceMs,
           presenceIntervalMs: config.SLUICE_PRESENCE_INTERVAL,
-          ...(dataConverter === undefined ? {} : { dataConverter }),
+          // as in production, executors store no payload and refuse stored ones
+          dataConverter: dataConverterOf(temporal.payloadCodec),
           ...(connectionOptions.encryption === undefined ? {} : { encryption: connectionOptions.encryption }),
         }),
       );

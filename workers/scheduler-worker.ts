@@ -22,7 +22,9 @@ import { createNotificationActivities } from '../activities/notifications/index.
 import { createSchedulerActivities } from '../activities/scheduler/index.ts';
 import type { ArtifactStore } from '../artifacts/store.ts';
 import type { LinkBases } from '../core/notifications/links.ts';
+import { dataConverterOf } from '../crypto/payload-codec.ts';
 import type { StateDb } from '../db/client.ts';
+import { statePayloadStore } from '../state/stored-payloads.ts';
 import { startNotifier, workflowStateReader } from './notifier.ts';
 import { MODULE_EXTENSION } from './package-root.ts';
 import { type RunningWorker, runWorker, shutdownTimes } from './running-worker.ts';
@@ -63,7 +65,10 @@ export interface SchedulerWorkerOptions {
   /** a bundle made by `bundleWorkflows()`; the worker bundles the workflows itself when absent. */
   workflowBundle?: WorkflowBundle;
   shutdownGraceMs?: number;
-  /** the payload codec (SLUICE_PAYLOAD_KEY), as `dataConverterOf()` gives it; Temporal's default when absent. */
+  /**
+   * the payload codecs as `dataConverterOf()` gives them (SLUICE_PAYLOAD_KEY, large payloads kept in
+   * the state database); by default, large payloads kept in `db` and nothing encrypted.
+   */
   dataConverter?: DataConverter;
   /** the bases of the links in notifications (SLUICE_PUBLIC_API_URL, SLUICE_TEMPORAL_UI_URL). */
   notificationLinks?: LinkBases;
@@ -101,7 +106,7 @@ export async function startSchedulerWorker(options: SchedulerWorkerOptions): Pro
         environmentState: workflowStateReader(options.client),
       }),
     },
-    ...(options.dataConverter === undefined ? {} : { dataConverter: options.dataConverter }),
+    dataConverter: options.dataConverter ?? dataConverterOf(undefined, statePayloadStore(options.db)),
     ...shutdownTimes(options.shutdownGraceMs),
     // A workflow task waits this long for the worker that has the workflow cached before any
     // scheduler worker takes it: a killed worker holds its environments' next steps no longer.

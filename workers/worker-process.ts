@@ -9,6 +9,7 @@ import { DEFAULT_READY_TIMEOUT_MS } from '../config/defaults.ts';
 import { dataConverterOf } from '../crypto/payload-codec.ts';
 import { createStateDb, sluiceHome, stateDbOptions } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
+import { statePayloadStore } from '../state/stored-payloads.ts';
 import { ensureArtifactSweep } from './artifact-sweep.ts';
 import type { WorkerConfig } from './config.ts';
 import { connectTemporal } from './connection.ts';
@@ -48,15 +49,15 @@ export async function startWorkerProcess(
   try {
     const connection = await connectTemporal(temporal, 'worker');
     resources.push({ name: 'Temporal connection', close: () => connection.close() });
-    const dataConverter = dataConverterOf(temporal.payloadCodec);
-    const where = `Temporal ${temporal.address}, namespace ${temporal.namespace}${dataConverter === undefined ? '' : ', payloads encrypted (SLUICE_PAYLOAD_KEY)'}`;
+    const where = `Temporal ${temporal.address}, namespace ${temporal.namespace}${temporal.payloadCodec === undefined ? '' : ', payloads encrypted (SLUICE_PAYLOAD_KEY)'}`;
     if (config.role === 'scheduler') {
       const state = createStateDb(
         stateDbOptions({ SLUICE_DATABASE_URL: config.databaseUrl, SLUICE_HOME: config.home }, config.baseDir),
       );
       resources.unshift({ name: 'state database', close: () => state.close() });
       await migrate(state.db);
-      const client = await connectTemporal(temporal, 'client');
+      const payloadStore = statePayloadStore(state.db);
+      const client = await connectTemporal(temporal, 'client', payloadStore);
       resources.unshift({ name: 'Temporal client connection', close: () => client.connection.close() });
       const artifacts = artifactStoreOf(
         config.artifacts ?? {},
@@ -70,7 +71,7 @@ export async function startWorkerProcess(
         client: client.client,
         identity: config.identity,
         shutdownGraceMs: config.shutdownGraceMs,
-        ...(dataConverter === undefined ? {} : { dataConverter }),
+        dataConverter: dataConverterOf(temporal.payloadCodec, payloadStore),
         ...(config.notificationLinks === undefined ? {} : { notificationLinks: config.notificationLinks }),
         artifacts,
         artifactRetentionMs: config.artifactRetentionMs ?? null,
@@ -98,7 +99,8 @@ export async function startWorkerProcess(
       baseDir: config.baseDir,
       identity: config.identity,
       shutdownGraceMs: config.shutdownGraceMs,
-      ...(dataConverter === undefined ? {} : { dataConverter }),
+      // executors never reach the state database: they store no payload and refuse stored ones
+      dataConverter: dataConverterOf(temporal.payloadCodec),
       ...(config.maxMemoryMb === undefined ? {} : { maxMemoryMb: config.maxMemoryMb }),
       ...(config.presenceIntervalMs === undefined ? {} : { presenceIntervalMs: config.presenceIntervalMs }),
       ...(config.encryption === undefined ? {} : { encryption: config.encryption }),

@@ -26,6 +26,7 @@ const STATE_TABLES = [
   'plans',
   'runs',
   'snapshots',
+  'stored_payloads',
 ];
 
 const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {

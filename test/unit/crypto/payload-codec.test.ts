@@ -5,7 +5,7 @@ import { ConfigurationError } from '../../../config/configuration-error.ts';
 import { KeyringError, readKeyring } from '../../../crypto/keyring.ts';
 import {
   createPayloadCodec,
-  dataConverterFromEnv,
+  dataConverterOf,
   ENCRYPTED_ENCODING,
   METADATA_KEY_ID,
   PayloadCodecError,
@@ -128,16 +128,23 @@ describe('the payload codec', () => {
 });
 
 describe('configuration from the environment', () => {
-  it('has no codec and no data converter without SLUICE_PAYLOAD_KEY', () => {
+  it('has no encryption codec without SLUICE_PAYLOAD_KEY: payloads only pass the stored-payload codec', () => {
     expect(payloadCodecFromEnv({})).toBeUndefined();
-    expect(dataConverterFromEnv({})).toBeUndefined();
     expect(readTemporalConfig({}).payloadCodec).toBeUndefined();
+    const converter = dataConverterOf(payloadCodecFromEnv({}));
+    expect(converter.payloadCodecs?.map((codec) => codec.constructor.name)).toEqual(['StoredPayloadCodec']);
+    expect(converter.failureConverterPath).toBeUndefined();
   });
 
   it('gives a data converter with the codec when the key is set', async () => {
     const env = { [VAR]: `dc:${randomBytes(32).toString('hex')}` };
-    const converter = dataConverterFromEnv(env)!;
-    expect(converter.payloadCodecs).toHaveLength(1);
+    const converter = dataConverterOf(payloadCodecFromEnv(env));
+    // encryption first, so a stored payload is stored sealed
+    expect(converter.payloadCodecs?.map((codec) => codec.constructor.name)).toEqual([
+      'EncryptionCodec',
+      'StoredPayloadCodec',
+    ]);
+    expect(converter.failureConverterPath).toBeDefined();
     const [sealed] = await converter.payloadCodecs![0]!.encode([defaultPayloadConverter.toPayload(1)]);
     expect(text(sealed!.metadata![METADATA_KEY_ID])).toBe('dc');
     const config = readTemporalConfig(env);

@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { defaultPayloadConverter, METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
+import { count, eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { readKeyring } from '../../../crypto/keyring.ts';
+import { createPayloadCodec, dataConverterOf } from '../../../crypto/payload-codec.ts';
+import {
+  METADATA_STORED_KEY,
+  STORE_ABOVE_BYTES,
+  STORED_ENCODING,
+  StoredPayloadCodec,
+  StoredPayloadError,
+} from '../../../crypto/stored-payload-codec.ts';
+import { storedPayloads } from '../../../db/schema.ts';
+import { deleteStoredPayloadsBefore, statePayloadStore } from '../../../state/stored-payloads.ts';
+import { DRIVERS, useStateDb } from './harness.ts';
+
+/** An environment's schedule as large as thousands of models make it. */
+function schedule(models: number): Payload {
+  return defaultPayloadConverter.toPayload(
+    Array.from({ length: models }, (_, i) => ({
+      name: `analytics.model_${String(i).padStart(5, '0')}`,
+      snapshotId: `analytics.model_${String(i).padStart(5, '0')}@${randomBytes(5).toString('hex')}`,
+      cron: '@daily',
+      dependsOn: i === 0 ? [] : [`analytics.model_${String(i - 1).padStart(5, '0')}`],
+    })),
+  );
+}
+
+function text(bytes: Uint8Array | null | undefined): string {
+  return Buffer.from(bytes ?? new Uint8Array()).toString('utf8');
+}
+
+/** Encodes through every codec in order and decodes in reverse, as Temporal's SDK does. */
+async function roundTrip(codecs: ReturnType<typeof dataConverterOf>['payloadCodecs'], payload: Payload) {
+  let encoded = [payload];
+  for (const codec of codecs ?? []) encoded = await codec.encode(encoded);
+  let decoded = encoded;
+  for (const codec of [...(codecs ?? [])].reverse()) decoded = await codec.decode(decoded);
+  return { encoded: encoded[0]!, decoded: decoded[0]! };
+}
+
+describe.each(DRIVERS)('stored payloads on %s', (driver) => {
+  const state = useStateDb(driver, 'stored_payloads');
+
+  it('keeps a payload over the threshold in the state database and hands Temporal only its key', async () => {
+    const codec = new StoredPayloadCodec(statePayloadStore(state.db));
+    const small = schedule(10);
+    const large = schedule(5_000);
+    expect(large.data!.byteLength).toBeGreaterThan(STORE_ABOVE_BYTES);
+
+    const [keptSmall, reference] = await codec.encode([small, large]);
+    expect(keptSmall).toBe(small);
+    expect(text(reference!.metadata![METADATA_ENCODING_KEY])).toBe(STORED_ENCODING);
+    const key = text(reference!.metadata![METADATA_STORED_KEY]);
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(reference!.data!.byteLength).toBeLessThan(200);
+    expect(JSON.parse(text(reference!.data))).toEqual({ storedPayload: key, bytes: expect.any(Number) });
+
+    const [row] = await state.db.select().from(storedPayloads).where(eq(storedPayloads.key, key));
+    expect(row!.size).toBeGreaterThan(large.data!.byteLength);
+    const [smallAgain, decoded] = await codec.decode([keptSmall!, reference!]);
+    expect(smallAgain).toBe(small);
+    expect(defaultPayloadConverter.fromPayload(decoded!)).toEqual(defaultPayloadConverter.fromPayload(large));
+  });
+
+  it('stores the same bytes once and moves their stored_at forward, so the newest history that names them keeps them', async () => {
+    const codec = new StoredPayloadCodec(statePayloadStore(state.db), 1_000);
+    const payload = schedule(100);
+    const [first] = await codec.encode([payload]);
+    const key = text(first!.metadata![METADATA_STORED_KEY]);
+    const old = new Date('2026-01-01T00:00:00Z');
+    await state.db.update(storedPayloads).set({ storedAt: old }).where(eq(storedPayloads.key, key));
+    const [again] = await codec.encode([payload]);
+    expect(text(again!.metadata![METADATA_STORED_KEY])).toBe(key);
+    const rows = await state.db.select().from(storedPayloads).where(eq(storedPayloads.key, key));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.storedAt.getTime()).toBeGreaterThan(old.getTime());
+  });
+
+  it('stores a sealed payload when SLUICE_PAYLOAD_KEY is set: the state database sees ciphertext only', async () => {
+    const keyring = readKeyring({ KEY: `k1:${randomBytes(32).toString('hex')}` }, 'KEY')!;
+    const converter = dataConverterOf(createPayloadCodec(keyring), statePayloadStore(state.db));
+    const payload = schedule(5_000);
+    const { encoded, decoded } = await roundTrip(converter.payloadCodecs, payload);
+    const key = text(encoded.metadata![METADATA_STORED_KEY]);
+    const [row] = await state.db.select().from(storedPayloads).where(eq(storedPayloads.key, key));
+    expect(Buffer.from(row!.data).includes('analytics.model_00042')).toBe(false);
+    expect(defaultPayloadConverter.fromPayload(decoded)).toEqual(
+      defaultPayloadConverter.fromPayload(payload),
+    );
+  });
+
+  it('refuses a stored payload whose row is gone, naming its key', async () => {
+    const store = statePayloadStore(state.db);
+    const codec = new StoredPayloadCodec(store, 1_000);
+    const [reference] = await codec.encode([schedule(100)]);
+    const key = text(reference!.metadata![METADATA_STORED_KEY]);
+    await state.db.delete(storedPayloads).where(eq(storedPayloads.key, key));
+    await expect(codec.decode([reference!])).rejects.toThrow(
+      new StoredPayloadError(
+        `payload ${key} is not in the state database's stored_payloads: it was deleted or never stored there`,
+      ),
+    );
+  });
+
+  it('deletes only the payloads last stored before the cut-off', async () => {
+    const codec = new StoredPayloadCodec(statePayloadStore(state.db), 1_000);
+    const [kept, swept] = await codec.encode([schedule(100), schedule(101)]);
+    const sweptKey = text(swept!.metadata![METADATA_STORED_KEY]);
+    await state.db
+      .update(storedPayloads)
+      .set({ storedAt: new Date('2026-01-01T00:00:00Z') })
+      .where(eq(storedPayloads.key, sweptKey));
+    const deleted = await deleteStoredPayloadsBefore(state.db, '2026-01-02T00:00:00Z');
+    expect(deleted.payloads).toBe(1);
+    expect(deleted.bytes).toBeGreaterThan(0);
+    await expect(codec.decode([kept!])).resolves.toHaveLength(1);
+    await expect(codec.decode([swept!])).rejects.toThrow(sweptKey);
+    const [{ rows }] = (await state.db.select({ rows: count() }).from(storedPayloads)) as [{ rows: number }];
+    expect(rows).toBeGreaterThan(0);
+  });
+});
+
+describe('a process without the state database (an executor)', () => {
+  it('stores nothing and refuses a stored payload with an error that names its key and says who reads it', async () => {
+    const codec = new StoredPayloadCodec(undefined);
+    const large = schedule(5_000);
+    const [inline] = await codec.encode([large]);
+    expect(inline).toBe(large);
+    const reference: Payload = {
+      metadata: {
+        [METADATA_ENCODING_KEY]: Buffer.from(STORED_ENCODING),
+        [METADATA_STORED_KEY]: Buffer.from('ab12'),
+      },
+      data: Buffer.from('{}'),
+    };
+    await expect(codec.decode([reference])).rejects.toThrow(
+      "payload ab12 is kept in sluice's state database, which this process does not reach; only the scheduler worker, the API and sluice dev read stored payloads",
+    );
+  });
+
+  it('refuses a stored-payload reference without its key', async () => {
+    const codec = new StoredPayloadCodec(undefined);
+    await expect(
+      codec.decode([
+        { metadata: { [METADATA_ENCODING_KEY]: Buffer.from(STORED_ENCODING) }, data: Buffer.from('{}') },
+      ]),
+    ).rejects.toThrow(`a ${STORED_ENCODING} payload has no ${METADATA_STORED_KEY} in its metadata`);
+  });
+});
