@@ -17,6 +17,7 @@ import {
   CancelledFailure,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -28,6 +29,7 @@ import type {
 } from '../activities/contracts.ts';
 import { TASK_QUEUES } from '../activities/contracts.ts';
 import type { ErrorCode } from '../core/errors.ts';
+import { chunksUnder, EXECUTOR_LIST_BYTES } from '../core/payload-chunks.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
 import { failureMessage } from './activity-failure.ts';
 import { keepPlanArtifacts } from './artifacts.ts';
@@ -134,6 +136,7 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
 export const TABLES_PER_ACTIVITY = 50;
 
 async function createTables(work: PlanWork): Promise<void> {
+  const inChunks = patched('executor-payloads-in-chunks');
   for (const { gateway, models, connection } of work.tables) {
     for (let from = 0; from < models.length; from += TABLES_PER_ACTIVITY) {
       const chunk = models.slice(from, from + TABLES_PER_ACTIVITY);
@@ -143,29 +146,41 @@ async function createTables(work: PlanWork): Promise<void> {
         gateway,
         models: chunk,
       });
-      await applyExecutor.createPhysicalTables.executeWithOptions(
-        {
-          summary: `create physical tables ${from + 1}-${from + chunk.length} of ${models.length} on ${gateway}`,
-        },
-        [{ gateway, requests, ...(connection === undefined ? {} : { connection }) }],
-      );
+      // large statements split the chunk again, so an executor's payload stays bounded
+      let first = from;
+      for (const part of inChunks ? chunksUnder(requests, EXECUTOR_LIST_BYTES) : [requests]) {
+        await applyExecutor.createPhysicalTables.executeWithOptions(
+          {
+            summary: `create physical tables ${first + 1}-${first + part.length} of ${models.length} on ${gateway}`,
+          },
+          [{ gateway, requests: part, ...(connection === undefined ? {} : { connection }) }],
+        );
+        first += part.length;
+      }
     }
   }
 }
 
 async function swapViews(work: PlanWork, environment: string): Promise<void> {
+  // thousands of views go in several activities, each payload bounded (core/payload-chunks.ts)
+  const inChunks = patched('executor-payloads-in-chunks');
+  const chunks = <T>(items: T[]) => (inChunks ? chunksUnder(items, EXECUTOR_LIST_BYTES) : [items]);
   for (const { gateway, entries, connection } of work.views) {
     if (entries.length === 0) continue;
-    await applyExecutor.promoteViews.executeWithOptions(
-      { summary: `point ${entries.length} view(s) of ${environment} at the plan's snapshots` },
-      [{ gateway, environment, entries, ...(connection === undefined ? {} : { connection }) }],
-    );
+    for (const part of chunks(entries)) {
+      await applyExecutor.promoteViews.executeWithOptions(
+        { summary: `point ${part.length} view(s) of ${environment} at the plan's snapshots` },
+        [{ gateway, environment, entries: part, ...(connection === undefined ? {} : { connection }) }],
+      );
+    }
   }
   for (const { gateway, models, connection } of work.removed) {
     if (models.length === 0) continue;
-    await applyExecutor.dropViews.executeWithOptions(
-      { summary: `drop ${models.length} removed view(s) from ${environment}` },
-      [{ gateway, environment, models, ...(connection === undefined ? {} : { connection }) }],
-    );
+    for (const part of chunks(models)) {
+      await applyExecutor.dropViews.executeWithOptions(
+        { summary: `drop ${part.length} removed view(s) from ${environment}` },
+        [{ gateway, environment, models: part, ...(connection === undefined ? {} : { connection }) }],
+      );
+    }
   }
 }

@@ -6,8 +6,9 @@
  * deletion whose worker or executor dies resumes where it was, and deleting what is gone changes
  * nothing. Its physical tables are left to the janitor, which drops those no one uses any more.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { SchedulerActivities } from '../activities/contracts.ts';
+import { chunksUnder, EXECUTOR_LIST_BYTES } from '../core/payload-chunks.ts';
 import { maintenanceExecutor } from './maintenance-executor.ts';
 import { SCHEDULER_ACTIVITY_OPTIONS } from './scheduler-activity-options.ts';
 
@@ -46,13 +47,21 @@ export async function deleteEnvironmentWorkflow(
     schemas: [],
     keptSchemas: [],
   };
+  const inChunks = patched('executor-payloads-in-chunks');
   for (const { gateway, models, connection } of await scheduler.environmentViews({ environment })) {
-    const dropped = await maintenanceExecutor.dropEnvironment.executeWithOptions(
-      { summary: `drop ${models.length} view(s) and the schemas of ${environment} on ${gateway}` },
-      [{ gateway, environment, models, ...(connection === undefined ? {} : { connection }) }],
-    );
-    result.schemas.push(...dropped.schemas);
-    result.keptSchemas.push(...dropped.keptSchemas);
+    // thousands of views go in several activities, each payload bounded (core/payload-chunks.ts);
+    // a schema kept by one part because a later part's views were still in it is dropped by that part
+    const kept = new Set<string>();
+    for (const part of inChunks ? chunksUnder(models, EXECUTOR_LIST_BYTES) : [models]) {
+      const dropped = await maintenanceExecutor.dropEnvironment.executeWithOptions(
+        { summary: `drop ${part.length} view(s) and the schemas of ${environment} on ${gateway}` },
+        [{ gateway, environment, models: part, ...(connection === undefined ? {} : { connection }) }],
+      );
+      result.schemas.push(...dropped.schemas);
+      for (const schema of dropped.schemas) kept.delete(schema);
+      for (const schema of dropped.keptSchemas) kept.add(schema);
+    }
+    result.keptSchemas.push(...[...kept].sort());
   }
   result.removed = await scheduler.removeEnvironmentState({
     environment,

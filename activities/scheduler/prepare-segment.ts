@@ -11,18 +11,20 @@
  *
  * A batch whose interval a run still going holds ends the segment before it, to be prepared in a
  * later one; when it is the first batch, the failure is the retryable SNAPSHOT_BUSY. A batch that
- * cannot be rendered ends the segment too; as the first batch it fails it with RENDER_FAILED.
+ * cannot be rendered ends the segment too; as the first batch it fails it with RENDER_FAILED, as
+ * does a first batch whose statements alone are too large for an executor's payload.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { formatInterval } from '../../core/intervals.ts';
+import { STORE_ABOVE_BYTES } from '../../crypto/stored-payload-codec.ts';
 import type { ExecutionLog } from '../../db/schema.ts';
 import type { PreparedBatch, PreparedSegment, SegmentRef } from '../contracts.ts';
 import { type ClaimRequest, claimSegment, type Holder } from './claim.ts';
 import { closedRuns } from './closed-runs.ts';
 import type { SchedulerContext } from './context.ts';
 import { executionIdOf } from './execution-id.ts';
-import { FAILURE_TYPES, invalidInput, rejectCheckFailures } from './failures.ts';
+import { FAILURE_TYPES, invalidInput, rejectCheckFailures, rejected } from './failures.ts';
 import { epochMs, interval, parseInput, text } from './input.ts';
 import { managedConnectionOf } from './managed-connections.ts';
 import type { RenderedBatch } from './render-batch.ts';
@@ -106,6 +108,17 @@ interface Rendered {
 }
 
 /**
+ * The most one batch may take: a larger payload would be kept in the state database
+ * (crypto/stored-payload-codec.ts), which executors cannot read. Room is left for the segment's
+ * dependencies and sealed connection.
+ */
+const LONE_BATCH_MAX_BYTES = STORE_ABOVE_BYTES - 16 * 1024;
+
+function kib(bytes: number): string {
+  return `${Math.ceil(bytes / 1024)} KB`;
+}
+
+/**
  * The batches of the longest prefix of the items whose JSON (as a list) fits `maxBytes`, at least
  * one. An item that cannot be rendered ends the prefix, or fails the segment when it is the first.
  */
@@ -136,6 +149,13 @@ function renderPrefix(input: z.infer<typeof SEGMENT_REF>, render: SegmentRendere
     };
     bytes += Buffer.byteLength(JSON.stringify(batch)) + ALREADY_COMPLETE_BYTES + (index > 0 ? 1 : 0);
     if (index > 0 && bytes > input.maxBytes) break;
+    if (index === 0 && bytes > LONE_BATCH_MAX_BYTES) {
+      throw rejected(
+        ACTIVITY,
+        FAILURE_TYPES.renderFailed,
+        `${item.model}: its batch's rendered statements take ${kib(bytes)}, more than the ${kib(LONE_BATCH_MAX_BYTES)} an executor's payload may carry`,
+      );
+    }
     prefix.push({
       item,
       batch,

@@ -175,6 +175,30 @@ describe.each(DRIVERS)('segments of batches (state on %s)', (driver) => {
     expect(await queuedOf(PROD_RUN)).toBe(2);
   });
 
+  it('fails a batch whose statements alone are too large for an executor, naming the model and the size', async () => {
+    // a FULL model whose query carries a 300 KB literal: its one batch cannot travel to an executor
+    project.write(
+      'models/huge.sql',
+      `MODEL (name mart.huge, kind FULL);\n\nSELECT '${'x'.repeat(300 * 1024)}' AS filler\n`,
+    );
+    const created = await createPlanRecord({
+      db: state.db,
+      project: project.load(),
+      environment: 'prod',
+      submittedBy: 'ana',
+      now: NOW,
+    });
+    await activities.beginPlan({ planId: created.planId, environment: 'prod' });
+    const huge = [{ model: 'mart.huge', snapshotId: created.diff.snapshotMap['mart.huge']!, interval: null }];
+    // the plan's backfill prepares it first
+    const backfill = { ...segment(created.planId, 'prod', huge), planId: created.planId };
+    const failure = await failureOf(activities.prepareSegment(backfill));
+    expect([failure.type, failure.nonRetryable]).toEqual([FAILURE_TYPES.renderFailed, true]);
+    expect(failure.message).toMatch(
+      /^prepareSegment: mart\.huge: its batch's rendered statements take \d+ KB, more than the 224 KB an executor's payload may carry$/,
+    );
+  });
+
   it('ends a segment before a batch another run holds, and refuses one that starts with it', async () => {
     const held = await activities.prepareSegment(segment(DEV_RUN, 'dev', items('src.events', days(12, 13))));
     const ref = segment(PROD_RUN, 'prod', items('src.events', days(10, 15)));
