@@ -340,6 +340,19 @@ export interface SchedulerActivities {
   recordDrops(args: { snapshotIds: string[]; executor: string }): Promise<string[]>;
   /** deletes the artifacts older than the retention (the janitor's artifact sweep). */
   sweepArtifacts(): Promise<ArtifactSweep>;
+  /**
+   * the janitor: deletes (or, on a dry run, counts) the stored payloads no history can name any more
+   * (activities/scheduler/stored-payload-sweep.ts).
+   */
+  sweepStoredPayloads(args: { dryRun: boolean }): Promise<StoredPayloadSweep>;
+}
+
+/** What a sweep of stored payloads deleted (or would): those last stored before `before` (epoch ms). */
+export interface StoredPayloadSweep {
+  /** null when Temporal could not be asked: nothing was deleted. */
+  before: number | null;
+  payloads: number;
+  bytes: number;
 }
 
 /** What a janitor pass drops, per gateway in order (readers first), and what it keeps. */

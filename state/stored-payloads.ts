@@ -5,7 +5,7 @@
  * names it; the janitor deletes the rows stored before any open workflow began and before the
  * namespace's retention, which no history that can still be replayed or read names.
  */
-import { inArray, lt, sql } from 'drizzle-orm';
+import { count, inArray, lt, sql, sum } from 'drizzle-orm';
 import type { StateDb } from '../db/client.ts';
 import { storedPayloads } from '../db/schema.ts';
 import { type Instant, toDate } from './validate.ts';
@@ -50,4 +50,16 @@ export async function deleteStoredPayloadsBefore(
     .where(lt(storedPayloads.storedAt, toDate('before', before)))
     .returning({ size: storedPayloads.size });
   return { payloads: rows.length, bytes: rows.reduce((sum, row) => sum + row.size, 0) };
+}
+
+/** How many payloads, and bytes, were last stored before `before`. */
+export async function countStoredPayloadsBefore(
+  db: StateDb,
+  before: Instant,
+): Promise<{ payloads: number; bytes: number }> {
+  const [row] = await db
+    .select({ payloads: count(), bytes: sum(storedPayloads.size) })
+    .from(storedPayloads)
+    .where(lt(storedPayloads.storedAt, toDate('before', before)));
+  return { payloads: Number(row?.payloads ?? 0), bytes: Number(row?.bytes ?? 0) };
 }

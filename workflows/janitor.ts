@@ -5,12 +5,23 @@
  * `dropping`, an apply executor drops them (IF EXISTS), the scheduler records them `dropped`. A pass
  * killed anywhere resumes at the next one from its `dropping` records, and drops nothing in use.
  *
+ * Last, it deletes the payloads kept in the state database that no history names any more
+ * (activities/scheduler/stored-payload-sweep.ts).
+ *
  * `janitorWorkflow` runs a pass every hour, for ever (the scheduler worker starts it once, by its
  * fixed id; it continues as new every 24 passes); `janitorRunWorkflow` runs one pass now, or
  * only says what it would do (`sluice janitor run [--dry-run]`).
  */
-import { continueAsNew, executeChild, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { JanitorWork, SchedulerActivities } from '../activities/contracts.ts';
+import {
+  continueAsNew,
+  executeChild,
+  log,
+  patched,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { JanitorWork, SchedulerActivities, StoredPayloadSweep } from '../activities/contracts.ts';
 import { deleteEnvironmentWorkflowId } from '../core/workflow-ids.ts';
 import { failureMessage } from './activity-failure.ts';
 import type { deleteEnvironmentWorkflow } from './delete-environment.ts';
@@ -37,6 +48,11 @@ export interface JanitorPassResult {
   kept: JanitorWork['kept'];
   /** what failed: the pass went on with the rest, and the next pass tries again. */
   failures: Array<{ target: string; error: string }>;
+  /**
+   * the stored payloads no history names any more, deleted (or, on a dry run, that would be);
+   * absent from passes that began before the janitor swept them.
+   */
+  storedPayloads?: StoredPayloadSweep;
 }
 
 const HOUR_MS = 3_600_000;
@@ -109,6 +125,13 @@ async function janitorPass(dryRun: boolean): Promise<JanitorPassResult> {
       }
     } catch (err) {
       result.failures.push({ target: `gateway ${gateway}`, error: failureMessage(err) });
+    }
+  }
+  if (patched('stored-payload-sweep')) {
+    try {
+      result.storedPayloads = await scheduler.sweepStoredPayloads({ dryRun });
+    } catch (err) {
+      result.failures.push({ target: 'stored payloads', error: failureMessage(err) });
     }
   }
   return result;

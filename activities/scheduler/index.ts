@@ -31,6 +31,7 @@ import {
 } from './runs.ts';
 import { loadSchedule } from './schedule.ts';
 import { recordSkips } from './skips.ts';
+import { sweepStoredPayloads } from './stored-payload-sweep.ts';
 
 export { storableProject } from '../../state/plan/stored-project.ts';
 export { FAILURE_TYPES } from './failures.ts';
@@ -80,6 +81,7 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     writeRunArtifacts: (args) => writeRunArtifacts(ctx, args),
     writePlanArtifacts: (args) => writePlanArtifacts(ctx, args),
     sweepArtifacts: () => sweepArtifacts(ctx),
+    sweepStoredPayloads: (args) => sweepStoredPayloads(ctx, args),
     stopEnvironment: (args) => stopEnvironment(ctx, args),
     environmentViews: (args) => environmentViews(ctx, args),
     removeEnvironmentState: (args) => removeEnvironmentState(ctx, args),

@@ -57,7 +57,23 @@ export function janitorRoutes() {
       );
       if (!dryRun) await audit(c, { action: 'janitor.run', target: workflowId });
       const result = await callTemporal(deps, 'running the janitor', () => handle.result(), RUN_TIMEOUT_MS);
-      return c.json({ workflowId, ...result }, 200);
+      const { storedPayloads, ...rest } = result;
+      return c.json(
+        {
+          workflowId,
+          ...rest,
+          ...(storedPayloads === undefined
+            ? {}
+            : {
+                storedPayloads: {
+                  ...storedPayloads,
+                  before:
+                    storedPayloads.before === null ? null : new Date(storedPayloads.before).toISOString(),
+                },
+              }),
+        },
+        200,
+      );
     })
     .openapi(drops, async (c) => {
       const q = c.req.valid('query');

@@ -26,6 +26,19 @@ export const JanitorRunSchema = z
       .openapi({ description: 'tables dropped (or that would be), readers first' }),
     kept: z.array(z.object({ snapshotId: z.string(), reason: z.string() })),
     failures: z.array(z.object({ target: z.string(), error: z.string() })),
+    storedPayloads: z
+      .object({
+        before: Timestamp.nullable().openapi({
+          description: 'payloads last stored before this instant went; null when Temporal could not be asked',
+        }),
+        payloads: z.number().int(),
+        bytes: z.number().int(),
+      })
+      .optional()
+      .openapi({
+        description:
+          'Temporal payloads kept in the state database that no history names any more, deleted (or that would be)',
+      }),
   })
   .openapi('JanitorRun');
 

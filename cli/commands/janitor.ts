@@ -70,6 +70,12 @@ function describeRun(run: JanitorRun): string {
   if (run.kept.length > 0) {
     lines.push(`Kept: ${run.kept.length}`, ...run.kept.map((k) => `  ${k.snapshotId}: ${k.reason}`));
   }
+  const stored = run.storedPayloads;
+  if (stored !== undefined && stored.before !== null) {
+    lines.push(
+      `Stored payloads ${run.dryRun ? 'it would delete' : 'deleted'}: ${stored.payloads} (${(stored.bytes / 1048576).toFixed(1)} MB), last stored before ${stored.before}`,
+    );
+  }
   for (const failure of run.failures) lines.push(`Failed: ${failure.target}: ${failure.error}`);
   return lines.join('\n');
 }

@@ -253,6 +253,7 @@ export class FakeScheduler {
         return [];
       },
       chooseDrops: async () => ({ createdBefore: 0, groups: [], kept: [] }),
+      sweepStoredPayloads: async () => ({ before: null, payloads: 0, bytes: 0 }),
       recordDrops: async () => noDeletion(),
     };
   }

@@ -11,6 +11,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPhysicalTables } from '../../../activities/execution/create-physical-tables.ts';
@@ -21,6 +22,9 @@ import { physicalTable } from '../../../core/naming.ts';
 import { fingerprintOf } from '../../../core/plan/requests.ts';
 import { loadProject } from '../../../core/project/load.ts';
 import type { Project } from '../../../core/project/types.ts';
+import { STORED_PAYLOAD_MARGIN_MS } from '../../../core/stored-payload-cutoff.ts';
+import { environmentWorkflowId } from '../../../core/workflow-ids.ts';
+import { storedPayloads } from '../../../db/schema.ts';
 import type { Engine } from '../../../engines/engine.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { dropPhysicalTables } from '../../../engines/views.ts';
@@ -30,6 +34,7 @@ import { listDrops } from '../../../state/janitor-drops.ts';
 import { createPlanRecord } from '../../../state/plan/record.ts';
 import { getPlan } from '../../../state/plans.ts';
 import { getSnapshots } from '../../../state/snapshots.ts';
+import { statePayloadStore } from '../../../state/stored-payloads.ts';
 import type { JanitorPassResult } from '../../../workflows/janitor.ts';
 import { testApp, tokenFor } from '../../api/support/app.ts';
 import { TEST_DATABASE_URL } from '../../support/postgres.ts';
@@ -186,6 +191,33 @@ describe('janitor on a DuckDB warehouse', { timeout: 240_000 }, () => {
 
     // a second pass finds nothing more to do
     expect(await runJanitor(stack, false)).toMatchObject({ environments: [], dropped: [], failures: [] });
+  });
+
+  it('deletes the stored payloads no history names any more, and keeps the rest', async () => {
+    await apply('prod');
+    const store = statePayloadStore(state.db);
+    const day = 86_400_000;
+    await store.put([
+      { key: 'old', data: new Uint8Array(1_000) },
+      { key: 'recent', data: new Uint8Array(2_000) },
+    ]);
+    await state.db
+      .update(storedPayloads)
+      .set({ storedAt: new Date(Date.now() - 30 * day) })
+      .where(eq(storedPayloads.key, 'old'));
+
+    const dry = await runJanitor(stack, true);
+    expect(dry.storedPayloads).toMatchObject({ payloads: 1, bytes: 1_000 });
+    expect([...(await store.get(['old', 'recent'])).keys()].sort()).toEqual(['old', 'recent']);
+
+    const pass = await runJanitor(stack, false);
+    expect(pass.failures).toEqual([]);
+    expect(pass.storedPayloads).toMatchObject({ payloads: 1, bytes: 1_000 });
+    // before the namespace's retention and before the environment's workflow began, less an hour
+    const before = Date.parse(String(pass.storedPayloads!.before));
+    const prod = await stack.temporal.client.workflow.getHandle(environmentWorkflowId('prod')).describe();
+    expect(before).toBeLessThanOrEqual(prod.startTime.getTime() - STORED_PAYLOAD_MARGIN_MS);
+    expect([...(await store.get(['old', 'recent'])).keys()]).toEqual(['recent']);
   });
 
   it('finishes a pass that died after recording its drops, without dropping anything twice or in use again', async () => {
