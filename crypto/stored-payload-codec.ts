@@ -1,7 +1,7 @@
 /**
- * The payload codec that keeps large payloads out of Temporal: a payload whose serialized bytes pass
- * STORE_ABOVE_BYTES (an environment's schedule, a run's work or a plan's views for thousands of
- * models) is kept in a store (the state database: state/stored-payloads.ts) under the SHA-256 of
+ * The payload codec that keeps large payloads out of Temporal: when the payloads of one call pass
+ * STORE_ABOVE_BYTES together (an environment's schedule, a run's work or a plan's views for
+ * thousands of models), the largest are kept in a store (the state database: state/stored-payloads.ts) under the SHA-256 of
  * its bytes, and the history holds only a small payload naming that key, with
  * `encoding: binary/sluice-stored`. So no payload in a history passes Temporal's 256 KB warning nor
  * its 2 MB limit, however many models an environment has. It runs after the encryption codec, so
@@ -54,18 +54,26 @@ export class StoredPayloadCodec implements PayloadCodec {
     private readonly storeAboveBytes: number = STORE_ABOVE_BYTES,
   ) {}
 
+  /**
+   * The payloads of one call travel together (a workflow's arguments, say), and Temporal measures
+   * them together: the largest are stored until what stays inline fits under the threshold.
+   */
   async encode(payloads: Payload[]): Promise<Payload[]> {
     const store = this.store;
     if (store === undefined) return payloads;
+    const sizes = payloads.map((payload) => (payload.data?.byteLength ?? 0) + metadataBytes(payload));
+    let inline = sizes.reduce((sum, size) => sum + size, 0);
+    const largestFirst = sizes.map((size, index) => ({ size, index })).sort((a, b) => b.size - a.size);
     const entries: Array<{ key: string; data: Uint8Array }> = [];
-    const encoded = payloads.map((payload) => {
-      const size = (payload.data?.byteLength ?? 0) + metadataBytes(payload);
-      if (size <= this.storeAboveBytes) return payload;
-      const data = ProtoPayload.encode(payload).finish();
+    const encoded = [...payloads];
+    for (const { size, index } of largestFirst) {
+      if (inline <= this.storeAboveBytes) break;
+      const data = ProtoPayload.encode(payloads[index]!).finish();
       const key = createHash('sha256').update(data).digest('hex');
       entries.push({ key, data });
-      return reference(key, data.byteLength);
-    });
+      encoded[index] = reference(key, data.byteLength);
+      inline -= size;
+    }
     await store.put(entries);
     return encoded;
   }

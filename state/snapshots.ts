@@ -60,6 +60,9 @@ export function parseSnapshotId(id: string): { name: string; fingerprint: string
   return { name: id.slice(0, at), fingerprint: id.slice(at + 1) };
 }
 
+/** Snapshots per insert statement: twelve parameters each, well under the 65,535 a statement binds. */
+const INSERT_CHUNK = 2000;
+
 /** Stores the snapshots that are not stored yet, in one transaction. */
 export async function upsertSnapshots(
   db: StateDb,
@@ -97,12 +100,17 @@ export async function upsertSnapshots(
       }
     }
     const createdAt = new Date();
-    const insertedRows = await tx
-      .insert(snapshots)
-      .values([...rows.values()].map((row) => ({ ...row, createdAt })))
-      .onConflictDoNothing()
-      .returning({ id: snapshots.id });
-    const inserted = new Set(insertedRows.map((row) => row.id));
+    const all = [...rows.values()].map((row) => ({ ...row, createdAt }));
+    const inserted = new Set<string>();
+    // a statement binds at most 65,535 parameters: thousands of snapshots go in several
+    for (let from = 0; from < all.length; from += INSERT_CHUNK) {
+      const insertedRows = await tx
+        .insert(snapshots)
+        .values(all.slice(from, from + INSERT_CHUNK))
+        .onConflictDoNothing()
+        .returning({ id: snapshots.id });
+      for (const row of insertedRows) inserted.add(row.id);
+    }
     const existing = [...rows.keys()].filter((id) => !inserted.has(id));
     if (existing.length > 0) {
       const stored = await tx.select().from(snapshots).where(inArray(snapshots.id, existing));

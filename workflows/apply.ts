@@ -15,6 +15,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
+  continueAsNew,
   isCancellation,
   log,
   patched,
@@ -33,13 +34,32 @@ import { chunksUnder, EXECUTOR_LIST_BYTES } from '../core/payload-chunks.ts';
 import type { ScheduledModel } from '../core/schedule.ts';
 import { failureMessage } from './activity-failure.ts';
 import { keepPlanArtifacts } from './artifacts.ts';
-import { EXECUTOR_RETRY, executeModels } from './execute-models.ts';
+import { EXECUTOR_RETRY, type ExecutionCarry, executeModels } from './execute-models.ts';
+import { historyOverBudget } from './history-budget.ts';
 import { notifyPlanEnded } from './notifications.ts';
 
 export interface ApplyInput {
   planId: string;
   environment: string;
   threads: number;
+}
+
+/**
+ * What an application whose history grew past its budget carries into its continuation
+ * (continue-as-new): the plan's work, and where it stood: the next table to create, or the
+ * backfill's progress.
+ */
+export interface ApplyContinuation {
+  work: PlanWork;
+  /** tables are still being created, from this group and model on. */
+  tablesFrom?: TablePosition;
+  /** the backfill is under way (every table created). */
+  backfill?: { scheduledAt: number; carry: ExecutionCarry };
+}
+
+interface TablePosition {
+  group: number;
+  model: number;
 }
 
 const scheduler = proxyActivities<SchedulerActivities>({
@@ -64,7 +84,14 @@ export function backfillFailure(outcomes: Record<string, ModelOutcome>): string 
   return lines.length > 0 ? `backfill failed; ${lines.join('; ')}` : null;
 }
 
-export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]> {
+/**
+ * `continued`: set in a continuation (continue-as-new once the history grew past its budget), which
+ * goes on where the application stood.
+ */
+export async function applyWorkflow(
+  input: ApplyInput,
+  continued?: ApplyContinuation,
+): Promise<ScheduledModel[]> {
   const { planId, environment } = input;
   const finish = (status: 'applied' | 'failed' | 'cancelled', error?: string) =>
     CancellationScope.nonCancellable(async () => {
@@ -87,21 +114,33 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
       return schedule;
     });
   let work: PlanWork;
+  let continuation: ApplyContinuation | undefined;
   try {
-    work = await scheduler.beginPlan({ planId, environment });
-    await createTables(work);
-    if (work.backfill.length > 0) {
-      const { outcomes, cancelled } = await executeModels({
-        runId: workflowInfo().workflowId,
-        environment,
-        trigger: 'plan',
-        scheduledAt: Date.now(),
-        work: work.backfill,
-        threads: input.threads,
-        executorQueue: TASK_QUEUES.apply,
-        planId,
-      });
+    work = continued?.work ?? (await scheduler.beginPlan({ planId, environment }));
+    const tablesLeft =
+      continued === undefined || continued.tablesFrom !== undefined
+        ? await createTables(work, continued?.tablesFrom ?? { group: 0, model: 0 })
+        : undefined;
+    if (tablesLeft !== undefined) {
+      continuation = { work, tablesFrom: tablesLeft };
+    } else if (work.backfill.length > 0) {
+      const scheduledAt = continued?.backfill?.scheduledAt ?? Date.now();
+      const { outcomes, cancelled, continueWith } = await executeModels(
+        {
+          runId: workflowInfo().workflowId,
+          environment,
+          trigger: 'plan',
+          scheduledAt,
+          work: work.backfill,
+          threads: input.threads,
+          executorQueue: TASK_QUEUES.apply,
+          planId,
+        },
+        undefined,
+        continued?.backfill?.carry,
+      );
       if (cancelled) throw new CancelledFailure(`plan ${planId} was cancelled during backfill`);
+      if (continueWith !== undefined) continuation = { work, backfill: { scheduledAt, carry: continueWith } };
       const failure = backfillFailure(outcomes);
       if (failure) throw ApplicationFailure.nonRetryable(failure, 'BACKFILL_FAILED' satisfies ErrorCode);
     }
@@ -121,6 +160,10 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
       ? err
       : ApplicationFailure.nonRetryable(error, 'PLAN_FAILED' satisfies ErrorCode);
   }
+  if (continuation !== undefined) {
+    log.info('plan application continues as new: its history passed its budget', { planId });
+    return continueAsNew<typeof applyWorkflow>(input, continuation);
+  }
   // From here the environment changes: the swap runs to its end even when cancellation is asked.
   try {
     await CancellationScope.nonCancellable(() => swapViews(work, environment));
@@ -135,11 +178,19 @@ export async function applyWorkflow(input: ApplyInput): Promise<ScheduledModel[]
 /** Tables created per executor activity: their statements travel in one payload. */
 export const TABLES_PER_ACTIVITY = 50;
 
-async function createTables(work: PlanWork): Promise<void> {
+/**
+ * Creates the plan's tables from `from` on; returns where it stopped when the history passed its
+ * budget (the application continues as new from there), undefined once every table exists.
+ */
+async function createTables(work: PlanWork, from: TablePosition): Promise<TablePosition | undefined> {
   const inChunks = patched('executor-payloads-in-chunks');
-  for (const { gateway, models, connection } of work.tables) {
-    for (let from = 0; from < models.length; from += TABLES_PER_ACTIVITY) {
-      const chunk = models.slice(from, from + TABLES_PER_ACTIVITY);
+  const mayContinue = patched('continue-as-new-when-history-grows');
+  for (let group = from.group; group < work.tables.length; group++) {
+    const { gateway, models, connection } = work.tables[group]!;
+    const first = group === from.group ? from.model : 0;
+    for (let start = first; start < models.length; start += TABLES_PER_ACTIVITY) {
+      if (mayContinue && start > first && historyOverBudget()) return { group, model: start };
+      const chunk = models.slice(start, start + TABLES_PER_ACTIVITY);
       const requests = await scheduler.tableRequests({
         planId: work.planId,
         environment: work.environment,
@@ -147,18 +198,19 @@ async function createTables(work: PlanWork): Promise<void> {
         models: chunk,
       });
       // large statements split the chunk again, so an executor's payload stays bounded
-      let first = from;
+      let done = start;
       for (const part of inChunks ? chunksUnder(requests, EXECUTOR_LIST_BYTES) : [requests]) {
         await applyExecutor.createPhysicalTables.executeWithOptions(
           {
-            summary: `create physical tables ${first + 1}-${first + part.length} of ${models.length} on ${gateway}`,
+            summary: `create physical tables ${done + 1}-${done + part.length} of ${models.length} on ${gateway}`,
           },
           [{ gateway, requests: part, ...(connection === undefined ? {} : { connection }) }],
         );
-        first += part.length;
+        done += part.length;
       }
     }
   }
+  return undefined;
 }
 
 async function swapViews(work: PlanWork, environment: string): Promise<void> {

@@ -40,6 +40,7 @@ import {
   segmentResultsOf,
   segmentStoppedAt,
 } from './activity-failure.ts';
+import { historyOverBudget } from './history-budget.ts';
 import { segmentActivityOptions } from './scheduler-activity-options.ts';
 import { segmentProgressSignal } from './signals.ts';
 
@@ -104,6 +105,29 @@ interface ModelProgress {
 }
 
 /**
+ * Where a run stood when its history grew past its budget (workflows/history-budget.ts) with no
+ * segment in flight: what the workflow carries into its continuation (continue-as-new), so the
+ * next history goes on where this one stopped.
+ */
+export interface ExecutionCarry {
+  outcomes: Record<string, ModelOutcome>;
+  progress: Record<string, Omit<ModelProgress, 'work'>>;
+  firstStatementAt?: number;
+  segments: number;
+}
+
+export interface ExecutionResult {
+  outcomes: Record<string, ModelOutcome>;
+  cancelled: boolean;
+  firstStatementAt?: number;
+  /**
+   * set when the history grew past its budget: no segment is in flight, every outcome so far is
+   * recorded and reported, and the caller continues as new with it to run the rest.
+   */
+  continueWith?: ExecutionCarry;
+}
+
+/**
  * Runs every model of the request; returns each model's outcome once every model has one. It always
  * ends: a model whose upstream failed, was skipped or cancelled is skipped with the reason, and a
  * model that can never start (its upstream is not part of the run) too. Cancellation of the calling
@@ -114,12 +138,22 @@ interface ModelProgress {
 export async function executeModels(
   req: RunRequest,
   onModelsDone?: (outcomes: Record<string, ModelOutcome>) => Promise<void>,
-): Promise<{ outcomes: Record<string, ModelOutcome>; cancelled: boolean; firstStatementAt?: number }> {
+  carried?: ExecutionCarry,
+): Promise<ExecutionResult> {
   const executor = executorFor(req.executorQueue);
-  const outcomes: Record<string, ModelOutcome> = {};
+  const outcomes: Record<string, ModelOutcome> = { ...carried?.outcomes };
   const progress = new Map<string, ModelProgress>(
-    req.work.map((work) => [work.model, { work, done: 0, batches: 0, rowsAffected: 0, longestBatchMs: 0 }]),
+    req.work.map((work) => [
+      work.model,
+      {
+        work,
+        ...(carried?.progress[work.model] ?? { done: 0, batches: 0, rowsAffected: 0, longestBatchMs: 0 }),
+      },
+    ]),
   );
+  // A history that grows past its budget stops starting segments, lets those in flight end and
+  // continues as new. Histories from before this marker never stopped, and replay so.
+  const mayContinue = patched('continue-as-new-when-history-grows');
   const ordered = req.work.map((w) => ({
     model: w.model,
     gateway: w.gateway,
@@ -135,9 +169,11 @@ export async function executeModels(
   let unreported: Record<string, ModelOutcome> = {};
   let changed = false;
   let cancelledWith: unknown;
-  let segments = 0;
+  let segments = carried?.segments ?? 0;
   /** when the first batch the executors reported began: its statement reached the warehouse. */
-  let firstStatementAt: number | undefined;
+  let firstStatementAt: number | undefined = carried?.firstStatementAt;
+  /** segments were held back because the history passed its budget: the run continues as new. */
+  let heldBack = false;
 
   const record = (completions: BatchCompletion[]) => {
     if (completions.length === 0) return;
@@ -409,17 +445,26 @@ export async function executeModels(
   for (;;) {
     const finished = Object.fromEntries(Object.entries(outcomes).map(([model, o]) => [model, o.status]));
     const done = new Map([...progress].map(([model, p]) => [model, p.done]));
+    const draining = mayContinue && historyOverBudget();
+    heldBack = false;
     for (const move of nextMoves({ work: ordered, done, finished, busy, maxBatches: SEGMENT_MAX_BATCHES })) {
       if (move.kind === 'skip') settle(move.model, 'skipped', move.reason);
       else if (move.kind === 'succeed') succeed(move.model);
       // once cancelled, what finished still ends as it did, but nothing new starts
-      else if (cancelledWith === undefined) start(move.gateway, move.items);
+      else if (cancelledWith !== undefined) continue;
+      else if (draining) heldBack = true;
+      else start(move.gateway, move.items);
     }
     if (cancelledWith !== undefined) {
       for (const { model } of ordered) {
         if (outcomes[model] === undefined && !inSegment.has(model))
           settle(model, 'cancelled', 'run cancelled');
       }
+    }
+    if (running.size === 0 && heldBack && cancelledWith === undefined) {
+      // the history is full: what is left runs in the workflow's continuation
+      report();
+      break;
     }
     if (running.size === 0) {
       // Nothing runs and nothing can start: only models waiting on a cycle or missing upstream remain.
@@ -444,10 +489,23 @@ export async function executeModels(
     }
   }
   await CancellationScope.nonCancellable(() => Promise.all(recordings));
+  const continuing = heldBack && cancelledWith === undefined;
   return {
     outcomes,
     cancelled: cancelledWith !== undefined,
     ...(firstStatementAt === undefined ? {} : { firstStatementAt }),
+    ...(continuing
+      ? {
+          continueWith: {
+            outcomes,
+            progress: Object.fromEntries(
+              [...progress].map(([model, { work: _work, ...rest }]) => [model, rest]),
+            ),
+            ...(firstStatementAt === undefined ? {} : { firstStatementAt }),
+            segments,
+          },
+        }
+      : {}),
   };
 }
 

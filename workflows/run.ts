@@ -8,6 +8,7 @@ import {
   CancellationScope,
   CancelledFailure,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -24,7 +25,7 @@ import type {
 } from '../activities/contracts.ts';
 import { RUN_SLOTS_WORKFLOW_ID, type SlotAnswer } from '../core/run-slots.ts';
 import { keepRunArtifacts } from './artifacts.ts';
-import { executeModels } from './execute-models.ts';
+import { type ExecutionCarry, executeModels } from './execute-models.ts';
 import { notifyRunEnded } from './notifications.ts';
 import { schedulerActivityOptionsFor } from './scheduler-activity-options.ts';
 import {
@@ -130,21 +131,37 @@ function cancelledWhileQueued(req: RunRequest): Record<string, ModelOutcome> {
   );
 }
 
-/** Waits for a slot when there are slots, executes the models, and gives the slot back whatever happens. */
+/**
+ * What a run whose history grew past its budget carries into its continuation: when it started and
+ * was ready (its slot, when it has one, stays taken), and where its models stood.
+ */
+export interface RunContinuation {
+  startedAt: number;
+  readyAt: number;
+  carry: ExecutionCarry;
+}
+
+/**
+ * Waits for a slot when there are slots, executes the models, and gives the slot back whatever
+ * happens, unless the run continues as new: its continuation keeps the slot.
+ */
 async function execute(
   req: RunRequest,
   startedAt: number,
+  continued: RunContinuation | undefined,
 ): Promise<{
   models: Record<string, ModelOutcome>;
   cancelled: boolean;
   readyAt: number;
   firstStatementAt?: number;
   finishedAt: number;
+  continueWith?: ExecutionCarry;
 }> {
   const { runSlots } = req;
+  let continuing = false;
   try {
-    let readyAt = startedAt;
-    if (runSlots) {
+    let readyAt = continued?.readyAt ?? startedAt;
+    if (runSlots && continued === undefined) {
       try {
         readyAt = await takeRunSlot(req, runSlots);
       } catch (err) {
@@ -159,36 +176,58 @@ async function execute(
     }
     // The environment learns of the models each segment finishes, so a model done early in a long run
     // can run again at its next tick while the rest of the run goes on.
-    const { outcomes, cancelled, firstStatementAt } = await executeModels(req, (finished) =>
-      notify(req, () => runProgressSignal, [req.runId, finished]),
+    const { outcomes, cancelled, firstStatementAt, continueWith } = await executeModels(
+      req,
+      (finished) => notify(req, () => runProgressSignal, [req.runId, finished]),
+      continued?.carry,
     );
+    continuing = continueWith !== undefined;
     return {
       models: outcomes,
       cancelled,
       readyAt,
       ...(firstStatementAt === undefined ? {} : { firstStatementAt }),
       finishedAt: Date.now(),
+      ...(continueWith === undefined ? {} : { continueWith }),
     };
   } finally {
-    if (runSlots) await CancellationScope.nonCancellable(() => releaseRunSlot(req));
+    if (runSlots && !continuing) await CancellationScope.nonCancellable(() => releaseRunSlot(req));
   }
 }
 
-export async function runWorkflow(req: RunRequest): Promise<RunReport> {
-  const startedAt = Date.now();
+/**
+ * `continued`: set in a continuation (continue-as-new once the history grew past its budget), which
+ * goes on where the run stood, its record and slot already taken.
+ */
+export async function runWorkflow(req: RunRequest, continued?: RunContinuation): Promise<RunReport> {
+  const startedAt = continued?.startedAt ?? Date.now();
   // Recorded whatever happens next, so a run cancelled at once still ends with its record.
-  await CancellationScope.nonCancellable(() =>
-    schedulerFor(req.work.length).recordRunStarted({
-      runId: req.runId,
-      environment: req.environment,
-      trigger: req.trigger,
-      scheduledAt: req.scheduledAt,
-      models: req.work.map((w) => w.model),
-      planId: req.planId,
-      ...(req.runSlots ? { queued: true } : { readyAt: startedAt }),
-    }),
+  if (continued === undefined) {
+    await CancellationScope.nonCancellable(() =>
+      schedulerFor(req.work.length).recordRunStarted({
+        runId: req.runId,
+        environment: req.environment,
+        trigger: req.trigger,
+        scheduledAt: req.scheduledAt,
+        models: req.work.map((w) => w.model),
+        planId: req.planId,
+        ...(req.runSlots ? { queued: true } : { readyAt: startedAt }),
+      }),
+    );
+  }
+  const { models, cancelled, readyAt, firstStatementAt, finishedAt, continueWith } = await execute(
+    req,
+    startedAt,
+    continued,
   );
-  const { models, cancelled, readyAt, firstStatementAt, finishedAt } = await execute(req, startedAt);
+  if (continueWith !== undefined) {
+    log.info('run continues as new: its history passed its budget', {
+      runId: req.runId,
+      finished: Object.keys(continueWith.outcomes).length,
+      models: req.work.length,
+    });
+    return continueAsNew<typeof runWorkflow>(req, { startedAt, readyAt, carry: continueWith });
+  }
   const result: RunReport = {
     runId: req.runId,
     environment: req.environment,

@@ -26,7 +26,9 @@ import {
 } from '@temporalio/worker';
 import { TASK_QUEUES } from '../../activities/contracts.ts';
 import { createSchedulerActivities } from '../../activities/scheduler/index.ts';
+import { dataConverterOf } from '../../crypto/payload-codec.ts';
 import { createStateDb } from '../../db/client.ts';
+import { statePayloadStore } from '../../state/stored-payloads.ts';
 
 const need = (name: string) => {
   const value = process.env[name];
@@ -60,13 +62,16 @@ Runtime.install({
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
 });
 const state = createStateDb({ url: need('STATE_DATABASE_URL') });
-const client = new Client({ connection: await Connection.connect({ address }) });
+// as in production: large payloads kept in the state database
+const dataConverter = dataConverterOf(undefined, statePayloadStore(state.db));
+const client = new Client({ connection: await Connection.connect({ address }), dataConverter });
 const worker = await Worker.create({
   connection: await NativeConnection.connect({ address }),
   taskQueue: TASK_QUEUES.scheduler,
   identity,
   workflowBundle: JSON.parse(readFileSync(need('WORKFLOW_BUNDLE'), 'utf8')),
   activities: createSchedulerActivities({ db: state.db, temporal: client }),
+  dataConverter,
   interceptors: { activity: [(ctx) => ({ inbound: new DieAfterTaking(ctx) })] },
   ...(process.env.STICKY_TIMEOUT_MS
     ? { stickyQueueScheduleToStartTimeout: Number(process.env.STICKY_TIMEOUT_MS) }

@@ -12,9 +12,11 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/w
 import { submitPlan } from '../../api/environment-commands.ts';
 import { readConfig } from '../../config/read.ts';
 import type { Project } from '../../core/project/types.ts';
+import { dataConverterOf } from '../../crypto/payload-codec.ts';
 import { createStateDb, type StateDb } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
 import { getPlan } from '../../state/plans.ts';
+import { statePayloadStore } from '../../state/stored-payloads.ts';
 import { startExecutorWorker } from '../../workers/executor-worker.ts';
 import type { RunningWorker } from '../../workers/running-worker.ts';
 import { bundleWorkflows, startSchedulerWorker } from '../../workers/scheduler-worker.ts';
@@ -49,6 +51,13 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
   } catch {
     // installed already
   }
+  // SLUICE_DATABASE_URL measures against PostgreSQL; embedded PGlite (in memory) otherwise.
+  const state = createStateDb({
+    url: options.databaseUrl ?? readConfig('bench', process.env).SLUICE_DATABASE_URL ?? 'memory://',
+  });
+  await migrate(state.db);
+  // as in production: the client and the scheduler keep large payloads in the state database
+  const dataConverter = dataConverterOf(undefined, statePayloadStore(state.db));
   const env = await withTemporalExecutable('temporal', (executable) =>
     TestWorkflowEnvironment.createLocal({
       server: {
@@ -56,13 +65,9 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
         searchAttributes: SLUICE_SEARCH_ATTRIBUTES,
         log: { format: 'pretty', level: 'error' },
       },
+      client: { dataConverter },
     }),
   );
-  // SLUICE_DATABASE_URL measures against PostgreSQL; embedded PGlite (in memory) otherwise.
-  const state = createStateDb({
-    url: options.databaseUrl ?? readConfig('bench', process.env).SLUICE_DATABASE_URL ?? 'memory://',
-  });
-  await migrate(state.db);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const gateways = { warehouse: { connection: { type: 'duckdb' as const, database: ':memory:' } } };
   const workers: RunningWorker[] = [
@@ -75,6 +80,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
             client: env.client,
             identity: 'scheduler@bench',
             workflowBundle: await bundleWorkflows(),
+            dataConverter,
           }),
         ]),
     await startExecutorWorker({
@@ -83,6 +89,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
       gateways,
       baseDir: dir,
       identity: 'run@bench',
+      dataConverter: dataConverterOf(undefined),
     }),
     await startExecutorWorker({
       connection: env.nativeConnection,
@@ -90,6 +97,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
       gateways,
       baseDir: dir,
       identity: 'apply@bench',
+      dataConverter: dataConverterOf(undefined),
     }),
   ];
   return {

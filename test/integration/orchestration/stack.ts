@@ -22,9 +22,11 @@ import {
 import type { ArtifactStore } from '../../../artifacts/store.ts';
 import { loadProject } from '../../../core/project/load.ts';
 import type { Project } from '../../../core/project/types.ts';
+import { dataConverterOf } from '../../../crypto/payload-codec.ts';
 import { createStateDb, type StateConnection, type StateDb } from '../../../db/client.ts';
 import { migrate } from '../../../db/migrate.ts';
 import { getPlan } from '../../../state/plans.ts';
+import { statePayloadStore } from '../../../state/stored-payloads.ts';
 import { startDevServer as startPersistentDevServer } from '../../../workers/dev-server.ts';
 import { startExecutorWorker } from '../../../workers/executor-worker.ts';
 import type { RunningWorker } from '../../../workers/running-worker.ts';
@@ -172,6 +174,15 @@ export async function startOrchestrationStack(options: StackOptions): Promise<Or
     const state: StateConnection = createStateDb({ url: stateDb.url });
     cleanups.push(() => state.close());
     await migrate(state.db);
+    // as in production, the client keeps and reads large payloads in the state database
+    temporal = {
+      ...temporal,
+      client: new Client({
+        connection: temporal.client.connection,
+        namespace: temporal.client.options.namespace,
+        dataConverter: dataConverterOf(undefined, statePayloadStore(state.db)),
+      }),
+    };
     const wh = postgres(warehouse.url, { max: 2, onnotice: () => {} });
     cleanups.push(() => wh.end());
 

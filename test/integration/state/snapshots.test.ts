@@ -28,6 +28,20 @@ describe('snapshot ids', () => {
 describe.each(DRIVERS)('snapshots on %s', (driver) => {
   const state = useStateDb(driver, 'snapshots');
 
+  it('stores more snapshots at once than one statement binds parameters for (a 6,000-model plan)', async () => {
+    const many = Array.from({ length: 6_000 }, (_, i) =>
+      snapshotInput(
+        `db.m${i}`,
+        `f${i}`,
+        i === 0 ? {} : { parents: [snapshotId(`db.m${i - 1}`, `f${i - 1}`)] },
+      ),
+    );
+    const stored = await upsertSnapshots(state.db, many);
+    expect(stored.inserted).toHaveLength(6_000);
+    expect((await upsertSnapshots(state.db, many)).existing).toHaveLength(6_000);
+    expect(await getSnapshots(state.db, [snapshotId('db.m5999', 'f5999')])).toHaveLength(1);
+  });
+
   it('stores new snapshots and treats an identical one as already there', async () => {
     const raw = snapshotInput('db.raw', 'r1');
     const orders = snapshotInput('db.orders', 'o1', { parents: ['db.raw@r1'] });

@@ -64,6 +64,23 @@ describe.each(DRIVERS)('stored payloads on %s', (driver) => {
     expect(defaultPayloadConverter.fromPayload(decoded!)).toEqual(defaultPayloadConverter.fromPayload(large));
   });
 
+  it("stores the largest of one call's payloads until the rest fit together under the threshold", async () => {
+    const codec = new StoredPayloadCodec(statePayloadStore(state.db), 10_000);
+    const [a, b, c] = [schedule(60), schedule(40), schedule(5)];
+    expect(a.data!.byteLength + b.data!.byteLength).toBeGreaterThan(10_000);
+    expect(b.data!.byteLength + c.data!.byteLength).toBeLessThan(10_000);
+    const encoded = await codec.encode([b, a, c]);
+    expect(encoded.map((payload) => text(payload.metadata![METADATA_ENCODING_KEY]))).toEqual([
+      'json/plain',
+      STORED_ENCODING,
+      'json/plain',
+    ]);
+    const decoded = await codec.decode(encoded);
+    expect(decoded.map((payload) => defaultPayloadConverter.fromPayload(payload))).toEqual(
+      [b, a, c].map((payload) => defaultPayloadConverter.fromPayload(payload)),
+    );
+  });
+
   it('stores the same bytes once and moves their stored_at forward, so the newest history that names them keeps them', async () => {
     const codec = new StoredPayloadCodec(statePayloadStore(state.db), 1_000);
     const payload = schedule(100);
