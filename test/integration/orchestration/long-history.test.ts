@@ -13,7 +13,7 @@ import { planWorkflowId } from '../../../core/workflow-ids.ts';
 import { queryRows } from '../../../db/query-rows.ts';
 import { historiesOf, measureHistory } from '../../support/history-size.ts';
 import { waitFor } from '../../support/waiting.ts';
-import { applyPlan, MINUTE, modelFile, useOrchestrationStack } from './stack.ts';
+import { applyPlan, MINUTE, modelFile, useOrchestrationStack, waitForRunEnded } from './stack.ts';
 
 const DAY = 24 * 60 * MINUTE;
 const CHAINS = 130;
@@ -52,6 +52,16 @@ describe('a plan and a run longer than one history', () => {
     'continue as new where they stood: every model once, a failure skipping its downstream, every history bounded',
     async () => {
       const { db, client, wh } = stack();
+      /** the histories of the workflow `id`, once it has continued as new at least once. */
+      const continued = (id: string) =>
+        waitFor(
+          `${id} to continue as new`,
+          async () => {
+            const runs = await historiesOf(client, id);
+            return runs.length >= 2 ? runs : undefined;
+          },
+          MINUTE,
+        );
       await wh`create schema if not exists raw`;
       await wh`create table raw.gate (one int)`;
       await wh`insert into raw.gate values (1)`;
@@ -67,14 +77,7 @@ describe('a plan and a run longer than one history', () => {
           where run_id = ${applyId} and status = 'succeeded'`,
       );
       expect(built).toEqual([{ n: MODELS, models: MODELS }]);
-      const applyHistories = await waitFor(
-        `the histories of ${applyId}`,
-        async () => {
-          const runs = await historiesOf(client, applyId);
-          return runs.length >= 2 ? runs : undefined;
-        },
-        MINUTE,
-      );
+      const applyHistories = await continued(applyId);
 
       // the run: one model fails, the rest of its chain is skipped, the others run once
       await pauseEnvironment(client, 'prod', 'the test triggers its own run', 'ci');
@@ -83,17 +86,7 @@ describe('a plan and a run longer than one history', () => {
         models: project.models.map((m) => m.name),
         requestedBy: 'ci',
       });
-      const run = await waitFor(
-        `run ${runId} to end`,
-        async () => {
-          const [row] = await queryRows<{ status: string; error: string | null }>(
-            db,
-            sql`select status, error from sluice.runs where id = ${runId}`,
-          );
-          return row && row.status !== 'queued' && row.status !== 'running' ? row : undefined;
-        },
-        6 * MINUTE,
-      );
+      const run = await waitForRunEnded(db, runId, 6 * MINUTE);
       expect(run.status).toBe('failed');
       const outcomes = await queryRows<{ status: string; n: number; models: number }>(
         db,
@@ -119,14 +112,7 @@ describe('a plan and a run longer than one history', () => {
       }
       const [last] = await wh`select chain, link from ${wh(name(CHAINS - 1, CHAIN_LENGTH - 1))}`;
       expect(last).toEqual({ chain: CHAINS - 1, link: CHAIN_LENGTH });
-      const runHistories = await waitFor(
-        `the histories of ${runId}`,
-        async () => {
-          const runs = await historiesOf(client, runId);
-          return runs.length >= 2 ? runs : undefined;
-        },
-        MINUTE,
-      );
+      const runHistories = await continued(runId);
 
       // every history of both: bounded in events and bytes, no event near the 256 KB payload warning
       for (const [id, runs] of [

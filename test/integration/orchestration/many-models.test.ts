@@ -16,8 +16,7 @@ import {
   SluiceModels,
   SluiceTrigger,
 } from '../../../workflows/search-attributes.ts';
-import { waitFor } from '../../support/waiting.ts';
-import { applyPlan, MINUTE, modelFile, useOrchestrationStack } from './stack.ts';
+import { applyPlan, MINUTE, modelFile, useOrchestrationStack, waitForRunEnded } from './stack.ts';
 
 const DAY = 24 * 60 * MINUTE;
 const CHAINS = 100;
@@ -72,17 +71,7 @@ describe('a run of 500 models on the real stack', () => {
         models: project.models.map((m) => m.name),
         requestedBy: 'ci',
       });
-      const run = await waitFor(
-        `run ${runId} to end`,
-        async () => {
-          const [row] = await queryRows<{ status: string; error: string | null; models: string[] }>(
-            db,
-            sql`select status, error, models from sluice.runs where id = ${runId}`,
-          );
-          return row && row.status !== 'queued' && row.status !== 'running' ? row : undefined;
-        },
-        3 * MINUTE,
-      );
+      const run = await waitForRunEnded(db, runId, 3 * MINUTE);
       const runMs = Date.now() - runStarted;
       expect(run.error).toBeNull();
       expect(run.status).toBe('succeeded');

@@ -26,6 +26,7 @@ import { dataConverterOf } from '../../../crypto/payload-codec.ts';
 import { createStateDb, type StateConnection, type StateDb } from '../../../db/client.ts';
 import { migrate } from '../../../db/migrate.ts';
 import { getPlan } from '../../../state/plans.ts';
+import { getRun } from '../../../state/runs.ts';
 import { statePayloadStore } from '../../../state/stored-payloads.ts';
 import { startDevServer as startPersistentDevServer } from '../../../workers/dev-server.ts';
 import { startExecutorWorker } from '../../../workers/executor-worker.ts';
@@ -282,6 +283,18 @@ export function waitForPlanApplied(db: StateDb, planId: string, timeoutMs = 120_
         throw new Error(`plan ${planId} ${plan.status}: ${plan.error}`);
       }
       return plan?.status === 'applied' ? plan : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Waits until the run's record is final (its workflow may still be reporting). */
+export function waitForRunEnded(db: StateDb, runId: string, timeoutMs: number) {
+  return waitFor(
+    `run ${runId} to end`,
+    async () => {
+      const run = await getRun(db, runId);
+      return run && run.finishedAt !== null ? run : undefined;
     },
     timeoutMs,
   );
