@@ -140,9 +140,13 @@ export async function applyWorkflow(
         continued?.backfill?.carry,
       );
       if (cancelled) throw new CancelledFailure(`plan ${planId} was cancelled during backfill`);
-      if (continueWith !== undefined) continuation = { work, backfill: { scheduledAt, carry: continueWith } };
-      const failure = backfillFailure(outcomes);
-      if (failure) throw ApplicationFailure.nonRetryable(failure, 'BACKFILL_FAILED' satisfies ErrorCode);
+      if (continueWith !== undefined) {
+        // the rest of the backfill runs in the continuation, which reports every failure at its end
+        continuation = { work, backfill: { scheduledAt, carry: continueWith } };
+      } else {
+        const failure = backfillFailure(outcomes);
+        if (failure) throw ApplicationFailure.nonRetryable(failure, 'BACKFILL_FAILED' satisfies ErrorCode);
+      }
     }
   } catch (err) {
     const cancelled = isCancellation(err);
