@@ -4,7 +4,7 @@
  * then rendered without another look at the state database.
  */
 import { formatInterval, type Interval } from '../../core/intervals.ts';
-import { batchRequest } from '../../core/plan/requests.ts';
+import { batchRequest, planTables } from '../../core/plan/requests.ts';
 import { createRun, getRun } from '../../state/runs.ts';
 import type { SchedulerContext } from './context.ts';
 import { loadEnvironmentModels, requireModels } from './environment-models.ts';
@@ -105,11 +105,19 @@ async function planRenderer(
       status: 'running',
     }),
   );
+  // the plan's physical tables, named once per segment rather than once per batch
+  const tables = planTables(project, plan.diff);
   return {
     plannedAt: plan.submittedAt,
     render: (item) =>
       rendering(item, () =>
-        batchRequest(project, plan.diff, { model: item.model, snapshotId: item.snapshotId }, item.interval),
+        batchRequest(
+          project,
+          plan.diff,
+          { model: item.model, snapshotId: item.snapshotId },
+          item.interval,
+          tables,
+        ),
       ),
   };
 }
