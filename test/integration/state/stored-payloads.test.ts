@@ -11,6 +11,7 @@ import {
   StoredPayloadCodec,
   StoredPayloadError,
 } from '../../../crypto/stored-payload-codec.ts';
+import { text as utf8Text } from '../../../crypto/utf8.ts';
 import { storedPayloads } from '../../../db/schema.ts';
 import { deleteStoredPayloadsBefore, statePayloadStore } from '../../../state/stored-payloads.ts';
 import { DRIVERS, useStateDb } from './harness.ts';
@@ -27,8 +28,10 @@ function schedule(models: number): Payload {
   );
 }
 
+const DAY = 86_400_000;
+
 function text(bytes: Uint8Array | null | undefined): string {
-  return Buffer.from(bytes ?? new Uint8Array()).toString('utf8');
+  return utf8Text(bytes ?? new Uint8Array());
 }
 
 /** Encodes through every codec in order and decodes in reverse, as Temporal's SDK does. */
@@ -86,7 +89,8 @@ describe.each(DRIVERS)('stored payloads on %s', (driver) => {
     const payload = schedule(100);
     const [first] = await codec.encode([payload]);
     const key = text(first!.metadata![METADATA_STORED_KEY]);
-    const old = new Date('2026-01-01T00:00:00Z');
+    // relative to the clock the store stamps with, so the test holds on any day
+    const old = new Date(Date.now() - 30 * DAY);
     await state.db.update(storedPayloads).set({ storedAt: old }).where(eq(storedPayloads.key, key));
     const [again] = await codec.encode([payload]);
     expect(text(again!.metadata![METADATA_STORED_KEY])).toBe(key);
@@ -127,9 +131,9 @@ describe.each(DRIVERS)('stored payloads on %s', (driver) => {
     const sweptKey = text(swept!.metadata![METADATA_STORED_KEY]);
     await state.db
       .update(storedPayloads)
-      .set({ storedAt: new Date('2026-01-01T00:00:00Z') })
+      .set({ storedAt: new Date(Date.now() - 30 * DAY) })
       .where(eq(storedPayloads.key, sweptKey));
-    const deleted = await deleteStoredPayloadsBefore(state.db, '2026-01-02T00:00:00Z');
+    const deleted = await deleteStoredPayloadsBefore(state.db, new Date(Date.now() - 29 * DAY));
     expect(deleted.payloads).toBe(1);
     expect(deleted.bytes).toBeGreaterThan(0);
     await expect(codec.decode([kept!])).resolves.toHaveLength(1);
