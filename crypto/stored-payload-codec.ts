@@ -79,19 +79,17 @@ export class StoredPayloadCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    const keys = payloads.flatMap((payload) => {
-      const key = storedKey(payload);
-      return key === undefined ? [] : [key];
-    });
-    if (keys.length === 0) return payloads;
+    const keys = payloads.map(storedKey);
+    const wanted = keys.filter((key): key is string => key !== undefined);
+    if (wanted.length === 0) return payloads;
     if (this.store === undefined) {
       throw new StoredPayloadError(
-        `payload ${keys[0]} is kept in sluice's state database, which this process does not reach; only the scheduler worker, the API and sluice dev read stored payloads`,
+        `payload ${wanted[0]} is kept in sluice's state database, which this process does not reach; only the scheduler worker, the API and sluice dev read stored payloads`,
       );
     }
-    const found = await this.store.get(keys);
-    return payloads.map((payload) => {
-      const key = storedKey(payload);
+    const found = await this.store.get(wanted);
+    return payloads.map((payload, index) => {
+      const key = keys[index];
       if (key === undefined) return payload;
       const data = found.get(key);
       if (data === undefined) {
