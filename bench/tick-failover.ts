@@ -5,12 +5,12 @@
  * of their own (bench/support/scheduler-process.ts) and the executors in this process; an
  * environment whose model ticks every minute. The killed worker is the one the environment
  * workflow's pending activity names (describe: its last worker identity); the other one retries the
- * activity once its start-to-close timeout has passed.
+ * activity once its heartbeat timeout has passed (workers/activity-liveness.ts).
  *
  * The workflow task that follows the retried activity first goes to the killed worker's sticky queue
- * and waits out its schedule-to-start timeout (the SDK's 10 s unless `--sticky-ms` sets another).
+ * and waits out its schedule-to-start timeout (the scheduler worker's 2 s).
  *
- *   npx tsx bench/tick-failover.ts [--sticky-ms 1000]   (SLUICE_BENCH_DATABASE_URL's server, default local)
+ *   npx tsx bench/tick-failover.ts   (SLUICE_BENCH_DATABASE_URL's server, default local)
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -31,8 +31,6 @@ import { rows, startBenchStack, writeProject } from './support/stack.ts';
 const BEFORE_MS = 62_800;
 const EventType = proto.temporal.api.enums.v1.EventType;
 
-const stickyAt = process.argv.indexOf('--sticky-ms');
-const stickyMs = stickyAt > 0 ? process.argv[stickyAt + 1] : undefined;
 const server = new URL(readConfig('bench', process.env).SLUICE_BENCH_DATABASE_URL);
 const database = `sluice_failover_bench_${process.pid}`;
 const urlOf = (name: string) =>
@@ -83,7 +81,6 @@ try {
         STATE_DATABASE_URL: urlOf(database),
         WORKER_IDENTITY: identity,
         WORKFLOW_BUNDLE: bundleFile,
-        ...(stickyMs ? { STICKY_TIMEOUT_MS: stickyMs } : {}),
       },
     });
     const ready = new Promise<void>((resolve, reject) => {
@@ -132,10 +129,7 @@ try {
   });
   const after = first - tick;
   await printTimeline(tick, env.workflowId, runId);
-  const sticky = stickyMs ? `${stickyMs} ms` : 'the default 10 s';
-  console.log(
-    `cron tick -> first statement, the worker that took the tick killed with SIGKILL (sticky timeout ${sticky}):`,
-  );
+  console.log('cron tick -> first statement, the worker that took the tick killed with SIGKILL:');
   console.log(
     `  before ${(BEFORE_MS / 1000).toFixed(1)} s (measured with the 1-minute start-to-close timeout)`,
   );

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import {
+  type ActivityInterceptorsFactory,
   bundleWorkflowCode,
   type NativeConnection,
   Worker,
@@ -25,6 +26,7 @@ import type { LinkBases } from '../core/notifications/links.ts';
 import { dataConverterOf } from '../crypto/payload-codec.ts';
 import type { StateDb } from '../db/client.ts';
 import { statePayloadStore } from '../state/stored-payloads.ts';
+import { livenessHeartbeats } from './activity-liveness.ts';
 import { startNotifier, workflowStateReader } from './notifier.ts';
 import { MODULE_EXTENSION } from './package-root.ts';
 import { type RunningWorker, runWorker, shutdownTimes } from './running-worker.ts';
@@ -80,6 +82,8 @@ export interface SchedulerWorkerOptions {
   artifactRetentionMs?: number | null;
   /** SLUICE_JANITOR_GRACE in ms. */
   janitorGraceMs?: number;
+  /** activity interceptors run inside the liveness heartbeats (benchmarks simulate a dead worker). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /** Starts the scheduler worker; stopping it leaves the state database open (its owner closes it). */
@@ -107,6 +111,7 @@ export async function startSchedulerWorker(options: SchedulerWorkerOptions): Pro
       }),
     },
     dataConverter: options.dataConverter ?? dataConverterOf(undefined, statePayloadStore(options.db)),
+    interceptors: { activity: [livenessHeartbeats, ...(options.activityInterceptors ?? [])] },
     ...shutdownTimes(options.shutdownGraceMs),
     // A workflow task waits this long for the worker that has the workflow cached before any
     // scheduler worker takes it: a killed worker holds its environments' next steps no longer.

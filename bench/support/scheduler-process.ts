@@ -1,6 +1,7 @@
 /**
- * A scheduler worker in a process of its own, for benchmarks that kill one with SIGKILL. It runs the
- * workflows (from a bundle the parent wrote) and the real scheduler activities on the state database,
+ * A scheduler worker in a process of its own, for benchmarks that kill one with SIGKILL. It is the
+ * production scheduler worker (startSchedulerWorker: its sticky queue timeout, its activities'
+ * liveness heartbeats) running the workflows from a bundle the parent wrote, on the state database,
  * and says `ready` over IPC once polling.
  *
  * When the parent sends `{ arm: workflowId }`, the first attempt of the next activity of that
@@ -8,8 +9,7 @@
  * it, and tells the parent (`{ took: activityType }`) so that it kills it for real.
  *
  *   node --import tsx bench/support/scheduler-process.ts   (spawned with an IPC channel)
- *   env: TEMPORAL_ADDRESS, STATE_DATABASE_URL, WORKER_IDENTITY, WORKFLOW_BUNDLE (a JSON file), and
- *   optionally STICKY_TIMEOUT_MS (the worker's sticky queue schedule-to-start timeout; SDK default 10 s)
+ *   env: TEMPORAL_ADDRESS, STATE_DATABASE_URL, WORKER_IDENTITY, WORKFLOW_BUNDLE (a JSON file)
  */
 import { readFileSync } from 'node:fs';
 import type { Context } from '@temporalio/activity';
@@ -22,13 +22,11 @@ import {
   NativeConnection,
   type Next,
   Runtime,
-  Worker,
 } from '@temporalio/worker';
-import { TASK_QUEUES } from '../../activities/contracts.ts';
-import { createSchedulerActivities } from '../../activities/scheduler/index.ts';
 import { dataConverterOf } from '../../crypto/payload-codec.ts';
 import { createStateDb } from '../../db/client.ts';
 import { statePayloadStore } from '../../state/stored-payloads.ts';
+import { startSchedulerWorker } from '../../workers/scheduler-worker.ts';
 
 const need = (name: string) => {
   const value = process.env[name];
@@ -65,21 +63,18 @@ const state = createStateDb({ url: need('STATE_DATABASE_URL') });
 // as in production: large payloads kept in the state database
 const dataConverter = dataConverterOf(undefined, statePayloadStore(state.db));
 const client = new Client({ connection: await Connection.connect({ address }), dataConverter });
-const worker = await Worker.create({
+const running = await startSchedulerWorker({
   connection: await NativeConnection.connect({ address }),
-  taskQueue: TASK_QUEUES.scheduler,
+  db: state.db,
+  client,
   identity,
   workflowBundle: JSON.parse(readFileSync(need('WORKFLOW_BUNDLE'), 'utf8')),
-  activities: createSchedulerActivities({ db: state.db, temporal: client }),
   dataConverter,
-  interceptors: { activity: [(ctx) => ({ inbound: new DieAfterTaking(ctx) })] },
-  ...(process.env.STICKY_TIMEOUT_MS
-    ? { stickyQueueScheduleToStartTimeout: Number(process.env.STICKY_TIMEOUT_MS) }
-    : {}),
+  startNotifier: false,
+  activityInterceptors: [(ctx) => ({ inbound: new DieAfterTaking(ctx) })],
 });
-process.on('disconnect', () => worker.shutdown());
-const running = worker.run();
+process.on('disconnect', () => void running.stop());
 process.send?.({ ready: identity });
-await running;
+await running.done;
 await state.close();
 process.exit(0);
