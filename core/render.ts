@@ -18,8 +18,11 @@ import { SqlLexError, significant, type Token, tokenize } from './sql/tokenize.t
 
 export interface RenderInput {
   model: Model;
-  /** every model of the project (EMBEDDED ones are inlined from here). */
-  models: readonly Model[] | Readonly<Record<string, Model>>;
+  /**
+   * every model of the project (EMBEDDED ones are inlined from here). A map by name (`modelsByName`)
+   * is used as it is: callers that render many batches of one project build it once.
+   */
+  models: readonly Model[] | Readonly<Record<string, Model>> | ReadonlyMap<string, Model>;
   /** model name → the SQL name of the physical table to read (`physicalTable(...).qualified`). */
   tables: Readonly<Record<string, string>>;
   /** the batch's interval; required for incremental models. */
@@ -110,7 +113,7 @@ export function renderModelSql(sql: string, input: RenderInput): string {
   if (INCREMENTAL.has(model.kind.name) && input.interval === undefined) {
     throw new RenderError(model.name, `a ${model.kind.name} batch needs an interval to render its query`);
   }
-  const byName = modelMap(input.models);
+  const byName = modelsByName(input.models);
   const thisModel = input.tables[model.name];
   if (thisModel === undefined && model.kind.name !== 'EMBEDDED') {
     throw new RenderError(model.name, 'no physical table was given for the model itself');
@@ -131,8 +134,12 @@ export function followedByAlias(tokens: readonly Token[], next: number): boolean
   return word === 'as' || !NOT_AN_ALIAS.has(word);
 }
 
-function modelMap(models: RenderInput['models']): ReadonlyMap<string, Model> {
-  const list: readonly Model[] = Array.isArray(models) ? models : Object.values(models);
+/** The models by name, to render many batches against without indexing them again for each. */
+export function modelsByName(models: RenderInput['models']): ReadonlyMap<string, Model> {
+  if (models instanceof Map) return models;
+  const list: readonly Model[] = Array.isArray(models)
+    ? models
+    : Object.values(models as Readonly<Record<string, Model>>);
   return new Map(list.map((m) => [m.name, m]));
 }
 

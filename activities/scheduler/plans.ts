@@ -39,7 +39,7 @@ import { nearestUpstream } from './lineage.ts';
 import { managedConnections, withManagedConnection } from './managed-connections.ts';
 import type { StoredPlan } from './plan-cache.ts';
 import { loadSchedule } from './schedule.ts';
-import { projectOf, storedPlan } from './stored-plan.ts';
+import { projectOf, storedPlan, storedPlanIndex } from './stored-plan.ts';
 
 const BEGIN_ARGS = z.object({ planId: text, environment: text });
 const FINISH_ARGS = z.object({
@@ -119,7 +119,7 @@ export async function tableRequests(
   const wanted = new Set(input.models);
   let prepared: ReturnType<typeof creationRequests>;
   try {
-    prepared = creationRequests(project, plan.diff, wanted);
+    prepared = creationRequests(project, plan.diff, wanted, storedPlanIndex(plan, project));
   } catch (error) {
     // rendering is pure: a failure is the same on every attempt (beginPlan rendered them all once)
     throw rejected('tableRequests', FAILURE_TYPES.renderFailed, (error as Error).message);

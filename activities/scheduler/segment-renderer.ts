@@ -4,13 +4,13 @@
  * then rendered without another look at the state database.
  */
 import { formatInterval, type Interval } from '../../core/intervals.ts';
-import { batchRequest, planTables } from '../../core/plan/requests.ts';
+import { batchRequest } from '../../core/plan/requests.ts';
 import { createRun, getRun } from '../../state/runs.ts';
 import type { SchedulerContext } from './context.ts';
 import { loadEnvironmentModels, requireModels } from './environment-models.ts';
 import { FAILURE_TYPES, rejectCheckFailures, rejected } from './failures.ts';
 import { type RenderedBatch, renderEnvironmentBatch } from './render-batch.ts';
-import { projectOf, storedPlan } from './stored-plan.ts';
+import { projectOf, storedPlan, storedPlanIndex } from './stored-plan.ts';
 
 const ACTIVITY = 'prepareSegment';
 
@@ -43,7 +43,7 @@ export function segmentRenderer(ctx: SchedulerContext, target: SegmentTarget): P
 }
 
 async function environmentRenderer(ctx: SchedulerContext, target: SegmentTarget): Promise<SegmentRenderer> {
-  const env = await loadEnvironmentModels(ctx.db, ctx.plans, target.environment);
+  const env = await loadEnvironmentModels(ctx.db, ctx.plans, target.environment, ctx.environments);
   const entries = requireModels(
     ACTIVITY,
     env,
@@ -105,8 +105,8 @@ async function planRenderer(
       status: 'running',
     }),
   );
-  // the plan's physical tables, named once per segment rather than once per batch
-  const tables = planTables(project, plan.diff);
+  // the plan's physical tables and models by name, worked out once for all its segments
+  const index = storedPlanIndex(plan, project);
   return {
     plannedAt: plan.submittedAt,
     render: (item) =>
@@ -116,7 +116,7 @@ async function planRenderer(
           plan.diff,
           { model: item.model, snapshotId: item.snapshotId },
           item.interval,
-          tables,
+          index,
         ),
       ),
   };

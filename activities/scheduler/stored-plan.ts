@@ -4,6 +4,7 @@
  * those that render its models, that it was stored with its project.
  */
 import { validateEnvironmentName } from '../../core/naming.ts';
+import { type PlanIndex, planIndex } from '../../core/plan/requests.ts';
 import type { Project } from '../../core/project/types.ts';
 import type { SchedulerContext } from './context.ts';
 import { FAILURE_TYPES, rejected } from './failures.ts';
@@ -41,4 +42,19 @@ export function projectOf(activity: string, plan: StoredPlan): Project {
     );
   }
   return plan.project;
+}
+
+const indexes = new WeakMap<StoredPlan, PlanIndex>();
+
+/**
+ * The plan's index (core/plan/requests.ts) over its project and diff, worked out once for each plan
+ * the cache keeps: every segment of its backfill and every chunk of its tables renders with it.
+ */
+export function storedPlanIndex(plan: StoredPlan, project: Project): PlanIndex {
+  let index = indexes.get(plan);
+  if (index === undefined) {
+    index = planIndex(project, plan.diff);
+    indexes.set(plan, index);
+  }
+  return index;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { physicalTable } from '../../core/naming.ts';
-import { RenderError, renderQuery } from '../../core/render.ts';
+import { modelsByName, RenderError, renderQuery } from '../../core/render.ts';
 import { days, testModel } from './execution/model.ts';
 
 const execution = Date.UTC(2020, 0, 10, 6, 0, 0);
@@ -189,5 +189,31 @@ describe('renderQuery: EMBEDDED models', () => {
     expect(() => renderQuery({ model, models: [a, b, model], tables: prodTables, execution })).toThrow(
       'model "sushi.items": embedded models reference each other: sushi.items -> sushi.a -> sushi.b -> sushi.a',
     );
+  });
+});
+
+describe('renderQuery: the models given by name', () => {
+  const recent = testModel('sushi.recent_orders', { name: 'EMBEDDED' }, 'SELECT * FROM sushi.orders');
+  const all = [...models, recent];
+  const model = testModel(
+    'sushi.daily',
+    { name: 'FULL' },
+    'SELECT * FROM sushi.recent_orders JOIN sushi.items',
+  );
+  const tables = { ...prodTables, 'sushi.daily': physicalTable('sushi.daily', 'd1').qualified };
+
+  it('renders the same from a map by name as from the list or a record', () => {
+    const fromList = renderQuery({ model, models: all, tables, execution });
+    expect(renderQuery({ model, models: modelsByName(all), tables, execution })).toBe(fromList);
+    const record = Object.fromEntries(all.map((m) => [m.name, m]));
+    expect(renderQuery({ model, models: record, tables, execution })).toBe(fromList);
+    expect(fromList).toContain('"sluice__sushi"."sushi__items__prod2"');
+  });
+
+  it('indexes a list or a record by name, and takes a map as it is', () => {
+    const byName = modelsByName(all);
+    expect([...byName.keys()]).toEqual(all.map((m) => m.name));
+    expect(modelsByName(byName)).toBe(byName);
+    expect(modelsByName({ a: items })).toEqual(new Map([['sushi.items', items]]));
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fingerprintProject } from '../../../core/fingerprint.ts';
 import { physicalTable } from '../../../core/naming.ts';
@@ -8,6 +9,7 @@ import {
   creationRequests,
   executionIntervals,
   fingerprintOf,
+  planIndex,
   planTables,
 } from '../../../core/plan/requests.ts';
 import type { CurrentSnapshots } from '../../../core/plan/types.ts';
@@ -135,6 +137,80 @@ describe('plan requests', () => {
     );
     expect(() => fingerprintOf('nofingerprint')).toThrow(
       'snapshot id "nofingerprint" must look like <model name>@<fingerprint>',
+    );
+  });
+});
+
+/** A project of `size` models, each reading up to two earlier ones, some incremental, one embedded. */
+function generated(size: number, seed: number[]): Model[] {
+  return Array.from({ length: size }, (_, i) => {
+    const parents =
+      i === 0 ? [] : [...new Set([seed[i % seed.length]! % i, seed[(i * 7) % seed.length]! % i])];
+    const reads = parents.map((p) => `db.m${p}`);
+    const from = reads.length === 0 ? 'ext.source' : reads.join(' CROSS JOIN ');
+    if (i === 1)
+      return model(`db.m${i}`, { kind: { name: 'EMBEDDED' }, query: `SELECT 1 AS x FROM ${from}` });
+    return model(`db.m${i}`, {
+      ...(i % 3 === 0 ? { kind: incremental(1) } : {}),
+      query: `SELECT * FROM ${from}${i % 3 === 0 ? ' WHERE ds BETWEEN @start_ds AND @end_ds' : ''}`,
+      dependsOn: reads,
+    });
+  });
+}
+
+describe('plan requests over the plan index worked out once', () => {
+  it('index the plan: its tables, its models with their places, new snapshots and backfill entries', () => {
+    const project = projectOf(base);
+    const diff = plan(base);
+    const index = planIndex(project, diff);
+    expect(index.tables).toEqual(planTables(project, diff));
+    expect([...index.models.keys()]).toEqual(base.map((m) => m.name));
+    expect(index.models.get('mart.revenue')).toBe(base[2]);
+    expect([...index.positions]).toEqual(base.map((m, i) => [m.name, i]));
+    expect([...index.fresh].sort()).toEqual(diff.newSnapshots.map((s) => s.snapshotId).sort());
+    expect(index.backfill.get(diff.snapshotMap['raw.orders']!)?.model).toBe('raw.orders');
+  });
+
+  it('render every batch as without the index, and refuse a model the project does not define', () => {
+    const project = projectOf(base);
+    const diff = plan(base);
+    const index = planIndex(project, diff);
+    for (const entry of diff.backfill) {
+      for (const interval of executionIntervals(entry)) {
+        expect(batchRequest(project, diff, entry, interval, index)).toEqual(
+          batchRequest(project, diff, entry, interval),
+        );
+      }
+    }
+    expect(() =>
+      batchRequest(project, diff, { model: 'mart.gone', snapshotId: 'mart.gone@x' }, null, index),
+    ).toThrow('the plan names model mart.gone, which the project does not define');
+  });
+
+  it('create the tables of the named models as the whole plan does, in the project order', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 30 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 10 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.boolean(),
+        (size, seed, picked, unknown) => {
+          const models = generated(size, seed);
+          const project = projectOf(models);
+          const diff = plan(models);
+          const index = planIndex(project, diff);
+          const only = new Set([
+            ...picked.map((p) => `db.m${p % size}`),
+            ...(unknown ? ['db.not_in_project'] : []),
+          ]);
+          const all = creationRequests(project, diff);
+          const expected = all.filter((p) => only.has(p.request.model));
+          expect(creationRequests(project, diff, only, index)).toEqual(expected);
+          expect(creationRequests(project, diff, only)).toEqual(expected);
+          expect(creationRequests(project, diff, undefined, index)).toEqual(all);
+        },
+      ),
+      { numRuns: 50 },
     );
   });
 });
