@@ -149,18 +149,28 @@ function classifyChanges(
   removed: readonly string[],
   current: CurrentSnapshots,
 ): { direct: string[]; indirect: string[] } {
+  const direct: string[] = [];
+  const indirect: string[] = [];
+  if (changed.length === 0) return { direct, indirect };
   const dag = new Dag(Object.fromEntries(models.map((model) => [model.name, model.dependsOn])));
   const moved = new Set([...changed, ...added]);
   const gone = new Set(removed);
   const byName = new Map(models.map((model) => [model.name, model]));
-  const direct: string[] = [];
-  const indirect: string[] = [];
+  const readsRemoved = (name: string) => byName.get(name)!.dependsOn.some((dep) => gone.has(dep));
+  // For every model at once, in dependency order: whether a model upstream of it was added or
+  // changed, or read a removed model (each model asking its own upstream would scan the project).
+  const changedAbove = new Map<string, boolean>();
+  for (const name of dag.topologicalOrder()) {
+    changedAbove.set(
+      name,
+      dag
+        .parents(name)
+        .some((parent) => moved.has(parent) || readsRemoved(parent) || changedAbove.get(parent)),
+    );
+  }
   for (const name of changed) {
     const model = byName.get(name)!;
-    const upstream = dag.upstreamOf([name]);
-    const upstreamChanged =
-      upstream.some((parent) => moved.has(parent)) ||
-      [name, ...upstream].some((node) => byName.get(node)!.dependsOn.some((dep) => gone.has(dep)));
+    const upstreamChanged = changedAbove.get(name)! || readsRemoved(name);
     if (!upstreamChanged) direct.push(name);
     else if (ownDefinitionChanged(model, current)) direct.push(name);
     else indirect.push(name);

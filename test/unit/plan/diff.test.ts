@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Dag } from '../../../core/dag.ts';
 import { fingerprintProject } from '../../../core/fingerprint.ts';
 import type { Interval } from '../../../core/intervals.ts';
 import { diffProject, snapshotIdOf } from '../../../core/plan/diff.ts';
@@ -442,5 +444,106 @@ describe('diffProject', () => {
     const result = diff(after, mapOf(before), { environment: 'dev', start: t('2024-01-03') });
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);
     expect(result.backfill[0]!.intervals.every((i) => (i[1] - i[0]) / DAY <= 2)).toBe(true);
+  });
+});
+
+/** A random project of up to ten models, each reading up to two earlier ones, and an edit of it. */
+const edits = fc
+  .record({
+    size: fc.integer({ min: 1, max: 10 }),
+    reads: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 2 })), {
+      minLength: 12,
+      maxLength: 12,
+    }),
+    // per model: 0 kept, 1 query edited, 2 removed
+    edit: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 12, maxLength: 12 }),
+    added: fc.array(fc.tuple(fc.nat(), fc.boolean()), { maxLength: 3 }),
+    withDefinitions: fc.boolean(),
+    // models whose current snapshot has another fingerprint than its definition gives
+    stale: fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+  })
+  .map(({ size, reads, edit, added, withDefinitions, stale }) => {
+    const name = (i: number) => `db.m${i}`;
+    const before: Model[] = [];
+    for (let i = 0; i < size; i++) {
+      const [a, b, count] = reads[i]!;
+      const parents = i === 0 ? [] : [...new Set([name(a % i), name(b % i)].slice(0, count))];
+      const query = parents.length === 0 ? 'SELECT 1 AS x' : `SELECT * FROM ${parents.join(' CROSS JOIN ')}`;
+      before.push(model(name(i), { query, dependsOn: parents }));
+    }
+    const after: Model[] = [];
+    before.forEach((m, i) => {
+      if (edit[i] === 2) return;
+      after.push(edit[i] === 1 ? { ...m, query: `${m.query} WHERE 1 = 1` } : m);
+    });
+    added.forEach(([parent, reads], k) => {
+      const parents = reads ? [name(parent % size)] : [];
+      const query = parents.length === 0 ? 'SELECT 2 AS y' : `SELECT * FROM ${parents[0]}`;
+      after.push(model(`db.new${k}`, { query, dependsOn: parents }));
+    });
+    const staleNames = new Set(before.filter((_, i) => stale[i]).map((m) => m.name));
+    return { before, after, withDefinitions, staleNames };
+  });
+
+/** Splits the changed models as the plan does, each model walking its own upstream. */
+function referenceChanges(after: Model[], current: CurrentSnapshots) {
+  const fingerprints = fingerprintProject(after, {});
+  const changed = after.filter(
+    (m) => current[m.name] && current[m.name]!.fingerprint !== fingerprints[m.name]!.fingerprint,
+  );
+  const moved = new Set(after.filter((m) => !current[m.name] || changed.includes(m)).map((m) => m.name));
+  const gone = new Set(Object.keys(current).filter((n) => !after.some((m) => m.name === n)));
+  const byName = new Map(after.map((m) => [m.name, m]));
+  const dag = new Dag(Object.fromEntries(after.map((m) => [m.name, m.dependsOn])));
+  const ownDefinitionChanged = (m: Model) => {
+    const previous = current[m.name]!;
+    if (!previous.definition) return false;
+    const held: Model[] = [];
+    const seen = new Set([m.name]);
+    const pending = [...m.dependsOn];
+    while (pending.length > 0) {
+      const n = pending.pop()!;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      const definition = current[n]?.definition;
+      if (!definition) {
+        if (current[n]) return false;
+        continue;
+      }
+      held.push(definition);
+      pending.push(...definition.dependsOn);
+    }
+    return fingerprintProject([...held, m], {})[m.name]!.fingerprint !== previous.fingerprint;
+  };
+  const direct: string[] = [];
+  const indirect: string[] = [];
+  for (const m of changed) {
+    const upstream = dag.upstreamOf([m.name]);
+    const upstreamChanged =
+      upstream.some((n) => moved.has(n)) ||
+      [m.name, ...upstream].some((n) => byName.get(n)!.dependsOn.some((d) => gone.has(d)));
+    if (!upstreamChanged || ownDefinitionChanged(m)) direct.push(m.name);
+    else indirect.push(m.name);
+  }
+  return { direct, indirect };
+}
+
+describe('diffProject over random edits of a project', () => {
+  it("tells direct from indirect changes by each changed model's own upstream", () => {
+    fc.assert(
+      fc.property(edits, ({ before, after, withDefinitions, staleNames }) => {
+        const current = Object.fromEntries(
+          Object.entries(mapOf(before, withDefinitions)).map(([name, snapshot]) => [
+            name,
+            staleNames.has(name) ? { ...snapshot, fingerprint: 'stale00000' } : snapshot,
+          ]),
+        );
+        const result = diff(after, current);
+        const expected = referenceChanges(after, current);
+        expect(result.directlyModified).toEqual(expected.direct);
+        expect(result.indirectlyModified).toEqual(expected.indirect);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
