@@ -140,6 +140,41 @@ export async function getSnapshots(db: StateDb, ids: readonly string[]): Promise
   });
 }
 
+/** Where a snapshot's table is and what it is, without the model definition, query and parents. */
+export type SnapshotPlacement = Pick<
+  SnapshotRecord,
+  'id' | 'name' | 'fingerprint' | 'kind' | 'gateway' | 'physicalSchema' | 'physicalTable'
+>;
+
+/**
+ * `getSnapshots` without the definitions, queries and parents, the bulk of a snapshot's row: for
+ * callers that know the models already (from a stored plan's project, say).
+ */
+export async function getSnapshotPlacements(
+  db: StateDb,
+  ids: readonly string[],
+): Promise<SnapshotPlacement[]> {
+  const wanted = [...new Set(requireTextList('ids', ids))];
+  if (wanted.length === 0) return [];
+  const rows = await db
+    .select({
+      id: snapshots.id,
+      name: snapshots.name,
+      fingerprint: snapshots.fingerprint,
+      kind: snapshots.kind,
+      gateway: snapshots.gateway,
+      physicalSchema: snapshots.physicalSchema,
+      physicalTable: snapshots.physicalTable,
+    })
+    .from(snapshots)
+    .where(inArray(snapshots.id, wanted));
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return wanted.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [{ ...row, kind: row.kind as ModelKindName }] : [];
+  });
+}
+
 /**
  * Snapshots that no environment maps to, oldest first: what the janitor may drop. `createdBefore`
  * spares snapshots a plan has just stored and not yet promoted; `names` keeps only the versions of

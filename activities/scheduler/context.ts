@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { ArtifactStore } from '../../artifacts/store.ts';
 import type { StateDb } from '../../db/client.ts';
+import type { EnvironmentModelsCache } from './environment-models.ts';
 import type { PlanCache } from './plan-cache.ts';
 
 export interface SchedulerContext {
@@ -11,6 +12,8 @@ export interface SchedulerContext {
   /** epoch ms. */
   now: () => number;
   plans: PlanCache;
+  /** the environments' models loaded last (environment-models.ts), for every segment of a run. */
+  environments: EnvironmentModelsCache;
   /** where runs and plans leave their artifacts; none are written without it. */
   artifacts?: ArtifactStore;
   /** how long artifacts are kept (SLUICE_ARTIFACT_RETENTION); null or absent: forever. */

@@ -53,7 +53,7 @@ export type DueWorkArgs = z.infer<typeof DUE_WORK_ARGS>;
 
 export async function findDueWork(ctx: SchedulerContext, args: DueWorkArgs): Promise<ModelWork[]> {
   const input = parseInput('findDueWork', DUE_WORK_ARGS, args);
-  const env = await loadEnvironmentModels(ctx.db, ctx.plans, input.environment);
+  const env = await loadEnvironmentModels(ctx.db, ctx.plans, input.environment, ctx.environments);
   requireModels('findDueWork', env, input.models);
   const requested = new Set(input.models);
   const scheduled = new Set(env.models.filter((entry) => runsOnCron(entry.model)).map((entry) => entry.name));

@@ -12,10 +12,15 @@ import { qualifiedName } from '../../core/naming.ts';
 import type { Audit, Model } from '../../core/project/types.ts';
 import { runsOnSchedule } from '../../core/schedule.ts';
 import type { StateDb } from '../../db/client.ts';
-import { environmentSnapshotMap, getEnvironment } from '../../state/environments.ts';
-import { getSnapshots } from '../../state/snapshots.ts';
+import { environmentSnapshotMap, getEnvironment, type SnapshotMap } from '../../state/environments.ts';
+import {
+  getSnapshotPlacements,
+  getSnapshots,
+  type SnapshotPlacement,
+  type SnapshotRecord,
+} from '../../state/snapshots.ts';
 import { FAILURE_TYPES, rejected } from './failures.ts';
-import type { PlanCache } from './plan-cache.ts';
+import type { PlanCache, StoredPlan } from './plan-cache.ts';
 
 export interface EnvironmentModel {
   name: string;
@@ -29,24 +34,47 @@ export interface EnvironmentModel {
 export interface EnvironmentModels {
   environment: string;
   /** every mapped model, each after the models it reads. */
-  models: EnvironmentModel[];
+  models: readonly EnvironmentModel[];
   byName: ReadonlyMap<string, EnvironmentModel>;
+  /** each model's definition by the name it gives itself, as rendering looks models up. */
+  definitions: ReadonlyMap<string, Model>;
   audits: Readonly<Record<string, Audit>>;
   /** model name → SQL name of its snapshot's physical table (EMBEDDED models have none). */
   tables: Readonly<Record<string, string>>;
 }
 
+/**
+ * The environment's models. With a `cache`, the models loaded last for the environment are given
+ * again while its snapshot map and the plan that promoted it are the same: each segment of a run
+ * then reads the map, not every snapshot again.
+ */
 export async function loadEnvironmentModels(
   db: StateDb,
   plans: PlanCache,
   environment: string,
+  cache?: EnvironmentModelsCache,
 ): Promise<EnvironmentModels> {
   const map = await environmentSnapshotMap(db, environment);
   const ids = Object.values(map);
-  if (ids.length === 0) return { environment, models: [], byName: new Map(), audits: {}, tables: {} };
+  if (ids.length === 0) {
+    return { environment, models: [], byName: new Map(), definitions: new Map(), audits: {}, tables: {} };
+  }
 
   const promotedBy = (await getEnvironment(db, environment))?.planId ?? null;
   const plan = promotedBy === null ? null : await plans.get(promotedBy);
+  const kept = cache?.find(environment, map, plan);
+  if (kept !== undefined) return kept;
+  const loaded = await modelsOf(db, environment, map, plan);
+  cache?.keep(environment, map, plan, loaded);
+  return loaded;
+}
+
+async function modelsOf(
+  db: StateDb,
+  environment: string,
+  map: SnapshotMap,
+  plan: StoredPlan | null,
+): Promise<EnvironmentModels> {
   const current = plan?.project
     ? new Map(
         plan.project.models
@@ -55,20 +83,82 @@ export async function loadEnvironmentModels(
       )
     : new Map<string, Model>();
 
-  const records = new Map((await getSnapshots(db, ids)).map((record) => [record.id, record]));
+  const records = await snapshotsOf(db, map, current);
   const byName = new Map<string, EnvironmentModel>();
   const tables: Record<string, string> = {};
   for (const [name, snapshotId] of Object.entries(map)) {
     const record = records.get(snapshotId);
     if (!record)
       throw new Error(`environment "${environment}" maps ${name} to unknown snapshot "${snapshotId}"`);
-    const model = current.get(name) ?? record.definition;
+    // a model `current` does not define was read with its whole record
+    const model = current.get(name) ?? (record as SnapshotRecord).definition;
     byName.set(name, { name, snapshotId, fingerprint: record.fingerprint, model, gateway: record.gateway });
     if (record.kind !== 'EMBEDDED') tables[name] = qualifiedName(record.physicalSchema, record.physicalTable);
   }
   const dag = new Dag(Object.fromEntries([...byName.values()].map((m) => [m.name, m.model.dependsOn])));
   const models = dag.topologicalOrder().map((name) => byName.get(name)!);
-  return { environment, models, byName, audits: plan?.project?.audits ?? {}, tables };
+  const definitions = new Map(models.map((entry) => [entry.model.name, entry.model]));
+  return { environment, models, byName, definitions, audits: plan?.project?.audits ?? {}, tables };
+}
+
+/** How many environments' models a cache keeps, the most recently used. */
+const ENVIRONMENTS_KEPT = 8;
+
+/**
+ * The models of the environments loaded last. What `loadEnvironmentModels` gives depends only on
+ * the environment's snapshot map, the stored plan that promoted it and the snapshots, and a
+ * snapshot never changes: an entry is given again only for an equal map and the same stored plan
+ * (the plan cache's own object, so a plan read again is a new one). Entries are shared: nobody
+ * changes them.
+ */
+export class EnvironmentModelsCache {
+  private readonly kept = new Map<
+    string,
+    { map: SnapshotMap; plan: StoredPlan | null; models: EnvironmentModels }
+  >();
+
+  constructor(private readonly size = ENVIRONMENTS_KEPT) {}
+
+  find(environment: string, map: SnapshotMap, plan: StoredPlan | null): EnvironmentModels | undefined {
+    const entry = this.kept.get(environment);
+    if (entry === undefined || entry.plan !== plan || !sameMap(entry.map, map)) return undefined;
+    this.kept.delete(environment);
+    this.kept.set(environment, entry);
+    return entry.models;
+  }
+
+  keep(environment: string, map: SnapshotMap, plan: StoredPlan | null, models: EnvironmentModels): void {
+    this.kept.delete(environment);
+    this.kept.set(environment, { map, plan, models });
+    if (this.kept.size > this.size) this.kept.delete(this.kept.keys().next().value!);
+  }
+}
+
+function sameMap(a: SnapshotMap, b: SnapshotMap): boolean {
+  const names = Object.keys(a);
+  if (names.length !== Object.keys(b).length) return false;
+  return names.every((name) => Object.hasOwn(b, name) && a[name] === b[name]);
+}
+
+/**
+ * The stored snapshots the environment maps to, by id: whole records for the models `current`
+ * does not define, and only their placement (no definition, the bulk of a row) for those it does.
+ */
+async function snapshotsOf(
+  db: StateDb,
+  map: Readonly<Record<string, string>>,
+  current: ReadonlyMap<string, Model>,
+): Promise<Map<string, SnapshotRecord | SnapshotPlacement>> {
+  const placed: string[] = [];
+  const whole: string[] = [];
+  for (const [name, snapshotId] of Object.entries(map)) (current.has(name) ? placed : whole).push(snapshotId);
+  const placements = placed.length === 0 ? [] : await getSnapshotPlacements(db, placed);
+  const records = whole.length === 0 ? [] : await getSnapshots(db, whole);
+  // a whole record wins over a placement of the same snapshot
+  return new Map<string, SnapshotRecord | SnapshotPlacement>([
+    ...placements.map((placement) => [placement.id, placement] as const),
+    ...records.map((record) => [record.id, record] as const),
+  ]);
 }
 
 /** The models of the environment `model` reads, directly (external tables left out). */

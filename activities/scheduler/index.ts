@@ -15,6 +15,7 @@ import { completeSegment } from './complete-segment.ts';
 import type { SchedulerContext } from './context.ts';
 import { findDueWork } from './due-work.ts';
 import { environmentViews, removeEnvironmentState, stopEnvironment } from './environment-deletion.ts';
+import { EnvironmentModelsCache } from './environment-models.ts';
 import { chooseDrops, expiredEnvironments, recordDrops } from './janitor.ts';
 import { recordPauseChange } from './pauses.ts';
 import { PlanCache } from './plan-cache.ts';
@@ -55,6 +56,7 @@ export function createSchedulerActivities(options: SchedulerActivitiesOptions): 
     db: options.db,
     now: options.now ?? Date.now,
     plans: new PlanCache(options.db),
+    environments: new EnvironmentModelsCache(),
     ...(options.temporal ? { temporal: options.temporal } : {}),
     ...(options.artifacts ? { artifacts: options.artifacts } : {}),
     artifactRetentionMs: options.artifactRetentionMs ?? null,

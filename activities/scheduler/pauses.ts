@@ -22,7 +22,7 @@ const PAUSE_CHANGE = z.object({
 export async function recordPauseChange(ctx: SchedulerContext, change: PauseChange): Promise<void> {
   const input = parseInput('recordPauseChange', PAUSE_CHANGE, change);
   if (input.model !== undefined) {
-    const env = await loadEnvironmentModels(ctx.db, ctx.plans, input.environment);
+    const env = await loadEnvironmentModels(ctx.db, ctx.plans, input.environment, ctx.environments);
     requireModels('recordPauseChange', env, [input.model]);
   }
   const at = ctx.now();

@@ -28,7 +28,7 @@ export function renderEnvironmentBatch(
   const { model } = entry;
   const rendered = {
     model,
-    models: env.models.map((candidate) => candidate.model),
+    models: env.definitions,
     tables: env.tables,
     execution,
     ...(interval ? { interval } : {}),

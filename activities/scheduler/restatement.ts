@@ -64,7 +64,7 @@ function rangesFrom(env: EnvironmentModels, requested: ReadonlyMap<string, Inter
 
 export async function clearIntervals(ctx: SchedulerContext, args: ClearArgs): Promise<void> {
   const input = parseInput('clearIntervals', CLEAR_ARGS, args);
-  const env = await loadEnvironmentModels(ctx.db, ctx.plans, input.environment);
+  const env = await loadEnvironmentModels(ctx.db, ctx.plans, input.environment, ctx.environments);
   requireModels('clearIntervals', env, input.models);
   const ranges = restatedRanges(env, input.models, [input.start, input.end]);
 
@@ -94,7 +94,7 @@ async function addOtherVersions(
   const widest = new Map(restated);
   for (const name of await environmentsMapping(ctx.db, [...restated.keys()])) {
     if (name === PROD_ENVIRONMENT) continue;
-    const env = await loadEnvironmentModels(ctx.db, ctx.plans, name);
+    const env = await loadEnvironmentModels(ctx.db, ctx.plans, name, ctx.environments);
     const requested = new Map([...restated].filter(([model]) => env.byName.has(model)));
     for (const [model, range] of rangesFrom(env, requested)) {
       widen(widest, model, range);

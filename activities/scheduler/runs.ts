@@ -221,7 +221,7 @@ async function recordModelsNotExecuted(
         .where(eq(modelExecutions.runId, runId))
     ).map((row) => row.model),
   );
-  const env = await loadEnvironmentModels(ctx.db, ctx.plans, environment);
+  const env = await loadEnvironmentModels(ctx.db, ctx.plans, environment, ctx.environments);
   for (const [model, outcome] of untouched) {
     const entry = env.byName.get(model);
     if (executed.has(model) || !entry) continue;

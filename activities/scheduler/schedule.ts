@@ -11,7 +11,7 @@ import { parseInput, text } from './input.ts';
 
 export async function loadSchedule(ctx: SchedulerContext, environment: string): Promise<ScheduledModel[]> {
   const name = parseInput('loadSchedule', text, environment);
-  const env = await loadEnvironmentModels(ctx.db, ctx.plans, name);
+  const env = await loadEnvironmentModels(ctx.db, ctx.plans, name, ctx.environments);
   return env.models.map((entry) => {
     const { model } = entry;
     return {

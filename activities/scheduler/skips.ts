@@ -50,7 +50,10 @@ export async function recordSkips(ctx: SchedulerContext, skips: SkipRecord[]): P
   const byRun = new Map<string, typeof input>();
   for (const skip of input) {
     if (!environments.has(skip.environment)) {
-      environments.set(skip.environment, await loadEnvironmentModels(ctx.db, ctx.plans, skip.environment));
+      environments.set(
+        skip.environment,
+        await loadEnvironmentModels(ctx.db, ctx.plans, skip.environment, ctx.environments),
+      );
     }
     requireModels('recordSkips', environments.get(skip.environment)!, [skip.model]);
     const id = skipRunId(skip);

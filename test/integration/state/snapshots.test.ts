@@ -4,6 +4,7 @@ import { environmentsMapping, promoteEnvironment } from '../../../state/environm
 import { completedIntervals, recordIntervals } from '../../../state/intervals.ts';
 import {
   deleteSnapshots,
+  getSnapshotPlacements,
   getSnapshots,
   parseSnapshotId,
   type SnapshotInput,
@@ -40,6 +41,26 @@ describe.each(DRIVERS)('snapshots on %s', (driver) => {
     expect(stored.inserted).toHaveLength(6_000);
     expect((await upsertSnapshots(state.db, many)).existing).toHaveLength(6_000);
     expect(await getSnapshots(state.db, [snapshotId('db.m5999', 'f5999')])).toHaveLength(1);
+  });
+
+  it('reads where snapshots are without their definitions, in the order asked for', async () => {
+    const raw = snapshotInput('db.raw', 'r1');
+    const orders = snapshotInput('db.orders', 'o1', { parents: ['db.raw@r1'] });
+    await upsertSnapshots(state.db, [raw, orders]);
+    const placements = await getSnapshotPlacements(state.db, ['db.orders@o1', 'db.unknown@x', 'db.raw@r1']);
+    const whole = await getSnapshots(state.db, ['db.orders@o1', 'db.raw@r1']);
+    expect(placements).toEqual(
+      whole.map(({ id, name, fingerprint, kind, gateway, physicalSchema, physicalTable }) => ({
+        id,
+        name,
+        fingerprint,
+        kind,
+        gateway,
+        physicalSchema,
+        physicalTable,
+      })),
+    );
+    expect(await getSnapshotPlacements(state.db, [])).toEqual([]);
   });
 
   it('stores new snapshots and treats an identical one as already there', async () => {
