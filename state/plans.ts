@@ -107,7 +107,15 @@ export const PLAN_TRANSITIONS: TransitionTable<PlanStatus> = {
   terminated: [],
 };
 
-type PlanRow = typeof plans.$inferSelect;
+/** A plan's row without its stored project, the largest column, which PlanRecord leaves out. */
+type PlanRow = Omit<typeof plans.$inferSelect, 'project'>;
+
+/**
+ * The columns a PlanRecord is read from: every column but the stored project, which only
+ * getPlanProject reads (a project of thousands of models would otherwise be read and parsed again
+ * by every look at a plan's status).
+ */
+const { project: _project, ...recordColumns } = getTableColumns(plans);
 
 export async function createPlan(db: StateDb, input: PlanInput): Promise<PlanRecord> {
   const id = input.id === undefined ? randomUUID() : requireText('plan id', input.id);
@@ -137,8 +145,8 @@ export async function createPlan(db: StateDb, input: PlanInput): Promise<PlanRec
       environmentTtlMs,
     })
     .onConflictDoNothing()
-    .returning();
-  const row = inserted[0] ?? (await db.select().from(plans).where(eq(plans.id, id)))[0];
+    .returning(recordColumns);
+  const row = inserted[0] ?? (await db.select(recordColumns).from(plans).where(eq(plans.id, id)))[0];
   if (!row) throw new Error(`plan "${id}" was neither created nor found`);
   if (!inserted[0] && row.environment !== environment) {
     throw new Error(`plan "${id}" already exists for environment "${row.environment}", not "${environment}"`);
@@ -148,8 +156,24 @@ export async function createPlan(db: StateDb, input: PlanInput): Promise<PlanRec
 
 export async function getPlan(db: StateDb, id: string): Promise<PlanRecord | null> {
   requireText('plan id', id);
-  const rows = await db.select().from(plans).where(eq(plans.id, id));
+  const rows = await db.select(recordColumns).from(plans).where(eq(plans.id, id));
   return rows[0] ? toRecord(rows[0]) : null;
+}
+
+/**
+ * A plan's status and error alone, for those who wait for a plan to end: `getPlan` reads its diff
+ * too, which grows with the project. Null when no plan has this id.
+ */
+export async function getPlanStatus(
+  db: StateDb,
+  id: string,
+): Promise<{ status: PlanStatus; error: string | null } | null> {
+  requireText('plan id', id);
+  const rows = await db
+    .select({ status: plans.status, error: plans.error })
+    .from(plans)
+    .where(eq(plans.id, id));
+  return rows[0] ?? null;
 }
 
 /**
@@ -180,7 +204,7 @@ export async function updatePlan(db: StateDb, id: string, update: PlanUpdate): P
   }
 
   return db.transaction(async (tx) => {
-    const current = (await tx.select().from(plans).where(eq(plans.id, id)).for('update'))[0];
+    const current = (await tx.select(recordColumns).from(plans).where(eq(plans.id, id)).for('update'))[0];
     if (!current) throw new Error(`unknown plan "${id}"`);
     if (cancelledBy !== null && current.cancelledBy === null) {
       await tx.update(plans).set({ cancelledBy }).where(eq(plans.id, id));
@@ -201,7 +225,7 @@ export async function updatePlan(db: StateDb, id: string, update: PlanUpdate): P
       ...(error !== null ? { error } : {}),
     };
     if (Object.keys(changes).length === 0) return toRecord(current);
-    const updated = await tx.update(plans).set(changes).where(eq(plans.id, id)).returning();
+    const updated = await tx.update(plans).set(changes).where(eq(plans.id, id)).returning(recordColumns);
     return toRecord(updated[0]!);
   });
 }
@@ -257,7 +281,7 @@ export async function replacePlanDiff(db: StateDb, id: string, diff: unknown): P
     .update(plans)
     .set({ diff: value })
     .where(and(eq(plans.id, id), inArray(plans.status, NOT_BEGUN)))
-    .returning();
+    .returning(recordColumns);
   if (updated[0]) return toRecord(updated[0]);
   const current = await getPlan(db, id);
   if (!current) throw new Error(`unknown plan "${id}"`);
@@ -268,7 +292,7 @@ export async function replacePlanDiff(db: StateDb, id: string, diff: unknown): P
 export async function listPlans(db: StateDb, filter: PlanFilter = {}): Promise<Page<PlanRecord>> {
   const limit = pageSize(filter.limit);
   const rows = await db
-    .select()
+    .select(recordColumns)
     .from(plans)
     .where(and(...planConditions(filter)))
     .orderBy(...newestFirst(plans.submittedAt, plans.id))
@@ -325,7 +349,7 @@ export async function listPlanSummaries(
     limit,
     (row) => ({ at: row.submittedAt, id: row.id }),
     ({ added, removed, directlyModified, indirectlyModified, metadataOnly, backfill, ...row }) => {
-      const { diff: _none, ...record } = toRecord({ ...row, diff: null, project: null });
+      const { diff: _none, ...record } = toRecord({ ...row, diff: null });
       return {
         ...record,
         size: {
@@ -376,5 +400,8 @@ function toRecord(row: PlanRow): PlanRecord {
   };
 }
 
-/** A row of `plans` as the record the rest of sluice reads, for queries kept in other files. */
-export { toRecord as planRecord };
+/**
+ * A row of `plans` as the record the rest of sluice reads, for queries kept in other files; they
+ * select `planRecordColumns`.
+ */
+export { recordColumns as planRecordColumns, toRecord as planRecord };

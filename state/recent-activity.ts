@@ -5,7 +5,7 @@
 import { gte, inArray, or } from 'drizzle-orm';
 import type { StateDb } from '../db/client.ts';
 import { modelExecutions, plans, runs } from '../db/schema.ts';
-import { type PlanRecord, planRecord } from './plans.ts';
+import { type PlanRecord, planRecord, planRecordColumns } from './plans.ts';
 import { type RunRecord, runRecord } from './runs.ts';
 import { type Instant, iso, toDate } from './validate.ts';
 
@@ -24,7 +24,7 @@ export async function runsActiveOrFinishedSince(db: StateDb, since: Instant): Pr
 export async function plansActiveOrFinishedSince(db: StateDb, since: Instant): Promise<PlanRecord[]> {
   const from = toDate('since', since);
   const rows = await db
-    .select()
+    .select(planRecordColumns)
     .from(plans)
     .where(or(inArray(plans.status, ['pending', 'queued', 'applying']), gte(plans.finishedAt, from)))
     .orderBy(plans.submittedAt, plans.id);

@@ -15,7 +15,7 @@ import type { Project } from '../../core/project/types.ts';
 import { dataConverterOf } from '../../crypto/payload-codec.ts';
 import { createStateDb, type StateDb } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
-import { getPlan } from '../../state/plans.ts';
+import { getPlanStatus } from '../../state/plans.ts';
 import { statePayloadStore } from '../../state/stored-payloads.ts';
 import { startExecutorWorker } from '../../workers/executor-worker.ts';
 import type { RunningWorker } from '../../workers/running-worker.ts';
@@ -114,7 +114,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
         submittedBy: 'bench',
       });
       for (;;) {
-        const plan = await getPlan(state.db, planId);
+        const plan = await getPlanStatus(state.db, planId);
         if (plan?.status === 'applied') return;
         if (plan?.status === 'failed') throw new Error(`plan for ${environment} failed: ${plan.error}`);
         await new Promise((r) => setTimeout(r, 200));

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   createPlan,
   getPlan,
+  getPlanProject,
+  getPlanStatus,
   listPlans,
   type PlanRecord,
   rejectPendingPlan,
@@ -81,6 +83,28 @@ describe.each(DRIVERS)('plans on %s', (driver) => {
       'plan "plan-1" is applied; it changes no more',
     );
     expect(await getPlan(state.db, 'plan-1')).toEqual(applied);
+  });
+
+  it('reads a status alone, and a plan with or without the project it was stored with', async () => {
+    const project = { models: [{ name: 'db.orders' }], audits: {} };
+    const created = await createPlan(state.db, {
+      id: 'with-project',
+      environment: 'prod',
+      diff: DIFF,
+      submittedBy: 'ana',
+      project,
+    });
+    expect(created).not.toHaveProperty('project');
+    expect(await getPlanStatus(state.db, 'with-project')).toEqual({ status: 'pending', error: null });
+    await updatePlan(state.db, 'with-project', { status: 'failed', error: 'no warehouse' });
+    expect(await getPlanStatus(state.db, 'with-project')).toEqual({
+      status: 'failed',
+      error: 'no warehouse',
+    });
+    expect(await getPlan(state.db, 'with-project')).toMatchObject({ status: 'failed', diff: DIFF });
+    expect(await getPlan(state.db, 'with-project')).not.toHaveProperty('project');
+    expect(await getPlanProject(state.db, 'with-project')).toEqual(project);
+    expect(await getPlanStatus(state.db, 'no-such-plan')).toBeNull();
   });
 
   it('records a failure with its error and refuses skipped steps', async () => {
