@@ -30,7 +30,7 @@ import type {
   SegmentReport,
 } from '../activities/contracts.ts';
 import { NON_RETRYABLE_CODES } from '../core/errors.ts';
-import { nextMoves, type SegmentItem, STRANDED_REASON } from '../core/execution/run-order.ts';
+import { nextMoves, runOrder, type SegmentItem, STRANDED_REASON } from '../core/execution/run-order.ts';
 import { formatInterval, type Interval } from '../core/intervals.ts';
 import {
   EXECUTOR_MAX_ATTEMPTS,
@@ -142,6 +142,10 @@ export async function executeModels(
 ): Promise<ExecutionResult> {
   const executor = executorFor(req.executorQueue);
   const outcomes: Record<string, ModelOutcome> = { ...carried?.outcomes };
+  /** each finished model's status, kept with `outcomes` for the run order to read. */
+  const statuses: Record<string, ModelOutcome['status']> = Object.fromEntries(
+    Object.entries(outcomes).map(([model, o]) => [model, o.status]),
+  );
   const progress = new Map<string, ModelProgress>(
     req.work.map((work) => [
       work.model,
@@ -151,6 +155,8 @@ export async function executeModels(
       },
     ]),
   );
+  /** batches each model has done (its progress's `done`), for the run order to read. */
+  const done = new Map([...progress].map(([model, p]) => [model, p.done]));
   // A history that grows past its budget stops starting segments, lets those in flight end and
   // continues as new. Histories from before this marker never stopped, and replay so.
   const mayContinue = patched('continue-as-new-when-history-grows');
@@ -160,6 +166,8 @@ export async function executeModels(
     dependsOn: w.dependsOn,
     batches: w.batches.length,
   }));
+  // the run's dependency order, worked out once for every decision of the run
+  const order = runOrder(ordered);
   const busy = new Set<string>();
   const inSegment = new Set<string>();
   const running = new Set<Promise<void>>();
@@ -185,6 +193,7 @@ export async function executeModels(
   /** Ends a model; the batches it had prepared and never ran are closed with it. */
   const finish = (model: string, outcome: ModelOutcome, closing: Omit<BatchCompletion, keyof Opened>) => {
     outcomes[model] = outcome;
+    statuses[model] = outcome.status;
     unreported[model] = outcome;
     const left = open.get(model);
     open.delete(model);
@@ -242,6 +251,7 @@ export async function executeModels(
         const { report } = result;
         completions.push({ ...opened, status: 'succeeded', report, attempt: report.attempt });
         p.done++;
+        done.set(batch.model, p.done);
         p.batches++;
         p.rowsAffected += report.rowsAffected ?? 0;
         p.longestBatchMs = Math.max(p.longestBatchMs, report.finishedAt - report.startedAt);
@@ -324,7 +334,9 @@ export async function executeModels(
     const complete = prepared.batches.filter((b) => b.alreadyComplete);
     for (const batch of complete) {
       open.get(batch.model)?.delete(batch.executionId);
-      progress.get(batch.model)!.done++;
+      const p = progress.get(batch.model)!;
+      p.done++;
+      done.set(batch.model, p.done);
     }
     const batches = prepared.batches.filter((b) => !b.alreadyComplete);
     if (batches.length === 0 || cancelledWith !== undefined) return;
@@ -443,11 +455,13 @@ export async function executeModels(
   };
 
   for (;;) {
-    const finished = Object.fromEntries(Object.entries(outcomes).map(([model, o]) => [model, o.status]));
-    const done = new Map([...progress].map(([model, p]) => [model, p.done]));
     const draining = mayContinue && historyOverBudget();
     heldBack = false;
-    for (const move of nextMoves({ work: ordered, done, finished, busy, maxBatches: SEGMENT_MAX_BATCHES })) {
+    const moves = nextMoves(
+      { work: ordered, done, finished: statuses, busy, maxBatches: SEGMENT_MAX_BATCHES },
+      order,
+    );
+    for (const move of moves) {
       if (move.kind === 'skip') settle(move.model, 'skipped', move.reason);
       else if (move.kind === 'succeed') succeed(move.model);
       // once cancelled, what finished still ends as it did, but nothing new starts

@@ -7,6 +7,7 @@ import {
   type OrderedModel,
   type RunMove,
   type RunProgress,
+  runOrder,
   STRANDED_REASON,
 } from '../../../core/execution/run-order.ts';
 
@@ -162,7 +163,12 @@ interface Segment {
  * fails one (which ends that model; what depends on it in the segment does not run), and segments
  * end in the order `picks` says.
  */
-function simulate(work: OrderedModel[], maxBatches: number, picks: Array<{ which: number; fail: number }>) {
+function simulate(
+  work: OrderedModel[],
+  maxBatches: number,
+  picks: Array<{ which: number; fail: number }>,
+  decide: (progress: RunProgress) => RunMove[] = (progress) => nextMoves(progress),
+) {
   const inRun = new Set(work.map((w) => w.model));
   const byName = new Map(work.map((w) => [w.model, w]));
   const done = new Map<string, number>();
@@ -173,7 +179,7 @@ function simulate(work: OrderedModel[], maxBatches: number, picks: Array<{ which
     [];
   let step = 0;
   for (;;) {
-    for (const move of nextMoves({ work, done, finished, busy, maxBatches })) {
+    for (const move of decide({ work, done, finished, busy, maxBatches })) {
       history.push({ move, finished: { ...finished }, done: new Map(done) });
       if (move.kind === 'skip') finished[move.model] = 'skipped';
       else if (move.kind === 'succeed') finished[move.model] = 'succeeded';
@@ -279,4 +285,122 @@ describe('a run in segments, whatever its DAG and however its batches end', () =
       }),
     );
   });
+
+  it('moves the same with the run order worked out once as with it worked out at every decision', () => {
+    fc.assert(
+      fc.property(runs(true), picks, ({ work, maxBatches }, order) => {
+        const prepared = runOrder(work);
+        const once = simulate(work, maxBatches, order, (progress) => nextMoves(progress, prepared));
+        const every = simulate(work, maxBatches, order);
+        expect(once.history).toEqual(every.history);
+        expect(once.finished).toEqual(every.finished);
+      }),
+    );
+  });
+
+  it('moves as the plain reading of the rules does, at every decision of a run', () => {
+    fc.assert(
+      fc.property(runs(true), picks, ({ work, maxBatches }, order) => {
+        const prepared = runOrder(work);
+        simulate(work, maxBatches, order, (progress) => {
+          const moves = nextMoves(progress, prepared);
+          expect(moves).toEqual(plainMoves(progress));
+          return moves;
+        });
+      }),
+    );
+  });
 });
+
+describe('the run order worked out once', () => {
+  it('lists each model after its upstream, with the upstream models that are part of the run', () => {
+    const work = [model('c', ['b', 'outside', 'c']), model('b', ['a']), model('a')];
+    const prepared = runOrder(work);
+    expect(prepared.order.map((w) => w.model)).toEqual(['a', 'b', 'c']);
+    expect(prepared.upstream).toEqual([[], ['a'], ['b']]);
+  });
+
+  it('is worked out again for progress over other work', () => {
+    const prepared = runOrder([model('a')]);
+    const other = [model('b'), model('c', ['b'])];
+    expect(nextMoves(progress(other), prepared)).toEqual(nextMoves(progress(other)));
+    expect(nextMoves(progress(other), prepared)).toEqual([
+      {
+        kind: 'segment',
+        gateway: 'warehouse',
+        items: [
+          { model: 'b', batch: 0 },
+          { model: 'c', batch: 0 },
+        ],
+      },
+    ]);
+  });
+
+  it('decides a 10,000-model run as the order worked out afresh does', () => {
+    const work = Array.from({ length: 10_000 }, (_, i) =>
+      model(`m${i}`, i === 0 ? [] : [`m${Math.floor(i / 2)}`, `m${i - 1}`]),
+    );
+    const prepared = runOrder(work);
+    const done = new Map(work.slice(0, 5_000).map((w) => [w.model, 1]));
+    const finished = Object.fromEntries(work.slice(0, 5_000).map((w) => [w.model, 'succeeded' as const]));
+    const state = { work, done, finished, busy: new Set<string>(), maxBatches: 200 };
+    const moves = nextMoves(state, prepared);
+    expect(moves).toEqual(nextMoves(state));
+    expect(moves).toHaveLength(1);
+    expect(moves[0]).toMatchObject({ kind: 'segment', items: { length: 200 } });
+  });
+});
+
+/**
+ * The rules of `nextMoves` read plainly, with nothing worked out ahead: the run order sorted again,
+ * the statuses copied and each model's upstream filtered at every look.
+ */
+function plainMoves(progress: RunProgress): RunMove[] {
+  const order = dependencyOrder(progress.work);
+  const inRun = new Set(order.map((w) => w.model));
+  const finished: Record<string, ModelStatus> = { ...progress.finished };
+  const moves: RunMove[] = [];
+  const upstreamOf = (w: OrderedModel) => w.dependsOn.filter((d) => d !== w.model && inRun.has(d));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const w of order) {
+      if (finished[w.model] !== undefined) continue;
+      const broken = upstreamOf(w).find((d) => finished[d] !== undefined && finished[d] !== 'succeeded');
+      if (broken !== undefined) {
+        moves.push({ kind: 'skip', model: w.model, reason: `upstream ${broken} ${finished[broken]}` });
+        finished[w.model] = 'skipped';
+        changed = true;
+      } else if (
+        (progress.done.get(w.model) ?? 0) >= w.batches &&
+        upstreamOf(w).every((d) => finished[d] === 'succeeded')
+      ) {
+        moves.push({ kind: 'succeed', model: w.model });
+        finished[w.model] = 'succeeded';
+        changed = true;
+      }
+    }
+  }
+  const segments = new Map<
+    string,
+    { items: Array<{ model: string; batch: number }>; members: Set<string> }
+  >();
+  for (const w of order) {
+    if (finished[w.model] !== undefined || progress.busy.has(w.gateway)) continue;
+    let segment = segments.get(w.gateway);
+    if (!segment) {
+      segment = { items: [], members: new Set() };
+      segments.set(w.gateway, segment);
+    }
+    const room = progress.maxBatches - segment.items.length;
+    const from = progress.done.get(w.model) ?? 0;
+    if (room <= 0 || from >= w.batches) continue;
+    if (!upstreamOf(w).every((d) => finished[d] === 'succeeded' || segment.members.has(d))) continue;
+    const to = Math.min(w.batches, from + room);
+    for (let batch = from; batch < to; batch++) segment.items.push({ model: w.model, batch });
+    segment.members.add(w.model);
+  }
+  for (const [gateway, segment] of segments) {
+    if (segment.items.length > 0) moves.push({ kind: 'segment', gateway, items: segment.items });
+  }
+  return moves;
+}
