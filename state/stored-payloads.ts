@@ -1,9 +1,10 @@
 /**
  * The state database's side of stored payloads (crypto/stored-payload-codec.ts): Temporal payloads
  * too large for a workflow history, kept under the SHA-256 of their bytes. Storing the same bytes
- * again moves `stored_at` forward, so a row's `stored_at` is never older than the newest history that
- * names it; the janitor deletes the rows stored before any open workflow began and before the
- * namespace's retention, which no history that can still be replayed or read names.
+ * again moves `stored_at` forward (without sending the bytes again), so a row's `stored_at` is never
+ * older than the newest history that names it; the janitor deletes the rows stored before any open
+ * workflow began and before the namespace's retention, which no history that can still be replayed
+ * or read names.
  */
 import { count, inArray, lt, sql, sum } from 'drizzle-orm';
 import type { StateDb } from '../db/client.ts';
@@ -22,9 +23,21 @@ export function statePayloadStore(db: StateDb): StatePayloadStore {
     async put(entries) {
       if (entries.length === 0) return;
       const now = new Date();
+      // Bytes stored already (a run's request again at each continuation, say) only move their
+      // stored_at forward: the key names the bytes, so they are not sent again.
+      const known = await db
+        .update(storedPayloads)
+        .set({ storedAt: now })
+        .where(inArray(storedPayloads.key, [...new Set(entries.map(({ key }) => key))]))
+        .returning({ key: storedPayloads.key });
+      const stored = new Set(known.map(({ key }) => key));
+      const fresh = new Map(entries.filter(({ key }) => !stored.has(key)).map((entry) => [entry.key, entry]));
+      if (fresh.size === 0) return;
       await db
         .insert(storedPayloads)
-        .values(entries.map(({ key, data }) => ({ key, data, size: data.byteLength, storedAt: now })))
+        .values(
+          [...fresh.values()].map(({ key, data }) => ({ key, data, size: data.byteLength, storedAt: now })),
+        )
         .onConflictDoUpdate({ target: storedPayloads.key, set: { storedAt: sql`excluded.stored_at` } });
     },
     async get(keys) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { readKeyring } from '../../../crypto/keyring.ts';
 import { createPayloadCodec, dataConverterOf } from '../../../crypto/payload-codec.ts';
@@ -97,6 +97,38 @@ describe.each(DRIVERS)('stored payloads on %s', (driver) => {
     const rows = await state.db.select().from(storedPayloads).where(eq(storedPayloads.key, key));
     expect(rows).toHaveLength(1);
     expect(rows[0]!.storedAt.getTime()).toBeGreaterThan(old.getTime());
+  });
+
+  it('sends the bytes of a key it holds already no more, and stores a key given twice in one call once', async () => {
+    const store = statePayloadStore(state.db);
+    const bytes = new Uint8Array([1, 2, 3]);
+    await store.put([
+      { key: 'k1', data: bytes },
+      { key: 'k1', data: bytes },
+    ]);
+    const old = new Date(Date.now() - 30 * DAY);
+    await state.db.update(storedPayloads).set({ storedAt: old }).where(eq(storedPayloads.key, 'k1'));
+    // the key names the bytes: what is stored under it stays, only stored_at moves
+    await store.put([
+      { key: 'k1', data: new Uint8Array([9]) },
+      { key: 'k2', data: new Uint8Array([4, 5]) },
+    ]);
+    const rows = await state.db
+      .select()
+      .from(storedPayloads)
+      .where(inArray(storedPayloads.key, ['k1', 'k2']))
+      .orderBy(storedPayloads.key);
+    expect(rows.map((row) => [row.key, [...new Uint8Array(row.data)], row.size])).toEqual([
+      ['k1', [1, 2, 3], 3],
+      ['k2', [4, 5], 2],
+    ]);
+    expect(rows[0]!.storedAt.getTime()).toBeGreaterThan(old.getTime());
+    expect(await store.get(['k2', 'k1', 'k3'])).toEqual(
+      new Map([
+        ['k1', new Uint8Array([1, 2, 3])],
+        ['k2', new Uint8Array([4, 5])],
+      ]),
+    );
   });
 
   it('stores a sealed payload when SLUICE_PAYLOAD_KEY is set: the state database sees ciphertext only', async () => {
