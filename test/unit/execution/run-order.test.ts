@@ -297,19 +297,6 @@ describe('a run in segments, whatever its DAG and however its batches end', () =
       }),
     );
   });
-
-  it('moves as the plain reading of the rules does, at every decision of a run', () => {
-    fc.assert(
-      fc.property(runs(true), picks, ({ work, maxBatches }, order) => {
-        const prepared = runOrder(work);
-        simulate(work, maxBatches, order, (progress) => {
-          const moves = nextMoves(progress, prepared);
-          expect(moves).toEqual(plainMoves(progress));
-          return moves;
-        });
-      }),
-    );
-  });
 });
 
 describe('the run order worked out once', () => {
@@ -350,57 +337,3 @@ describe('the run order worked out once', () => {
     expect(moves[0]).toMatchObject({ kind: 'segment', items: { length: 200 } });
   });
 });
-
-/**
- * The rules of `nextMoves` read plainly, with nothing worked out ahead: the run order sorted again,
- * the statuses copied and each model's upstream filtered at every look.
- */
-function plainMoves(progress: RunProgress): RunMove[] {
-  const order = dependencyOrder(progress.work);
-  const inRun = new Set(order.map((w) => w.model));
-  const finished: Record<string, ModelStatus> = { ...progress.finished };
-  const moves: RunMove[] = [];
-  const upstreamOf = (w: OrderedModel) => w.dependsOn.filter((d) => d !== w.model && inRun.has(d));
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const w of order) {
-      if (finished[w.model] !== undefined) continue;
-      const broken = upstreamOf(w).find((d) => finished[d] !== undefined && finished[d] !== 'succeeded');
-      if (broken !== undefined) {
-        moves.push({ kind: 'skip', model: w.model, reason: `upstream ${broken} ${finished[broken]}` });
-        finished[w.model] = 'skipped';
-        changed = true;
-      } else if (
-        (progress.done.get(w.model) ?? 0) >= w.batches &&
-        upstreamOf(w).every((d) => finished[d] === 'succeeded')
-      ) {
-        moves.push({ kind: 'succeed', model: w.model });
-        finished[w.model] = 'succeeded';
-        changed = true;
-      }
-    }
-  }
-  const segments = new Map<
-    string,
-    { items: Array<{ model: string; batch: number }>; members: Set<string> }
-  >();
-  for (const w of order) {
-    if (finished[w.model] !== undefined || progress.busy.has(w.gateway)) continue;
-    let segment = segments.get(w.gateway);
-    if (!segment) {
-      segment = { items: [], members: new Set() };
-      segments.set(w.gateway, segment);
-    }
-    const room = progress.maxBatches - segment.items.length;
-    const from = progress.done.get(w.model) ?? 0;
-    if (room <= 0 || from >= w.batches) continue;
-    if (!upstreamOf(w).every((d) => finished[d] === 'succeeded' || segment.members.has(d))) continue;
-    const to = Math.min(w.batches, from + room);
-    for (let batch = from; batch < to; batch++) segment.items.push({ model: w.model, batch });
-    segment.members.add(w.model);
-  }
-  for (const [gateway, segment] of segments) {
-    if (segment.items.length > 0) moves.push({ kind: 'segment', gateway, items: segment.items });
-  }
-  return moves;
-}
