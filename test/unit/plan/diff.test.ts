@@ -482,56 +482,15 @@ const edits = fc
       after.push(model(`db.new${k}`, { query, dependsOn: parents }));
     });
     const staleNames = new Set(before.filter((_, i) => stale[i]).map((m) => m.name));
-    return { before, after, withDefinitions, staleNames };
+    const editedNames = new Set(before.filter((_, i) => edit[i] === 1).map((m) => m.name));
+    const removedNames = new Set(before.filter((_, i) => edit[i] === 2).map((m) => m.name));
+    return { before, after, withDefinitions, staleNames, editedNames, removedNames };
   });
 
-/** Splits the changed models as the plan does, each model walking its own upstream. */
-function referenceChanges(after: Model[], current: CurrentSnapshots) {
-  const fingerprints = fingerprintProject(after, {});
-  const changed = after.filter(
-    (m) => current[m.name] && current[m.name]!.fingerprint !== fingerprints[m.name]!.fingerprint,
-  );
-  const moved = new Set(after.filter((m) => !current[m.name] || changed.includes(m)).map((m) => m.name));
-  const gone = new Set(Object.keys(current).filter((n) => !after.some((m) => m.name === n)));
-  const byName = new Map(after.map((m) => [m.name, m]));
-  const dag = new Dag(Object.fromEntries(after.map((m) => [m.name, m.dependsOn])));
-  const ownDefinitionChanged = (m: Model) => {
-    const previous = current[m.name]!;
-    if (!previous.definition) return false;
-    const held: Model[] = [];
-    const seen = new Set([m.name]);
-    const pending = [...m.dependsOn];
-    while (pending.length > 0) {
-      const n = pending.pop()!;
-      if (seen.has(n)) continue;
-      seen.add(n);
-      const definition = current[n]?.definition;
-      if (!definition) {
-        if (current[n]) return false;
-        continue;
-      }
-      held.push(definition);
-      pending.push(...definition.dependsOn);
-    }
-    return fingerprintProject([...held, m], {})[m.name]!.fingerprint !== previous.fingerprint;
-  };
-  const direct: string[] = [];
-  const indirect: string[] = [];
-  for (const m of changed) {
-    const upstream = dag.upstreamOf([m.name]);
-    const upstreamChanged =
-      upstream.some((n) => moved.has(n)) ||
-      [m.name, ...upstream].some((n) => byName.get(n)!.dependsOn.some((d) => gone.has(d)));
-    if (!upstreamChanged || ownDefinitionChanged(m)) direct.push(m.name);
-    else indirect.push(m.name);
-  }
-  return { direct, indirect };
-}
-
 describe('diffProject over random edits of a project', () => {
-  it("tells direct from indirect changes by each changed model's own upstream", () => {
+  it('splits the changed models into direct and indirect changes as their own edits and their upstream say', () => {
     fc.assert(
-      fc.property(edits, ({ before, after, withDefinitions, staleNames }) => {
+      fc.property(edits, ({ before, after, withDefinitions, staleNames, editedNames, removedNames }) => {
         const current = Object.fromEntries(
           Object.entries(mapOf(before, withDefinitions)).map(([name, snapshot]) => [
             name,
@@ -539,9 +498,39 @@ describe('diffProject over random edits of a project', () => {
           ]),
         );
         const result = diff(after, current);
-        const expected = referenceChanges(after, current);
-        expect(result.directlyModified).toEqual(expected.direct);
-        expect(result.indirectlyModified).toEqual(expected.indirect);
+        const direct = new Set(result.directlyModified);
+        const indirect = new Set(result.indirectlyModified);
+        const inProjectOrder = (names: Set<string>) => after.map((m) => m.name).filter((n) => names.has(n));
+
+        // every model the environment holds with another fingerprint, once, in project order
+        const fingerprints = fingerprintProject(after, {});
+        const changed = after.filter(
+          (m) => current[m.name] && current[m.name]!.fingerprint !== fingerprints[m.name]!.fingerprint,
+        );
+        expect([...direct].filter((n) => indirect.has(n))).toEqual([]);
+        expect([...direct, ...indirect].sort()).toEqual(changed.map((m) => m.name).sort());
+        expect(result.directlyModified).toEqual(inProjectOrder(direct));
+        expect(result.indirectlyModified).toEqual(inProjectOrder(indirect));
+
+        const dag = new Dag(Object.fromEntries(after.map((m) => [m.name, m.dependsOn])));
+        const byName = new Map(after.map((m) => [m.name, m]));
+        const changedNames = new Set(changed.map((m) => m.name));
+        const readsRemoved = (name: string) => byName.get(name)!.dependsOn.some((d) => removedNames.has(d));
+        for (const m of changed) {
+          const ownChange = editedNames.has(m.name) || staleNames.has(m.name);
+          // above it (or in what it reads itself) a model is new, changed, or reads a removed one
+          const aboveChanged =
+            readsRemoved(m.name) ||
+            dag.upstreamOf([m.name]).some((n) => !current[n] || changedNames.has(n) || readsRemoved(n));
+          // nothing above it changed: the change is its own
+          if (!aboveChanged) expect(direct.has(m.name)).toBe(true);
+          // something above changed and no definitions are kept to tell its own change from theirs
+          if (aboveChanged && !withDefinitions) expect(indirect.has(m.name)).toBe(true);
+          // its own definition changed, and the definitions it was built from are kept to tell
+          if (withDefinitions && ownChange) expect(direct.has(m.name)).toBe(true);
+          // kept as it was: only what it reads changed
+          if (!ownChange) expect(indirect.has(m.name)).toBe(true);
+        }
       }),
       { numRuns: 300 },
     );
