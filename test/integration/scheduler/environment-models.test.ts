@@ -8,11 +8,10 @@ import {
 import { createSchedulerActivities } from '../../../activities/scheduler/index.ts';
 import { PlanCache, type StoredPlan } from '../../../activities/scheduler/plan-cache.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
-import { createPlanRecord } from '../../../state/plan/record.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
-import { createSchedulerProject, NOW, type SchedulerProject } from './project.ts';
-import { applyPlanWork } from './support.ts';
+import { createSchedulerProject, type SchedulerProject } from './project.ts';
+import { applyPlan } from './support.ts';
 
 describe.each(DRIVERS)('the environment models the scheduler loads (state on %s)', (driver) => {
   const state = useStateDb(driver, 'environment_models');
@@ -31,19 +30,7 @@ describe.each(DRIVERS)('the environment models the scheduler loads (state on %s)
     project.dispose();
   });
 
-  async function applyProd(): Promise<string> {
-    const { planId } = await createPlanRecord({
-      db: state.db,
-      project: project.load(),
-      environment: 'prod',
-      submittedBy: 'ana',
-      now: NOW,
-    });
-    const work = await activities.beginPlan({ planId, environment: 'prod' });
-    await applyPlanWork(activities, engines, work);
-    await activities.finishPlan({ planId, environment: 'prod', status: 'applied' });
-    return planId;
-  }
+  const applyProd = () => applyPlan(state.db, activities, engines, project.load(), 'prod');
 
   /** The models as loaded without a cache, from a plan cache of their own. */
   const fresh = () => loadEnvironmentModels(state.db, new PlanCache(state.db), 'prod');

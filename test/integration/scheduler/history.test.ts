@@ -18,12 +18,11 @@ import { completedIntervals } from '../../../state/intervals.ts';
 import { listDeliveries } from '../../../state/notifications/deliveries.ts';
 import { createWebhook } from '../../../state/notifications/webhooks.ts';
 import { activePauses } from '../../../state/pauses.ts';
-import { createPlanRecord } from '../../../state/plan/record.ts';
 import { createRun, getRun, listRuns } from '../../../state/runs.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
-import { createSchedulerProject, day, NOW, type SchedulerProject } from './project.ts';
-import { applyPlanWork, EXECUTOR, execute, failureOf, MAX_SEGMENT_BYTES } from './support.ts';
+import { createSchedulerProject, day, type SchedulerProject } from './project.ts';
+import { applyPlan, EXECUTOR, execute, failureOf, MAX_SEGMENT_BYTES } from './support.ts';
 
 const TICK = day(9);
 const CLOCK = Date.parse('2024-01-09T00:00:05Z');
@@ -39,20 +38,7 @@ describe.each(DRIVERS)('scheduler history records (state on %s)', (driver) => {
     project = createSchedulerProject();
     engines = enginesFor(project.load());
     activities = createSchedulerActivities({ db: state.db, now: () => CLOCK });
-    const created = await createPlanRecord({
-      db: state.db,
-      project: project.load(),
-      environment: 'prod',
-      submittedBy: 'ana',
-      now: NOW,
-    });
-    diff = created.diff;
-    await applyPlanWork(
-      activities,
-      engines,
-      await activities.beginPlan({ planId: created.planId, environment: 'prod' }),
-    );
-    await activities.finishPlan({ planId: created.planId, environment: 'prod', status: 'applied' });
+    diff = (await applyPlan(state.db, activities, engines, project.load(), 'prod')).diff;
   });
 
   afterEach(async () => {

@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SchedulerActivities } from '../../../activities/contracts.ts';
 import { createSchedulerActivities } from '../../../activities/scheduler/index.ts';
 import type { ExecutionRequest } from '../../../core/execution/request.ts';
-import type { PlanDiff } from '../../../core/plan/types.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { environmentSnapshotMap } from '../../../state/environments.ts';
 import { listExecutions } from '../../../state/executions.ts';
@@ -13,7 +12,7 @@ import { getRun } from '../../../state/runs.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
 import { createSchedulerProject, day, NOW, type SchedulerProject } from './project.ts';
-import { applyPlanWork, EXECUTOR, rows, runWork } from './support.ts';
+import { applyPlan, applyPlanWork, EXECUTOR, rows, runWork } from './support.ts';
 
 /** The first run after the plan: the 9th's tick has passed, so the 6th to the 8th are ready. */
 const LATER = Date.parse('2024-01-09T00:30:00Z');
@@ -36,22 +35,7 @@ describe.each(DRIVERS)('scheduler activities over a plan and its runs (state on 
     project.dispose();
   });
 
-  async function applyProd(): Promise<{ planId: string; diff: PlanDiff }> {
-    const created = await createPlanRecord({
-      db: state.db,
-      project: project.load(),
-      environment: 'prod',
-      submittedBy: 'ana',
-      now: NOW,
-    });
-    await applyPlanWork(
-      activities,
-      engines,
-      await activities.beginPlan({ planId: created.planId, environment: 'prod' }),
-    );
-    await activities.finishPlan({ planId: created.planId, environment: 'prod', status: 'applied' });
-    return created;
-  }
+  const applyProd = () => applyPlan(state.db, activities, engines, project.load(), 'prod');
 
   it('applies a plan step by step, then schedules exactly the new ready intervals', async () => {
     const { planId, diff } = await createPlanRecord({

@@ -16,11 +16,10 @@ import { loadProject } from '../../../core/project/load.ts';
 import { runsOnSchedule, withDownstream } from '../../../core/schedule.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { completedIntervals } from '../../../state/intervals.ts';
-import { createPlanRecord } from '../../../state/plan/record.ts';
 import { duckdbConfig } from '../../support/project-config.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
-import { applyPlanWork, failureOf, rows, runWork } from './support.ts';
+import { applyPlan, failureOf, rows, runWork } from './support.ts';
 
 /** Plans and runs happen at this time: January is over, the 3rd of February has begun. */
 const NOW = Date.parse('2024-02-03T12:00:00Z');
@@ -123,16 +122,7 @@ describe.each(DRIVERS)('restatement (state on %s)', (driver) => {
   });
 
   async function apply(environment: string): Promise<PlanDiff> {
-    const { planId, diff } = await createPlanRecord({
-      db: state.db,
-      project: load(),
-      environment,
-      submittedBy: 'ana',
-      now: NOW,
-    });
-    await applyPlanWork(activities, engines, await activities.beginPlan({ planId, environment }));
-    await activities.finishPlan({ planId, environment, status: 'applied' });
-    return diff;
+    return (await applyPlan(state.db, activities, engines, load(), environment, NOW)).diff;
   }
 
   /** What the environment workflow does for a restatement trigger, up to the run's work. */

@@ -21,7 +21,7 @@ import { createPlanRecord } from '../../../state/plan/record.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
 import { createSchedulerProject, day, NOW, type SchedulerProject } from './project.ts';
-import { applyPlanWork, EXECUTOR, failureOf, MAX_SEGMENT_BYTES, overTheWire } from './support.ts';
+import { applyPlan, EXECUTOR, failureOf, MAX_SEGMENT_BYTES, overTheWire } from './support.ts';
 
 const TICK = day(9);
 const PROD_RUN = 'sluice-run-prod-20240109T0000Z';
@@ -44,20 +44,7 @@ describe.each(DRIVERS)('segments of batches (state on %s)', (driver) => {
     engines = enginesFor(project.load());
     activities = createSchedulerActivities({ db: state.db, now: () => CLOCK });
     for (const environment of ['prod', 'dev']) {
-      const created = await createPlanRecord({
-        db: state.db,
-        project: project.load(),
-        environment,
-        submittedBy: 'ana',
-        now: NOW,
-      });
-      diff = created.diff;
-      await applyPlanWork(
-        activities,
-        engines,
-        await activities.beginPlan({ planId: created.planId, environment }),
-      );
-      await activities.finishPlan({ planId: created.planId, environment, status: 'applied' });
+      diff = (await applyPlan(state.db, activities, engines, project.load(), environment)).diff;
     }
     for (const [runId, environment] of [
       [PROD_RUN, 'prod'],

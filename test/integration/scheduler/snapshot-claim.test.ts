@@ -7,13 +7,12 @@ import type { StateDb } from '../../../db/client.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { getExecution } from '../../../state/executions.ts';
 import { completedIntervals } from '../../../state/intervals.ts';
-import { createPlanRecord } from '../../../state/plan/record.ts';
 import { getRun } from '../../../state/runs.ts';
 import { startDevServer } from '../../support/temporal.ts';
 import { enginesFor } from '../plan/support.ts';
 import { DRIVERS, useStateDb } from '../state/harness.ts';
-import { createSchedulerProject, day, NOW, type SchedulerProject } from './project.ts';
-import { applyPlanWork, execute, failureOf, MAX_SEGMENT_BYTES, rows } from './support.ts';
+import { createSchedulerProject, day, type SchedulerProject } from './project.ts';
+import { applyPlan, execute, failureOf, MAX_SEGMENT_BYTES, rows } from './support.ts';
 
 const TICK = day(9);
 const PROD_RUN = 'sluice-run-prod-20240109T0000Z';
@@ -36,20 +35,8 @@ async function prodAndDev(
 ): Promise<PlanDiff> {
   let diff: PlanDiff | undefined;
   for (const environment of ['prod', 'dev']) {
-    const created = await createPlanRecord({
-      db,
-      project: project.load(),
-      environment,
-      submittedBy: 'ana',
-      now: NOW,
-    });
+    const created = await applyPlan(db, activities, engines, project.load(), environment);
     diff ??= created.diff;
-    await applyPlanWork(
-      activities,
-      engines,
-      await activities.beginPlan({ planId: created.planId, environment }),
-    );
-    await activities.finishPlan({ planId: created.planId, environment, status: 'applied' });
   }
   return diff!;
 }

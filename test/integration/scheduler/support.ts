@@ -18,9 +18,14 @@ import type {
 import { createPhysicalTables } from '../../../activities/execution/create-physical-tables.ts';
 import { executeBatch } from '../../../activities/execution/execute-batch.ts';
 import type { ExecutionRequest } from '../../../core/execution/request.ts';
+import type { PlanDiff } from '../../../core/plan/types.ts';
+import type { Project } from '../../../core/project/types.ts';
+import type { StateDb } from '../../../db/client.ts';
 import type { EnginePool } from '../../../engines/pool.ts';
 import { dropViews, promoteViews } from '../../../engines/views.ts';
+import { createPlanRecord } from '../../../state/plan/record.ts';
 import { readRelation } from '../plan/support.ts';
+import { NOW } from './project.ts';
 
 export const EXECUTOR = 'executor-test@warehouse';
 
@@ -122,6 +127,28 @@ export async function runWork(args: RunWorkArgs): Promise<WorkOutcome> {
     next += prepared.batches.length;
   }
   return outcome;
+}
+
+/**
+ * A plan of `project` for `environment`, computed and stored as the API does (submitted by ana at
+ * `now`, the scheduler project's NOW unless given), then applied step by step and finished as applied.
+ */
+export async function applyPlan(
+  db: StateDb,
+  activities: SchedulerActivities,
+  engines: EnginePool,
+  project: Project,
+  environment: string,
+  now: number = NOW,
+): Promise<{ planId: string; diff: PlanDiff }> {
+  const created = await createPlanRecord({ db, project, environment, submittedBy: 'ana', now });
+  await applyPlanWork(
+    activities,
+    engines,
+    await activities.beginPlan({ planId: created.planId, environment }),
+  );
+  await activities.finishPlan({ planId: created.planId, environment, status: 'applied' });
+  return created;
 }
 
 /** The apply workflow's steps for a plan's work: tables, backfill, views. */
