@@ -133,10 +133,19 @@ export async function getSnapshots(db: StateDb, ids: readonly string[]): Promise
   const wanted = [...new Set(requireTextList('ids', ids))];
   if (wanted.length === 0) return [];
   const rows = await db.select().from(snapshots).where(inArray(snapshots.id, wanted));
+  return inOrderAsked(wanted, rows, toRecord);
+}
+
+/** `rows` in the order of `wanted` (ids none of them has left out), each turned by `to`. */
+function inOrderAsked<R extends { id: string }, T>(
+  wanted: readonly string[],
+  rows: R[],
+  to: (row: R) => T,
+): T[] {
   const byId = new Map(rows.map((row) => [row.id, row]));
   return wanted.flatMap((id) => {
     const row = byId.get(id);
-    return row ? [toRecord(row)] : [];
+    return row ? [to(row)] : [];
   });
 }
 
@@ -168,11 +177,7 @@ export async function getSnapshotPlacements(
     })
     .from(snapshots)
     .where(inArray(snapshots.id, wanted));
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return wanted.flatMap((id) => {
-    const row = byId.get(id);
-    return row ? [{ ...row, kind: row.kind as ModelKindName }] : [];
-  });
+  return inOrderAsked(wanted, rows, (row) => ({ ...row, kind: row.kind as ModelKindName }));
 }
 
 /**

@@ -83,15 +83,14 @@ async function modelsOf(
       )
     : new Map<string, Model>();
 
-  const records = await snapshotsOf(db, map, current);
+  const { placements, records } = await snapshotsOf(db, map, current);
   const byName = new Map<string, EnvironmentModel>();
   const tables: Record<string, string> = {};
   for (const [name, snapshotId] of Object.entries(map)) {
-    const record = records.get(snapshotId);
-    if (!record)
+    const record = records.get(snapshotId) ?? placements.get(snapshotId);
+    const model = current.get(name) ?? records.get(snapshotId)?.definition;
+    if (!record || !model)
       throw new Error(`environment "${environment}" maps ${name} to unknown snapshot "${snapshotId}"`);
-    // a model `current` does not define was read with its whole record
-    const model = current.get(name) ?? (record as SnapshotRecord).definition;
     byName.set(name, { name, snapshotId, fingerprint: record.fingerprint, model, gateway: record.gateway });
     if (record.kind !== 'EMBEDDED') tables[name] = qualifiedName(record.physicalSchema, record.physicalTable);
   }
@@ -141,24 +140,24 @@ function sameMap(a: SnapshotMap, b: SnapshotMap): boolean {
 }
 
 /**
- * The stored snapshots the environment maps to, by id: whole records for the models `current`
- * does not define, and only their placement (no definition, the bulk of a row) for those it does.
+ * The stored snapshots the environment maps to, by id: only their placement (no definition, the
+ * bulk of a row) for the models `current` defines, and the whole records, definitions included, of
+ * the others.
  */
 async function snapshotsOf(
   db: StateDb,
   map: Readonly<Record<string, string>>,
   current: ReadonlyMap<string, Model>,
-): Promise<Map<string, SnapshotRecord | SnapshotPlacement>> {
+): Promise<{ placements: Map<string, SnapshotPlacement>; records: Map<string, SnapshotRecord> }> {
   const placed: string[] = [];
   const whole: string[] = [];
   for (const [name, snapshotId] of Object.entries(map)) (current.has(name) ? placed : whole).push(snapshotId);
   const placements = placed.length === 0 ? [] : await getSnapshotPlacements(db, placed);
   const records = whole.length === 0 ? [] : await getSnapshots(db, whole);
-  // a whole record wins over a placement of the same snapshot
-  return new Map<string, SnapshotRecord | SnapshotPlacement>([
-    ...placements.map((placement) => [placement.id, placement] as const),
-    ...records.map((record) => [record.id, record] as const),
-  ]);
+  return {
+    placements: new Map(placements.map((placement) => [placement.id, placement])),
+    records: new Map(records.map((record) => [record.id, record])),
+  };
 }
 
 /** The models of the environment `model` reads, directly (external tables left out). */
