@@ -236,8 +236,10 @@ async function finishBackfillRuns(
 /** The models whose tables the plan creates, per gateway, in dependency order. */
 function creationsByGateway(project: Project, plan: StoredPlan): PlanWork['tables'] {
   const groups = new Map<string, string[]>();
-  for (const prepared of creationRequests(project, plan.diff)) {
-    groups.set(prepared.gateway, [...(groups.get(prepared.gateway) ?? []), prepared.request.model]);
+  for (const prepared of creationRequests(project, plan.diff, undefined, storedPlanIndex(plan, project))) {
+    const models = groups.get(prepared.gateway);
+    if (models === undefined) groups.set(prepared.gateway, [prepared.request.model]);
+    else models.push(prepared.request.model);
   }
   return [...groups].map(([gateway, models]) => ({ gateway, models }));
 }
