@@ -43,11 +43,10 @@ describe('liveness heartbeats of the scheduler activities (Temporal dev server)'
     });
   }
 
-  /** The started time and last heartbeat of the workflow's pending activity, once it has one. */
+  /** The workflow's pending activity (its attempt, started time and last heartbeat), once it has one. */
   async function pending(workflowId: string) {
     const { raw } = await env.client.workflow.getHandle(workflowId).describe();
-    const activity = raw.pendingActivities?.[0];
-    return activity ? activity : undefined;
+    return raw.pendingActivities?.[0] ?? undefined;
   }
 
   it('keeps a live attempt that outlasts its heartbeat timeout from being retried', async () => {
